@@ -1,0 +1,44 @@
+package scaler
+
+import "errors"
+
+// Sentinel errors of the domain. Adapters wrap them (with %w) so that callers
+// can tell failures apart with errors.Is; cmd/scaler maps them to exit codes.
+var (
+	// ErrInvalid marks input that is wrong before anything is sent: a bad spec,
+	// a bad flag value, a bad schedule.
+	ErrInvalid = errors.New("invalid")
+
+	// ErrUnauthorized means the API refused the token (401).
+	ErrUnauthorized = errors.New("unauthorized")
+
+	// ErrForbidden means the token is valid but may not do this (403),
+	// including a two-factor challenge that an automation token cannot answer.
+	ErrForbidden = errors.New("forbidden")
+
+	// ErrNotFound means the app or the process type does not exist, or the
+	// token's account cannot see it (404).
+	ErrNotFound = errors.New("not found")
+
+	// ErrRejected means the platform understood the request and refused it
+	// (422), for example more than one Basic dyno per process type.
+	ErrRejected = errors.New("rejected")
+
+	// ErrRateLimited means the account's shared request budget is spent (429)
+	// and waiting for it would pass the deadline.
+	ErrRateLimited = errors.New("rate limited")
+
+	// ErrUnavailable means the API failed (5xx, a broken answer or a network
+	// failure) on every attempt within the deadline.
+	ErrUnavailable = errors.New("api unavailable")
+
+	// ErrUncertain means a write may or may not have been applied: its answer
+	// was lost (a reset, a 5xx, a timeout after the request was sent). The
+	// platform does not resend such a write by itself when resending could
+	// apply it twice; [Service.Apply] reads the formation back to decide.
+	ErrUncertain = errors.New("outcome unknown")
+
+	// ErrConflict means the formation changed under us in a way that makes it
+	// unsafe to go on, for example while the answer to a relative write was lost.
+	ErrConflict = errors.New("conflict")
+)

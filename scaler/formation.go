@@ -1,0 +1,98 @@
+package scaler
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Process is one process type of an app's formation.
+type Process struct {
+	Type     string
+	Quantity int
+	Size     string
+	Command  string
+	// UpdatedAt is when the platform last changed this process type. It lets
+	// [Service.Apply] tell a write that never landed from one whose answer
+	// was lost.
+	UpdatedAt time.Time
+}
+
+// Formation is an app's process types.
+type Formation []Process
+
+// Find returns the process type named typ.
+func (f Formation) Find(typ string) (Process, bool) {
+	i := slices.IndexFunc(f, func(p Process) bool { return p.Type == typ })
+	if i < 0 {
+		return Process{}, false
+	}
+	return f[i], true
+}
+
+// Types returns the names of the process types, sorted.
+func (f Formation) Types() []string {
+	names := make([]string, len(f))
+	for i, p := range f {
+		names[i] = p.Type
+	}
+	slices.Sort(names)
+	return names
+}
+
+// Dyno is one running (or starting, or crashed) process of an app.
+type Dyno struct {
+	Name  string // "worker.1", "run.4123"
+	Type  string
+	Size  string
+	State string // crashed, down, idle, starting or up
+	// UpdatedAt is when the dyno last changed state.
+	UpdatedAt time.Time
+}
+
+// The dyno states the platform reports.
+const (
+	StateUp       = "up"
+	StateStarting = "starting"
+	StateCrashed  = "crashed"
+)
+
+// Platform is what the domain needs from the Heroku Platform API. The
+// adapter in platform/ implements it over HTTP; every error it returns wraps
+// one of this package's sentinel errors.
+type Platform interface {
+	// Formation returns the app's formation. It returns an error wrapping
+	// ErrNotFound when the app does not exist or the token cannot see it.
+	Formation(ctx context.Context, app string) (Formation, error)
+
+	// UpdateFormation sends updates as one batch and returns the formation the
+	// platform answered (the updated types). A relative update (Op Add) is
+	// applied by the platform, so that two writers do not lose each other's
+	// changes. When the answer to a batch holding a relative update is lost,
+	// it returns an error wrapping ErrUncertain and does not resend it.
+	// It returns ErrNotFound for an unknown process type and ErrRejected when
+	// the platform refuses the change (dyno limits, an undeployed app).
+	UpdateFormation(ctx context.Context, app string, updates []Spec) (Formation, error)
+
+	// Dynos returns the app's dynos.
+	Dynos(ctx context.Context, app string) ([]Dyno, error)
+
+	// RestartDynos restarts every dyno of one process type.
+	RestartDynos(ctx context.Context, app, typ string) error
+}
+
+// DynoType returns the process type of a dyno name (worker.1 → worker) and
+// whether the name belongs to a dyno of the formation, rather than a one-off
+// dyno (run.N, scheduler.N, release.N) or no dyno at all.
+func DynoType(name string) (typ string, formation bool) {
+	typ, num, ok := strings.Cut(name, ".")
+	if !ok || !isDigits(num) || !typeName.MatchString(typ) {
+		return "", false
+	}
+	switch typ {
+	case "run", "scheduler", ReleaseType:
+		return typ, false
+	}
+	return typ, true
+}

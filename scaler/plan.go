@@ -1,0 +1,98 @@
+package scaler
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Change is one process type that a plan changes.
+type Change struct {
+	Type             string
+	From, To         int
+	FromSize, ToSize string
+	// FromUpdatedAt is the process type's UpdatedAt when the plan was made.
+	FromUpdatedAt time.Time
+	// Send is the update that makes the change. A relative spec stays
+	// relative unless it would go below zero, when it becomes Set 0.
+	Send Spec
+}
+
+// Plan is what it takes to go from an app's current formation to the one
+// the specs ask for. Only process types that change are in Changes.
+type Plan struct {
+	App     string
+	Changes []Change
+	// Unchanged are the process types the specs name that are already as asked.
+	Unchanged []Process
+}
+
+// Updates returns the batch that carries out the plan.
+func (p Plan) Updates() []Spec {
+	u := make([]Spec, len(p.Changes))
+	for i, c := range p.Changes {
+		u[i] = c.Send
+	}
+	return u
+}
+
+// NewPlan compares the current formation with the specs. It returns an error
+// wrapping ErrNotFound that lists the app's process types when a spec names
+// one the app does not have.
+func NewPlan(app string, current Formation, specs []Spec) (Plan, error) {
+	p := Plan{App: app}
+	var missing []string
+	for _, s := range specs {
+		cur, ok := current.Find(s.Type)
+		if !ok {
+			missing = append(missing, s.Type)
+			continue
+		}
+		c := Change{
+			Type: s.Type, From: cur.Quantity, To: cur.Quantity,
+			FromSize: cur.Size, ToSize: cur.Size, FromUpdatedAt: cur.UpdatedAt,
+			Send: Spec{Type: s.Type, Op: Resize},
+		}
+		switch s.Op {
+		case Set:
+			c.To = s.N
+			if c.To != c.From {
+				c.Send = Spec{Type: s.Type, Op: Set, N: s.N}
+			}
+		case Add:
+			c.To = max(0, cur.Quantity+s.N)
+			switch {
+			case c.To == c.From: // already at zero
+			case cur.Quantity+s.N < 0:
+				c.Send = Spec{Type: s.Type, Op: Set, N: 0}
+			default:
+				c.Send = Spec{Type: s.Type, Op: Add, N: s.N}
+			}
+		}
+		if s.Size != "" && !SameSize(s.Size, cur.Size) {
+			c.ToSize, c.Send.Size = s.Size, s.Size
+		}
+		if c.Send.Op == Resize && c.Send.Size == "" {
+			p.Unchanged = append(p.Unchanged, cur)
+			continue
+		}
+		p.Changes = append(p.Changes, c)
+	}
+	if len(missing) > 0 {
+		return Plan{}, fmt.Errorf("%w: app %s has no process type %s (it has: %s)",
+			ErrNotFound, app, strings.Join(missing, ", "), strings.Join(current.Types(), ", "))
+	}
+	return p, nil
+}
+
+// reached reports whether a process type read back from the platform is as
+// the change wants it.
+func (c Change) reached(p Process) bool {
+	return p.Quantity == c.To && SameSize(p.Size, c.ToSize)
+}
+
+// untouched reports whether a process type read back from the platform is
+// exactly as it was when the plan was made.
+func (c Change) untouched(p Process) bool {
+	return p.Quantity == c.From && SameSize(p.Size, c.FromSize) && p.UpdatedAt.Equal(c.FromUpdatedAt)
+}

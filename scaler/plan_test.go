@@ -1,0 +1,84 @@
+package scaler
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestNewPlan(t *testing.T) {
+	stamp := time.Date(2026, 11, 23, 3, 0, 0, 0, time.UTC)
+	current := Formation{
+		{Type: "web", Quantity: 2, Size: "Standard-1X", UpdatedAt: stamp},
+		{Type: "worker", Quantity: 0, Size: "Standard-2X", UpdatedAt: stamp},
+		{Type: "release", Quantity: 0, Size: "Standard-1X", UpdatedAt: stamp},
+	}
+	tests := []struct {
+		name      string
+		specs     string
+		changes   []Change
+		unchanged []string
+	}{
+		{"set up", "worker=1", []Change{{Type: "worker", From: 0, To: 1, Send: Spec{Type: "worker", Op: Set, N: 1}}}, nil},
+		{"set same", "web=2", nil, []string{"web"}},
+		{"set same size in other case", "web=2:standard-1x", nil, []string{"web"}},
+		{"relative up stays relative", "web+1", []Change{{Type: "web", From: 2, To: 3, Send: Spec{Type: "web", Op: Add, N: 1}}}, nil},
+		{"relative down stays relative", "web-1", []Change{{Type: "web", From: 2, To: 1, Send: Spec{Type: "web", Op: Add, N: -1}}}, nil},
+		{"relative below zero becomes zero", "web-5", []Change{{Type: "web", From: 2, To: 0, Send: Spec{Type: "web", Op: Set, N: 0}}}, nil},
+		{"relative down at zero", "worker-1", nil, []string{"worker"}},
+		{"resize only", "web:performance-m", []Change{{Type: "web", From: 2, To: 2, ToSize: "Performance-M", Send: Spec{Type: "web", Op: Resize, Size: "Performance-M"}}}, nil},
+		{"set and resize", "worker=1:basic", []Change{{Type: "worker", From: 0, To: 1, ToSize: "Basic", Send: Spec{Type: "worker", Op: Set, N: 1, Size: "Basic"}}}, nil},
+		{"same quantity new size", "web=2:standard-2x", []Change{{Type: "web", From: 2, To: 2, ToSize: "Standard-2X", Send: Spec{Type: "web", Op: Resize, Size: "Standard-2X"}}}, nil},
+		{"several", "web=1 worker+1", []Change{
+			{Type: "web", From: 2, To: 1, Send: Spec{Type: "web", Op: Set, N: 1}},
+			{Type: "worker", From: 0, To: 1, Send: Spec{Type: "worker", Op: Add, N: 1}},
+		}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			specs, err := ParseSpecs(strings.Fields(tt.specs))
+			if err != nil {
+				t.Fatal(err)
+			}
+			p, err := NewPlan("demo", current, specs)
+			if err != nil {
+				t.Fatalf("NewPlan(%s) error: %v", tt.specs, err)
+			}
+			if len(p.Changes) != len(tt.changes) {
+				t.Fatalf("NewPlan(%s) changes = %+v, want %+v", tt.specs, p.Changes, tt.changes)
+			}
+			for i, want := range tt.changes {
+				cur, _ := current.Find(want.Type)
+				want.FromSize, want.FromUpdatedAt = cur.Size, stamp
+				if want.ToSize == "" {
+					want.ToSize = cur.Size
+				}
+				if p.Changes[i] != want {
+					t.Errorf("NewPlan(%s) change %d = %+v, want %+v", tt.specs, i, p.Changes[i], want)
+				}
+			}
+			var unchanged []string
+			for _, u := range p.Unchanged {
+				unchanged = append(unchanged, u.Type)
+			}
+			if strings.Join(unchanged, ",") != strings.Join(tt.unchanged, ",") {
+				t.Errorf("NewPlan(%s) unchanged = %v, want %v", tt.specs, unchanged, tt.unchanged)
+			}
+		})
+	}
+}
+
+func TestNewPlanUnknownType(t *testing.T) {
+	current := Formation{{Type: "web", Quantity: 1}, {Type: "worker"}}
+	specs, _ := ParseSpecs([]string{"wrker=1", "web=2", "clock=1"})
+	_, err := NewPlan("demo", current, specs)
+	if !errors.Is(err, ErrNotFound) {
+		t.Fatalf("NewPlan error = %v, want ErrNotFound", err)
+	}
+	for _, want := range []string{"wrker, clock", "it has: web, worker"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("NewPlan error = %q, want it to say %q", err, want)
+		}
+	}
+}

@@ -1,0 +1,50 @@
+package scaler
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+)
+
+// sizes are the dyno sizes the Platform API accepts today, spelled the way it
+// answers them. Input is matched case-insensitively (`standard-2x`), as the
+// heroku CLI does. The retired Free, Hobby, 1X, 2X and PX sizes are left out:
+// the API refuses them now, and catching that before a request is kinder.
+var sizes = []string{
+	"Eco", "Basic",
+	"Standard-1X", "Standard-2X",
+	"Performance-M", "Performance-L", "Performance-L-RAM", "Performance-XL", "Performance-2XL",
+	"Private-S", "Private-M", "Private-L",
+	"Private-Memory-L", "Private-Memory-XL", "Private-Memory-2XL",
+	"Shield-S", "Shield-M", "Shield-L",
+	"Shield-Memory-L", "Shield-Memory-XL", "Shield-Memory-2XL",
+}
+
+// firSize matches the sizes of Heroku's Fir generation, named by their shape
+// (dyno-1c-0.5gb, dyno-2c-4gb, …): a family that grows, so it is matched by
+// form rather than listed.
+var firSize = regexp.MustCompile(`^dyno-[0-9]{1,3}c-[0-9]{1,4}(\.[0-9])?gb$`)
+
+// CanonicalSize returns the API's spelling of a dyno size given in any case,
+// or an error that quotes it and lists the known sizes.
+func CanonicalSize(s string) (string, error) {
+	for _, known := range sizes {
+		if strings.EqualFold(s, known) {
+			return known, nil
+		}
+	}
+	if lower := strings.ToLower(s); firSize.MatchString(lower) {
+		return lower, nil
+	}
+	return "", fmt.Errorf("unknown dyno size %q (known sizes: %s, or dyno-Nc-Ngb)", s, strings.Join(sizes, ", "))
+}
+
+// SameSize reports whether two size names denote the same size; the API
+// accepts and answers them in any case.
+func SameSize(a, b string) bool { return strings.EqualFold(a, b) }
+
+// SingleDynoTier reports whether a size belongs to the tiers that allow one
+// dyno per process type (Eco and Basic).
+func SingleDynoTier(size string) bool {
+	return SameSize(size, "Eco") || SameSize(size, "Basic")
+}
