@@ -1,0 +1,380 @@
+// Package emulator is a Platform API emulator: a real HTTP server, on
+// loopback, that behaves like the subset of the Heroku Platform API that
+// scaler uses. It keeps state (apps, formations, dynos that boot and shut
+// down, the account's rate-limit bucket), checks the Accept header and the
+// bearer token, answers errors in Heroku's shape with Heroku's ids and
+// messages, and enforces the Eco/Basic dyno limits. Its responses validate
+// against the official Platform API JSON schemas.
+//
+// Tests use it over real HTTP, with faults injected (5xx bursts, 429s, slow
+// answers, resets, lost answers); users try scaler against it with
+// `scaler emulator` and `scaler demo`, without a Heroku account.
+//
+// It depends on the scaler domain for the spelling of sizes and nothing else
+// of the project.
+package emulator
+
+import (
+	"cmp"
+	"crypto/subtle"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"regexp"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/scalerdev/scaler/scaler"
+)
+
+// The defaults of the platform that the emulator copies.
+const (
+	// DefaultRateLimit is the size of an account's request bucket.
+	DefaultRateLimit = 4500
+	// DefaultRefillPerMinute is how many requests the bucket regains a minute.
+	DefaultRefillPerMinute = 75
+	// DefaultMaxDynos is the platform's default limit of dynos per app.
+	DefaultMaxDynos = 100
+	// DefaultSize is the size of a process type created without one.
+	DefaultSize = "Standard-1X"
+	// DefaultScope is the OAuth scope reported for the token.
+	DefaultScope = "global"
+)
+
+// appName is the Platform API's pattern for app names.
+var appName = regexp.MustCompile(`^[a-z][a-z0-9-]{1,28}[a-z0-9]$`)
+
+// AcceptHeader is the media type every Platform API request must ask for.
+const AcceptHeader = "application/vnd.heroku+json; version=3"
+
+// App declares an app to emulate.
+type App struct {
+	Name      string
+	Formation []Process
+}
+
+// Process declares one process type of an emulated app.
+type Process struct {
+	Type     string
+	Quantity int
+	Size     string // DefaultSize when empty
+}
+
+// Config is what an Emulator starts with. Zero values take the platform's
+// defaults.
+type Config struct {
+	Apps []App
+	// Token is the only bearer token accepted. Empty accepts any non-empty
+	// token, which is what a user trying scaler out wants.
+	Token string
+	// Scope is the OAuth scope reported for the token in the Oauth-Scope
+	// header. Writes need global or write; identity and read are refused.
+	Scope string
+	// BootDelay is how long a new or restarted dyno stays "starting".
+	BootDelay time.Duration
+	// StopDelay is how long a dyno scaled away stays listed as "down".
+	StopDelay time.Duration
+	// Latency is added before every answer, like a distant API.
+	Latency time.Duration
+	// RateLimit is the size of the account's request bucket, refilled at
+	// RefillPerMinute.
+	RateLimit, RefillPerMinute int
+	// MaxDynos is the most dynos an app may run.
+	MaxDynos int
+	// Now is the clock; time.Now when nil.
+	Now func() time.Time
+	// Log, when set, gets a line for every request (never its token).
+	Log *slog.Logger
+}
+
+// Emulator is the emulated Platform API. It is an http.Handler.
+type Emulator struct {
+	token      string
+	scope      string
+	bootDelay  time.Duration
+	stopDelay  time.Duration
+	latency    time.Duration
+	maxDynos   int
+	now        func() time.Time
+	log        *slog.Logger
+	mux        *http.ServeMux
+	accountID  string
+	accountAt  time.Time
+	rateBucket *bucket
+	seq        atomic.Int64
+
+	mu       sync.Mutex
+	apps     map[string]*app
+	faults   []*Fault
+	requests []Request
+	ids      int
+}
+
+// Request is one request the emulator answered, as tests inspect them.
+type Request struct {
+	Method, Path string
+	Body         string
+	Status       int
+}
+
+// New returns an emulator holding cfg's apps.
+func New(cfg Config) (*Emulator, error) {
+	e := &Emulator{
+		token:     cfg.Token,
+		scope:     cmp.Or(cfg.Scope, DefaultScope),
+		bootDelay: cfg.BootDelay,
+		stopDelay: cfg.StopDelay,
+		latency:   cfg.Latency,
+		maxDynos:  cmp.Or(cfg.MaxDynos, DefaultMaxDynos),
+		now:       cfg.Now,
+		log:       cfg.Log,
+		apps:      map[string]*app{},
+	}
+	if e.now == nil {
+		e.now = time.Now
+	}
+	now := e.now().UTC().Truncate(time.Second)
+	e.accountID, e.accountAt = e.newID(), now
+	e.rateBucket = newBucket(cmp.Or(cfg.RateLimit, DefaultRateLimit), cmp.Or(cfg.RefillPerMinute, DefaultRefillPerMinute), now)
+	for _, ac := range cfg.Apps {
+		if err := e.AddApp(ac); err != nil {
+			return nil, err
+		}
+	}
+	e.routes()
+	return e, nil
+}
+
+// AddApp adds an app, with its dynos already up.
+func (e *Emulator) AddApp(ac App) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if ac.Name == "" {
+		return fmt.Errorf("emulator: an app needs a name")
+	}
+	if _, dup := e.apps[ac.Name]; dup {
+		return fmt.Errorf("emulator: app %q declared twice", ac.Name)
+	}
+	if !appName.MatchString(ac.Name) {
+		return fmt.Errorf("emulator: app name %q must be 3 to 30 lowercase letters, digits or dashes, starting with a letter", ac.Name)
+	}
+	now := e.now()
+	booted := now.Add(-e.bootDelay)
+	a := &app{id: e.newID(), name: ac.Name, createdAt: now}
+	for _, pc := range ac.Formation {
+		size := DefaultSize
+		if pc.Size != "" {
+			var err error
+			if size, err = scaler.CanonicalSize(pc.Size); err != nil {
+				return fmt.Errorf("emulator: app %s: %w", ac.Name, err)
+			}
+		}
+		if a.process(pc.Type) != nil {
+			return fmt.Errorf("emulator: app %s: process type %q declared twice", ac.Name, pc.Type)
+		}
+		p := &process{
+			id: e.newID(), typ: pc.Type, quantity: pc.Quantity, size: size,
+			command: "bin/" + pc.Type, createdAt: now, updatedAt: now,
+		}
+		a.processes = append(a.processes, p)
+		e.reconcile(a, p, false, booted)
+	}
+	e.apps[ac.Name] = a
+	return nil
+}
+
+// newID returns a fresh UUID-shaped id. Callers hold e.mu or own e.
+func (e *Emulator) newID() string {
+	e.ids++
+	return fmt.Sprintf("%08x-0000-4000-8000-%012x", e.ids, e.ids)
+}
+
+// Formation returns an app's formation as the emulator holds it, for tests.
+func (e *Emulator) Formation(name string) []Process {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	a := e.apps[name]
+	if a == nil {
+		return nil
+	}
+	out := make([]Process, len(a.processes))
+	for i, p := range a.processes {
+		out[i] = Process{Type: p.typ, Quantity: p.quantity, Size: p.size}
+	}
+	return out
+}
+
+// Quantity returns the quantity of one process type, or -1 when there is no
+// such app or type.
+func (e *Emulator) Quantity(appName, typ string) int {
+	for _, p := range e.Formation(appName) {
+		if p.Type == typ {
+			return p.Quantity
+		}
+	}
+	return -1
+}
+
+// Requests returns the requests answered so far, oldest first.
+func (e *Emulator) Requests() []Request {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return append([]Request(nil), e.requests...)
+}
+
+// Writes returns the requests answered so far that could change state.
+func (e *Emulator) Writes() []Request {
+	var w []Request
+	for _, r := range e.Requests() {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			w = append(w, r)
+		}
+	}
+	return w
+}
+
+// SetRateRemaining sets what is left in the account's request bucket.
+func (e *Emulator) SetRateRemaining(n int) {
+	e.rateBucket.set(n, e.now())
+}
+
+// apiError is an error answer in the Platform API's shape.
+type apiError struct {
+	status      int
+	id, message string
+}
+
+func (e *Emulator) writeError(w http.ResponseWriter, ae *apiError) {
+	writeJSON(w, ae.status, map[string]string{"id": ae.id, "message": ae.message})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	body, err := json.Marshal(v)
+	if err != nil {
+		status, body = http.StatusInternalServerError, []byte(`{"id":"internal_server_error","message":"Internal server error."}`)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	w.Write(append(body, '\n'))
+}
+
+// ServeHTTP answers one Platform API request.
+func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	rec := &recorder{ResponseWriter: w, status: http.StatusOK}
+	body := readBody(r)
+	w.Header().Set("Request-Id", fmt.Sprintf("emulator-%d", e.seq.Add(1)))
+	defer func() {
+		e.mu.Lock()
+		e.requests = append(e.requests, Request{Method: r.Method, Path: r.URL.Path, Body: body, Status: rec.status})
+		e.mu.Unlock()
+		if e.log != nil {
+			e.log.Info("request", "method", r.Method, "path", r.URL.Path, "status", rec.status)
+		}
+	}()
+
+	if e.latency > 0 && !sleep(r, e.latency) {
+		return
+	}
+	fault := e.takeFault(r)
+	if fault != nil && !fault.After && fault.answer(rec, r, nil) {
+		return
+	}
+	if ae := e.admit(w.Header(), r); ae != nil {
+		e.writeError(rec, ae)
+		return
+	}
+	if fault != nil && fault.After {
+		// The request is carried out, then its answer is replaced: the
+		// client cannot know that its write landed.
+		real := &capture{header: http.Header{}}
+		e.mux.ServeHTTP(real, r)
+		fault.answer(rec, r, real.body.Bytes())
+		return
+	}
+	e.mux.ServeHTTP(rec, r)
+}
+
+// admit checks what the platform checks before routing: the API version,
+// the bearer token and its scope, and the account's rate limit. It sets the
+// headers that every answer carries.
+func (e *Emulator) admit(h http.Header, r *http.Request) *apiError {
+	if !strings.Contains(r.Header.Get("Accept"), AcceptHeader) {
+		return &apiError{406, "not_acceptable", "Please specify a version along with Heroku's API MIME type. For example, `Accept: " + AcceptHeader + "`."}
+	}
+	token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	token = strings.TrimSpace(token)
+	if !ok || token == "" || (e.token != "" && subtle.ConstantTimeCompare([]byte(token), []byte(e.token)) != 1) {
+		return &apiError{401, "unauthorized", "Invalid credentials provided."}
+	}
+	h.Set("Oauth-Scope", e.scope)
+	if r.URL.Path == "/account/rate-limits" {
+		// Free, as on the platform.
+		h.Set("RateLimit-Remaining", fmt.Sprint(e.rateBucket.level(e.now())))
+		return nil
+	}
+	left, ok := e.rateBucket.take(e.now())
+	h.Set("RateLimit-Remaining", fmt.Sprint(left))
+	if !ok {
+		return &apiError{429, "rate_limit", "Your account reached the API rate limit\nPlease wait a few minutes before making new requests"}
+	}
+	if !permits(e.scope, r.Method, r.URL.Path) {
+		// The wording of this refusal is not confirmed; its status and id are.
+		return &apiError{403, "forbidden", fmt.Sprintf("This OAuth authorization's scope (%s) does not allow this request.", e.scope)}
+	}
+	return nil
+}
+
+// permits reports whether a token of the given OAuth scope may make a
+// request. Scopes are space-separated: global and write allow everything
+// scaler does, read allows reads, identity allows only the account.
+func permits(scope, method, path string) bool {
+	var read, write bool
+	for _, s := range strings.Fields(scope) {
+		switch s {
+		case "global", "write", "write-protected":
+			read, write = true, true
+		case "read", "read-protected":
+			read = true
+		}
+	}
+	switch {
+	case strings.HasPrefix(path, "/account"):
+		return true
+	case method == http.MethodGet || method == http.MethodHead:
+		return read
+	default:
+		return write
+	}
+}
+
+// recorder notes the status of an answer and adds the headers every answer
+// carries.
+type recorder struct {
+	http.ResponseWriter
+	status int
+}
+
+// Unwrap lets http.ResponseController reach the connection, for faults
+// that flush or hijack it.
+func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+
+func (r *recorder) WriteHeader(status int) {
+	r.status = status
+	r.ResponseWriter.WriteHeader(status)
+}
+
+// sleep waits d, or until the client goes away; it reports whether the
+// whole wait passed.
+func sleep(r *http.Request, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-r.Context().Done():
+		return false
+	}
+}

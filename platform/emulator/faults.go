@@ -1,0 +1,146 @@
+package emulator
+
+import (
+	"bytes"
+	"cmp"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"time"
+)
+
+// Fault is a misbehaviour of the API, injected for tests. A fault matches
+// requests by method and path; each matching request uses up one of its
+// Times, and the first active fault that matches is the one applied.
+type Fault struct {
+	// Method and Path select the requests; empty matches any.
+	Method, Path string
+	// Times is how many matching requests the fault affects; 0 means all.
+	Times int
+
+	// After carries the request out first and then answers with the fault,
+	// so that the client cannot know its write landed.
+	After bool
+	// Delay holds the answer back; alone, the request then goes on normally.
+	Delay time.Duration
+
+	// Status, with ID and Message, answers with a Heroku-shaped error.
+	Status      int
+	ID, Message string
+	// Body answers with these bytes instead (an HTML 502 page), with
+	// ContentType (text/html when empty).
+	Body, ContentType string
+	// Header is added to the answer (Retry-After, RateLimit-Remaining).
+	Header map[string]string
+
+	// Reset closes the connection without answering.
+	Reset bool
+	// Truncate sends the headers and only part of the body, then closes.
+	Truncate bool
+
+	left int // Times still to go; -1 for unlimited
+}
+
+// Inject adds a fault. Faults are matched in the order they were added.
+func (e *Emulator) Inject(f Fault) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	f.left = f.Times
+	if f.Times == 0 {
+		f.left = -1
+	}
+	e.faults = append(e.faults, &f)
+}
+
+// ClearFaults removes every fault.
+func (e *Emulator) ClearFaults() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.faults = nil
+}
+
+// takeFault returns the fault that applies to r, using up one of its times.
+func (e *Emulator) takeFault(r *http.Request) *Fault {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, f := range e.faults {
+		if f.left == 0 || (f.Method != "" && f.Method != r.Method) || (f.Path != "" && f.Path != r.URL.Path) {
+			continue
+		}
+		if f.left > 0 {
+			f.left--
+		}
+		return f
+	}
+	return nil
+}
+
+// answer carries out the fault on w. It reports whether it answered; a
+// delay-only fault does not, and the request goes on. real is the answer the
+// request would have had, for a fault applied after it.
+func (f *Fault) answer(w http.ResponseWriter, r *http.Request, real []byte) bool {
+	if f.Delay > 0 && !sleep(r, f.Delay) {
+		return true
+	}
+	for k, v := range f.Header {
+		w.Header().Set(k, v)
+	}
+	switch {
+	case f.Reset:
+		hangUp(w, true)
+	case f.Truncate:
+		body := real
+		if len(body) < 2 {
+			body = []byte(`[{"app":{"id":"01234567-89ab-cdef-0123-456789abcdef","name":"example"},"quantity":1}]`)
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+		w.WriteHeader(cmp.Or(f.Status, http.StatusOK))
+		w.Write(body[:len(body)/2])
+		hangUp(w, false)
+	case f.Body != "":
+		w.Header().Set("Content-Type", cmp.Or(f.ContentType, "text/html"))
+		w.WriteHeader(cmp.Or(f.Status, http.StatusBadGateway))
+		io.WriteString(w, f.Body)
+	case f.Status != 0:
+		writeJSON(w, f.Status, map[string]string{"id": f.ID, "message": f.Message})
+	default:
+		return false
+	}
+	return true
+}
+
+// hangUp drops the connection under w after sending what was written so
+// far: with a TCP reset when rst is set, else with a plain close.
+func hangUp(w http.ResponseWriter, rst bool) {
+	rc := http.NewResponseController(w)
+	if !rst {
+		rc.Flush()
+	}
+	conn, _, err := rc.Hijack()
+	if err != nil {
+		panic(http.ErrAbortHandler) // HTTP/2: abort the stream instead
+	}
+	if tcp, ok := conn.(*net.TCPConn); ok && rst {
+		tcp.SetLinger(0)
+	}
+	conn.Close()
+}
+
+// capture holds the answer to a request whose answer a fault replaces.
+type capture struct {
+	header http.Header
+	body   bytes.Buffer
+}
+
+func (c *capture) Header() http.Header         { return c.header }
+func (c *capture) Write(b []byte) (int, error) { return c.body.Write(b) }
+func (c *capture) WriteHeader(int)             {}
+
+// HTMLErrorPage is what a router in front of the API answers when the API
+// is down: not JSON at all.
+const HTMLErrorPage = `<!DOCTYPE html>
+<html><head><title>Application Error</title></head>
+<body><h1>502 Bad Gateway</h1><p>The server returned an invalid or incomplete response.</p></body></html>
+`
