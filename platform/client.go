@@ -1,0 +1,261 @@
+// Package platform is the adapter from the scaler domain to the Heroku
+// Platform API: a [Client] that implements scaler.Platform over
+// github.com/heroku/heroku-go/v5, a transport that retries and paces
+// requests, and the mapping of Heroku's error answers to the domain's
+// sentinel errors. No heroku-go type leaves this package, so that moving to
+// the v6 client touches nothing else.
+package platform
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+
+	heroku "github.com/heroku/heroku-go/v5"
+
+	"github.com/scalerdev/scaler/scaler"
+)
+
+// DefaultURL is the Platform API's address.
+const DefaultURL = "https://api.heroku.com"
+
+// Config is what a Client needs.
+type Config struct {
+	// URL is the API's base URL; DefaultURL when empty. See CheckURL.
+	URL   string
+	Token Token
+	// UserAgent names the client, as scaler/VERSION.
+	UserAgent string
+	// Transport reaches the network; a clone of http.DefaultTransport when nil.
+	Transport http.RoundTripper
+	Retry     RetryPolicy
+	// Log receives retries and warnings, and every request at debug level
+	// (method, path, status; never a header, so never the token).
+	Log *slog.Logger
+}
+
+// Client talks to the Platform API. It implements scaler.Platform and is
+// safe for concurrent use.
+type Client struct {
+	api *heroku.Service
+}
+
+var _ scaler.Platform = (*Client)(nil)
+
+// New returns a client, or an error wrapping scaler.ErrInvalid when the URL
+// is not one the token may be sent to, or when there is no token.
+func New(cfg Config) (*Client, error) {
+	base, err := CheckURL(cfg.URL)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Token.Empty() {
+		return nil, fmt.Errorf("%w: no API token", scaler.ErrInvalid)
+	}
+	next := cfg.Transport
+	if next == nil {
+		next = http.DefaultTransport.(*http.Transport).Clone()
+	}
+	log := cfg.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	api := heroku.NewService(&http.Client{
+		// heroku-go's Transport sets the Accept header, the token and the
+		// User-Agent; its inner Transport must be set, or concurrent
+		// requests race to set it.
+		Transport: &heroku.Transport{
+			BearerToken: cfg.Token.secret,
+			UserAgent:   cfg.UserAgent,
+			Transport:   newTransport(next, cfg.Retry, log),
+		},
+	})
+	api.URL = base
+	return &Client{api: api}, nil
+}
+
+// CheckURL validates the API base URL and returns it without a trailing
+// slash. https is required, except for loopback hosts (127.0.0.0/8,
+// localhost, [::1]) where plain http is allowed for the emulator: anywhere
+// else, the token would travel in clear text. Errors wrap scaler.ErrInvalid.
+func CheckURL(raw string) (string, error) {
+	if raw == "" {
+		return DefaultURL, nil
+	}
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" || u.Opaque != "" {
+		return "", fmt.Errorf("%w: API URL %q is not an absolute http(s) URL", scaler.ErrInvalid, raw)
+	}
+	if u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+		return "", fmt.Errorf("%w: API URL %q must not carry credentials, a query or a fragment", scaler.ErrInvalid, raw)
+	}
+	switch u.Scheme {
+	case "https":
+	case "http":
+		if !loopback(u.Hostname()) {
+			return "", fmt.Errorf("%w: refusing API URL %q: plain http would send the token in clear text; use https (http is allowed only for loopback hosts such as 127.0.0.1)", scaler.ErrInvalid, raw)
+		}
+	default:
+		return "", fmt.Errorf("%w: API URL %q must use https", scaler.ErrInvalid, raw)
+	}
+	return strings.TrimRight(u.String(), "/"), nil
+}
+
+func loopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// everything asks for lists in one page: heroku-go never follows
+// Next-Range, and formations and dyno lists are far below 1000.
+var everything = &heroku.ListRange{Field: "id", Max: 1000}
+
+// Formation returns the app's formation.
+func (c *Client) Formation(ctx context.Context, app string) (scaler.Formation, error) {
+	list, err := c.api.FormationList(ctx, url.PathEscape(app), everything)
+	if err != nil {
+		return nil, c.explain(err, app)
+	}
+	return formation(list), nil
+}
+
+// update is one entry of a batch formation update. The quantity is a number
+// when absolute and a string when relative ("+1"): the platform accepts
+// both, and applies a relative one to the quantity it holds when the write
+// lands, which heroku-go's typed options (an *int) cannot express.
+type update struct {
+	Type     string `json:"type"`
+	Quantity any    `json:"quantity,omitempty"`
+	Size     string `json:"size,omitempty"`
+}
+
+// UpdateFormation sends the updates as one batch. A batch of absolute
+// updates is idempotent and is retried like a read; a batch holding a
+// relative update is not resent when its answer is lost (see
+// scaler.ErrUncertain).
+func (c *Client) UpdateFormation(ctx context.Context, app string, updates []scaler.Spec) (scaler.Formation, error) {
+	body := struct {
+		Updates []update `json:"updates"`
+	}{}
+	relative := false
+	for _, u := range updates {
+		e := update{Type: u.Type, Size: u.Size}
+		switch u.Op {
+		case scaler.Set:
+			e.Quantity = u.N
+		case scaler.Add:
+			e.Quantity, relative = fmt.Sprintf("%+d", u.N), true
+		}
+		body.Updates = append(body.Updates, e)
+	}
+	if !relative {
+		ctx = withIdempotent(ctx)
+	}
+	var out heroku.FormationBatchUpdateResult
+	if err := c.api.Patch(ctx, &out, "/apps/"+url.PathEscape(app)+"/formation", body); err != nil {
+		return nil, c.explain(err, app)
+	}
+	return formation(out), nil
+}
+
+// Dynos returns the app's dynos.
+func (c *Client) Dynos(ctx context.Context, app string) ([]scaler.Dyno, error) {
+	list, err := c.api.DynoList(ctx, url.PathEscape(app), everything)
+	if err != nil {
+		return nil, c.explain(err, app)
+	}
+	out := make([]scaler.Dyno, len(list))
+	for i, d := range list {
+		out[i] = scaler.Dyno{Name: d.Name, Type: d.Type, Size: d.Size, State: d.State, UpdatedAt: d.UpdatedAt}
+	}
+	return out, nil
+}
+
+// RestartDynos restarts every dyno of a process type: the platform takes a
+// process type where it takes a dyno name (`heroku ps:restart worker`).
+func (c *Client) RestartDynos(ctx context.Context, app, typ string) error {
+	// The answer's body is not needed, and not decoding it keeps an empty
+	// 202 from being an error.
+	err := c.api.Delete(ctx, nil, "/apps/"+url.PathEscape(app)+"/dynos/"+url.PathEscape(typ))
+	return c.explain(err, app)
+}
+
+// Account is who the token acts for, and what it may do.
+type Account struct {
+	Email string
+	// Scopes are the token's OAuth scopes, from the Oauth-Scope header.
+	Scopes []string
+}
+
+// CanWrite reports whether the scopes allow scaling (global or write).
+func (a Account) CanWrite() bool {
+	return slices.ContainsFunc(a.Scopes, func(s string) bool { return s == "global" || s == "write" || s == "write-protected" })
+}
+
+// Account returns the token's account and scopes.
+func (c *Client) Account(ctx context.Context) (Account, error) {
+	var h http.Header
+	acc, err := c.api.AccountInfo(withHeaders(ctx, &h))
+	if err != nil {
+		return Account{}, c.explain(err, "")
+	}
+	return Account{Email: acc.Email, Scopes: strings.FieldsFunc(h.Get("Oauth-Scope"), func(r rune) bool { return r == ' ' || r == ',' })}, nil
+}
+
+// App checks that the app exists and the token can see it.
+func (c *Client) App(ctx context.Context, app string) error {
+	_, err := c.api.AppInfo(ctx, url.PathEscape(app))
+	return c.explain(err, app)
+}
+
+// RateLimitRemaining returns what is left of the account's request budget.
+// Asking costs nothing from that budget.
+func (c *Client) RateLimitRemaining(ctx context.Context) (int, error) {
+	rl, err := c.api.RateLimitInfo(ctx)
+	if err != nil {
+		return 0, c.explain(err, "")
+	}
+	return rl.Remaining, nil
+}
+
+// explain unwraps the error of a heroku-go call: the *url.Error that
+// net/http adds around the transport's error, and a decoding failure of a
+// 2xx answer, which means a broken answer.
+func (c *Client) explain(err error, app string) error {
+	if err == nil {
+		return nil
+	}
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err
+	}
+	var syntax *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	if errors.As(err, &syntax) || errors.As(err, &typ) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+		return fmt.Errorf("%w: the API answered with a body that is not the expected JSON: %v", scaler.ErrUnavailable, err)
+	}
+	var ae *APIError
+	if errors.As(err, &ae) && ae.Status == http.StatusNotFound && app != "" && !strings.Contains(ae.Message, "process type") {
+		return fmt.Errorf("app %s not found, or the token's account cannot see it: %w", app, err)
+	}
+	return err
+}
+
+func formation(list []heroku.Formation) scaler.Formation {
+	out := make(scaler.Formation, len(list))
+	for i, f := range list {
+		out[i] = scaler.Process{Type: f.Type, Quantity: f.Quantity, Size: f.Size, Command: f.Command, UpdatedAt: f.UpdatedAt}
+	}
+	return out
+}

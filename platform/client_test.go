@@ -1,0 +1,392 @@
+package platform
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/scalerdev/scaler/platform/emulator"
+	"github.com/scalerdev/scaler/scaler"
+)
+
+const secret = "HRKU-00000000-test-secret-0000"
+
+// fast retries quickly, so that fault tests take milliseconds.
+var fast = RetryPolicy{BaseDelay: time.Millisecond, MaxDelay: 4 * time.Millisecond}
+
+// headerSpy is a real transport that notes the headers of every request.
+type headerSpy struct {
+	mu      sync.Mutex
+	headers []http.Header
+}
+
+func (s *headerSpy) RoundTrip(r *http.Request) (*http.Response, error) {
+	s.mu.Lock()
+	s.headers = append(s.headers, r.Header.Clone())
+	s.mu.Unlock()
+	return http.DefaultTransport.RoundTrip(r)
+}
+
+type fixture struct {
+	em     *emulator.Emulator
+	client *Client
+	logs   *bytes.Buffer
+	spy    *headerSpy
+	url    string
+}
+
+func setup(t *testing.T, policy RetryPolicy) *fixture {
+	t.Helper()
+	em, err := emulator.New(emulator.Config{
+		Token: secret,
+		Apps:  []emulator.App{{Name: "demo", Formation: []emulator.Process{{Type: "web", Quantity: 1}, {Type: "worker"}}}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(em)
+	t.Cleanup(srv.Close)
+	f := &fixture{em: em, logs: &bytes.Buffer{}, spy: &headerSpy{}, url: srv.URL}
+	f.client, err = New(Config{
+		URL: srv.URL, Token: NewToken(secret), UserAgent: "scaler/test", Transport: f.spy, Retry: policy,
+		Log: slog.New(slog.NewTextHandler(&lockedWriter{w: f.logs}, &slog.HandlerOptions{Level: slog.LevelDebug})),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if strings.Contains(f.logs.String(), secret) {
+			t.Errorf("the token leaked into the logs:\n%s", f.logs)
+		}
+	})
+	return f
+}
+
+type lockedWriter struct {
+	mu sync.Mutex
+	w  *bytes.Buffer
+}
+
+func (l *lockedWriter) Write(b []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(b)
+}
+
+func noLeak(t *testing.T, err error) {
+	t.Helper()
+	if err == nil {
+		return
+	}
+	for _, s := range []string{err.Error(), fmt.Sprintf("%+v", err), fmt.Sprintf("%#v", err)} {
+		if strings.Contains(s, secret) {
+			t.Errorf("the token leaked into an error: %s", s)
+		}
+	}
+}
+
+func TestCheckURL(t *testing.T) {
+	ok := map[string]string{
+		"":                          DefaultURL,
+		"https://api.heroku.com":    "https://api.heroku.com",
+		"https://api.heroku.com/":   "https://api.heroku.com",
+		"http://127.0.0.1:5000":     "http://127.0.0.1:5000",
+		"http://127.8.9.10:5000/":   "http://127.8.9.10:5000",
+		"http://localhost:5000":     "http://localhost:5000",
+		"http://[::1]:5000":         "http://[::1]:5000",
+		"https://proxy.example/api": "https://proxy.example/api",
+	}
+	for in, want := range ok {
+		if got, err := CheckURL(in); err != nil || got != want {
+			t.Errorf("CheckURL(%q) = %q, %v, want %q", in, got, err, want)
+		}
+	}
+	for _, in := range []string{
+		"http://api.heroku.com", "http://10.0.0.1:5000", "http://0.0.0.0:5000", "http://localhost.evil.com",
+		"ftp://api.heroku.com", "api.heroku.com", "https://", "https://user:pw@api.heroku.com",
+		"https://api.heroku.com/?x=1", "://", "http://127.0.0.1.nip.io",
+	} {
+		_, err := CheckURL(in)
+		if !errors.Is(err, scaler.ErrInvalid) || !strings.Contains(err.Error(), fmt.Sprintf("%q", in)) {
+			t.Errorf("CheckURL(%q) error = %v, want ErrInvalid quoting it", in, err)
+		}
+	}
+}
+
+func TestTokenNeverPrints(t *testing.T) {
+	tok := NewToken(secret)
+	var logs bytes.Buffer
+	slog.New(slog.NewTextHandler(&logs, nil)).Info("x", "token", tok)
+	slog.New(slog.NewJSONHandler(&logs, nil)).Info("x", "token", tok)
+	js, _ := json.Marshal(struct{ T Token }{tok})
+	for _, s := range []string{
+		fmt.Sprint(tok), fmt.Sprintf("%v %s %q %+v %#v", tok, tok, tok, tok, tok),
+		fmt.Sprintf("%v", struct{ T Token }{tok}), fmt.Sprintf("%#v", Config{Token: tok}),
+		logs.String(), string(js),
+	} {
+		if strings.Contains(s, secret) {
+			t.Errorf("token printed: %s", s)
+		}
+		if !strings.Contains(s, "[redacted]") {
+			t.Errorf("token not shown as [redacted]: %s", s)
+		}
+	}
+}
+
+func TestRequestsCarryTheHeaders(t *testing.T) {
+	f := setup(t, fast)
+	if _, err := f.client.Formation(t.Context(), "demo"); err != nil {
+		t.Fatal(err)
+	}
+	h := f.spy.headers[0]
+	for k, want := range map[string]string{
+		"Accept":        "application/vnd.heroku+json; version=3",
+		"Authorization": "Bearer " + secret,
+		"User-Agent":    "scaler/test",
+	} {
+		if got := h.Get(k); got != want {
+			t.Errorf("%s = %q, want %q", k, got, want)
+		}
+	}
+}
+
+func TestScaleReadAndRestart(t *testing.T) {
+	f := setup(t, fast)
+	ctx := t.Context()
+	form, err := f.client.Formation(ctx, "demo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if web, _ := form.Find("web"); web.Quantity != 1 || web.Size != "Standard-1X" || web.UpdatedAt.IsZero() {
+		t.Errorf("web = %+v", web)
+	}
+	out, err := f.client.UpdateFormation(ctx, "demo", []scaler.Spec{
+		{Type: "web", Op: scaler.Add, N: 2},
+		{Type: "worker", Op: scaler.Set, N: 1, Size: "Standard-2X"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out) != 2 || f.em.Quantity("demo", "web") != 3 || f.em.Quantity("demo", "worker") != 1 {
+		t.Errorf("after the batch: %+v, emulator %+v", out, f.em.Formation("demo"))
+	}
+	writes := f.em.Writes()
+	if len(writes) != 1 || !strings.Contains(writes[0].Body, `"quantity":"+2"`) || !strings.Contains(writes[0].Body, `"quantity":1`) {
+		t.Errorf("writes = %+v, want one batch with a relative \"+2\" and an absolute 1", writes)
+	}
+	dynos, err := f.client.Dynos(ctx, "demo")
+	if err != nil || len(dynos) != 4 {
+		t.Errorf("Dynos = %+v, %v", dynos, err)
+	}
+	if err := f.client.RestartDynos(ctx, "demo", "worker"); err != nil {
+		t.Error(err)
+	}
+	if err := f.client.RestartDynos(ctx, "demo", "clock"); !errors.Is(err, scaler.ErrNotFound) {
+		t.Errorf("restart of an unknown type: %v", err)
+	}
+}
+
+func TestAccountAndRateLimit(t *testing.T) {
+	f := setup(t, fast)
+	acc, err := f.client.Account(t.Context())
+	if err != nil || acc.Email == "" || !acc.CanWrite() {
+		t.Errorf("Account = %+v, %v", acc, err)
+	}
+	before := len(f.em.Requests())
+	n, err := f.client.RateLimitRemaining(t.Context())
+	if err != nil || n <= 0 || n > emulator.DefaultRateLimit {
+		t.Errorf("RateLimitRemaining = %d, %v", n, err)
+	}
+	if len(f.em.Requests()) != before+1 {
+		t.Errorf("requests = %d, want one more", len(f.em.Requests()))
+	}
+	if (Account{Scopes: []string{"read", "identity"}}).CanWrite() {
+		t.Error("read scope can write")
+	}
+}
+
+// Each fault, for a read and for the two kinds of write. want is the
+// sentinel of the error, or nil for success; writes is how many writes
+// reach the emulator's state.
+func TestFaults(t *testing.T) {
+	html := emulator.Fault{Status: 502, Body: emulator.HTMLErrorPage}
+	unavailable := emulator.Fault{Status: 503, ID: "service_unavailable", Message: "API unavailable"}
+	with := func(f emulator.Fault, times int, after bool) emulator.Fault {
+		f.Times, f.After = times, after
+		return f
+	}
+	tests := []struct {
+		name     string
+		fault    emulator.Fault
+		call     string // read, set, add
+		want     error
+		requests int
+		worker   int
+	}{
+		{"5xx burst shorter than the budget: read", with(unavailable, 5, false), "read", nil, 6, 0},
+		{"5xx burst longer than the budget: read", with(unavailable, 6, false), "read", scaler.ErrUnavailable, 6, 0},
+		{"5xx burst: absolute write retried", with(unavailable, 3, false), "set", nil, 4, 2},
+		{"5xx after an absolute write landed: resent, same result", with(unavailable, 1, true), "set", nil, 2, 2},
+		{"5xx before a relative write: not resent", with(unavailable, 1, false), "add", scaler.ErrUncertain, 1, 0},
+		{"5xx after a relative write landed: not resent", with(unavailable, 1, true), "add", scaler.ErrUncertain, 1, 1},
+		{"HTML 502 page: read retried", with(html, 1, false), "read", nil, 2, 0},
+		{"HTML 502 page: longer than the budget", with(html, 0, false), "read", scaler.ErrUnavailable, 6, 0},
+		{"429 without Retry-After: retried", emulator.Fault{Status: 429, ID: "rate_limit", Message: "slow down", Times: 2}, "add", nil, 3, 1},
+		{"429 for ever", emulator.Fault{Status: 429, ID: "rate_limit", Message: "slow down"}, "add", scaler.ErrRateLimited, 6, 0},
+		{"reset: read retried", emulator.Fault{Reset: true, Times: 2}, "read", nil, 3, 0},
+		{"reset after a relative write landed: not resent", emulator.Fault{Reset: true, Times: 1, After: true}, "add", scaler.ErrUncertain, 1, 1},
+		{"reset after an absolute write landed: resent", emulator.Fault{Reset: true, Times: 1, After: true}, "set", nil, 2, 2},
+		{"truncated body: read retried", emulator.Fault{Truncate: true, Times: 1}, "read", nil, 2, 0},
+		{"truncated answer to a relative write", emulator.Fault{Truncate: true, Times: 1, After: true}, "add", scaler.ErrUncertain, 1, 1},
+		{"preboot refusal passes", emulator.Fault{Status: 422, ID: "invalid_params", Message: "Cannot change formation for a preboot app until release phase and preboot complete", Times: 2}, "add", nil, 3, 1},
+		{"401 is not retried", emulator.Fault{Status: 401, ID: "unauthorized", Message: "Invalid credentials provided."}, "read", scaler.ErrUnauthorized, 1, 0},
+		{"403 two_factor is not retried", emulator.Fault{Status: 403, ID: "two_factor", Message: "Invalid two-factor code."}, "set", scaler.ErrForbidden, 1, 0},
+		{"422 is not retried", emulator.Fault{Status: 422, ID: "invalid_params", Message: "Cannot update to more than 1 Basic size dynos per process type."}, "set", scaler.ErrRejected, 1, 0},
+		{"404 is not retried", emulator.Fault{Status: 404, ID: "not_found", Message: "Couldn't find that app."}, "read", scaler.ErrNotFound, 1, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := setup(t, fast)
+			if tt.fault.Method == "" && tt.call != "read" {
+				tt.fault.Method = "PATCH"
+			}
+			f.em.Inject(tt.fault)
+			var err error
+			switch tt.call {
+			case "read":
+				_, err = f.client.Formation(t.Context(), "demo")
+			case "set":
+				_, err = f.client.UpdateFormation(t.Context(), "demo", []scaler.Spec{{Type: "worker", Op: scaler.Set, N: 2}})
+			case "add":
+				_, err = f.client.UpdateFormation(t.Context(), "demo", []scaler.Spec{{Type: "worker", Op: scaler.Add, N: 1}})
+			}
+			noLeak(t, err)
+			if tt.want == nil && err != nil || tt.want != nil && !errors.Is(err, tt.want) {
+				t.Fatalf("error = %v, want %v", err, tt.want)
+			}
+			if n := len(f.em.Requests()); n != tt.requests {
+				t.Errorf("requests = %d, want %d", n, tt.requests)
+			}
+			if got := f.em.Quantity("demo", "worker"); got != tt.worker {
+				t.Errorf("worker = %d, want %d", got, tt.worker)
+			}
+		})
+	}
+}
+
+func TestErrorSentences(t *testing.T) {
+	f := setup(t, fast)
+	f.em.Inject(emulator.Fault{Status: 502, Body: emulator.HTMLErrorPage})
+	_, err := f.client.Formation(t.Context(), "demo")
+	if want := `502 Bad Gateway: the API answered with a body that is not JSON ("Application Error") (after 6 attempts)`; err == nil || err.Error() != want {
+		t.Errorf("error = %v, want %s", err, want)
+	}
+	f.em.ClearFaults()
+	_, err = f.client.Formation(t.Context(), "nope")
+	if want := "app nope not found, or the token's account cannot see it: 404 not_found: Couldn't find that app."; err == nil || err.Error() != want {
+		t.Errorf("error = %v, want %s", err, want)
+	}
+}
+
+func TestRetryAfterIsHonoured(t *testing.T) {
+	f := setup(t, fast)
+	f.em.Inject(emulator.Fault{Status: 429, ID: "rate_limit", Message: "slow down", Times: 1, Header: map[string]string{"Retry-After": "1"}})
+	began := time.Now()
+	if _, err := f.client.Formation(t.Context(), "demo"); err != nil {
+		t.Fatal(err)
+	}
+	if took := time.Since(began); took < time.Second {
+		t.Errorf("retried after %v, before Retry-After's 1s", took)
+	}
+}
+
+func TestRetryAfterPastTheDeadlineGivesUp(t *testing.T) {
+	f := setup(t, fast)
+	f.em.Inject(emulator.Fault{Status: 429, ID: "rate_limit", Message: "slow down", Header: map[string]string{"Retry-After": "3600"}})
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+	defer cancel()
+	_, err := f.client.Formation(ctx, "demo")
+	if !errors.Is(err, scaler.ErrRateLimited) || ctx.Err() != nil {
+		t.Errorf("error = %v (ctx %v), want rate limited before the deadline", err, ctx.Err())
+	}
+}
+
+func TestSlowAnswerMeetsTheDeadline(t *testing.T) {
+	f := setup(t, fast)
+	f.em.Inject(emulator.Fault{Delay: time.Minute})
+	ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
+	defer cancel()
+	_, err := f.client.UpdateFormation(ctx, "demo", []scaler.Spec{{Type: "worker", Op: scaler.Add, N: 1}})
+	if !errors.Is(err, scaler.ErrUncertain) || !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("error = %v, want an uncertain write past the deadline", err)
+	}
+}
+
+func TestUnreachableAPI(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close() // nothing listens there now
+	c, err := New(Config{URL: "http://" + addr, Token: NewToken(secret), Retry: fast})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Even a relative write is retried: a refused connection sent nothing.
+	_, err = c.UpdateFormation(t.Context(), "demo", []scaler.Spec{{Type: "worker", Op: scaler.Add, N: 1}})
+	if !errors.Is(err, scaler.ErrUnavailable) || errors.Is(err, scaler.ErrUncertain) {
+		t.Errorf("error = %v, want unavailable", err)
+	}
+}
+
+func TestLowBudgetIsPaced(t *testing.T) {
+	f := setup(t, RetryPolicy{BaseDelay: time.Millisecond, MaxDelay: 4 * time.Millisecond, LowWater: 50, Refill: 100 * time.Millisecond})
+	f.em.SetRateRemaining(10)
+	began := time.Now()
+	for range 4 {
+		if _, err := f.client.Formation(t.Context(), "demo"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The first request learns the budget is low; the next three are paced.
+	if took := time.Since(began); took < 200*time.Millisecond {
+		t.Errorf("4 requests on a low budget took %v, want paced at 100ms", took)
+	}
+	if !strings.Contains(f.logs.String(), "api budget low") {
+		t.Errorf("no warning about the budget:\n%s", f.logs)
+	}
+}
+
+func TestConcurrentUse(t *testing.T) {
+	f := setup(t, fast)
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			if _, err := f.client.Formation(t.Context(), "demo"); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+}
+
+func TestDebugTraceHasNoSecrets(t *testing.T) {
+	f := setup(t, fast)
+	f.em.Inject(emulator.Fault{Status: 401, ID: "unauthorized", Message: "Invalid credentials provided."})
+	_, err := f.client.Formation(t.Context(), "demo")
+	noLeak(t, err)
+	if !strings.Contains(f.logs.String(), "msg=\"api request\"") {
+		t.Errorf("no debug trace:\n%s", f.logs)
+	}
+}

@@ -1,0 +1,130 @@
+package platform
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"regexp"
+	"strings"
+	"unicode"
+
+	"github.com/scalerdev/scaler/scaler"
+)
+
+// APIError is an error answer of the Platform API: its status and, when the
+// body was Heroku's JSON shape, its id, message and url. It unwraps to the
+// domain's sentinel error for its status, so callers test it with errors.Is.
+type APIError struct {
+	Status  int
+	ID      string // "unauthorized", "rate_limit", …; empty when the body was not JSON
+	Message string // the platform's message, or a summary of a non-JSON body
+	URL     string // documentation link the platform sometimes adds
+	// JSON is false when the body was not Heroku's JSON shape (an HTML page
+	// from a proxy, an empty body).
+	JSON bool
+	// Attempts is how many times the request was sent.
+	Attempts int
+}
+
+// Error reads like "503 Service Unavailable: Heroku API is down (after 6 attempts)".
+func (e *APIError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d", e.Status)
+	if e.ID != "" {
+		b.WriteString(" " + e.ID)
+	} else if text := http.StatusText(e.Status); text != "" {
+		b.WriteString(" " + text)
+	}
+	switch {
+	case !e.JSON && e.Message != "":
+		fmt.Fprintf(&b, ": the API answered with a body that is not JSON (%q)", e.Message)
+	case !e.JSON:
+		b.WriteString(": the API answered with an empty body")
+	case e.Message != "":
+		b.WriteString(": " + e.Message)
+	}
+	if e.Attempts > 1 {
+		fmt.Fprintf(&b, " (after %d attempts)", e.Attempts)
+	}
+	return b.String()
+}
+
+// Unwrap returns the domain sentinel for the status.
+func (e *APIError) Unwrap() error {
+	switch {
+	case e.Status == http.StatusUnauthorized:
+		return scaler.ErrUnauthorized
+	case e.Status == http.StatusForbidden, e.Status == http.StatusPaymentRequired:
+		// 402 delinquent: the account may not act until it pays.
+		return scaler.ErrForbidden
+	case e.Status == http.StatusNotFound:
+		return scaler.ErrNotFound
+	case e.Status == http.StatusTooManyRequests:
+		return scaler.ErrRateLimited
+	case e.Status >= 500:
+		return scaler.ErrUnavailable
+	default:
+		return scaler.ErrRejected
+	}
+}
+
+// maxMessage bounds the text kept from an error body.
+const maxMessage = 300
+
+var htmlTitle = regexp.MustCompile(`(?is)<title[^>]*>(.*?)</title>`)
+var htmlTag = regexp.MustCompile(`(?s)<[^>]*>`)
+
+// DecodeError reads an error answer: Heroku's JSON shape when it is there,
+// otherwise a short, printable summary of whatever came back (the title of
+// an HTML page, the start of a text). It never fails.
+func DecodeError(status int, body []byte) *APIError {
+	e := &APIError{Status: status}
+	var shape struct {
+		ID      string `json:"id"`
+		Message string `json:"message"`
+		URL     string `json:"url"`
+	}
+	if err := json.Unmarshal(body, &shape); err == nil && (shape.ID != "" || shape.Message != "") {
+		e.JSON = true
+		e.ID, e.Message, e.URL = clean(shape.ID, 64), clean(shape.Message, maxMessage), clean(shape.URL, maxMessage)
+		return e
+	}
+	text := string(body)
+	if m := htmlTitle.FindStringSubmatch(text); m != nil {
+		text = m[1]
+	} else {
+		text = htmlTag.ReplaceAllString(text, " ")
+	}
+	e.Message = clean(text, 120)
+	return e
+}
+
+// clean folds white space and drops what is not printable, so that a hostile
+// or broken body cannot garble a terminal or a log line, and cuts it to max
+// runes.
+func clean(s string, max int) string {
+	var b strings.Builder
+	space := false
+	n := 0
+	for _, r := range s {
+		if n >= max {
+			b.WriteString("…")
+			break
+		}
+		switch {
+		case unicode.IsSpace(r):
+			space = b.Len() > 0
+			continue
+		case !unicode.IsPrint(r):
+			continue
+		}
+		if space {
+			b.WriteByte(' ')
+			space = false
+			n++
+		}
+		b.WriteRune(r)
+		n++
+	}
+	return b.String()
+}

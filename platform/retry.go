@@ -1,0 +1,340 @@
+package platform
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/scalerdev/scaler/scaler"
+)
+
+// RetryPolicy says how the client retries failed requests and paces
+// requests when the account's shared budget runs low. Zero fields take the
+// defaults.
+type RetryPolicy struct {
+	// Attempts bounds how many times one request is sent (default 6).
+	Attempts int
+	// BaseDelay and MaxDelay bound the backoff between attempts (250ms, 8s).
+	BaseDelay, MaxDelay time.Duration
+	// LowWater is the RateLimit-Remaining below which requests are paced at
+	// the bucket's refill rate, one per Refill (100; 800ms, which is the
+	// platform's 75 requests a minute).
+	LowWater int
+	Refill   time.Duration
+}
+
+// DefaultRetryPolicy is the policy of a zero RetryPolicy. With it, a request
+// that fails every time gives up after about 8 seconds of backoff.
+var DefaultRetryPolicy = RetryPolicy{Attempts: 6, BaseDelay: 250 * time.Millisecond, MaxDelay: 8 * time.Second, LowWater: 100, Refill: 800 * time.Millisecond}
+
+func (p RetryPolicy) withDefaults() RetryPolicy {
+	d := DefaultRetryPolicy
+	return RetryPolicy{
+		Attempts:  cmp.Or(p.Attempts, d.Attempts),
+		BaseDelay: cmp.Or(p.BaseDelay, d.BaseDelay),
+		MaxDelay:  cmp.Or(p.MaxDelay, d.MaxDelay),
+		LowWater:  cmp.Or(p.LowWater, d.LowWater),
+		Refill:    cmp.Or(p.Refill, d.Refill),
+	}
+}
+
+// Backoff returns the pause before retry n (1 for the first retry): the
+// capped exponential BaseDelay·2^(n-1), of which the upper half is jittered
+// by r in [0, 1), so that many clients failing together do not retry in step.
+func (p RetryPolicy) Backoff(n int, r float64) time.Duration {
+	d := p.MaxDelay
+	if n < 32 {
+		d = min(p.MaxDelay, p.BaseDelay<<(n-1))
+	}
+	return d/2 + time.Duration(r*float64(d/2))
+}
+
+// RetryAfter reads a Retry-After header (seconds, or an HTTP date).
+func RetryAfter(h http.Header, now time.Time) (time.Duration, bool) {
+	v := strings.TrimSpace(h.Get("Retry-After"))
+	if v == "" {
+		return 0, false
+	}
+	if s, err := strconv.Atoi(v); err == nil && s >= 0 {
+		return time.Duration(s) * time.Second, true
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		return max(0, t.Sub(now)), true
+	}
+	return 0, false
+}
+
+type ctxKey int
+
+const (
+	idempotentKey ctxKey = iota
+	headersKey
+)
+
+// withIdempotent marks the requests made under ctx as safe to send twice,
+// such as a PATCH that sets absolute quantities.
+func withIdempotent(ctx context.Context) context.Context {
+	return context.WithValue(ctx, idempotentKey, true)
+}
+
+// withHeaders asks for the headers of the final answer to be copied into h.
+func withHeaders(ctx context.Context, h *http.Header) context.Context {
+	return context.WithValue(ctx, headersKey, h)
+}
+
+func idempotent(req *http.Request) bool {
+	if v, ok := req.Context().Value(idempotentKey).(bool); ok {
+		return v
+	}
+	switch req.Method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodDelete:
+		// DELETE restarts dynos: a second restart right after the first is
+		// harmless.
+		return true
+	}
+	return false
+}
+
+// transport sits under heroku-go's Transport (which adds the Accept header,
+// the token and the User-Agent) and over the network. It retries what is
+// safe to retry, paces requests when the account's budget runs low, reads
+// every answer whole (so a truncated body is a failed attempt, not a
+// decoding error later), and turns every answer that is not 2xx into an
+// *APIError; so a redirect is never followed, and the token never travels
+// to another host.
+type transport struct {
+	next   http.RoundTripper
+	policy RetryPolicy
+	log    *slog.Logger
+	jitter func() float64
+
+	mu        sync.Mutex
+	remaining int // last RateLimit-Remaining seen; -1 before the first
+	nextSlot  time.Time
+	warned    bool
+}
+
+func newTransport(next http.RoundTripper, p RetryPolicy, log *slog.Logger) *transport {
+	return &transport{next: next, policy: p.withDefaults(), log: log, jitter: rand.Float64, remaining: -1}
+}
+
+// maxBody bounds what is read of one answer.
+const maxBody = 8 << 20
+
+// RoundTrip sends req until it succeeds, fails in a way that retrying
+// cannot mend, runs out of attempts, or ctx is done. It returns either a
+// 2xx response whose body is fully read, or an error.
+func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
+	ctx := req.Context()
+	safe := idempotent(req)
+	for attempt := 1; ; attempt++ {
+		if err := t.pace(ctx); err != nil {
+			return nil, err
+		}
+		r, err := rewind(req, attempt)
+		if err != nil {
+			return nil, err
+		}
+		began := time.Now()
+		resp, err := t.next.RoundTrip(r)
+		var body []byte
+		if err == nil {
+			body, err = io.ReadAll(io.LimitReader(resp.Body, maxBody))
+			resp.Body.Close()
+		}
+		t.trace(r, attempt, resp, err, time.Since(began))
+
+		final, retry, wait := t.judge(ctx, req, safe, attempt, resp, body, err)
+		if !retry || attempt >= t.policy.Attempts {
+			if err == nil && resp.StatusCode/100 == 2 {
+				t.keepHeaders(ctx, resp.Header)
+				resp.Body = io.NopCloser(bytes.NewReader(body))
+				resp.ContentLength = int64(len(body))
+				return resp, nil
+			}
+			if resp != nil {
+				t.keepHeaders(ctx, resp.Header)
+			}
+			var ae *APIError
+			if errors.As(final, &ae) {
+				ae.Attempts = attempt
+			}
+			return nil, final
+		}
+		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < wait {
+			// Waiting would outlast the command: give up now, saying why.
+			return nil, final
+		}
+		t.log.Warn("api retry", "method", req.Method, "path", req.URL.Path, "attempt", attempt, "wait", wait.Round(time.Millisecond), "err", final)
+		if err := sleep(ctx, wait); err != nil {
+			return nil, final
+		}
+	}
+}
+
+// judge decides what an attempt's outcome means: the error to report if it
+// is the last, whether another attempt may help, and how long to wait first.
+func (t *transport) judge(ctx context.Context, req *http.Request, safe bool, attempt int, resp *http.Response, body []byte, err error) (final error, retry bool, wait time.Duration) {
+	backoff := t.policy.Backoff(attempt, t.jitter())
+	if err != nil {
+		if ctx.Err() != nil {
+			if safe {
+				return fmt.Errorf("%w: %w", scaler.ErrUnavailable, ctx.Err()), false, 0
+			}
+			return fmt.Errorf("%w: no answer to %s %s before the deadline (%w): it may or may not have been applied", scaler.ErrUncertain, req.Method, req.URL.Path, ctx.Err()), false, 0
+		}
+		if neverSent(err) {
+			return fmt.Errorf("%w: cannot reach the API: %v", scaler.ErrUnavailable, err), true, backoff
+		}
+		if !safe {
+			return fmt.Errorf("%w: the connection failed before the answer to %s %s came (%v)", scaler.ErrUncertain, req.Method, req.URL.Path, err), false, 0
+		}
+		return fmt.Errorf("%w: the connection failed: %v", scaler.ErrUnavailable, err), true, backoff
+	}
+	if resp.StatusCode/100 == 2 {
+		return nil, false, 0
+	}
+	ae := DecodeError(resp.StatusCode, body)
+	switch {
+	case resp.StatusCode == http.StatusTooManyRequests:
+		// The platform refused the request before doing anything: safe to
+		// send again, after Retry-After when it says (it may not).
+		if d, ok := RetryAfter(resp.Header, time.Now()); ok {
+			return ae, true, d
+		}
+		return ae, true, backoff
+	case resp.StatusCode >= 500 && safe:
+		return ae, true, backoff
+	case resp.StatusCode >= 500:
+		return fmt.Errorf("%w: %w", scaler.ErrUncertain, ae), false, 0
+	case resp.StatusCode == http.StatusUnprocessableEntity && transient(ae.Message):
+		return ae, true, backoff
+	}
+	return ae, false, 0
+}
+
+// transient reports whether a 422 refusal is one that passes by itself:
+// formation changes are refused while a release phase or Preboot runs.
+func transient(message string) bool {
+	m := strings.ToLower(message)
+	return strings.Contains(m, "preboot") || strings.Contains(m, "release phase")
+}
+
+// neverSent reports whether a network error happened before the request
+// could reach the server (so that sending it again cannot apply it twice).
+func neverSent(err error) bool {
+	var op *net.OpError
+	if errors.As(err, &op) && op.Op == "dial" {
+		return true
+	}
+	var dns *net.DNSError
+	return errors.As(err, &dns)
+}
+
+// rewind returns the request for an attempt, with a fresh body.
+func rewind(req *http.Request, attempt int) (*http.Request, error) {
+	if attempt == 1 {
+		return req, nil
+	}
+	r := req.Clone(req.Context())
+	if req.Body != nil && req.Body != http.NoBody {
+		if req.GetBody == nil {
+			return nil, fmt.Errorf("%w: cannot resend %s %s: its body cannot be read twice", scaler.ErrUnavailable, req.Method, req.URL.Path)
+		}
+		body, err := req.GetBody()
+		if err != nil {
+			return nil, err
+		}
+		r.Body = body
+	}
+	return r, nil
+}
+
+// pace holds a request back while the account's budget is low, letting
+// requests out at the bucket's refill rate across the whole process.
+func (t *transport) pace(ctx context.Context) error {
+	t.mu.Lock()
+	left := t.remaining
+	if left < 0 || left >= t.policy.LowWater {
+		t.mu.Unlock()
+		return nil
+	}
+	now := time.Now()
+	slot := now
+	if t.nextSlot.After(slot) {
+		slot = t.nextSlot
+	}
+	t.nextSlot = slot.Add(t.policy.Refill)
+	warn := !t.warned
+	t.warned = true
+	t.mu.Unlock()
+
+	if warn {
+		t.log.Warn("api budget low", "remaining", left, "pace", t.policy.Refill)
+	}
+	wait := slot.Sub(now)
+	if deadline, ok := ctx.Deadline(); ok && now.Add(wait).After(deadline) {
+		return fmt.Errorf("%w: only %d requests are left in the account's API budget, and waiting for more would pass the deadline", scaler.ErrRateLimited, left)
+	}
+	return sleep(ctx, wait)
+}
+
+func (t *transport) trace(r *http.Request, attempt int, resp *http.Response, err error, took time.Duration) {
+	if resp != nil {
+		if n, perr := strconv.Atoi(resp.Header.Get("RateLimit-Remaining")); perr == nil {
+			t.mu.Lock()
+			t.remaining = n
+			if n >= t.policy.LowWater {
+				t.warned = false
+			}
+			t.mu.Unlock()
+		}
+		if w := resp.Header.Get("X-Heroku-Warning"); w != "" {
+			// heroku-go would print it with the standard logger; say it here.
+			t.log.Warn("api warning", "path", r.URL.Path, "warning", w)
+			resp.Header.Del("X-Heroku-Warning")
+		}
+	}
+	if !t.log.Enabled(r.Context(), slog.LevelDebug) {
+		return
+	}
+	args := []any{"method", r.Method, "path", r.URL.Path, "attempt", attempt, "ms", took.Milliseconds()}
+	if resp != nil {
+		args = append(args, "status", resp.StatusCode, "remaining", resp.Header.Get("RateLimit-Remaining"), "request_id", resp.Header.Get("Request-Id"))
+	}
+	if err != nil {
+		args = append(args, "err", err)
+	}
+	t.log.Debug("api request", args...)
+}
+
+func (t *transport) keepHeaders(ctx context.Context, h http.Header) {
+	if dst, ok := ctx.Value(headersKey).(*http.Header); ok {
+		*dst = h.Clone()
+	}
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
