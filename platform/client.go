@@ -58,7 +58,7 @@ func New(cfg Config) (*Client, error) {
 		return nil, err
 	}
 	if cfg.Token.Empty() {
-		return nil, fmt.Errorf("%w: no API token", scaler.ErrInvalid)
+		return nil, scaler.Errorf(scaler.ErrInvalid, "no API token")
 	}
 	next := cfg.Transport
 	if next == nil {
@@ -92,19 +92,19 @@ func CheckURL(raw string) (string, error) {
 	}
 	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" || u.Opaque != "" {
-		return "", fmt.Errorf("%w: API URL %q is not an absolute http(s) URL", scaler.ErrInvalid, raw)
+		return "", scaler.Errorf(scaler.ErrInvalid, "API URL %q is not an absolute http(s) URL", raw)
 	}
 	if u.User != nil || u.RawQuery != "" || u.Fragment != "" {
-		return "", fmt.Errorf("%w: API URL %q must not carry credentials, a query or a fragment", scaler.ErrInvalid, raw)
+		return "", scaler.Errorf(scaler.ErrInvalid, "API URL %q must not carry credentials, a query or a fragment", raw)
 	}
 	switch u.Scheme {
 	case "https":
 	case "http":
 		if !loopback(u.Hostname()) {
-			return "", fmt.Errorf("%w: refusing API URL %q: plain http would send the token in clear text; use https (http is allowed only for loopback hosts such as 127.0.0.1)", scaler.ErrInvalid, raw)
+			return "", scaler.Errorf(scaler.ErrInvalid, "refusing API URL %q: plain http would send the token in clear text; use https (http is allowed only for loopback hosts such as 127.0.0.1)", raw)
 		}
 	default:
-		return "", fmt.Errorf("%w: API URL %q must use https", scaler.ErrInvalid, raw)
+		return "", scaler.Errorf(scaler.ErrInvalid, "API URL %q must use https", raw)
 	}
 	return strings.TrimRight(u.String(), "/"), nil
 }
@@ -243,7 +243,7 @@ func (c *Client) explain(err error, app string) error {
 	var syntax *json.SyntaxError
 	var typ *json.UnmarshalTypeError
 	if errors.As(err, &syntax) || errors.As(err, &typ) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
-		return fmt.Errorf("%w: the API answered with a body that is not the expected JSON: %v", scaler.ErrUnavailable, err)
+		return scaler.Errorf(scaler.ErrUnavailable, "the API answered with a body that is not the expected JSON: %v", err)
 	}
 	var ae *APIError
 	if errors.As(err, &ae) && ae.Status == http.StatusNotFound && app != "" && !strings.Contains(ae.Message, "process type") {

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"regexp"
 	"strings"
 	"unicode"
 
@@ -71,9 +70,6 @@ func (e *APIError) Unwrap() error {
 // maxMessage bounds the text kept from an error body.
 const maxMessage = 300
 
-var htmlTitle = regexp.MustCompile(`(?is)<title[^>]*>(.*?)</title>`)
-var htmlTag = regexp.MustCompile(`(?s)<[^>]*>`)
-
 // DecodeError reads an error answer: Heroku's JSON shape when it is there,
 // otherwise a short, printable summary of whatever came back (the title of
 // an HTML page, the start of a text). It never fails.
@@ -89,13 +85,7 @@ func DecodeError(status int, body []byte) *APIError {
 		e.ID, e.Message, e.URL = clean(shape.ID, 64), clean(shape.Message, maxMessage), clean(shape.URL, maxMessage)
 		return e
 	}
-	text := string(body)
-	if m := htmlTitle.FindStringSubmatch(text); m != nil {
-		text = m[1]
-	} else {
-		text = htmlTag.ReplaceAllString(text, " ")
-	}
-	e.Message = clean(text, 120)
+	e.Message = clean(htmlText(string(body)), 120)
 	return e
 }
 
@@ -127,4 +117,32 @@ func clean(s string, max int) string {
 		n++
 	}
 	return b.String()
+}
+
+// htmlText returns the title of an HTML page, or the text with its tags
+// dropped.
+func htmlText(s string) string {
+	lower := strings.ToLower(s)
+	if i := strings.Index(lower, "<title"); i >= 0 {
+		if j := strings.IndexByte(lower[i:], '>'); j >= 0 {
+			start := i + j + 1
+			if end := strings.Index(lower[start:], "</title>"); end >= 0 {
+				return s[start : start+end]
+			}
+		}
+	}
+	var b strings.Builder
+	for {
+		i := strings.IndexByte(s, '<')
+		if i < 0 {
+			b.WriteString(s)
+			return b.String()
+		}
+		b.WriteString(s[:i] + " ")
+		j := strings.IndexByte(s[i:], '>')
+		if j < 0 {
+			return b.String()
+		}
+		s = s[i+j+1:]
+	}
 }

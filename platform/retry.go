@@ -5,7 +5,6 @@ import (
 	"cmp"
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"math/rand/v2"
@@ -190,17 +189,17 @@ func (t *transport) judge(ctx context.Context, req *http.Request, safe bool, att
 	if err != nil {
 		if ctx.Err() != nil {
 			if safe {
-				return fmt.Errorf("%w: %w", scaler.ErrUnavailable, ctx.Err()), false, 0
+				return scaler.Errorf(scaler.ErrUnavailable, "no answer to %s %s before the deadline (%w)", req.Method, req.URL.Path, ctx.Err()), false, 0
 			}
-			return fmt.Errorf("%w: no answer to %s %s before the deadline (%w): it may or may not have been applied", scaler.ErrUncertain, req.Method, req.URL.Path, ctx.Err()), false, 0
+			return scaler.Errorf(scaler.ErrUncertain, "no answer to %s %s before the deadline (%w): it may or may not have been applied", req.Method, req.URL.Path, ctx.Err()), false, 0
 		}
 		if neverSent(err) {
-			return fmt.Errorf("%w: cannot reach the API: %v", scaler.ErrUnavailable, err), true, backoff
+			return scaler.Errorf(scaler.ErrUnavailable, "cannot reach the API: %v", err), true, backoff
 		}
 		if !safe {
-			return fmt.Errorf("%w: the connection failed before the answer to %s %s came (%v)", scaler.ErrUncertain, req.Method, req.URL.Path, err), false, 0
+			return scaler.Errorf(scaler.ErrUncertain, "the connection failed before the answer to %s %s came (%v)", req.Method, req.URL.Path, err), false, 0
 		}
-		return fmt.Errorf("%w: the connection failed: %v", scaler.ErrUnavailable, err), true, backoff
+		return scaler.Errorf(scaler.ErrUnavailable, "the connection failed: %v", err), true, backoff
 	}
 	if resp.StatusCode/100 == 2 {
 		return nil, false, 0
@@ -217,7 +216,7 @@ func (t *transport) judge(ctx context.Context, req *http.Request, safe bool, att
 	case resp.StatusCode >= 500 && safe:
 		return ae, true, backoff
 	case resp.StatusCode >= 500:
-		return fmt.Errorf("%w: %w", scaler.ErrUncertain, ae), false, 0
+		return scaler.Errorf(scaler.ErrUncertain, "the write %s %s failed with %w: it may or may not have been applied", req.Method, req.URL.Path, ae), false, 0
 	case resp.StatusCode == http.StatusUnprocessableEntity && transient(ae.Message):
 		return ae, true, backoff
 	}
@@ -250,7 +249,7 @@ func rewind(req *http.Request, attempt int) (*http.Request, error) {
 	r := req.Clone(req.Context())
 	if req.Body != nil && req.Body != http.NoBody {
 		if req.GetBody == nil {
-			return nil, fmt.Errorf("%w: cannot resend %s %s: its body cannot be read twice", scaler.ErrUnavailable, req.Method, req.URL.Path)
+			return nil, scaler.Errorf(scaler.ErrUnavailable, "cannot resend %s %s: its body cannot be read twice", req.Method, req.URL.Path)
 		}
 		body, err := req.GetBody()
 		if err != nil {
@@ -285,7 +284,7 @@ func (t *transport) pace(ctx context.Context) error {
 	}
 	wait := slot.Sub(now)
 	if deadline, ok := ctx.Deadline(); ok && now.Add(wait).After(deadline) {
-		return fmt.Errorf("%w: only %d requests are left in the account's API budget, and waiting for more would pass the deadline", scaler.ErrRateLimited, left)
+		return scaler.Errorf(scaler.ErrRateLimited, "only %d requests are left in the account's API budget, and waiting for more would pass the deadline", left)
 	}
 	return sleep(ctx, wait)
 }

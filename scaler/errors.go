@@ -1,6 +1,9 @@
 package scaler
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+)
 
 // Sentinel errors of the domain. Adapters wrap them (with %w) so that callers
 // can tell failures apart with errors.Is; cmd/scaler maps them to exit codes.
@@ -42,3 +45,19 @@ var (
 	// unsafe to go on, for example while the answer to a relative write was lost.
 	ErrConflict = errors.New("conflict")
 )
+
+// Errorf formats an error of a kind: errors.Is(err, kind) holds, but the
+// message is only the formatted text, so that a person reads "quantity "x"
+// is not a number", not "invalid: quantity …". The format may wrap another
+// error with %w.
+func Errorf(kind error, format string, args ...any) error {
+	return &kindError{kind: kind, err: fmt.Errorf(format, args...)}
+}
+
+type kindError struct {
+	kind error
+	err  error
+}
+
+func (e *kindError) Error() string   { return e.err.Error() }
+func (e *kindError) Unwrap() []error { return []error{e.kind, e.err} }

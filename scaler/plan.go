@@ -1,7 +1,6 @@
 package scaler
 
 import (
-	"fmt"
 	"strings"
 	"time"
 )
@@ -79,8 +78,8 @@ func NewPlan(app string, current Formation, specs []Spec) (Plan, error) {
 		p.Changes = append(p.Changes, c)
 	}
 	if len(missing) > 0 {
-		return Plan{}, fmt.Errorf("%w: app %s has no process type %s (it has: %s)",
-			ErrNotFound, app, strings.Join(missing, ", "), strings.Join(current.Types(), ", "))
+		return Plan{}, Errorf(ErrNotFound,
+			"app %s has no process type %s (it has: %s)", app, strings.Join(missing, ", "), strings.Join(current.Types(), ", "))
 	}
 	return p, nil
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -99,8 +100,8 @@ func (s *Service) unsettled(ctx context.Context, p Plan) ([]Spec, error) {
 		case c.Send.Op != Add || c.untouched(cur):
 			again = append(again, c.Send)
 		default:
-			return nil, fmt.Errorf("%w: %s went from %d to %d while the answer to %s was lost; not sending it again, so that it cannot count twice: check the formation",
-				ErrConflict, c.Type, c.From, cur.Quantity, c.Send)
+			return nil, Errorf(ErrConflict,
+				"%s went from %d to %d while the answer to %s was lost; not sending it again, so that it cannot count twice: check the formation", c.Type, c.From, cur.Quantity, c.Send)
 		}
 	}
 	return again, nil
@@ -178,7 +179,8 @@ func settled(c Change, dynos []Dyno) string {
 	return msg
 }
 
-// Status reads the app's formation and dynos.
+// Status reads the app's formation and dynos, the dynos sorted by type and
+// number (worker.2 before worker.10).
 func (s *Service) Status(ctx context.Context, app string) (Formation, []Dyno, error) {
 	type dynoResult struct {
 		dynos []Dyno
@@ -197,5 +199,16 @@ func (s *Service) Status(ctx context.Context, app string) (Formation, []Dyno, er
 	if dr.err != nil {
 		return nil, nil, fmt.Errorf("read dynos of %s: %w", app, dr.err)
 	}
+	slices.SortStableFunc(dr.dynos, func(a, b Dyno) int {
+		at, an := splitDynoName(a.Name)
+		bt, bn := splitDynoName(b.Name)
+		return cmp.Or(strings.Compare(at, bt), cmp.Compare(an, bn))
+	})
 	return f, dr.dynos, nil
+}
+
+func splitDynoName(name string) (string, int) {
+	typ, num, _ := strings.Cut(name, ".")
+	n, _ := strconv.Atoi(num)
+	return typ, n
 }

@@ -2,7 +2,6 @@ package scaler
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 )
 
@@ -20,11 +19,6 @@ var sizes = []string{
 	"Shield-Memory-L", "Shield-Memory-XL", "Shield-Memory-2XL",
 }
 
-// firSize matches the sizes of Heroku's Fir generation, named by their shape
-// (dyno-1c-0.5gb, dyno-2c-4gb, …): a family that grows, so it is matched by
-// form rather than listed.
-var firSize = regexp.MustCompile(`^dyno-[0-9]{1,3}c-[0-9]{1,4}(\.[0-9])?gb$`)
-
 // CanonicalSize returns the API's spelling of a dyno size given in any case,
 // or an error that quotes it and lists the known sizes.
 func CanonicalSize(s string) (string, error) {
@@ -33,7 +27,8 @@ func CanonicalSize(s string) (string, error) {
 			return known, nil
 		}
 	}
-	if lower := strings.ToLower(s); firSize.MatchString(lower) {
+	// Fir sizes are a family that grows: matched by form, not listed.
+	if lower := strings.ToLower(s); firSize(lower) {
 		return lower, nil
 	}
 	return "", fmt.Errorf("unknown dyno size %q (known sizes: %s, or dyno-Nc-Ngb)", s, strings.Join(sizes, ", "))

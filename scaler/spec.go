@@ -3,7 +3,6 @@ package scaler
 import (
 	"errors"
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 )
@@ -16,10 +15,6 @@ const MaxQuantity = 100
 // ReleaseType is the process type of the release phase. It is listed in the
 // formation when the Procfile has a release line, and is never scaled.
 const ReleaseType = "release"
-
-// typeName is a process type as the Platform API schema defines it
-// (^[-\w]{1,128}$), not starting with a dash so that it cannot be a flag.
-var typeName = regexp.MustCompile(`^[A-Za-z0-9_][-A-Za-z0-9_]{0,127}$`)
 
 // Op says what a [Spec] does to the quantity of its process type.
 type Op int
@@ -68,7 +63,7 @@ func (s Spec) String() string {
 func ParseSpec(raw string) (Spec, error) {
 	s, err := parseSpec(raw)
 	if err != nil {
-		return Spec{}, fmt.Errorf("%w: %q: %s", ErrInvalid, raw, err.Error())
+		return Spec{}, Errorf(ErrInvalid, "%q: %s", raw, err.Error())
 	}
 	return s, nil
 }
@@ -114,7 +109,7 @@ func parseSpec(raw string) (Spec, error) {
 	if s.Type == "" {
 		return Spec{}, errors.New("missing process type before the quantity")
 	}
-	if !typeName.MatchString(s.Type) {
+	if !validType(s.Type) {
 		return Spec{}, fmt.Errorf("process type %q may hold only letters, digits, '-' and '_' (at most 128)", s.Type)
 	}
 	if s.Type == ReleaseType {
@@ -150,7 +145,7 @@ func parseSpec(raw string) (Spec, error) {
 // All errors are reported at once, joined.
 func ParseSpecs(args []string) ([]Spec, error) {
 	if len(args) == 0 {
-		return nil, fmt.Errorf("%w: no spec given: want TYPE=N, TYPE+N, TYPE-N or TYPE:SIZE", ErrInvalid)
+		return nil, Errorf(ErrInvalid, "no spec given: want TYPE=N, TYPE+N, TYPE-N or TYPE:SIZE")
 	}
 	var (
 		specs []Spec
@@ -164,7 +159,7 @@ func ParseSpecs(args []string) ([]Spec, error) {
 			continue
 		}
 		if prev, dup := seen[s.Type]; dup {
-			errs = append(errs, fmt.Errorf("%w: %q: process type %s is already changed by %q", ErrInvalid, raw, s.Type, prev))
+			errs = append(errs, Errorf(ErrInvalid, "%q: process type %s is already changed by %q", raw, s.Type, prev))
 			continue
 		}
 		seen[s.Type] = raw

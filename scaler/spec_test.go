@@ -150,3 +150,27 @@ func TestDynoType(t *testing.T) {
 		}
 	}
 }
+
+func TestValidApp(t *testing.T) {
+	for s, want := range map[string]bool{
+		"demo": true, "my-app-1": true, "abc": true, strings.Repeat("a", 30): true,
+		"01234567-89ab-cdef-0123-456789ABCDEF": true,
+		"ab":                                   false, strings.Repeat("a", 31): false, "My-app": false, "1app": false, "app-": false,
+		"my app": false, "my_app": false, "": false, "../x": false, "01234567-89ab-cdef-0123-456789abcdeg": false,
+	} {
+		if got := ValidApp(s); got != want {
+			t.Errorf("ValidApp(%q) = %v, want %v", s, got, want)
+		}
+	}
+}
+
+func TestFirSize(t *testing.T) {
+	for s, want := range map[string]bool{
+		"dyno-1c-0.5gb": true, "dyno-2c-4gb": true, "dyno-16c-128gb": true,
+		"dyno-c-4gb": false, "dyno-2c-gb": false, "dyno-2c-4.55gb": false, "dyno-2c-4": false, "dyno-2x-4gb": false, "standard-1x": false,
+	} {
+		if got := firSize(s); got != want {
+			t.Errorf("firSize(%q) = %v, want %v", s, got, want)
+		}
+	}
+}

@@ -21,7 +21,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -43,9 +42,6 @@ const (
 	// DefaultScope is the OAuth scope reported for the token.
 	DefaultScope = "global"
 )
-
-// appName is the Platform API's pattern for app names.
-var appName = regexp.MustCompile(`^[a-z][a-z0-9-]{1,28}[a-z0-9]$`)
 
 // AcceptHeader is the media type every Platform API request must ask for.
 const AcceptHeader = "application/vnd.heroku+json; version=3"
@@ -113,11 +109,13 @@ type Emulator struct {
 	ids      int
 }
 
-// Request is one request the emulator answered, as tests inspect them.
+// Request is one request the emulator received, as tests inspect them.
 type Request struct {
 	Method, Path string
 	Body         string
-	Status       int
+	// Status is the answer's status; 0 while unanswered, or when the
+	// connection was dropped instead.
+	Status int
 }
 
 // New returns an emulator holding cfg's apps.
@@ -158,7 +156,7 @@ func (e *Emulator) AddApp(ac App) error {
 	if _, dup := e.apps[ac.Name]; dup {
 		return fmt.Errorf("emulator: app %q declared twice", ac.Name)
 	}
-	if !appName.MatchString(ac.Name) {
+	if !scaler.ValidApp(ac.Name) {
 		return fmt.Errorf("emulator: app name %q must be 3 to 30 lowercase letters, digits or dashes, starting with a letter", ac.Name)
 	}
 	now := e.now()
@@ -218,7 +216,22 @@ func (e *Emulator) Quantity(appName, typ string) int {
 	return -1
 }
 
-// Requests returns the requests answered so far, oldest first.
+// SetQuantity changes a process type's quantity directly, as another client
+// of the API would, and reports whether the app and type exist.
+func (e *Emulator) SetQuantity(appName, typ string, n int) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	a := e.apps[appName]
+	if a == nil || a.process(typ) == nil {
+		return false
+	}
+	p := a.process(typ)
+	p.quantity, p.updatedAt = n, e.now()
+	e.reconcile(a, p, false, e.now())
+	return true
+}
+
+// Requests returns the requests received so far, oldest first.
 func (e *Emulator) Requests() []Request {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -263,12 +276,18 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 
 // ServeHTTP answers one Platform API request.
 func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	rec := &recorder{ResponseWriter: w, status: http.StatusOK}
+	rec := &recorder{ResponseWriter: w}
 	body := readBody(r)
 	w.Header().Set("Request-Id", fmt.Sprintf("emulator-%d", e.seq.Add(1)))
+	// The request is logged before it is answered, so that a client that
+	// sees the answer (or the reset) finds it in the log.
+	e.mu.Lock()
+	e.requests = append(e.requests, Request{Method: r.Method, Path: r.URL.Path, Body: body})
+	i := len(e.requests) - 1
+	e.mu.Unlock()
 	defer func() {
 		e.mu.Lock()
-		e.requests = append(e.requests, Request{Method: r.Method, Path: r.URL.Path, Body: body, Status: rec.status})
+		e.requests[i].Status = rec.status
 		e.mu.Unlock()
 		if e.log != nil {
 			e.log.Info("request", "method", r.Method, "path", r.URL.Path, "status", rec.status)
@@ -350,11 +369,18 @@ func permits(scope, method, path string) bool {
 	}
 }
 
-// recorder notes the status of an answer and adds the headers every answer
-// carries.
+// recorder notes the status of an answer; 0 means no answer was sent (a
+// reset).
 type recorder struct {
 	http.ResponseWriter
 	status int
+}
+
+func (r *recorder) Write(b []byte) (int, error) {
+	if r.status == 0 {
+		r.status = http.StatusOK
+	}
+	return r.ResponseWriter.Write(b)
 }
 
 // Unwrap lets http.ResponseController reach the connection, for faults

@@ -39,6 +39,10 @@ type Fault struct {
 	// Truncate sends the headers and only part of the body, then closes.
 	Truncate bool
 
+	// During runs when the fault strikes, after the request was carried out
+	// for an After fault: another client acting while this answer is lost.
+	During func()
+
 	left int // Times still to go; -1 for unlimited
 }
 
@@ -80,6 +84,9 @@ func (e *Emulator) takeFault(r *http.Request) *Fault {
 // delay-only fault does not, and the request goes on. real is the answer the
 // request would have had, for a fault applied after it.
 func (f *Fault) answer(w http.ResponseWriter, r *http.Request, real []byte) bool {
+	if f.During != nil {
+		f.During()
+	}
 	if f.Delay > 0 && !sleep(r, f.Delay) {
 		return true
 	}

@@ -3,7 +3,6 @@ package emulator
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net"
 	"net/http"
 	"strings"
@@ -58,7 +57,7 @@ func ParseFormation(s string) ([]Process, error) {
 			return nil, err
 		}
 		if spec.Op != scaler.Set {
-			return nil, fmt.Errorf("%w: %q: a formation item is TYPE=N or TYPE=N:SIZE", scaler.ErrInvalid, item)
+			return nil, scaler.Errorf(scaler.ErrInvalid, "%q: a formation item is TYPE=N or TYPE=N:SIZE", item)
 		}
 		out = append(out, Process{Type: spec.Type, Quantity: spec.N, Size: spec.Size})
 	}
