@@ -1,0 +1,117 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/scalerdev/scaler/platform"
+	"github.com/scalerdev/scaler/scaler"
+)
+
+// The environment variables scaler reads.
+const (
+	envToken    = "HEROKU_API_KEY"
+	envApp      = "HEROKU_APP"
+	envAppName  = "HEROKU_APP_NAME" // set in dynos by `heroku labs:enable runtime-dyno-metadata`
+	envAPIURL   = "HEROKU_API_URL"
+	envDyno     = "DYNO"
+	envLogLevel = "SCALER_LOG_LEVEL"
+)
+
+// Flags shared by several commands.
+func appFlag() cli.Flag {
+	return &cli.StringFlag{Name: "app", Aliases: []string{"a"}, Usage: "app to act on (default: $" + envApp + ", then $" + envAppName + ")"}
+}
+
+func jsonFlag() cli.Flag {
+	return &cli.BoolFlag{Name: "json", Usage: "print the result as JSON"}
+}
+
+func timeoutFlag(d time.Duration) cli.Flag {
+	return &cli.DurationFlag{Name: "timeout", Value: d, Usage: "deadline for the whole command, retries and waiting included"}
+}
+
+// resolveApp returns the app from --app, HEROKU_APP or HEROKU_APP_NAME.
+func (a *App) resolveApp(c *cli.Context) (string, error) {
+	name, from := c.String("app"), "--app"
+	for _, env := range []string{envApp, envAppName} {
+		if name != "" {
+			break
+		}
+		name, from = strings.TrimSpace(a.Getenv(env)), env
+	}
+	if name == "" {
+		return "", scaler.Errorf(scaler.ErrInvalid,
+			"no app given: pass -a/--app NAME, or set %s or %s (in a dyno, `heroku labs:enable runtime-dyno-metadata` sets %s)", envApp, envAppName, envAppName)
+	}
+	if !scaler.ValidApp(name) {
+		return "", scaler.Errorf(scaler.ErrInvalid, "app %q (from %s) is not an app name (3 to 30 lowercase letters, digits and dashes) or an app id", name, from)
+	}
+	return name, nil
+}
+
+// token returns the API token from HEROKU_API_KEY, never from a flag:
+// flags show up in `ps` and in Scheduler's logged command line.
+func (a *App) token() (platform.Token, error) {
+	raw := strings.TrimSpace(a.Getenv(envToken))
+	if raw == "" {
+		return platform.Token{}, scaler.Errorf(scaler.ErrInvalid,
+			"%s is not set: create a token with `heroku authorizations:create --scope write --description scaler` and store it with `heroku config:set %s=...` (never on a command line)", envToken, envToken)
+	}
+	if strings.ContainsFunc(raw, func(r rune) bool { return r <= ' ' || r == 0x7f }) {
+		// Said without the value, which must never be printed.
+		return platform.Token{}, scaler.Errorf(scaler.ErrInvalid, "%s holds white space or control characters: it is not a token", envToken)
+	}
+	return platform.NewToken(raw), nil
+}
+
+// client returns a Platform API client from the environment, checking the
+// token and the API URL first. It sends nothing.
+func (a *App) client() (*platform.Client, error) {
+	tok, err := a.token()
+	if err != nil {
+		return nil, err
+	}
+	base, err := platform.CheckURL(strings.TrimSpace(a.Getenv(envAPIURL)))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", envAPIURL, err)
+	}
+	return platform.New(platform.Config{
+		URL: base, Token: tok, UserAgent: userAgent(), Transport: a.Transport, Retry: a.Retry, Log: a.log,
+	})
+}
+
+// target is what a command that acts on one app needs.
+type target struct {
+	app    string
+	client *platform.Client
+	svc    *scaler.Service
+}
+
+// connect resolves the app and the client. It sends nothing, so that every
+// usage or configuration error comes before the first request.
+func (a *App) connect(c *cli.Context) (*target, error) {
+	app, err := a.resolveApp(c)
+	if err != nil {
+		return nil, err
+	}
+	client, err := a.client()
+	if err != nil {
+		return nil, err
+	}
+	return &target{app: app, client: client, svc: &scaler.Service{Platform: client, Log: a.log, PollInterval: a.PollInterval}}, nil
+}
+
+// deadline returns the command's context, bounded by --timeout.
+func deadline(c *cli.Context) (context.Context, context.CancelFunc, error) {
+	d := c.Duration("timeout")
+	if d <= 0 {
+		return nil, nil, scaler.Errorf(scaler.ErrInvalid, "--timeout %s: want a positive duration such as 60s", d)
+	}
+	ctx, cancel := context.WithTimeout(c.Context, d)
+	return ctx, cancel, nil
+}

@@ -1,0 +1,140 @@
+package main
+
+import (
+	"bytes"
+	"flag"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/scalerdev/scaler/platform"
+	"github.com/scalerdev/scaler/platform/emulator"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+// testToken is the token every test uses: no output may ever contain it.
+const testToken = "HRKU-aaaaaaaa-bbbb-cccc-dddd-test-token-xyz"
+
+// fastRetry keeps fault tests to milliseconds; the policy's shape is the
+// default's.
+var fastRetry = platform.RetryPolicy{BaseDelay: time.Millisecond, MaxDelay: 4 * time.Millisecond}
+
+// harness runs the CLI in-process against an emulator served over real
+// HTTP on loopback.
+type harness struct {
+	t   *testing.T
+	em  *emulator.Emulator
+	url string
+	env map[string]string
+	now time.Time
+	// signals lets a test deliver SIGTERM/SIGINT to the command.
+	signals chan os.Signal
+}
+
+// demoConfig is an app demo with web=1 and worker=0.
+func demoConfig() emulator.Config {
+	return emulator.Config{Apps: []emulator.App{{Name: "demo", Formation: []emulator.Process{{Type: "web", Quantity: 1}, {Type: "worker"}}}}}
+}
+
+func newHarness(t *testing.T, cfg emulator.Config) *harness {
+	t.Helper()
+	if cfg.Token == "" {
+		cfg.Token = testToken
+	}
+	em, err := emulator.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(em)
+	t.Cleanup(srv.Close)
+	return &harness{
+		t: t, em: em, url: srv.URL,
+		env:     map[string]string{envToken: testToken, envAPIURL: srv.URL, envApp: "demo"},
+		signals: make(chan os.Signal, 4),
+	}
+}
+
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+func (r result) String() string {
+	return "exit " + strconv.Itoa(r.code) + "\nstdout:\n" + r.stdout + "stderr:\n" + r.stderr
+}
+
+var sigterm os.Signal = syscall.SIGTERM
+
+// syncBuffer is a bytes.Buffer safe for the logger and a reader at once.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.buf.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.buf.String()
+}
+
+// app returns the CLI wired to the harness's environment and streams.
+func (h *harness) app(stdout, stderr *syncBuffer) *App {
+	a := &App{
+		Stdin: strings.NewReader(""), Stdout: stdout, Stderr: stderr,
+		Getenv:       func(k string) string { return h.env[k] },
+		Signals:      h.signals,
+		Retry:        fastRetry,
+		PollInterval: 5 * time.Millisecond,
+	}
+	if !h.now.IsZero() {
+		a.Now = func() time.Time { return h.now }
+	}
+	return a
+}
+
+// run runs `scaler args...` and checks that nothing it printed holds the
+// token.
+func (h *harness) run(args ...string) result {
+	h.t.Helper()
+	var stdout, stderr syncBuffer
+	code := h.app(&stdout, &stderr).Main(h.t.Context(), append([]string{"scaler"}, args...))
+	r := result{code, stdout.String(), stderr.String()}
+	if strings.Contains(r.stdout+r.stderr, testToken) {
+		h.t.Errorf("scaler %s printed the token:\n%s", strings.Join(args, " "), r)
+	}
+	return r
+}
+
+// golden compares got with testdata/name, or rewrites it under -update.
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.MkdirAll("testdata", 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if got != string(want) {
+		t.Errorf("output differs from %s (go test -update rewrites it):\ngot:\n%s\nwant:\n%s", path, got, want)
+	}
+}

@@ -1,0 +1,34 @@
+// Command scaler scales a Heroku app's dyno formation from inside a dyno,
+// through the Platform API: `scaler up worker=1` before a long job, `scaler
+// run -- JOB` to send the formation back to zero when the job is done, and
+// `scaler apply` to keep a time-of-day schedule.
+//
+// main only turns signals into a channel, runs the App and owns os.Exit;
+// everything else is in App, which tests drive with their own streams.
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	os.Exit(Main())
+}
+
+// Main runs scaler with the process's arguments, environment, streams and
+// signals, and returns its exit code.
+func Main() int {
+	sigs := make(chan os.Signal, 8)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)
+	app := &App{
+		Stdin:   os.Stdin,
+		Stdout:  os.Stdout,
+		Stderr:  os.Stderr,
+		Getenv:  os.Getenv,
+		Signals: sigs,
+	}
+	return app.Main(context.Background(), os.Args)
+}

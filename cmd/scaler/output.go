@@ -1,0 +1,108 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/scalerdev/scaler/scaler"
+)
+
+// changeJSON and processJSON are the JSON forms of a plan's entries.
+type changeJSON struct {
+	Type     string `json:"type"`
+	From     int    `json:"from"`
+	To       int    `json:"to"`
+	FromSize string `json:"from_size"`
+	ToSize   string `json:"to_size"`
+	// Sent is the update as sent, in spec syntax: relative specs stay
+	// relative ("worker+1").
+	Sent string `json:"sent"`
+}
+
+type processJSON struct {
+	Type     string `json:"type"`
+	Quantity int    `json:"quantity"`
+	Size     string `json:"size"`
+}
+
+type planJSON struct {
+	App       string        `json:"app"`
+	DryRun    bool          `json:"dry_run"`
+	Changes   []changeJSON  `json:"changes"`
+	Unchanged []processJSON `json:"unchanged"`
+	Ready     bool          `json:"ready"`
+}
+
+func toPlanJSON(p scaler.Plan, dry, ready bool) planJSON {
+	out := planJSON{App: p.App, DryRun: dry, Ready: ready, Changes: []changeJSON{}, Unchanged: []processJSON{}}
+	for _, c := range p.Changes {
+		out.Changes = append(out.Changes, changeJSON{c.Type, c.From, c.To, c.FromSize, c.ToSize, c.Send.String()})
+	}
+	for _, u := range p.Unchanged {
+		out.Unchanged = append(out.Unchanged, processJSON{u.Type, u.Quantity, u.Size})
+	}
+	return out
+}
+
+// printPlan prints what a scale did, or would do.
+func (a *App) printPlan(asJSON bool, p scaler.Plan, dry, ready bool) error {
+	if asJSON {
+		return writeJSON(a.Stdout, toPlanJSON(p, dry, ready))
+	}
+	var b strings.Builder
+	verb := "scaled"
+	if dry {
+		verb = "would scale"
+	}
+	for _, c := range p.Changes {
+		fmt.Fprintf(&b, "%s %s: %s\n", verb, p.App, describeChange(c))
+	}
+	for _, u := range p.Unchanged {
+		fmt.Fprintf(&b, "%s: %s already at %d (%s)\n", p.App, u.Type, u.Quantity, u.Size)
+	}
+	switch {
+	case len(p.Changes) == 0:
+		fmt.Fprintf(&b, "%s: nothing to change, nothing sent\n", p.App)
+	case dry:
+		fmt.Fprintf(&b, "dry run: nothing sent\n")
+	case ready:
+		for _, c := range p.Changes {
+			fmt.Fprintf(&b, "%s: %s has %d dynos up\n", p.App, c.Type, c.To)
+		}
+	}
+	_, err := io.WriteString(a.Stdout, b.String())
+	return err
+}
+
+// describeChange reads like "worker 0 -> 1" or "web 2 -> 2, Standard-1X -> Performance-M".
+func describeChange(c scaler.Change) string {
+	s := fmt.Sprintf("%s %d -> %d", c.Type, c.From, c.To)
+	if !scaler.SameSize(c.FromSize, c.ToSize) {
+		s += fmt.Sprintf(", %s -> %s", c.FromSize, c.ToSize)
+	}
+	return s
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// age reads like 45s, 12m, 2h3m or 3d4h.
+func age(d time.Duration) string {
+	d = max(0, d)
+	switch {
+	case d < time.Minute:
+		return fmt.Sprintf("%ds", int(d.Seconds()))
+	case d < time.Hour:
+		return fmt.Sprintf("%dm", int(d.Minutes()))
+	case d < 24*time.Hour:
+		return fmt.Sprintf("%dh%dm", int(d.Hours()), int(d.Minutes())%60)
+	default:
+		return fmt.Sprintf("%dd%dh", int(d.Hours())/24, int(d.Hours())%24)
+	}
+}
