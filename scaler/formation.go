@@ -87,7 +87,7 @@ type Platform interface {
 // dyno (run.N, scheduler.N, release.N) or no dyno at all.
 func DynoType(name string) (typ string, formation bool) {
 	typ, num, ok := strings.Cut(name, ".")
-	if !ok || !isDigits(num) || !validType(typ) {
+	if !ok || !isDigits(num) || !ValidType(typ) {
 		return "", false
 	}
 	switch typ {

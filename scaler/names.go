@@ -6,10 +6,10 @@ import "strings"
 // run on every start, and compiling expressions at init costs a short-lived
 // CLI more than the checks themselves.
 
-// validType reports whether s is a process type as the Platform API schema
+// ValidType reports whether s is a process type as the Platform API schema
 // defines it (^[-\w]{1,128}$), not starting with a dash so that it cannot be
 // taken for a flag.
-func validType(s string) bool {
+func ValidType(s string) bool {
 	if s == "" || len(s) > 128 || s[0] == '-' {
 		return false
 	}

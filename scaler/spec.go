@@ -109,7 +109,7 @@ func parseSpec(raw string) (Spec, error) {
 	if s.Type == "" {
 		return Spec{}, errors.New("missing process type before the quantity")
 	}
-	if !validType(s.Type) {
+	if !ValidType(s.Type) {
 		return Spec{}, fmt.Errorf("process type %q may hold only letters, digits, '-' and '_' (at most 128)", s.Type)
 	}
 	if s.Type == ReleaseType {
