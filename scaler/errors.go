@@ -41,6 +41,10 @@ var (
 	// apply it twice; [Service.Apply] reads the formation back to decide.
 	ErrUncertain = errors.New("outcome unknown")
 
+	// ErrShared means a process type runs more than one dyno, so that
+	// scaling it to zero when one job completes would stop the others' work.
+	ErrShared = errors.New("shared process type")
+
 	// ErrConflict means the formation changed under us in a way that makes it
 	// unsafe to go on, for example while the answer to a relative write was lost.
 	ErrConflict = errors.New("conflict")

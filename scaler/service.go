@@ -107,6 +107,41 @@ func (s *Service) unsettled(ctx context.Context, p Plan) ([]Spec, error) {
 	return again, nil
 }
 
+// Finish scales a process type to zero because the job of one of its dynos
+// completed. When the type runs more than one dyno it changes nothing and
+// returns an error wrapping ErrShared: scaling to zero would stop the other
+// dynos' work, and scaling by -1 would stop the highest-numbered dyno, which
+// may be a busy one. The write is absolute (quantity 0), so it is safe to
+// resend when its answer is lost.
+func (s *Service) Finish(ctx context.Context, app, typ string) (Plan, error) {
+	current, err := s.Platform.Formation(ctx, app)
+	if err != nil {
+		return Plan{}, fmt.Errorf("read formation of %s: %w", app, err)
+	}
+	if p, ok := current.Find(typ); ok && p.Quantity > 1 {
+		return Plan{}, Errorf(ErrShared, "%s runs %d dynos: scaling it to 0 would stop the others' work, and -1 would stop the highest-numbered dyno, busy or not; left as it is (give each long job its own process type, with one dyno)",
+			typ, p.Quantity)
+	}
+	plan, err := NewPlan(app, current, []Spec{{Type: typ, Op: Set, N: 0}})
+	if err != nil {
+		return Plan{}, err
+	}
+	return plan, s.Apply(ctx, plan)
+}
+
+// Restart restarts the dynos of each process type, so that a job starts in
+// a fresh dyno: Heroku cycles a dyno a day after it started, and a restart
+// starts that day over.
+func (s *Service) Restart(ctx context.Context, app string, types []string) error {
+	for _, typ := range types {
+		if err := s.Platform.RestartDynos(ctx, app, typ); err != nil {
+			return fmt.Errorf("restart %s of %s: %w", typ, app, err)
+		}
+		s.Log.Info("restarted", "app", app, "type", typ)
+	}
+	return nil
+}
+
 // Wait blocks until every changed process type runs its new quantity of
 // dynos, all up and of the new size (or none left, when scaled to zero). It
 // gives up when ctx is done, with an error that says what it saw last.

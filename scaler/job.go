@@ -1,0 +1,226 @@
+package scaler
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"os"
+	"os/exec"
+	"syscall"
+	"time"
+)
+
+// MaxGrace bounds a job's grace period: Heroku sends SIGKILL 30 seconds
+// after SIGTERM, so a grace of 30s or more would never end in our SIGKILL.
+const MaxGrace = 30 * time.Second
+
+// Exit statuses that a job's run reports, as shells do.
+const (
+	StatusTimeout     = 124 // the job ran past its timeout (as timeout(1))
+	StatusCannotRun   = 126 // the command exists but cannot be run
+	StatusNotFound    = 127 // the command does not exist
+	statusSignalShift = 128 // 128+N: ended by signal N
+)
+
+// Job is a command run by `scaler run`, in its own process group, with
+// its standard streams passed straight through.
+type Job struct {
+	Path string   // the program, looked up in PATH
+	Args []string // its arguments, without the program
+	Env  []string // its environment; nil means scaler's own
+
+	Stdin          io.Reader
+	Stdout, Stderr io.Writer
+
+	// Grace is how long the job has to exit after SIGTERM before its whole
+	// process group is killed; less than MaxGrace.
+	Grace time.Duration
+	// Timeout, when positive, bounds the job's run time.
+	Timeout time.Duration
+	// Signals delivers the SIGTERM and SIGINT sent to scaler.
+	Signals <-chan os.Signal
+	Log     *slog.Logger
+}
+
+// Outcome is how a job's run ended.
+type Outcome struct {
+	// Status is the exit status to report: the job's own, 128+N when signal
+	// N ended it, StatusTimeout after its timeout, 128+N when scaler itself
+	// was told to stop by signal N, 126 or 127 when it could not start.
+	Status int
+	// Completed is true when the job ended on its own, or by its timeout:
+	// the work is over and the formation may go back to zero. It is false
+	// when the dyno is being shut down (a signal came first): the job has
+	// not completed, and Heroku must start it again.
+	Completed bool
+	// TimedOut is true when the job was stopped by its timeout.
+	TimedOut bool
+	// Signal is the signal that stopped scaler before the job completed.
+	Signal os.Signal
+}
+
+// Run starts the job and waits until it ends. A signal before the job ends
+// is passed on to the job's process group (again for each repeat: the
+// platform may send several); after Grace, the group is killed. The timeout
+// is handled the same way. Run returns when the job and what it left in its
+// group are gone, or killed.
+func (j *Job) Run(ctx context.Context) Outcome {
+	if j.Log == nil {
+		j.Log = slog.New(slog.DiscardHandler)
+	}
+	cmd := exec.Command(j.Path, j.Args...)
+	cmd.Env = j.Env
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = j.Stdin, j.Stdout, j.Stderr
+	// Its own process group, so that a signal reaches what the job starts.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// When the streams are not files, a grandchild holding them must not
+	// hold up the end of the run.
+	cmd.WaitDelay = time.Second
+	if err := cmd.Start(); err != nil {
+		status := StatusCannotRun
+		if errors.Is(err, exec.ErrNotFound) || errors.Is(err, os.ErrNotExist) {
+			status = StatusNotFound
+		}
+		j.Log.Error("job did not start", "command", j.Path, "status", status, "err", err)
+		return Outcome{Status: status, Completed: true}
+	}
+	group := cmd.Process.Pid
+	began := time.Now()
+	j.Log.Info("job started", "command", j.Path, "pid", group)
+
+	exited := make(chan *os.ProcessState, 1)
+	go func() {
+		cmd.Wait()
+		exited <- cmd.ProcessState
+	}()
+
+	var (
+		out     Outcome
+		timeout <-chan time.Time
+		kill    <-chan time.Time
+	)
+	if j.Timeout > 0 {
+		t := time.NewTimer(j.Timeout)
+		defer t.Stop()
+		timeout = t.C
+	}
+	stop := func(sig syscall.Signal) {
+		signalGroup(group, sig)
+		if kill == nil {
+			t := time.NewTimer(j.Grace)
+			kill = t.C
+		}
+	}
+	done := ctx.Done()
+	for {
+		select {
+		case st := <-exited:
+			switch {
+			case out.Signal != nil:
+				out.Status = statusSignalShift + signalNumber(out.Signal)
+			case out.TimedOut:
+				out.Status = StatusTimeout
+			default:
+				out.Status, out.Completed = exitStatus(st), true
+			}
+			j.Log.Info("job exited", "status", exitStatus(st), "took", time.Since(began).Round(time.Millisecond))
+			// Whatever the job left running in its group goes with it.
+			j.reap(group, kill)
+			return out
+		case sig := <-j.Signals:
+			if out.TimedOut {
+				signalGroup(group, syscall.SIGTERM)
+				continue
+			}
+			if out.Signal == nil {
+				out.Signal = sig
+				j.Log.Warn("shutdown before completion", "signal", SignalName(sig), "grace", j.Grace)
+			}
+			stop(toSyscall(sig))
+		case <-done:
+			// The caller gave up: stop as for a shutdown.
+			done = nil
+			if out.Signal == nil && !out.TimedOut {
+				out.Signal = syscall.SIGTERM
+				j.Log.Warn("shutdown before completion", "signal", "TERM", "err", ctx.Err())
+			}
+			stop(syscall.SIGTERM)
+		case <-timeout:
+			if out.Signal == nil {
+				out.TimedOut, out.Completed = true, true
+				j.Log.Warn("job timed out", "timeout", j.Timeout, "grace", j.Grace)
+				stop(syscall.SIGTERM)
+			}
+		case <-kill:
+			j.Log.Warn("job killed", "signal", "KILL", "grace", j.Grace)
+			signalGroup(group, syscall.SIGKILL)
+			kill = nil
+		}
+	}
+}
+
+// reap ends what the job left in its process group once the job itself has
+// exited: SIGTERM, then SIGKILL when the grace (already running, or a new
+// one) is over and something is still there.
+func (j *Job) reap(group int, kill <-chan time.Time) {
+	if !groupAlive(group) {
+		return
+	}
+	signalGroup(group, syscall.SIGTERM)
+	if kill == nil {
+		t := time.NewTimer(j.Grace)
+		defer t.Stop()
+		kill = t.C
+	}
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for groupAlive(group) {
+		select {
+		case <-kill:
+			signalGroup(group, syscall.SIGKILL)
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+func signalGroup(group int, sig syscall.Signal) {
+	// ESRCH when the group is already gone: nothing to do.
+	_ = syscall.Kill(-group, sig)
+}
+
+func groupAlive(group int) bool {
+	return syscall.Kill(-group, 0) == nil
+}
+
+// exitStatus is the status a shell would report: the exit code, or 128+N
+// when signal N ended the process.
+func exitStatus(st *os.ProcessState) int {
+	if ws, ok := st.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+		return statusSignalShift + int(ws.Signal())
+	}
+	return st.ExitCode()
+}
+
+func toSyscall(sig os.Signal) syscall.Signal {
+	if s, ok := sig.(syscall.Signal); ok {
+		return s
+	}
+	return syscall.SIGTERM
+}
+
+func signalNumber(sig os.Signal) int { return int(toSyscall(sig)) }
+
+// SignalName names a signal as logs do: TERM, INT.
+func SignalName(sig os.Signal) string {
+	switch toSyscall(sig) {
+	case syscall.SIGTERM:
+		return "TERM"
+	case syscall.SIGINT:
+		return "INT"
+	case syscall.SIGKILL:
+		return "KILL"
+	}
+	return sig.String()
+}

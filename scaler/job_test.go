@@ -1,0 +1,273 @@
+package scaler
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// helperEnv selects what TestHelperProcess does when this test binary runs
+// as a job. The cmd/scaler tests run this same binary as their jobs.
+const helperEnv = "SCALER_TEST_JOB"
+
+// TestHelperProcess is not a test: it is the job, when the test binary is
+// re-executed with SCALER_TEST_JOB set. It says what it does on stdout, so
+// that tests synchronise on its words, never on sleeps:
+//
+//	exit:N     print "job: ready", exit N
+//	wait       print "job: ready", wait for SIGTERM or SIGINT, print "job: got TERM" (or INT), exit 0
+//	stubborn   ignore SIGTERM, start a grandchild that ignores it too, print "job: ready grandchild=PID", hang
+//	leftover   start a grandchild that hangs, print "job: ready grandchild=PID", exit 0
+//	kill-self  print "job: ready", die of SIGKILL
+func TestHelperProcess(t *testing.T) {
+	mode, ok := os.LookupEnv(helperEnv)
+	if !ok {
+		return
+	}
+	helper(mode)
+	os.Exit(0)
+}
+
+func helper(mode string) {
+	hang := func() {
+		for {
+			time.Sleep(time.Hour)
+		}
+	}
+	switch {
+	case strings.HasPrefix(mode, "exit:"):
+		n, _ := strconv.Atoi(strings.TrimPrefix(mode, "exit:"))
+		fmt.Println("job: ready")
+		os.Exit(n)
+	case mode == "wait":
+		sigs := make(chan os.Signal, 1)
+		signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)
+		fmt.Println("job: ready")
+		sig := <-sigs
+		fmt.Println("job: got " + SignalName(sig))
+	case mode == "stubborn", mode == "leftover":
+		if mode == "stubborn" {
+			signal.Ignore(syscall.SIGTERM)
+		}
+		child := exec.Command(os.Args[0], os.Args[1:]...)
+		child.Env = append(os.Environ(), helperEnv+"=grandchild")
+		if err := child.Start(); err != nil {
+			fmt.Println("job: cannot start grandchild:", err)
+			os.Exit(99)
+		}
+		fmt.Printf("job: ready grandchild=%d\n", child.Process.Pid)
+		if mode == "leftover" {
+			os.Exit(0)
+		}
+		hang()
+	case mode == "grandchild":
+		signal.Ignore(syscall.SIGTERM)
+		hang()
+	case mode == "kill-self":
+		fmt.Println("job: ready")
+		syscall.Kill(os.Getpid(), syscall.SIGKILL)
+		hang()
+	}
+}
+
+// watcher is the job's stdout: it keeps what the job prints and tells who
+// waits for a word when it appears.
+type watcher struct {
+	mu    sync.Mutex
+	buf   bytes.Buffer
+	waits map[string]chan struct{}
+}
+
+func (w *watcher) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.buf.Write(p)
+	for word, ch := range w.waits {
+		if strings.Contains(w.buf.String(), word) {
+			close(ch)
+			delete(w.waits, word)
+		}
+	}
+	return len(p), nil
+}
+
+// await returns a channel closed once the job has printed word.
+func (w *watcher) await(word string) <-chan struct{} {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	ch := make(chan struct{})
+	if strings.Contains(w.buf.String(), word) {
+		close(ch)
+		return ch
+	}
+	if w.waits == nil {
+		w.waits = map[string]chan struct{}{}
+	}
+	w.waits[word] = ch
+	return ch
+}
+
+func (w *watcher) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.buf.String()
+}
+
+// grandchild reads the grandchild's pid from what the job printed.
+func (w *watcher) grandchild(t *testing.T) int {
+	t.Helper()
+	_, after, ok := strings.Cut(w.String(), "grandchild=")
+	pid, err := strconv.Atoi(strings.Fields(after + " ")[0])
+	if !ok || err != nil {
+		t.Fatalf("no grandchild pid in %q", w.String())
+	}
+	return pid
+}
+
+// Gone reports whether a process no longer runs: it does not exist, or it
+// is a zombie waiting for its new parent to reap it.
+func gone(pid int) bool {
+	if syscall.Kill(pid, 0) != nil {
+		return true
+	}
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return true
+	}
+	_, rest, _ := strings.Cut(string(stat), ") ")
+	return strings.HasPrefix(rest, "Z")
+}
+
+func helperJob(mode string, out *watcher, sigs chan os.Signal) *Job {
+	return &Job{
+		Path: os.Args[0], Args: []string{"-test.run=^TestHelperProcess$"},
+		Env:    append(os.Environ(), helperEnv+"="+mode),
+		Stdout: out, Stderr: os.Stderr,
+		Grace: 5 * time.Second, Signals: sigs,
+	}
+}
+
+func TestJobRunsToCompletion(t *testing.T) {
+	tests := []struct {
+		mode string
+		want Outcome
+	}{
+		{"exit:0", Outcome{Status: 0, Completed: true}},
+		{"exit:3", Outcome{Status: 3, Completed: true}},
+		{"kill-self", Outcome{Status: 137, Completed: true}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.mode, func(t *testing.T) {
+			out := &watcher{}
+			got := helperJob(tt.mode, out, nil).Run(t.Context())
+			if got != tt.want {
+				t.Errorf("Run() = %+v, want %+v", got, tt.want)
+			}
+			if !strings.Contains(out.String(), "job: ready") {
+				t.Errorf("the job's output did not come through: %q", out)
+			}
+		})
+	}
+}
+
+func TestJobThatCannotStart(t *testing.T) {
+	dir := t.TempDir()
+	notExec := dir + "/job"
+	os.WriteFile(notExec, []byte("#!/bin/sh\n"), 0o644)
+	for path, want := range map[string]int{"no-such-command-for-scaler": StatusNotFound, dir + "/missing": StatusNotFound, notExec: StatusCannotRun} {
+		got := (&Job{Path: path, Grace: time.Second}).Run(t.Context())
+		if got.Status != want || !got.Completed {
+			t.Errorf("Run(%s) = %+v, want status %d, completed", path, got, want)
+		}
+	}
+}
+
+func TestJobShutdownBeforeCompletion(t *testing.T) {
+	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT} {
+		t.Run(SignalName(sig), func(t *testing.T) {
+			out, sigs := &watcher{}, make(chan os.Signal, 4)
+			job := helperJob("wait", out, sigs)
+			ready := out.await("job: ready")
+			go func() { <-ready; sigs <- sig }()
+			got := job.Run(t.Context())
+			want := Outcome{Status: 128 + int(sig), Signal: sig}
+			if got != want {
+				t.Errorf("Run() = %+v, want %+v", got, want)
+			}
+			if !strings.Contains(out.String(), "job: got "+SignalName(sig)) {
+				t.Errorf("the job did not get the signal: %q", out)
+			}
+		})
+	}
+}
+
+func TestJobIgnoringTermIsKilledWithItsGroup(t *testing.T) {
+	out, sigs := &watcher{}, make(chan os.Signal, 4)
+	job := helperJob("stubborn", out, sigs)
+	job.Grace = 300 * time.Millisecond
+	ready := out.await("job: ready")
+	go func() {
+		<-ready
+		sigs <- syscall.SIGTERM
+		sigs <- syscall.SIGTERM // platforms repeat it; harmless
+	}()
+	began := time.Now()
+	got := job.Run(t.Context())
+	if want := (Outcome{Status: 143, Signal: syscall.SIGTERM}); got != want {
+		t.Errorf("Run() = %+v, want %+v", got, want)
+	}
+	if took := time.Since(began); took < job.Grace {
+		t.Errorf("killed after %v, before the grace of %v", took, job.Grace)
+	}
+	if pid := out.grandchild(t); !gone(pid) {
+		syscall.Kill(pid, syscall.SIGKILL)
+		t.Errorf("grandchild %d outlived the job", pid)
+	}
+}
+
+func TestJobTimeout(t *testing.T) {
+	out := &watcher{}
+	job := helperJob("wait", out, nil)
+	job.Timeout = 100 * time.Millisecond
+	got := job.Run(t.Context())
+	if want := (Outcome{Status: StatusTimeout, Completed: true, TimedOut: true}); got != want {
+		t.Errorf("Run() = %+v, want %+v", got, want)
+	}
+	if !strings.Contains(out.String(), "job: got TERM") {
+		t.Errorf("the job did not get SIGTERM at its timeout: %q", out)
+	}
+}
+
+func TestJobLeftoversAreStopped(t *testing.T) {
+	out := &watcher{}
+	job := helperJob("leftover", out, nil)
+	job.Grace = 300 * time.Millisecond
+	got := job.Run(t.Context())
+	if got.Status != 0 || !got.Completed {
+		t.Errorf("Run() = %+v", got)
+	}
+	if pid := out.grandchild(t); !gone(pid) {
+		syscall.Kill(pid, syscall.SIGKILL)
+		t.Errorf("grandchild %d left running after the job completed", pid)
+	}
+}
+
+func TestJobCancelledContextStopsIt(t *testing.T) {
+	out := &watcher{}
+	ctx, cancel := context.WithCancel(t.Context())
+	job := helperJob("wait", out, nil)
+	ready := out.await("job: ready")
+	go func() { <-ready; cancel() }()
+	if got := job.Run(ctx); got.Completed || got.Status != 143 {
+		t.Errorf("Run() = %+v, want a shutdown", got)
+	}
+}
