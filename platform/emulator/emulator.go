@@ -310,7 +310,9 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// client cannot know that its write landed.
 		real := &capture{header: http.Header{}}
 		e.mux.ServeHTTP(real, r)
-		fault.answer(rec, r, real.body.Bytes())
+		if !fault.answer(rec, r, real.body.Bytes()) {
+			real.send(rec)
+		}
 		return
 	}
 	e.mux.ServeHTTP(rec, r)

@@ -135,15 +135,25 @@ func hangUp(w http.ResponseWriter, rst bool) {
 	conn.Close()
 }
 
-// capture holds the answer to a request whose answer a fault replaces.
+// capture holds the answer to a request that a fault applies after.
 type capture struct {
 	header http.Header
+	status int
 	body   bytes.Buffer
 }
 
 func (c *capture) Header() http.Header         { return c.header }
 func (c *capture) Write(b []byte) (int, error) { return c.body.Write(b) }
-func (c *capture) WriteHeader(int)             {}
+func (c *capture) WriteHeader(status int)      { c.status = status }
+
+// send writes the captured answer, for a fault that only delays it.
+func (c *capture) send(w http.ResponseWriter) {
+	for k, v := range c.header {
+		w.Header()[k] = v
+	}
+	w.WriteHeader(cmp.Or(c.status, http.StatusOK))
+	w.Write(c.body.Bytes())
+}
 
 // HTMLErrorPage is what a router in front of the API answers when the API
 // is down: not JSON at all.
