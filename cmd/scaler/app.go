@@ -82,7 +82,7 @@ func (a *App) cancelOnSignal(parent context.Context) (context.Context, context.C
 	go func() {
 		select {
 		case sig := <-a.Signals:
-			a.log.Warn("stopping", "signal", signalName(sig))
+			a.log.Warn("stopping", "signal", scaler.SignalName(sig))
 			cancel()
 		case <-ctx.Done():
 		}
@@ -112,6 +112,8 @@ func (a *App) cli() *cli.App {
 			a.scaleCommand(),
 			a.downCommand(),
 			a.statusCommand(),
+			a.runCommand(),
+			a.doneCommand(),
 			a.emulatorCommand(),
 			a.demoCommand(),
 		},

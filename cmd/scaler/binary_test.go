@@ -17,7 +17,9 @@ import (
 
 // binary is the scaler binary built from this package for the tests that
 // need a real process: signals, exit codes, the emulator as users run it.
-var binary string
+// jobBinary is the scaler package's test binary, whose TestHelperProcess
+// is the job that `scaler run` runs in the tests.
+var binary, jobBinary string
 
 func TestMain(m *testing.M) {
 	flag.Parse()
@@ -27,9 +29,12 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	binary = filepath.Join(dir, "scaler")
-	if out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "go build: %v\n%s", err, out)
-		os.Exit(1)
+	jobBinary = filepath.Join(dir, "scaler.test")
+	for _, build := range [][]string{{"build", "-o", binary, "."}, {"test", "-c", "-o", jobBinary, "../../scaler"}} {
+		if out, err := exec.Command("go", build...).CombinedOutput(); err != nil {
+			fmt.Fprintf(os.Stderr, "go %v: %v\n%s", build, err, out)
+			os.Exit(1)
+		}
 	}
 	code := m.Run()
 	os.RemoveAll(dir)
@@ -41,6 +46,7 @@ type process struct {
 	cmd    *exec.Cmd
 	stdout *bufio.Reader
 	stderr *syncBuffer
+	ready  string // the job's first line, for `scaler run`
 }
 
 // startBinary starts scaler with args and env (added to a minimal
@@ -155,10 +161,13 @@ func TestDemoRunsEndToEnd(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("scaler demo:\n%s", r)
 	}
-	for _, want := range []string{"$ scaler up worker=1 --wait", "scaled demo: worker 0 -> 1", "scaled demo: worker 1 -> 0", "nothing to change, nothing sent"} {
+	for _, want := range []string{"$ scaler up worker=1 --wait", "scaled demo: worker 0 -> 1", "nightly report: 42 rows written", "=== worker (Standard-1X): 0", "nothing to change, nothing sent"} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("scaler demo does not show %q:\n%s", want, r.stdout)
 		}
+	}
+	if !strings.Contains(r.stderr, "level=info msg=scaled app=demo type=worker from=1 to=0") {
+		t.Errorf("the job's completion did not scale the worker down:\n%s", r.stderr)
 	}
 }
 

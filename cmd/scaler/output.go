@@ -34,10 +34,11 @@ type planJSON struct {
 	Changes   []changeJSON  `json:"changes"`
 	Unchanged []processJSON `json:"unchanged"`
 	Ready     bool          `json:"ready"`
+	Restarted []string      `json:"restarted"`
 }
 
-func toPlanJSON(p scaler.Plan, dry, ready bool) planJSON {
-	out := planJSON{App: p.App, DryRun: dry, Ready: ready, Changes: []changeJSON{}, Unchanged: []processJSON{}}
+func toPlanJSON(p scaler.Plan, dry, ready bool, restarted []string) planJSON {
+	out := planJSON{App: p.App, DryRun: dry, Ready: ready, Changes: []changeJSON{}, Unchanged: []processJSON{}, Restarted: append([]string{}, restarted...)}
 	for _, c := range p.Changes {
 		out.Changes = append(out.Changes, changeJSON{c.Type, c.From, c.To, c.FromSize, c.ToSize, c.Send.String()})
 	}
@@ -48,14 +49,17 @@ func toPlanJSON(p scaler.Plan, dry, ready bool) planJSON {
 }
 
 // printPlan prints what a scale did, or would do.
-func (a *App) printPlan(asJSON bool, p scaler.Plan, dry, ready bool) error {
+func (a *App) printPlan(asJSON bool, p scaler.Plan, dry, ready bool, restarted ...string) error {
 	if asJSON {
-		return writeJSON(a.Stdout, toPlanJSON(p, dry, ready))
+		return writeJSON(a.Stdout, toPlanJSON(p, dry, ready, restarted))
 	}
 	var b strings.Builder
-	verb := "scaled"
+	verb, restart := "scaled", "restarted"
 	if dry {
-		verb = "would scale"
+		verb, restart = "would scale", "would restart"
+	}
+	for _, typ := range restarted {
+		fmt.Fprintf(&b, "%s %s: %s\n", restart, p.App, typ)
 	}
 	for _, c := range p.Changes {
 		fmt.Fprintf(&b, "%s %s: %s\n", verb, p.App, describeChange(c))
@@ -64,7 +68,7 @@ func (a *App) printPlan(asJSON bool, p scaler.Plan, dry, ready bool) error {
 		fmt.Fprintf(&b, "%s: %s already at %d (%s)\n", p.App, u.Type, u.Quantity, u.Size)
 	}
 	switch {
-	case len(p.Changes) == 0:
+	case len(p.Changes) == 0 && len(restarted) == 0:
 		fmt.Fprintf(&b, "%s: nothing to change, nothing sent\n", p.App)
 	case dry:
 		fmt.Fprintf(&b, "dry run: nothing sent\n")

@@ -26,7 +26,7 @@ func readmeCommands(t *testing.T) []string {
 		case strings.HasPrefix(line, "```"):
 			inConsole = false
 		case inConsole && strings.HasPrefix(line, "$ scaler "):
-			cmd, _, _ := strings.Cut(strings.TrimPrefix(line, "$ "), " #")
+			cmd, _, _ := strings.Cut(strings.TrimPrefix(line, "$ "), "  #")
 			cmds = append(cmds, strings.TrimSpace(cmd))
 		}
 	}
@@ -39,7 +39,7 @@ func readmeCommands(t *testing.T) []string {
 // Every example in the README runs, as written, against the emulator.
 func TestReadmeExamples(t *testing.T) {
 	for _, line := range readmeCommands(t) {
-		args := strings.Fields(line)[1:]
+		args := shellSplit(t, line)[1:]
 		t.Run(line, func(t *testing.T) {
 			switch args[0] {
 			case "emulator":
@@ -52,12 +52,42 @@ func TestReadmeExamples(t *testing.T) {
 				{Name: "demo", Formation: []emulator.Process{{Type: "web", Quantity: 1}, {Type: "worker", Quantity: 1}, {Type: "nightly"}}},
 				{Name: "myapp", Formation: []emulator.Process{{Type: "web", Quantity: 1}, {Type: "worker"}, {Type: "nightly"}}},
 			}})
-			h.env[envDyno] = "worker.1"
+			h.env[envDyno] = "nightly.1"
 			if r := h.run(args...); r.code != 0 {
 				t.Errorf("README example %q:\n%s", line, r)
 			}
 		})
 	}
+}
+
+// shellSplit splits a command line as sh does for the README's examples:
+// words, and single-quoted strings.
+func shellSplit(t *testing.T, line string) []string {
+	var words []string
+	var word strings.Builder
+	inWord, quoted := false, false
+	for _, r := range line {
+		switch {
+		case r == '\'':
+			quoted, inWord = !quoted, true
+		case r == ' ' && !quoted:
+			if inWord {
+				words = append(words, word.String())
+				word.Reset()
+			}
+			inWord = false
+		default:
+			word.WriteRune(r)
+			inWord = true
+		}
+	}
+	if quoted {
+		t.Fatalf("unbalanced quote in %q", line)
+	}
+	if inWord {
+		words = append(words, word.String())
+	}
+	return words
 }
 
 // runReadmeEmulator starts the emulator as the README shows it, on a free

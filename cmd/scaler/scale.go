@@ -1,6 +1,7 @@
 package main
 
 import (
+	"slices"
 	"strings"
 	"time"
 
@@ -23,6 +24,7 @@ func scaleFlags() []cli.Flag {
 }
 
 func (a *App) upCommand() *cli.Command {
+	flags := append(scaleFlags(), &cli.BoolFlag{Name: "restart", Usage: "restart the dynos of a type that already runs, so that the job starts in a fresh dyno"})
 	return &cli.Command{
 		Name:      "up",
 		Usage:     "start or add dynos, e.g. a worker before a long job",
@@ -30,11 +32,16 @@ func (a *App) upCommand() *cli.Command {
 		Description: `SPEC is TYPE=N, TYPE=N:SIZE, TYPE+N or TYPE:SIZE, as with heroku ps:scale.
 All specs go to the API as one batch, and only what changes is sent.
 
+With --restart, a type that already runs has its dynos restarted first: Heroku
+cycles every dyno about a day after it started, so a long job started in an
+old dyno may be cut off; a restart starts that day over (and stops whatever
+the old dyno was doing).
+
 Examples:
    $ scaler up worker=1
    $ scaler up worker=1:standard-2x --wait
-   $ scaler up nightly=1 -a myapp --dry-run`,
-		Flags:  scaleFlags(),
+   $ scaler up nightly=1 --restart -a myapp`,
+		Flags:  flags,
 		Action: a.scaleAction("up"),
 	}
 }
@@ -96,20 +103,55 @@ func (a *App) scaleAction(kind string) cli.ActionFunc {
 			return err
 		}
 		dry := c.Bool("dry-run")
+		var restart []string
+		if c.Bool("restart") {
+			restart = running(plan)
+		}
 		if !dry {
+			if err := t.svc.Restart(ctx, t.app, restart); err != nil {
+				return err
+			}
 			if err := t.svc.Apply(ctx, plan); err != nil {
 				return err
 			}
 		}
 		waited := false
 		if c.Bool("wait") && !dry {
-			if err := t.svc.Wait(ctx, plan); err != nil {
+			if err := t.svc.Wait(ctx, withRestarted(plan, restart)); err != nil {
 				return err
 			}
 			waited = true
 		}
-		return a.printPlan(c.Bool("json"), plan, dry, waited)
+		return a.printPlan(c.Bool("json"), plan, dry, waited, restart...)
 	}
+}
+
+// withRestarted adds to a plan, for waiting, the restarted types that it
+// does not change: their dynos must come up again too.
+func withRestarted(p scaler.Plan, restarted []string) scaler.Plan {
+	for _, u := range p.Unchanged {
+		if slices.Contains(restarted, u.Type) {
+			p.Changes = append(p.Changes, scaler.Change{Type: u.Type, From: u.Quantity, To: u.Quantity, FromSize: u.Size, ToSize: u.Size})
+		}
+	}
+	return p
+}
+
+// running returns the process types of a plan that already run dynos that
+// the plan does not restart anyway (a size change restarts them).
+func running(p scaler.Plan) []string {
+	var types []string
+	for _, c := range p.Changes {
+		if c.From > 0 && scaler.SameSize(c.FromSize, c.ToSize) {
+			types = append(types, c.Type)
+		}
+	}
+	for _, u := range p.Unchanged {
+		if u.Quantity > 0 {
+			types = append(types, u.Type)
+		}
+	}
+	return types
 }
 
 // specsFor turns the arguments of up, scale or down into specs, refusing

@@ -58,7 +58,7 @@ func TestHelpVersionAndNoCommand(t *testing.T) {
 	if r := h.run(); r.code != 0 || !strings.Contains(r.stdout, "COMMANDS:") {
 		t.Errorf("no command:\n%s", r)
 	}
-	for _, cmd := range []string{"up", "scale", "down", "status", "emulator", "demo"} {
+	for _, cmd := range []string{"up", "scale", "down", "status", "run", "done", "emulator", "demo"} {
 		r := h.run(cmd, "--help")
 		if r.code != 0 || !strings.Contains(r.stdout, "$ scaler "+cmd) && !strings.Contains(r.stdout, "$ scaler ") {
 			t.Errorf("%s --help has no example:\n%s", cmd, r)

@@ -1,0 +1,341 @@
+package main
+
+import (
+	"net/http/httptest"
+	"os"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/scalerdev/scaler/platform/emulator"
+)
+
+// jobArgs is the job that `scaler run` runs in these tests: the scaler
+// package's test binary, acting as selected by SCALER_TEST_JOB.
+func jobArgs() []string { return []string{"--", jobBinary, "-test.run=^TestHelperProcess$"} }
+
+// runFixture is an emulator in this process, served over HTTP, and the
+// environment of a worker dyno that points scaler at it.
+type runFixture struct {
+	em  *emulator.Emulator
+	env map[string]string
+}
+
+func newRunFixture(t *testing.T, workers int) *runFixture {
+	t.Helper()
+	em, err := emulator.New(emulator.Config{
+		Token: testToken,
+		Apps:  []emulator.App{{Name: "demo", Formation: []emulator.Process{{Type: "web", Quantity: 1}, {Type: "worker", Quantity: workers}}}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(em)
+	t.Cleanup(srv.Close)
+	return &runFixture{em: em, env: map[string]string{
+		envAPIURL: srv.URL, envToken: testToken, envApp: "demo", envDyno: "worker.1",
+	}}
+}
+
+// start runs `scaler run [flags] -- JOB` with the job in the given mode, and
+// waits until the job says it is ready.
+func (f *runFixture) start(t *testing.T, mode string, flags ...string) *process {
+	t.Helper()
+	f.env["SCALER_TEST_JOB"] = mode
+	p := startBinary(t, f.env, append(append([]string{"run"}, flags...), jobArgs()...)...)
+	if p.ready = p.line(t); !strings.HasPrefix(p.ready, "job: ready") {
+		t.Fatalf("the job printed %q first", p.ready)
+	}
+	return p
+}
+
+func (f *runFixture) finish(t *testing.T, p *process) result {
+	t.Helper()
+	code, out := p.wait(t)
+	r := result{code, out, p.stderr.String()}
+	if strings.Contains(r.stdout+r.stderr, testToken) {
+		t.Errorf("the token was printed:\n%s", r)
+	}
+	return r
+}
+
+func TestRunCompletionScalesToZero(t *testing.T) {
+	for _, status := range []int{0, 3} {
+		t.Run("exit "+strconv.Itoa(status), func(t *testing.T) {
+			f := newRunFixture(t, 1)
+			r := f.finish(t, f.start(t, "exit:"+strconv.Itoa(status)))
+			if r.code != status {
+				t.Errorf("exit %d, want the job's %d:\n%s", r.code, status, r)
+			}
+			if q := f.em.Quantity("demo", "worker"); q != 0 {
+				t.Errorf("worker = %d after the job completed, want 0", q)
+			}
+			if !strings.Contains(r.stderr, "level=info msg=scaled app=demo type=worker from=1 to=0") {
+				t.Errorf("stderr:\n%s", r.stderr)
+			}
+		})
+	}
+}
+
+func TestRunSignalledJobStatus(t *testing.T) {
+	f := newRunFixture(t, 1)
+	r := f.finish(t, f.start(t, "kill-self"))
+	if r.code != 137 || f.em.Quantity("demo", "worker") != 0 {
+		t.Errorf("a job killed by SIGKILL: exit %d, worker %d; want 137 and 0:\n%s", r.code, f.em.Quantity("demo", "worker"), r)
+	}
+}
+
+func TestRunShutdownBeforeCompletion(t *testing.T) {
+	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT} {
+		t.Run(sig.String(), func(t *testing.T) {
+			f := newRunFixture(t, 1)
+			p := f.start(t, "wait")
+			p.cmd.Process.Signal(sig)
+			r := f.finish(t, p)
+			name := map[syscall.Signal]string{syscall.SIGTERM: "TERM", syscall.SIGINT: "INT"}[sig]
+			if r.code != 128+int(sig) {
+				t.Errorf("exit %d, want %d:\n%s", r.code, 128+int(sig), r)
+			}
+			if !strings.Contains(r.stdout, "job: got "+name) {
+				t.Errorf("the job did not get %s:\n%s", name, r)
+			}
+			if !strings.Contains(r.stderr, `level=warn msg="shutdown before completion" signal=`+name) {
+				t.Errorf("no warning:\n%s", r.stderr)
+			}
+			if q := f.em.Quantity("demo", "worker"); q != 1 || len(f.em.Writes()) != 0 {
+				t.Errorf("worker = %d after %d writes: a shutdown must leave the formation alone", q, len(f.em.Writes()))
+			}
+		})
+	}
+}
+
+func TestRunStubbornJobIsKilledWithinGrace(t *testing.T) {
+	f := newRunFixture(t, 1)
+	p := f.start(t, "stubborn", "--grace", "500ms")
+	began := time.Now()
+	p.cmd.Process.Signal(syscall.SIGTERM)
+	p.cmd.Process.Signal(syscall.SIGTERM) // a second SIGTERM during the grace changes nothing
+	r := f.finish(t, p)
+	took := time.Since(began)
+	if r.code != 143 || took < 500*time.Millisecond {
+		t.Errorf("exit %d after %v, want 143 after the 500ms grace:\n%s", r.code, took, r)
+	}
+	if !strings.Contains(r.stderr, `msg="job killed" signal=KILL`) {
+		t.Errorf("stderr:\n%s", r.stderr)
+	}
+	_, pid, _ := strings.Cut(p.ready, "grandchild=")
+	if n, err := strconv.Atoi(pid); err != nil || syscall.Kill(n, 0) == nil && !zombie(n) {
+		t.Errorf("grandchild %q outlived the job", pid)
+	}
+	if f.em.Quantity("demo", "worker") != 1 {
+		t.Error("a shutdown scaled the worker down")
+	}
+}
+
+func TestRunTimeout(t *testing.T) {
+	f := newRunFixture(t, 1)
+	r := f.finish(t, f.start(t, "wait", "--timeout", "200ms"))
+	if r.code != 124 || !strings.Contains(r.stdout, "job: got TERM") || f.em.Quantity("demo", "worker") != 0 {
+		t.Errorf("exit %d, worker %d; want 124, the job stopped with TERM, and 0:\n%s", r.code, f.em.Quantity("demo", "worker"), r)
+	}
+}
+
+func TestRunKeepOnFailure(t *testing.T) {
+	f := newRunFixture(t, 1)
+	r := f.finish(t, f.start(t, "exit:3", "--keep-on-failure"))
+	if r.code != 3 || f.em.Quantity("demo", "worker") != 1 || len(f.em.Writes()) != 0 {
+		t.Errorf("exit %d, worker %d: want 3, and the formation kept:\n%s", r.code, f.em.Quantity("demo", "worker"), r)
+	}
+	// A success still scales down.
+	r = f.finish(t, f.start(t, "exit:0", "--keep-on-failure"))
+	if r.code != 0 || f.em.Quantity("demo", "worker") != 0 {
+		t.Errorf("exit %d, worker %d after a success with --keep-on-failure", r.code, f.em.Quantity("demo", "worker"))
+	}
+}
+
+func TestRunSeveralDynosOfTheType(t *testing.T) {
+	f := newRunFixture(t, 2)
+	r := f.finish(t, f.start(t, "exit:0"))
+	if r.code != 0 || f.em.Quantity("demo", "worker") != 2 || len(f.em.Writes()) != 0 {
+		t.Errorf("exit %d, worker %d: want 0 and the formation left at 2:\n%s", r.code, f.em.Quantity("demo", "worker"), r)
+	}
+	if !strings.Contains(r.stderr, "level=warn msg=\"formation kept\"") || !strings.Contains(r.stderr, "its own process type") {
+		t.Errorf("no warning saying what to do:\n%s", r.stderr)
+	}
+}
+
+func TestRunScaleDownFailures(t *testing.T) {
+	tests := []struct {
+		name   string
+		fault  emulator.Fault
+		job    string
+		code   int
+		worker int
+	}{
+		{"5xx burst, retried", emulator.Fault{Method: "PATCH", Times: 2, Status: 503, ID: "service_unavailable", Message: "busy"}, "exit:0", 0, 0},
+		{"5xx for ever, job succeeded", emulator.Fault{Method: "PATCH", Status: 503, ID: "service_unavailable", Message: "down"}, "exit:0", 1, 1},
+		{"5xx for ever, job failed", emulator.Fault{Method: "PATCH", Status: 503, ID: "service_unavailable", Message: "down"}, "exit:3", 3, 1},
+		{"401", emulator.Fault{Status: 401, ID: "unauthorized", Message: "Invalid credentials provided."}, "exit:0", 1, 1},
+		{"answer lost after the write landed", emulator.Fault{Method: "PATCH", Times: 1, After: true, Reset: true}, "exit:0", 0, 0},
+	}
+	// In-process, with fast retries: the retry policy's timing is the
+	// platform package's to test.
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := demoConfig()
+			cfg.Apps[0].Formation[1].Quantity = 1
+			h := newHarness(t, cfg)
+			h.env[envDyno] = "worker.1"
+			h.em.Inject(tt.fault)
+			t.Setenv("SCALER_TEST_JOB", tt.job)
+			r := h.run(append([]string{"run"}, jobArgs()...)...)
+			if r.code != tt.code || h.em.Quantity("demo", "worker") != tt.worker {
+				t.Errorf("exit %d, worker %d; want %d and %d:\n%s", r.code, h.em.Quantity("demo", "worker"), tt.code, tt.worker, r)
+			}
+			if tt.worker == 1 && !strings.Contains(r.stderr, "scale worker to 0 after the job") {
+				t.Errorf("the failed scale-down is not reported:\n%s", r.stderr)
+			}
+		})
+	}
+}
+
+// The SIGTERM that Heroku sends because scaler itself scaled the type to 0
+// is expected: scaler exits with the job's status, without alarm.
+func TestRunExpectedTermAfterCompletion(t *testing.T) {
+	f := newRunFixture(t, 1)
+	var p atomic.Pointer[process]
+	f.em.Inject(emulator.Fault{Method: "PATCH", Times: 1, After: true, Delay: 50 * time.Millisecond,
+		During: func() { p.Load().cmd.Process.Signal(syscall.SIGTERM) }})
+	f.env["SCALER_TEST_JOB"] = "exit:0"
+	p.Store(startBinary(t, f.env, append([]string{"run"}, jobArgs()...)...))
+	r := f.finish(t, p.Load())
+	if r.code != 0 || f.em.Quantity("demo", "worker") != 0 {
+		t.Errorf("exit %d, worker %d:\n%s", r.code, f.em.Quantity("demo", "worker"), r)
+	}
+	if strings.Contains(r.stderr, "level=warn") || strings.Contains(r.stderr, "level=error") {
+		t.Errorf("alarming logs after a completed job:\n%s", r.stderr)
+	}
+}
+
+func TestRunOutsideAFormationDyno(t *testing.T) {
+	for _, dyno := range []string{"", "run.1234", "scheduler.42"} {
+		t.Run("DYNO="+dyno, func(t *testing.T) {
+			f := newRunFixture(t, 1)
+			f.env[envDyno] = dyno
+			r := f.finish(t, f.start(t, "exit:0"))
+			if r.code != 0 || len(f.em.Requests()) != 0 {
+				t.Errorf("exit %d after %d requests, want 0 and none:\n%s", r.code, len(f.em.Requests()), r)
+			}
+			if strings.Count(r.stderr, "the formation will not be changed") != 1 {
+				t.Errorf("it must say once that it will not scale:\n%s", r.stderr)
+			}
+		})
+	}
+	// Outside a dyno, --app and --type say what to scale.
+	f := newRunFixture(t, 1)
+	f.env[envDyno], f.env[envApp] = "", ""
+	r := f.finish(t, f.start(t, "exit:0", "--app", "demo", "--type", "worker"))
+	if r.code != 0 || f.em.Quantity("demo", "worker") != 0 {
+		t.Errorf("run --app demo --type worker: exit %d, worker %d:\n%s", r.code, f.em.Quantity("demo", "worker"), r)
+	}
+}
+
+// Bad flags exit 2, and the job never starts.
+func TestRunBadInputStartsNothing(t *testing.T) {
+	tests := []struct {
+		name string
+		env  map[string]string
+		args []string
+		want string
+	}{
+		{"grace of 30s", nil, []string{"--grace", "30s"}, "--grace 30s"},
+		{"grace of 0", nil, []string{"--grace", "0s"}, "--grace 0s"},
+		{"negative timeout", nil, []string{"--timeout", "-1s"}, "--timeout -1s"},
+		{"bad type", nil, []string{"--type", "my type"}, `process type \"my type\"`},
+		{"release type", nil, []string{"--type", "release"}, "never scaled"},
+		{"no token", map[string]string{envToken: ""}, nil, "heroku authorizations:create"},
+		{"plain http elsewhere", map[string]string{envAPIURL: "http://example.com"}, nil, "clear text"},
+		{"unknown flag", nil, []string{"--force"}, "flag provided but not defined"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newRunFixture(t, 1)
+			for k, v := range tt.env {
+				f.env[k] = v
+			}
+			f.env["SCALER_TEST_JOB"] = "exit:0"
+			r := runBinary(t, f.env, append(append([]string{"run"}, tt.args...), jobArgs()...)...)
+			if r.code != 2 || strings.Contains(r.stdout, "job: ready") || !strings.Contains(r.stderr, tt.want) {
+				t.Errorf("want exit 2 saying %s, and no job:\n%s", tt.want, r)
+			}
+			if len(f.em.Requests()) != 0 {
+				t.Errorf("%d requests sent", len(f.em.Requests()))
+			}
+		})
+	}
+	f := newRunFixture(t, 1)
+	if r := runBinary(t, f.env, "run"); r.code != 2 || !strings.Contains(r.stderr, "no command to run") {
+		t.Errorf("run without a command:\n%s", r)
+	}
+}
+
+func TestDone(t *testing.T) {
+	f := newRunFixture(t, 1)
+	r := runBinary(t, f.env, "done")
+	if r.code != 0 || f.em.Quantity("demo", "worker") != 0 || r.stdout != "scaled demo: worker 1 -> 0\n" {
+		t.Errorf("done in worker.1: exit %d, worker %d:\n%s", r.code, f.em.Quantity("demo", "worker"), r)
+	}
+	f = newRunFixture(t, 2)
+	if r = runBinary(t, f.env, "done", "worker"); r.code != 0 || f.em.Quantity("demo", "worker") != 2 || !strings.Contains(r.stderr, "formation kept") {
+		t.Errorf("done with 2 workers: exit %d, worker %d:\n%s", r.code, f.em.Quantity("demo", "worker"), r)
+	}
+	f.env[envDyno] = "run.7"
+	if r = runBinary(t, f.env, "done"); r.code != 2 || !strings.Contains(r.stderr, "name the type") {
+		t.Errorf("done in a one-off dyno without a type:\n%s", r)
+	}
+}
+
+// done stops its own dyno: the platform's SIGTERM, which may come while the
+// write's answer is on its way, must not stop it from finishing.
+func TestDoneSurvivesItsOwnSigterm(t *testing.T) {
+	f := newRunFixture(t, 1)
+	var p atomic.Pointer[process]
+	f.em.Inject(emulator.Fault{Method: "PATCH", Times: 1, After: true, Delay: 100 * time.Millisecond,
+		During: func() { p.Load().cmd.Process.Signal(syscall.SIGTERM) }})
+	p.Store(startBinary(t, f.env, "done"))
+	r := f.finish(t, p.Load())
+	if r.code != 0 || f.em.Quantity("demo", "worker") != 0 || !strings.Contains(r.stdout, "scaled demo: worker 1 -> 0") {
+		t.Errorf("exit %d, worker %d:\n%s", r.code, f.em.Quantity("demo", "worker"), r)
+	}
+}
+
+func TestUpRestart(t *testing.T) {
+	cfg := demoConfig()
+	cfg.Apps[0].Formation[1].Quantity = 1
+	h := newHarness(t, cfg)
+	r := h.run("up", "worker=1", "--restart")
+	if r.code != 0 || !strings.Contains(r.stdout, "restarted demo: worker") {
+		t.Errorf("up --restart of a running worker:\n%s", r)
+	}
+	writes := h.em.Writes()
+	if len(writes) != 1 || writes[0].Method != "DELETE" || writes[0].Path != "/apps/demo/dynos/worker" {
+		t.Errorf("writes = %+v, want one restart of worker", writes)
+	}
+	// A type that starts from zero starts fresh: nothing to restart.
+	h.em.SetQuantity("demo", "worker", 0)
+	r = h.run("up", "worker=1", "--restart")
+	if r.code != 0 || strings.Contains(r.stdout, "restarted") || len(h.em.Writes()) != 2 {
+		t.Errorf("up --restart from zero:\n%s", r)
+	}
+}
+
+// zombie reports whether a process has exited and waits to be reaped by
+// its new parent.
+func zombie(pid int) bool {
+	stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	_, rest, _ := strings.Cut(string(stat), ") ")
+	return err != nil || strings.HasPrefix(rest, "Z")
+}
