@@ -1,0 +1,82 @@
+package schedules
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"testing"
+	"time"
+)
+
+// fleet200 is a schedule of 200 rules: 20 process types over three apps and
+// three zones, each with a default, five weekly rules (one crossing
+// midnight) and four date rules.
+func fleet200() string {
+	var b strings.Builder
+	zones := []string{"UTC", "Europe/Berlin", "America/New_York"}
+	for i := range 20 {
+		if i%7 == 0 {
+			if i > 0 {
+				fmt.Fprintf(&b, "app fleet-%d\n", i/7)
+			}
+			fmt.Fprintf(&b, "timezone %s\n", zones[i/7])
+		}
+		typ := fmt.Sprintf("type%02d", i)
+		q := i%5 + 1
+		fmt.Fprintf(&b, "%s default %d\n", typ, q)
+		fmt.Fprintf(&b, "%s Mon-Fri 08:00-12:00 %d\n", typ, q+2)
+		fmt.Fprintf(&b, "%s Mon-Fri 12:00-18:00 %d:standard-2x\n", typ, q+3)
+		fmt.Fprintf(&b, "%s Sat 10:00-16:00 %d\n", typ, q+1)
+		fmt.Fprintf(&b, "%s Sun 10:00-16:00 %d\n", typ, q)
+		fmt.Fprintf(&b, "%s daily 20:00-02:00 %d\n", typ, q*2)
+		fmt.Fprintf(&b, "%s 2026-01-01 0\n", typ)
+		fmt.Fprintf(&b, "%s 2026-04-03..2026-04-06 %d\n", typ, q)
+		fmt.Fprintf(&b, "%s 2026-07-04 09:00-17:00 1\n", typ)
+		fmt.Fprintf(&b, "%s 2026-12-24..2026-12-26 18:00-24:00 12\n", typ)
+	}
+	return b.String()
+}
+
+func BenchmarkReportYear(b *testing.B) {
+	s := mustParse(b, fleet200())
+	if len(s.Rules) != 200 {
+		b.Fatalf("fleet200 has %d rules, want 200", len(s.Rules))
+	}
+	from := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	to := from.AddDate(1, 0, 0)
+	b.ReportAllocs()
+	for b.Loop() {
+		s.Report(from, to)
+	}
+}
+
+func BenchmarkReportYearText(b *testing.B) {
+	s := mustParse(b, fleet200())
+	from := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	r := s.Report(from, from.AddDate(1, 0, 0))
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := r.WriteText(io.Discard); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkParse(b *testing.B) {
+	src := fleet200()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Parse(src); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkAt(b *testing.B) {
+	s := mustParse(b, fleet200())
+	at := time.Date(2026, 3, 29, 1, 30, 0, 0, time.UTC)
+	b.ReportAllocs()
+	for b.Loop() {
+		s.At(at)
+	}
+}

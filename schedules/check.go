@@ -1,0 +1,131 @@
+package schedules
+
+import "fmt"
+
+const weekMinutes = 7 * 1440
+
+// check finds the mistakes that take more than one rule: rules of one
+// (app, type) in different zones, and rules of one tier that ask for
+// different things at the same time. Overlaps are computed exactly, in the
+// local wall-clock minutes the rules are written in: weekly rules over a
+// week that wraps around, date rules over their dates; a window that crosses
+// midnight spills into the next day.
+func check(rules []*Rule, errs *ErrorList) {
+	byKey := map[[2]string][]*Rule{}
+	var keys [][2]string
+	for _, r := range rules {
+		if r.unchecked {
+			continue
+		}
+		k := [2]string{r.App, r.Type}
+		if byKey[k] == nil {
+			keys = append(keys, k)
+		}
+		byKey[k] = append(byKey[k], r)
+	}
+	for _, k := range keys {
+		checkGroup(byKey[k], errs)
+	}
+}
+
+func checkGroup(rules []*Rule, errs *ErrorList) {
+	zone := rules[0]
+	var same []*Rule
+	for _, r := range rules {
+		if r.Zone.String() != zone.Zone.String() {
+			errs.add(r.Line, r.Col, "%s is in time zone %s but line %d (%s) is in %s: the rules of one process type must share a time zone",
+				r.Text, r.Zone, zone.Line, zone.Text, zone.Zone)
+			continue
+		}
+		same = append(same, r)
+	}
+	for j, b := range same {
+		for _, a := range same[:j] {
+			if a.Tier != b.Tier || sameTarget(a, b) {
+				continue
+			}
+			if a.Tier == TierDefault {
+				errs.add(b.Line, b.Col, "%s conflicts with line %d (%s): a process type has one default", b.Text, a.Line, a.Text)
+				continue
+			}
+			var where string
+			var ok bool
+			if a.Tier == TierWeekly {
+				where, ok = weeklyOverlap(a, b)
+			} else {
+				where, ok = dateOverlap(a, b)
+			}
+			if ok {
+				errs.add(b.Line, b.Col, "%s overlaps line %d (%s) on %s", b.Text, a.Line, a.Text, where)
+			}
+		}
+	}
+}
+
+// weeklyOverlap returns the first overlap, Monday first, of two weekly
+// rules, in week minutes with the week wrapping around.
+func weeklyOverlap(a, b *Rule) (string, bool) {
+	best, bestLen := -1, 0
+	for i := range 7 {
+		if a.days&(1<<((i+1)%7)) == 0 {
+			continue
+		}
+		a0, a1 := i*1440+a.start, i*1440+a.end
+		for j := range 7 {
+			if b.days&(1<<((j+1)%7)) == 0 {
+				continue
+			}
+			for _, shift := range []int{-weekMinutes, 0, weekMinutes} {
+				b0, b1 := j*1440+b.start+shift, j*1440+b.end+shift
+				lo, hi := max(a0, b0), min(a1, b1)
+				if lo >= hi {
+					continue
+				}
+				lo = int(floorMod(int64(lo), weekMinutes))
+				if best < 0 || lo < best {
+					best, bestLen = lo, hi-max(a0, b0)
+				}
+			}
+		}
+	}
+	if best < 0 {
+		return "", false
+	}
+	d := best / 1440
+	return fmt.Sprintf("%s %s", dayName(d), span(best%1440, bestLen)), true
+}
+
+// dateOverlap returns the first overlap of two date rules. Windows last at
+// most a day, so a window of day D can meet only those of D-1, D and D+1.
+func dateOverlap(a, b *Rule) (string, bool) {
+	found := false
+	var bestDay day
+	var bestStart, bestLen int
+	for delta := day(-1); delta <= 1; delta++ {
+		// a's window of day D against b's window of day D+delta.
+		lo, hi := max(a.first, b.first-delta), min(a.last, b.last-delta)
+		if lo > hi {
+			continue
+		}
+		s, e := max(a.start, int(delta)*1440+b.start), min(a.end, int(delta)*1440+b.end)
+		if s >= e {
+			continue
+		}
+		d := lo + day(floorDiv(int64(s), 1440))
+		m := int(floorMod(int64(s), 1440))
+		if !found || d < bestDay || d == bestDay && m < bestStart {
+			found, bestDay, bestStart, bestLen = true, d, m, e-s
+		}
+	}
+	if !found {
+		return "", false
+	}
+	return fmt.Sprintf("%s %s", bestDay, span(bestStart, bestLen)), true
+}
+
+// span writes an interval of a day: 18:00-20:00, or 22:00-02:00 when it
+// runs past midnight.
+func span(start, length int) string { return clock(start) + "-" + clock(start+length) }
+
+// dayName names a day of the week counted from Monday.
+func dayName(i int) string { return [...]string{"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"}[i] }

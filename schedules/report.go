@@ -1,0 +1,211 @@
+package schedules
+
+import (
+	"cmp"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Report is what `scaler plan` shows for a period: what is in force at its
+// start, every change in it, the DST transitions that move its wall clocks,
+// and per process type a chart and the dyno-hours it costs. It marshals to
+// JSON as is.
+type Report struct {
+	From    time.Time      `json:"from"`
+	To      time.Time      `json:"to"`
+	InForce []Target       `json:"in_force"` // at From
+	Changes []ReportChange `json:"changes"`
+	// DST is every offset change in the period of the zones the rules use.
+	DST   []Transition `json:"dst"`
+	Types []TypeReport `json:"types"` // sorted by app then type
+}
+
+// ReportChange is a [Change] with its instant on the wall clock of the
+// rules' zone as well as in UTC.
+type ReportChange struct {
+	UTC   time.Time `json:"utc"`
+	Local time.Time `json:"local"`
+	Zone  string    `json:"zone"`
+	App   string    `json:"app"`
+	Type  string    `json:"type"`
+	From  *Target   `json:"from"` // nil: not managed
+	To    *Target   `json:"to"`
+}
+
+// TypeReport is the period of one (app, type): a chart of its days and the
+// dyno-hours it costs.
+type TypeReport struct {
+	App  string     `json:"app"`
+	Type string     `json:"type"`
+	Zone string     `json:"zone"`
+	Days []ChartDay `json:"days"`
+	// Transitions are the DST changes on the chart's days, which may start
+	// before the period and end after it.
+	Transitions []Transition `json:"transitions,omitempty"`
+	Usage       Usage        `json:"usage"`
+}
+
+// Cell width and count of a chart line: 48 half hours.
+const (
+	cellMinutes = 30
+	cellsPerDay = 1440 / cellMinutes
+)
+
+// ChartDay is one local day of a chart: 48 cells of 30 minutes, each the
+// quantity in force at the cell's start: a digit, '+' for 10 or more, '.'
+// when no rule is in force, and a space for a half hour that a spring
+// forward skips. On a day the clocks go back, the repeated half hours show
+// their first occurrence.
+type ChartDay struct {
+	Date    string `json:"date"` // YYYY-MM-DD
+	Weekday string `json:"weekday"`
+	Cells   string `json:"cells"`
+	DST     bool   `json:"dst"` // the wall clock skips or repeats an interval this day
+}
+
+// Usage is the dyno-hours of one process type over the period, counted on
+// real time: a spring-forward day has 23 hours. Time when no rule is in
+// force counts in neither figure and is reported as unmanaged. Sizes are not
+// weighed: a dyno-hour is a dyno-hour whatever its size.
+type Usage struct {
+	DynoHours      float64 `json:"dyno_hours"`
+	Peak           int     `json:"peak"`
+	PeakDynoHours  float64 `json:"peak_dyno_hours"` // keeping Peak dynos all the managed time
+	SavedDynoHours float64 `json:"saved_dyno_hours"`
+	SavedPercent   float64 `json:"saved_percent"`
+	ManagedHours   float64 `json:"managed_hours"`
+	UnmanagedHours float64 `json:"unmanaged_hours"`
+}
+
+// Report describes the period [from, to). Charts show the whole local days
+// that the period touches.
+func (s *Schedule) Report(from, to time.Time) Report {
+	rep := Report{From: from.UTC(), To: to.UTC(), InForce: s.At(from)}
+	if rep.InForce == nil {
+		rep.InForce = []Target{}
+	}
+	rep.Changes = []ReportChange{}
+	rep.DST = []Transition{}
+	rep.Types = []TypeReport{}
+	if !to.After(from) {
+		return rep
+	}
+	var zones []*time.Location
+	all := make([][]segment, len(s.groups))
+	for i, g := range s.groups {
+		d0, d1 := localDay(from, g.loc), localDay(to.Add(-time.Nanosecond), g.loc)
+		all[i] = g.segments(d0, d1)
+		rep.Types = append(rep.Types, g.report(all[i], d0, d1, from, to))
+		if !slices.ContainsFunc(zones, func(l *time.Location) bool { return l.String() == g.loc.String() }) {
+			zones = append(zones, g.loc)
+		}
+	}
+	lists := make([][]Change, len(s.groups))
+	for i, g := range s.groups {
+		lists[i] = g.changes(make([]Change, 0, len(all[i])), all[i], from, to)
+	}
+	changes := mergeChanges(lists)
+	rep.Changes = make([]ReportChange, 0, len(changes))
+	for _, c := range changes {
+		loc := c.To
+		if loc == nil {
+			loc = c.From
+		}
+		z := loc.Rule.Zone
+		rep.Changes = append(rep.Changes, ReportChange{
+			UTC: c.At, Local: c.At.In(z), Zone: z.String(),
+			App: c.App, Type: c.Type, From: c.From, To: c.To,
+		})
+	}
+	for _, z := range zones {
+		rep.DST = append(rep.DST, transitions(z, from, to)...)
+	}
+	slices.SortFunc(rep.DST, func(a, b Transition) int {
+		return cmp.Or(a.At.Compare(b.At), strings.Compare(a.Zone, b.Zone))
+	})
+	return rep
+}
+
+func (g *group) report(segs []segment, d0, d1 day, from, to time.Time) TypeReport {
+	tr := TypeReport{App: g.app, Type: g.typ, Zone: g.loc.String()}
+	first, last := newZoneDay(g.loc, d0), newZoneDay(g.loc, d1)
+	dayStart, _ := first.instant(0)
+	dayEnd, _ := last.instant(1440)
+	tr.Transitions = transitions(g.loc, time.Unix(dayStart, 0), time.Unix(dayEnd, 0))
+	dst := map[string]bool{}
+	for _, t := range tr.Transitions {
+		dst[t.Date] = true
+	}
+
+	// The cells' instants never go backwards, so one cursor walks the segments.
+	seg := 0
+	cells := make([]byte, cellsPerDay)
+	for d := d0; d <= d1; d++ {
+		zd := newZoneDay(g.loc, d)
+		for k := range cells {
+			sec, exists := zd.instant(k * cellMinutes)
+			if !exists {
+				cells[k] = ' '
+				continue
+			}
+			for seg+1 < len(segs) && segs[seg+1].start <= sec {
+				seg++
+			}
+			cells[k] = cell(segs[seg].rule)
+		}
+		date := d.String()
+		tr.Days = append(tr.Days, ChartDay{
+			Date: date, Weekday: d.weekday().String()[:3], Cells: string(cells), DST: dst[date],
+		})
+	}
+	tr.Usage = usage(segs, from, to)
+	return tr
+}
+
+func cell(r *Rule) byte {
+	switch {
+	case r == nil:
+		return '.'
+	case r.Quantity >= 10:
+		return '+'
+	}
+	return byte('0' + r.Quantity)
+}
+
+// usage integrates the quantity over [from, to) on real time. It sums
+// seconds, which float64 holds exactly, and turns them into hours last.
+func usage(segs []segment, from, to time.Time) Usage {
+	var u Usage
+	var managed, dyno float64
+	for i, sg := range segs {
+		lo := from
+		if i > 0 {
+			if t := time.Unix(sg.start, 0); t.After(lo) {
+				lo = t
+			}
+		}
+		hi := to
+		if i+1 < len(segs) {
+			if t := time.Unix(segs[i+1].start, 0); t.Before(hi) {
+				hi = t
+			}
+		}
+		if !hi.After(lo) || sg.rule == nil {
+			continue
+		}
+		sec := hi.Sub(lo).Seconds()
+		managed += sec
+		dyno += sec * float64(sg.rule.Quantity)
+		u.Peak = max(u.Peak, sg.rule.Quantity)
+	}
+	u.ManagedHours = managed / 3600
+	u.UnmanagedHours = (to.Sub(from).Seconds() - managed) / 3600
+	u.DynoHours = dyno / 3600
+	u.PeakDynoHours = float64(u.Peak) * managed / 3600
+	u.SavedDynoHours = (float64(u.Peak)*managed - dyno) / 3600
+	if u.Peak > 0 && managed > 0 {
+		u.SavedPercent = 100 * (float64(u.Peak)*managed - dyno) / (float64(u.Peak) * managed)
+	}
+	return u
+}

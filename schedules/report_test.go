@@ -1,0 +1,200 @@
+package schedules
+
+import (
+	"encoding/json"
+	"flag"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+// golden compares got with testdata/name, or rewrites it under -update.
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.MkdirAll("testdata", 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if got != string(want) {
+		t.Errorf("output differs from %s (go test -update rewrites it):\ngot:\n%s\nwant:\n%s", path, got, want)
+	}
+}
+
+func TestReportText(t *testing.T) {
+	tests := []struct {
+		golden, src, from, to string
+	}{
+		{"week.golden", example, "2026-11-22T23:00:00Z", "2026-11-29T23:00:00Z"},
+		{"berlin-spring.golden", `timezone Europe/Berlin
+web     Mon-Fri 08:00-20:00  3
+web     Sat,Sun 10:00-18:00  2
+web     default              1
+worker  daily   01:00-03:30  12:performance-l   # the nightly batch: shorter on the 29th
+clock   2026-03-29 02:00-02:30 1                # wholly in the skipped hour: never in force
+`, "2026-03-27T12:00:00Z", "2026-03-31T00:00:00Z"},
+		{"newyork-fall.golden", `timezone America/New_York
+web     daily 08:00-20:00 3
+web     default 1
+worker  daily 22:00-02:30 2     # longer on the night the clocks go back
+`, "2026-10-30T04:00:00Z", "2026-11-03T05:00:00Z"},
+		{"year-end.golden", `web 2026-12-31 22:00-02:00 4
+web daily 08:00-20:00 2
+app other-app
+worker default 0
+`, "2026-12-30T00:00:00Z", "2027-01-02T00:00:00Z"},
+		{"empty.golden", "", "2026-11-23T00:00:00Z", "2026-11-24T00:00:00Z"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.golden, func(t *testing.T) {
+			s := mustParse(t, tt.src)
+			var b strings.Builder
+			if err := s.Report(utc(tt.from), utc(tt.to)).WriteText(&b); err != nil {
+				t.Fatalf("WriteText error: %v", err)
+			}
+			for i, line := range strings.Split(b.String(), "\n") {
+				if strings.HasPrefix(line, "  ") && strings.Contains(line, "20") && len(line) > 80 && !strings.Contains(line, "->") {
+					t.Errorf("line %d is %d columns long: %q", i+1, len(line), line)
+				}
+			}
+			golden(t, tt.golden, b.String())
+		})
+	}
+}
+
+func TestReportUsage(t *testing.T) {
+	tests := []struct {
+		name, src, from, to string
+		want                Usage
+	}{
+		{"spring forward has 23 hours", "timezone Europe/Berlin\nweb default 1",
+			"2026-03-28T23:00:00Z", "2026-03-29T22:00:00Z",
+			Usage{DynoHours: 23, Peak: 1, PeakDynoHours: 23, ManagedHours: 23}},
+		{"fall back has 25 hours", "timezone Europe/Berlin\nweb default 2",
+			"2026-10-24T22:00:00Z", "2026-10-25T23:00:00Z",
+			Usage{DynoHours: 50, Peak: 2, PeakDynoHours: 50, ManagedHours: 25}},
+		{"a busy day", "web default 1\nweb daily 08:00-20:00 3",
+			"2026-11-23T00:00:00Z", "2026-11-24T00:00:00Z",
+			Usage{DynoHours: 48, Peak: 3, PeakDynoHours: 72, SavedDynoHours: 24, SavedPercent: 100.0 / 3, ManagedHours: 24}},
+		{"unmanaged time counts in neither", "worker daily 08:00-12:00 2",
+			"2026-11-23T00:00:00Z", "2026-11-24T00:00:00Z",
+			Usage{DynoHours: 8, Peak: 2, PeakDynoHours: 8, ManagedHours: 4, UnmanagedHours: 20}},
+		{"a window across the skipped hour", "timezone America/New_York\nworker daily 01:00-04:00 2\nworker default 0",
+			"2026-03-08T05:00:00Z", "2026-03-09T04:00:00Z",
+			Usage{DynoHours: 4, Peak: 2, PeakDynoHours: 46, SavedDynoHours: 42, SavedPercent: 100 * 42.0 / 46, ManagedHours: 23}},
+		{"part of a window", "worker daily 08:00-12:00 2",
+			"2026-11-23T11:00:00Z", "2026-11-23T13:30:00Z",
+			Usage{DynoHours: 2, Peak: 2, PeakDynoHours: 2, ManagedHours: 1, UnmanagedHours: 1.5}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := mustParse(t, tt.src)
+			r := s.Report(utc(tt.from), utc(tt.to))
+			if len(r.Types) != 1 {
+				t.Fatalf("Report has %d types, want 1", len(r.Types))
+			}
+			got := r.Types[0].Usage
+			if !closeUsage(got, tt.want) {
+				t.Errorf("Report(%s, %s) usage = %+v, want %+v", tt.from, tt.to, got, tt.want)
+			}
+		})
+	}
+}
+
+func closeUsage(a, b Usage) bool {
+	near := func(x, y float64) bool { return math.Abs(x-y) < 1e-9 }
+	return a.Peak == b.Peak && near(a.DynoHours, b.DynoHours) && near(a.PeakDynoHours, b.PeakDynoHours) &&
+		near(a.SavedDynoHours, b.SavedDynoHours) && near(a.SavedPercent, b.SavedPercent) &&
+		near(a.ManagedHours, b.ManagedHours) && near(a.UnmanagedHours, b.UnmanagedHours)
+}
+
+func TestReportChart(t *testing.T) {
+	s := mustParse(t, "timezone America/New_York\nweb daily 01:00-04:00 12\nweb default 3\nworker daily 09:00-09:30 1")
+	r := s.Report(utc("2026-03-07T05:00:00Z"), utc("2026-03-09T04:00:00Z"))
+	want := map[string][]ChartDay{
+		"web": {
+			{"2026-03-07", "Sat", "33++++++333333333333333333333333333333333333333333", false},
+			{"2026-03-08", "Sun", "33++  ++333333333333333333333333333333333333333333", true},
+		},
+		"worker": {
+			{"2026-03-07", "Sat", "..................1.............................", false},
+			{"2026-03-08", "Sun", "....  ............1.............................", true},
+		},
+	}
+	for _, tr := range r.Types {
+		for i, d := range tr.Days {
+			w := want[tr.Type][i]
+			w.Cells = w.Cells[:cellsPerDay]
+			if d != w {
+				t.Errorf("%s day %d = %+v, want %+v", tr.Type, i, d, w)
+			}
+		}
+	}
+	if len(r.DST) != 1 || r.DST[0].String() != "2026-03-08 America/New_York skips 02:00-03:00" {
+		t.Errorf("DST = %v, want the spring forward of 2026-03-08", r.DST)
+	}
+}
+
+func TestReportJSON(t *testing.T) {
+	s := mustParse(t, example)
+	r := s.Report(utc("2026-10-24T22:00:00Z"), utc("2026-10-25T23:00:00Z"))
+	data, err := json.Marshal(r)
+	if err != nil {
+		t.Fatalf("json.Marshal(Report) error: %v", err)
+	}
+	var got struct {
+		From    string `json:"from"`
+		InForce []struct {
+			Type string `json:"type"`
+			Rule struct {
+				Line int    `json:"line"`
+				Zone string `json:"zone"`
+				Text string `json:"text"`
+			} `json:"rule"`
+		} `json:"in_force"`
+		Changes []struct {
+			UTC   string          `json:"utc"`
+			Local string          `json:"local"`
+			From  json.RawMessage `json:"from"`
+		} `json:"changes"`
+		DST   []Transition `json:"dst"`
+		Types []struct {
+			Usage struct {
+				DynoHours float64 `json:"dyno_hours"`
+			} `json:"usage"`
+		} `json:"types"`
+	}
+	if err := json.Unmarshal(data, &got); err != nil {
+		t.Fatalf("json.Unmarshal error: %v", err)
+	}
+	if got.From != "2026-10-24T22:00:00Z" {
+		t.Errorf("from = %s, want 2026-10-24T22:00:00Z", got.From)
+	}
+	if len(got.InForce) != 2 || got.InForce[0].Rule.Line != 4 || got.InForce[0].Rule.Zone != "Europe/Berlin" || got.InForce[0].Rule.Text != "web default 1" {
+		t.Errorf("in_force = %+v, want web's default of line 4 first", got.InForce)
+	}
+	if len(got.Changes) == 0 || got.Changes[0].UTC != "2026-10-25T05:00:00Z" || got.Changes[0].Local != "2026-10-25T06:00:00+01:00" {
+		t.Errorf("changes = %+v, want the first at 06:00 CET", got.Changes)
+	}
+	if len(got.DST) != 1 || got.DST[0].Kind != "repeats" || got.DST[0].From != "02:00" || got.DST[0].To != "03:00" {
+		t.Errorf("dst = %+v, want 02:00-03:00 repeated", got.DST)
+	}
+	if len(got.Types) != 3 || got.Types[0].Usage.DynoHours != 25+8 {
+		t.Errorf("types = %+v, want web first with 33 dyno-hours", got.Types)
+	}
+	if !strings.Contains(string(data), `"from":null`) {
+		t.Errorf("an unmanaged side of a change should marshal as null: %s", data)
+	}
+}

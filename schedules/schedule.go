@@ -1,0 +1,306 @@
+package schedules
+
+import (
+	"cmp"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Tier is the precedence of a rule: for one process type at one instant, a
+// rule of a higher tier wins over the lower ones, so that holidays override
+// the week and the week overrides the default.
+type Tier int
+
+// The tiers, lowest first.
+const (
+	// TierDefault is a `default` rule: in force whenever nothing else is.
+	TierDefault Tier = iota
+	// TierWeekly is a rule by weekday or `daily`.
+	TierWeekly
+	// TierDate is a rule by date or date range.
+	TierDate
+)
+
+// String returns default, weekly or date.
+func (t Tier) String() string {
+	switch t {
+	case TierDefault:
+		return "default"
+	case TierWeekly:
+		return "weekly"
+	case TierDate:
+		return "date"
+	}
+	return "tier(" + strconv.Itoa(int(t)) + ")"
+}
+
+// Rule is one line of a schedule: what one process type should be during
+// its windows. A window is a local day's [start, end) in the rule's zone.
+type Rule struct {
+	Line, Col int    // position of the rule's first token
+	App       string // "" is the default app, which the caller names
+	Type      string
+	Quantity  int
+	Size      string // canonical; "" keeps the size
+	Zone      *time.Location
+	Text      string // the rule's source text, comment stripped, spaces folded
+	Tier      Tier
+
+	index       int   // position in Schedule.Rules: ties go to the first rule
+	days        uint8 // weekly: 1<<time.Weekday for each day
+	first, last day   // date: inclusive range
+	start, end  int   // minutes after the local day's 00:00; start < end <= start+1440
+	unchecked   bool  // follows a bad directive: kept out of the cross-rule checks
+}
+
+// covers reports whether the rule has a window starting on day d.
+func (r *Rule) covers(d day) bool {
+	switch r.Tier {
+	case TierWeekly:
+		return r.days&(1<<d.weekday()) != 0
+	case TierDate:
+		return r.first <= d && d <= r.last
+	}
+	return false
+}
+
+func (r *Rule) target() Target {
+	return Target{App: r.App, Type: r.Type, Quantity: r.Quantity, Size: r.Size, Rule: r}
+}
+
+// sameTarget reports whether two rules (nil: not managed) ask for the same
+// thing, so that passing from one to the other changes nothing.
+func sameTarget(a, b *Rule) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return a.Quantity == b.Quantity && a.Size == b.Size
+}
+
+// MarshalJSON writes the rule as its position, meaning and text; the zone
+// is its IANA name.
+func (r *Rule) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		Line     int    `json:"line"`
+		Col      int    `json:"col"`
+		App      string `json:"app"`
+		Type     string `json:"type"`
+		Quantity int    `json:"quantity"`
+		Size     string `json:"size,omitempty"`
+		Zone     string `json:"zone"`
+		Tier     string `json:"tier"`
+		Text     string `json:"text"`
+	}{r.Line, r.Col, r.App, r.Type, r.Quantity, r.Size, r.Zone.String(), r.Tier.String(), r.Text})
+}
+
+// Schedule is a parsed schedule. Its methods are pure functions of the
+// instants passed in, and safe for concurrent use.
+type Schedule struct {
+	Rules []*Rule // in source order
+
+	groups []*group // one per (app, type), sorted by app then type
+}
+
+// group is the rules of one (app, type): they share one zone.
+type group struct {
+	app, typ string
+	loc      *time.Location
+	def      *Rule   // the first default rule, if any
+	windowed []*Rule // the weekly and date rules, in source order
+}
+
+// Target is what the schedule wants for one process type at an instant.
+type Target struct {
+	App      string `json:"app"`
+	Type     string `json:"type"`
+	Quantity int    `json:"quantity"`
+	Size     string `json:"size,omitempty"` // "" keeps the size
+	Rule     *Rule  `json:"rule"`           // the rule in force
+}
+
+// String returns QUANTITY or QUANTITY:SIZE.
+func (t *Target) String() string {
+	if t == nil {
+		return "unmanaged"
+	}
+	if t.Size != "" {
+		return fmt.Sprintf("%d:%s", t.Quantity, t.Size)
+	}
+	return strconv.Itoa(t.Quantity)
+}
+
+// Change is an instant at which one (app, type)'s target changes.
+type Change struct {
+	At   time.Time `json:"at"` // in UTC
+	App  string    `json:"app"`
+	Type string    `json:"type"`
+	From *Target   `json:"from"` // nil: not managed (no rule in force)
+	To   *Target   `json:"to"`
+}
+
+// Apps returns the distinct apps of the rules, in order of first
+// appearance; "" is the default app.
+func (s *Schedule) Apps() []string {
+	var apps []string
+	for _, r := range s.Rules {
+		if !slices.Contains(apps, r.App) {
+			apps = append(apps, r.App)
+		}
+	}
+	return apps
+}
+
+// Types returns the process types the schedule names for app, sorted.
+func (s *Schedule) Types(app string) []string {
+	var types []string
+	for _, r := range s.Rules {
+		if r.App == app && !slices.Contains(types, r.Type) {
+			types = append(types, r.Type)
+		}
+	}
+	slices.Sort(types)
+	return types
+}
+
+// buildGroups gathers the rules by (app, type). It runs after the checks,
+// which guarantee one zone per group.
+func (s *Schedule) buildGroups() {
+	byKey := map[[2]string]*group{}
+	for _, r := range s.Rules {
+		k := [2]string{r.App, r.Type}
+		g := byKey[k]
+		if g == nil {
+			g = &group{app: r.App, typ: r.Type, loc: r.Zone}
+			byKey[k] = g
+			s.groups = append(s.groups, g)
+		}
+		if r.Tier == TierDefault {
+			if g.def == nil {
+				g.def = r
+			}
+			continue
+		}
+		g.windowed = append(g.windowed, r)
+	}
+	slices.SortFunc(s.groups, func(a, b *group) int {
+		return cmp.Or(cmp.Compare(a.app, b.app), cmp.Compare(a.typ, b.typ))
+	})
+}
+
+// String returns the schedule in canonical form: one rule per line in
+// source order, columns aligned, with the timezone and app directives that
+// the rules need. Parse reads it back to a schedule with the same rules and
+// the same meaning.
+func (s *Schedule) String() string {
+	whens := make([]string, len(s.Rules))
+	var typeW, whenW int
+	ranged := false
+	for i, r := range s.Rules {
+		whens[i] = r.when()
+		typeW = max(typeW, len(r.Type))
+		whenW = max(whenW, len(whens[i]))
+		ranged = ranged || r.hasRange()
+	}
+	var b strings.Builder
+	zone, app := "UTC", ""
+	for i, r := range s.Rules {
+		if r.App != app {
+			app = r.App
+			fmt.Fprintf(&b, "app %s\n", app)
+		}
+		if name := r.Zone.String(); name != zone {
+			zone = name
+			fmt.Fprintf(&b, "timezone %s\n", zone)
+		}
+		fmt.Fprintf(&b, "%-*s %-*s ", typeW, r.Type, whenW, whens[i])
+		if ranged {
+			span := ""
+			if r.hasRange() {
+				span = clock(r.start) + "-" + clock(r.end)
+			}
+			fmt.Fprintf(&b, "%-11s ", span)
+		}
+		b.WriteString(r.quantity())
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+func (r *Rule) hasRange() bool {
+	return r.Tier != TierDefault && !(r.start == 0 && r.end == 1440)
+}
+
+func (r *Rule) quantity() string {
+	if r.Size != "" {
+		return fmt.Sprintf("%d:%s", r.Quantity, r.Size)
+	}
+	return strconv.Itoa(r.Quantity)
+}
+
+// when returns the canonical WHEN of the rule.
+func (r *Rule) when() string {
+	switch r.Tier {
+	case TierDefault:
+		return "default"
+	case TierDate:
+		if r.first == r.last {
+			return r.first.String()
+		}
+		return r.first.String() + ".." + r.last.String()
+	}
+	return weekdays(r.days)
+}
+
+// weekdays writes a set of days Monday first: runs of three days or more as
+// ranges, the whole week as daily, and a single run over the weekend as a
+// wrapping range (Fri-Mon).
+func weekdays(set uint8) string {
+	if set == 0x7f {
+		return "daily"
+	}
+	has := func(i int) bool { return set&(1<<((i+1)%7)) != 0 } // i: 0 is Monday
+	name := func(i int) string { return time.Weekday((i + 1) % 7).String()[:3] }
+	// A single run that wraps from Sunday to Monday reads best as one range.
+	if has(0) && has(6) {
+		runs, first := 0, -1
+		for i := range 7 {
+			if has(i) && !has((i+6)%7) {
+				runs, first = runs+1, i
+			}
+		}
+		if n := 7 - first; runs == 1 {
+			last := first
+			for has((last + 1) % 7) {
+				last = (last + 1) % 7
+			}
+			if n+last+1 >= 3 {
+				return name(first) + "-" + name(last)
+			}
+		}
+	}
+	var parts []string
+	for i := 0; i < 7; {
+		if !has(i) {
+			i++
+			continue
+		}
+		j := i
+		for j+1 < 7 && has(j+1) {
+			j++
+		}
+		switch {
+		case j-i >= 2:
+			parts = append(parts, name(i)+"-"+name(j))
+		case j == i+1:
+			parts = append(parts, name(i), name(j))
+		default:
+			parts = append(parts, name(i))
+		}
+		i = j + 1
+	}
+	return strings.Join(parts, ",")
+}

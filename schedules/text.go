@@ -1,0 +1,122 @@
+package schedules
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+)
+
+// WriteText writes the report for a person: the period, what is in force at
+// its start, the changes with local and UTC times, the DST transitions, and
+// per process type a chart of its days and its dyno-hours. Lines stay under
+// 80 columns for the usual names.
+func (r Report) WriteText(w io.Writer) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Plan from %s to %s (%s hours)\n",
+		r.From.Format("Mon 2006-01-02 15:04 MST"), r.To.Format("Mon 2006-01-02 15:04 MST"), hours(r.To.Sub(r.From).Hours()))
+
+	b.WriteString("\nIn force at the start\n")
+	if len(r.InForce) == 0 {
+		b.WriteString("  nothing: no rule is in force\n")
+	}
+	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+	for _, t := range r.InForce {
+		fmt.Fprintf(tw, "  %s\t%s\tline %d: %s\n", name(t.App, t.Type), &t, t.Rule.Line, t.Rule.Text)
+	}
+	tw.Flush()
+
+	fmt.Fprintf(&b, "\nChanges (%d)\n", len(r.Changes))
+	if len(r.Changes) == 0 {
+		b.WriteString("  none\n")
+	} else {
+		fmt.Fprintf(tw, "  local time\tUTC\ttype\tfrom -> to\trule\n")
+	}
+	for _, c := range r.Changes {
+		rule := c.To
+		if rule == nil {
+			rule = c.From
+		}
+		line := "line " + strconv.Itoa(rule.Rule.Line)
+		if c.To == nil {
+			line = "end of line " + strconv.Itoa(rule.Rule.Line)
+		}
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s -> %s\t%s\n", c.Local.Format("Mon 2006-01-02 15:04 MST"),
+			c.UTC.Format("01-02 15:04Z"), name(c.App, c.Type), c.From, c.To, line)
+	}
+	tw.Flush()
+
+	b.WriteString("\nDaylight saving time\n")
+	if len(r.DST) == 0 {
+		b.WriteString("  no clock changes in this period\n")
+	}
+	for _, t := range r.DST {
+		fmt.Fprintf(&b, "  %s\n", t)
+	}
+
+	if len(r.Types) > 0 {
+		b.WriteString("\nCharts: a line per local day, a cell per 30 minutes, each the dynos in\n" +
+			"force at its start (+ for 10 or more, . when no rule is in force, blank\n" +
+			"for a half hour that the clocks skip).\n")
+	}
+	for _, t := range r.Types {
+		writeChart(&b, t)
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// chartIndent is where the cells start: "  Mon 2026-11-23* ".
+const chartIndent = 2 + 14 + 2
+
+func writeChart(b *strings.Builder, t TypeReport) {
+	fmt.Fprintf(b, "\n%s (%s)\n", name(t.App, t.Type), t.Zone)
+	b.WriteString(strings.Repeat(" ", chartIndent))
+	for h := 0; h <= 24; h += 6 {
+		fmt.Fprintf(b, "%02d", h)
+		if h < 24 {
+			b.WriteString(strings.Repeat(" ", 6*60/cellMinutes-2))
+		}
+	}
+	b.WriteByte('\n')
+	for _, d := range t.Days {
+		mark := " "
+		if d.DST {
+			mark = "*"
+		}
+		fmt.Fprintf(b, "  %s %s%s %s\n", d.Weekday, d.Date, mark, d.Cells)
+	}
+	for _, tr := range t.Transitions {
+		note := "blank cells"
+		if tr.Kind == "repeats" {
+			note = "the cells show the first"
+		}
+		fmt.Fprintf(b, "  * %s %s %s-%s (%s)\n", tr.Date, tr.Kind, tr.From, tr.To, note)
+	}
+	u := t.Usage
+	if u.ManagedHours == 0 {
+		b.WriteString("  no rule is in force during the period\n")
+		return
+	}
+	fmt.Fprintf(b, "  %s dyno-hours; %s at a constant peak of %d: saves %s (%.1f%%)\n",
+		hours(u.DynoHours), hours(u.PeakDynoHours), u.Peak, hours(u.SavedDynoHours), u.SavedPercent)
+	if u.UnmanagedHours > 0 {
+		fmt.Fprintf(b, "  not managed for %s hours: no rule is in force then\n", hours(u.UnmanagedHours))
+	}
+}
+
+// name is how the report names a process type: web for the default app,
+// other-app/web for another.
+func name(app, typ string) string {
+	if app == "" {
+		return typ
+	}
+	return app + "/" + typ
+}
+
+// hours writes a number of hours to a tenth, without a needless ".0".
+func hours(h float64) string {
+	return strconv.FormatFloat(math.Round(h*10)/10, 'f', -1, 64)
+}
