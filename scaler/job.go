@@ -99,6 +99,7 @@ func (j *Job) Run(ctx context.Context) Outcome {
 		out     Outcome
 		timeout <-chan time.Time
 		kill    <-chan time.Time
+		killed  bool
 	)
 	if j.Timeout > 0 {
 		t := time.NewTimer(j.Timeout)
@@ -126,7 +127,7 @@ func (j *Job) Run(ctx context.Context) Outcome {
 			}
 			j.Log.Info("job exited", "status", exitStatus(st), "took", time.Since(began).Round(time.Millisecond))
 			// Whatever the job left running in its group goes with it.
-			j.reap(group, kill)
+			j.reap(group, kill, killed)
 			return out
 		case sig := <-j.Signals:
 			if out.TimedOut {
@@ -155,30 +156,42 @@ func (j *Job) Run(ctx context.Context) Outcome {
 		case <-kill:
 			j.Log.Warn("job killed", "signal", "KILL", "grace", j.Grace)
 			signalGroup(group, syscall.SIGKILL)
-			kill = nil
+			kill, killed = nil, true
 		}
 	}
 }
 
 // reap ends what the job left in its process group once the job itself has
 // exited: SIGTERM, then SIGKILL when the grace (already running, or a new
-// one) is over and something is still there.
-func (j *Job) reap(group int, kill <-chan time.Time) {
+// one) is over and something is still there; then it waits, briefly, for
+// the group to be gone. killed says SIGKILL was already sent.
+func (j *Job) reap(group int, kill <-chan time.Time, killed bool) {
 	if !groupAlive(group) {
 		return
 	}
-	signalGroup(group, syscall.SIGTERM)
-	if kill == nil {
-		t := time.NewTimer(j.Grace)
-		defer t.Stop()
-		kill = t.C
+	if !killed {
+		signalGroup(group, syscall.SIGTERM)
+		if kill == nil {
+			t := time.NewTimer(j.Grace)
+			defer t.Stop()
+			kill = t.C
+		}
 	}
-	tick := time.NewTicker(20 * time.Millisecond)
+	// After SIGKILL the processes still take a moment to die, and their
+	// new parent a moment to reap them: wait for that, but not for ever.
+	var after <-chan time.Time
+	if killed {
+		signalGroup(group, syscall.SIGKILL)
+		after = time.After(time.Second)
+	}
+	tick := time.NewTicker(10 * time.Millisecond)
 	defer tick.Stop()
 	for groupAlive(group) {
 		select {
 		case <-kill:
 			signalGroup(group, syscall.SIGKILL)
+			kill, after = nil, time.After(time.Second)
+		case <-after:
 			return
 		case <-tick.C:
 		}

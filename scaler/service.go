@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -246,4 +247,47 @@ func splitDynoName(name string) (string, int) {
 	typ, num, _ := strings.Cut(name, ".")
 	n, _ := strconv.Atoi(num)
 	return typ, n
+}
+
+// AppResult is what ApplyAll did for one app.
+type AppResult struct {
+	App  string
+	Plan Plan
+	Err  error
+}
+
+// ApplyAll makes each app's formation match its specs: per app, one read
+// and at most one batch write, only for the types that differ (none when
+// write is false: a dry run). An app without specs is not read. Apps run in
+// parallel, at most concurrency at a time, sharing the account's rate
+// limit through the Platform; one app failing does not stop the others.
+// Results come back in the order of apps.
+func (s *Service) ApplyAll(ctx context.Context, apps []string, specs map[string][]Spec, concurrency int, write bool) []AppResult {
+	results := make([]AppResult, len(apps))
+	slots := make(chan struct{}, max(1, concurrency))
+	var wg sync.WaitGroup
+	for i, app := range apps {
+		results[i].App = app
+		if len(specs[app]) == 0 {
+			continue // nothing in force for this app now: nothing to read
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			select {
+			case slots <- struct{}{}:
+			case <-ctx.Done():
+				results[i].Err = ctx.Err()
+				return
+			}
+			defer func() { <-slots }()
+			plan, err := s.Plan(ctx, app, specs[app])
+			if err == nil && write {
+				err = s.Apply(ctx, plan)
+			}
+			results[i].Plan, results[i].Err = plan, err
+		}()
+	}
+	wg.Wait()
+	return results
 }
