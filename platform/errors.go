@@ -91,30 +91,26 @@ func DecodeError(status int, body []byte) *APIError {
 
 // clean folds white space and drops what is not printable, so that a hostile
 // or broken body cannot garble a terminal or a log line, and cuts it to max
-// runes.
+// runes, the last an ellipsis when cut. Cleaning twice changes nothing.
 func clean(s string, max int) string {
 	var b strings.Builder
-	space := false
-	n := 0
-	for _, r := range s {
-		if n >= max {
-			b.WriteString("…")
-			break
-		}
-		switch {
-		case unicode.IsSpace(r):
-			space = b.Len() > 0
-			continue
-		case !unicode.IsPrint(r):
+	for _, field := range strings.Fields(s) {
+		field = strings.Map(func(r rune) rune {
+			if unicode.IsPrint(r) {
+				return r
+			}
+			return -1
+		}, field)
+		if field == "" {
 			continue
 		}
-		if space {
+		if b.Len() > 0 {
 			b.WriteByte(' ')
-			space = false
-			n++
 		}
-		b.WriteRune(r)
-		n++
+		b.WriteString(field)
+	}
+	if out := []rune(b.String()); len(out) > max {
+		return string(out[:max-1]) + "…"
 	}
 	return b.String()
 }
@@ -122,11 +118,10 @@ func clean(s string, max int) string {
 // htmlText returns the title of an HTML page, or the text with its tags
 // dropped.
 func htmlText(s string) string {
-	lower := strings.ToLower(s)
-	if i := strings.Index(lower, "<title"); i >= 0 {
-		if j := strings.IndexByte(lower[i:], '>'); j >= 0 {
+	if i := indexASCIIFold(s, "<title"); i >= 0 {
+		if j := strings.IndexByte(s[i:], '>'); j >= 0 {
 			start := i + j + 1
-			if end := strings.Index(lower[start:], "</title>"); end >= 0 {
+			if end := indexASCIIFold(s[start:], "</title>"); end >= 0 {
 				return s[start : start+end]
 			}
 		}
@@ -145,4 +140,15 @@ func htmlText(s string) string {
 		}
 		s = s[i+j+1:]
 	}
+}
+
+// indexASCIIFold is strings.Index ignoring ASCII case. (Lowercasing the
+// text first would move the indexes: some runes change length.)
+func indexASCIIFold(s, sub string) int {
+	for i := 0; i+len(sub) <= len(s); i++ {
+		if strings.EqualFold(s[i:i+len(sub)], sub) {
+			return i
+		}
+	}
+	return -1
 }

@@ -1,6 +1,7 @@
 package platform
 
 import (
+	"encoding/json"
 	"errors"
 	"testing"
 	"unicode"
@@ -56,7 +57,7 @@ func FuzzDecodeError(f *testing.F) {
 		if e.Status != status || len(msg) < 3 || msg[:3] != itoa3(status) {
 			t.Fatalf("DecodeError(%d) = %q does not start with the status", status, msg)
 		}
-		if len([]rune(e.Message)) > maxMessage+1 {
+		if len([]rune(e.Message)) > maxMessage {
 			t.Fatalf("message of %d runes", len([]rune(e.Message)))
 		}
 		for _, r := range e.Message + e.ID {
@@ -66,6 +67,14 @@ func FuzzDecodeError(f *testing.F) {
 		}
 		if errors.Unwrap(e) == nil {
 			t.Fatal("no sentinel")
+		}
+		// What was read as Heroku's shape reads back the same from its
+		// printed form.
+		if e.JSON {
+			again, _ := json.Marshal(map[string]string{"id": e.ID, "message": e.Message, "url": e.URL})
+			if back := DecodeError(status, again); *back != *e {
+				t.Fatalf("DecodeError(%q) = %+v, which prints as %s and reads back as %+v", body, e, again, back)
+			}
 		}
 	})
 }

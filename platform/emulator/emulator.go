@@ -101,6 +101,8 @@ type Emulator struct {
 	accountAt  time.Time
 	rateBucket *bucket
 	seq        atomic.Int64
+	inFlight   atomic.Int64
+	maxFlight  atomic.Int64
 
 	mu       sync.Mutex
 	apps     map[string]*app
@@ -113,6 +115,8 @@ type Emulator struct {
 type Request struct {
 	Method, Path string
 	Body         string
+	// At is when the request arrived, by the machine's clock (not Config.Now).
+	At time.Time
 	// Status is the answer's status; 0 while unanswered, or when the
 	// connection was dropped instead.
 	Status int
@@ -249,6 +253,9 @@ func (e *Emulator) Writes() []Request {
 	return w
 }
 
+// MaxInFlight returns the most requests the emulator has served at once.
+func (e *Emulator) MaxInFlight() int { return int(e.maxFlight.Load()) }
+
 // SetRateRemaining sets what is left in the account's request bucket.
 func (e *Emulator) SetRateRemaining(n int) {
 	e.rateBucket.set(n, e.now())
@@ -277,12 +284,18 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 // ServeHTTP answers one Platform API request.
 func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rec := &recorder{ResponseWriter: w}
+	for n := e.inFlight.Add(1); ; {
+		if m := e.maxFlight.Load(); n <= m || e.maxFlight.CompareAndSwap(m, n) {
+			break
+		}
+	}
+	defer e.inFlight.Add(-1)
 	body := readBody(r)
 	w.Header().Set("Request-Id", fmt.Sprintf("emulator-%d", e.seq.Add(1)))
 	// The request is logged before it is answered, so that a client that
 	// sees the answer (or the reset) finds it in the log.
 	e.mu.Lock()
-	e.requests = append(e.requests, Request{Method: r.Method, Path: r.URL.Path, Body: body})
+	e.requests = append(e.requests, Request{Method: r.Method, Path: r.URL.Path, Body: body, At: time.Now()})
 	i := len(e.requests) - 1
 	e.mu.Unlock()
 	defer func() {
