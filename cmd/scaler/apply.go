@@ -1,0 +1,239 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/scalerdev/scaler/scaler"
+	"github.com/scalerdev/scaler/schedules"
+)
+
+const envSchedule = "SCALER_SCHEDULE"
+
+func scheduleFlag() cli.Flag {
+	return &cli.StringFlag{Name: "schedule", Usage: "schedule file (default: $" + envSchedule + ", where ';' also separates lines)"}
+}
+
+// loadSchedule reads and parses the schedule from --schedule FILE, else
+// from SCALER_SCHEDULE. found is false when neither is given. Every error
+// of the schedule is one line, "SOURCE:LINE:COLUMN: message".
+func (a *App) loadSchedule(c *cli.Context) (s *schedules.Schedule, source string, found bool, err error) {
+	if path := c.String("schedule"); path != "" {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return nil, path, true, scaler.Errorf(scaler.ErrInvalid, "read the schedule: %v", err)
+		}
+		s, err = schedules.Parse(string(b))
+		return s, path, true, sourced(path, err)
+	}
+	if text := a.Getenv(envSchedule); strings.TrimSpace(text) != "" {
+		s, err = schedules.ParseEnv(text)
+		return s, envSchedule, true, sourced(envSchedule, err)
+	}
+	return nil, "", false, nil
+}
+
+// sourced names the schedule's source in front of each of its errors, as
+// compilers do.
+func sourced(source string, err error) error {
+	var list schedules.ErrorList
+	if !errors.As(err, &list) {
+		return err
+	}
+	lines := make([]error, len(list))
+	for i, e := range list {
+		lines[i] = scaler.Errorf(scaler.ErrInvalid, "%s:%v", source, e)
+	}
+	return errors.Join(lines...)
+}
+
+func (a *App) applyCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "apply",
+		Usage: "make the formation what the schedule says it should be now",
+		Description: `Computes, from the schedule, the formation in force now (or at --at), reads
+the current one, and sends at most one batch update per app, only for the
+process types that differ. A type the schedule does not name, or names but
+not now, is not touched. Run it from Heroku Scheduler every 10 minutes: a
+missed run is healed by the next, and a repeated run changes nothing.
+
+Examples:
+   $ scaler apply
+   $ scaler apply --schedule schedule.txt --dry-run
+   $ scaler apply --at 2026-12-24T09:00:00+01:00 --json`,
+		Flags: []cli.Flag{
+			appFlag(),
+			scheduleFlag(),
+			&cli.StringFlag{Name: "at", Usage: "apply as of this instant (RFC 3339) instead of now"},
+			&cli.BoolFlag{Name: "dry-run", Usage: "print the plan and send no write"},
+			&cli.IntFlag{Name: "concurrency", Value: 4, Usage: "apps handled at once"},
+			timeoutFlag(defaultTimeout),
+			jsonFlag(),
+		},
+		Action: a.applyAction,
+	}
+}
+
+func (a *App) applyAction(c *cli.Context) error {
+	if c.Args().Present() {
+		return scaler.Errorf(scaler.ErrInvalid, "apply takes no arguments, got %q", c.Args().First())
+	}
+	sched, _, found, err := a.loadSchedule(c)
+	if err != nil {
+		return err
+	}
+	if !found {
+		return scaler.Errorf(scaler.ErrInvalid, "no schedule: pass --schedule FILE or set %s", envSchedule)
+	}
+	at := a.Now()
+	if s := c.String("at"); s != "" {
+		if at, err = time.Parse(time.RFC3339, s); err != nil {
+			return scaler.Errorf(scaler.ErrInvalid, "--at %q: want an RFC 3339 instant such as 2026-12-24T09:00:00+01:00", s)
+		}
+	}
+	if n := c.Int("concurrency"); n < 1 || n > 64 {
+		return scaler.Errorf(scaler.ErrInvalid, "--concurrency %d: want 1 to 64", n)
+	}
+	apps, specs, err := a.desired(c, sched, at)
+	if err != nil {
+		return err
+	}
+	ctx, cancel, err := deadline(c)
+	if err != nil {
+		return err
+	}
+	defer cancel()
+	client, err := a.client()
+	if err != nil {
+		return err
+	}
+	svc := &scaler.Service{Platform: client, Log: a.log}
+
+	results := svc.ApplyAll(ctx, apps, specs, c.Int("concurrency"), !c.Bool("dry-run"))
+	if err := a.printApply(c.Bool("json"), at, results, c.Bool("dry-run")); err != nil {
+		return err
+	}
+	var failed []error
+	for _, r := range results {
+		if r.Err != nil {
+			failed = append(failed, r.Err)
+		}
+	}
+	switch {
+	case len(failed) == 0:
+		return nil
+	case len(results) == 1:
+		return failed[0] // one app: its error, and its exit code
+	default:
+		for _, r := range results {
+			if r.Err != nil {
+				a.report(r.Err) // every error names its app
+			}
+		}
+		return &exitStatus{code: exitFailure}
+	}
+}
+
+// desired returns the apps the schedule targets, and for each the specs in
+// force at t. Rules without an `app` line target the app of --app,
+// HEROKU_APP or HEROKU_APP_NAME.
+func (a *App) desired(c *cli.Context, s *schedules.Schedule, t time.Time) ([]string, map[string][]scaler.Spec, error) {
+	var apps []string
+	for _, app := range s.Apps() {
+		if app == "" {
+			name, err := a.resolveApp(c)
+			if err != nil {
+				return nil, nil, err
+			}
+			app = name
+		}
+		if !slices.Contains(apps, app) {
+			apps = append(apps, app)
+		}
+	}
+	specs := map[string][]scaler.Spec{}
+	for _, target := range s.At(t) {
+		app := target.App
+		if app == "" {
+			app, _ = a.resolveApp(c)
+		}
+		for _, prev := range specs[app] {
+			if prev.Type == target.Type {
+				return nil, nil, scaler.Errorf(scaler.ErrInvalid, "app %s is both the default app and named by an `app` line, with rules for %s in both", app, target.Type)
+			}
+		}
+		specs[app] = append(specs[app], scaler.Spec{Type: target.Type, Op: scaler.Set, N: target.Quantity, Size: target.Size})
+	}
+	return apps, specs, nil
+}
+
+type appJSON struct {
+	planJSON
+	Scheduled bool   `json:"scheduled"`
+	Error     string `json:"error,omitempty"`
+}
+
+type applyJSON struct {
+	At        time.Time `json:"at"`
+	DryRun    bool      `json:"dry_run"`
+	Apps      []appJSON `json:"apps"`
+	Changed   int       `json:"changed"`
+	Unchanged int       `json:"unchanged"`
+	Failed    int       `json:"failed"`
+}
+
+// printApply prints what apply did for each app, and a summary.
+func (a *App) printApply(asJSON bool, at time.Time, results []scaler.AppResult, dry bool) error {
+	out := applyJSON{At: at.UTC(), DryRun: dry, Apps: []appJSON{}}
+	var b strings.Builder
+	verb := "scaled"
+	if dry {
+		verb = "would scale"
+	}
+	for _, r := range results {
+		aj := appJSON{planJSON: toPlanJSON(r.Plan, dry, false, nil), Scheduled: r.Plan.App != "" || r.Err != nil}
+		aj.App = r.App
+		switch {
+		case r.Err != nil:
+			out.Failed++
+			aj.Error = r.Err.Error()
+			fmt.Fprintf(&b, "%s: failed: %v\n", r.App, r.Err)
+		case r.Plan.App == "":
+			fmt.Fprintf(&b, "%s: no rule in force now: nothing to do\n", r.App)
+		case len(r.Plan.Changes) > 0:
+			out.Changed++
+			for _, c := range r.Plan.Changes {
+				fmt.Fprintf(&b, "%s %s: %s\n", verb, r.App, describeChange(c))
+			}
+		default:
+			out.Unchanged++
+			fmt.Fprintf(&b, "%s: in state (%s)\n", r.App, describeProcesses(r.Plan.Unchanged))
+		}
+		out.Apps = append(out.Apps, aj)
+	}
+	if asJSON {
+		return writeJSON(a.Stdout, out)
+	}
+	fmt.Fprintf(&b, "%d apps as of %s: %d changed, %d in state, %d failed", len(results), at.UTC().Format(time.RFC3339), out.Changed, out.Unchanged, out.Failed)
+	if dry {
+		b.WriteString(" (dry run: nothing sent)")
+	}
+	b.WriteString("\n")
+	_, err := fmt.Fprint(a.Stdout, b.String())
+	return err
+}
+
+// describeProcesses reads like "web=1, worker=0:Standard-2X".
+func describeProcesses(ps []scaler.Process) string {
+	parts := make([]string, len(ps))
+	for i, p := range ps {
+		parts[i] = fmt.Sprintf("%s=%d:%s", p.Type, p.Quantity, p.Size)
+	}
+	return strings.Join(parts, ", ")
+}
