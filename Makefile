@@ -8,11 +8,23 @@
 GO      ?= go
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 # -trimpath and an empty build id make the build reproducible; -s -w drop
-# the symbol tables; urfave_cli_no_docs leaves out urfave/cli's man-page
-# generator (and its markdown parser), which scaler never uses.
-FLAGS   := -trimpath -tags urfave_cli_no_docs -ldflags "-s -w -buildid= -X main.version=$(VERSION)"
+# the symbol tables. The tags leave out what scaler never uses:
+# urfave_cli_no_docs, urfave/cli's man-page generator and its markdown
+# parser; nethttpomithttp2, net/http's HTTP/2 client (scaler sends a handful
+# of requests over HTTP/1.1, which the Platform API speaks). Together they
+# take 0.9 MB off the binary. -gcflags=all=-l turns inlining off: it takes
+# another 0.9 MB off, and costs nothing measurable in a program that waits
+# on the network (scaler up worker=1: 17-19 ms median either way, measured
+# with 40 runs each); it keeps every release binary under 10 MB.
+TAGS    := urfave_cli_no_docs,nethttpomithttp2
+FLAGS   := -trimpath -tags $(TAGS) -gcflags=all=-l -ldflags "-s -w -buildid= -X main.version=$(VERSION)"
 
-.PHONY: build test bench
+# Release targets: static (no cgo), so that the binary runs in any dyno and
+# on any Linux without a C library.
+PLATFORMS := linux/amd64 linux/arm64 darwin/arm64
+DIST      ?= dist/release
+
+.PHONY: build test bench release
 
 build:
 	CGO_ENABLED=0 $(GO) build $(FLAGS) -o scaler ./cmd/scaler
@@ -23,3 +35,13 @@ test:
 bench:
 	CGO_ENABLED=0 $(GO) build $(FLAGS) -o dist/bench/scaler ./cmd/scaler
 	$(GO) run ./bench -bin dist/bench/scaler
+
+# One binary per platform, named scaler-OS-ARCH, and their SHA-256 sums.
+release:
+	rm -rf $(DIST) && mkdir -p $(DIST)
+	for p in $(PLATFORMS); do \
+	  os=$${p%/*}; arch=$${p#*/}; \
+	  CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch $(GO) build $(FLAGS) -o $(DIST)/scaler-$$os-$$arch ./cmd/scaler || exit 1; \
+	done
+	cd $(DIST) && if command -v sha256sum >/dev/null; then sha256sum scaler-* > SHA256SUMS; else shasum -a 256 scaler-* > SHA256SUMS; fi
+	ls -l $(DIST)

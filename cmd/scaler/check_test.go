@@ -1,0 +1,87 @@
+package main
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/scalerdev/scaler/platform/emulator"
+)
+
+// check reports each thing that would stop scaler, with the exit code of
+// the first, and never writes.
+func TestCheck(t *testing.T) {
+	tests := []struct {
+		name   string
+		cfg    func(*emulator.Config)
+		env    map[string]string
+		budget int
+		code   int
+		say    []string
+	}{
+		{name: "all good", env: map[string]string{envSchedule: "web default 1; worker daily 22:00-06:00 1"}, code: 0,
+			say: []string{"ok    account    token accepted, for scaler@example.com", "ok    scope      global: can scale", "ok    app        demo: found; formation web=1, worker=0",
+				"ok    schedule   app demo has every process type the schedule names (web, worker)", "check: scaler will work here"}},
+		{name: "no schedule is fine", code: 0, say: []string{"ok    schedule   none"}},
+		{name: "in the release phase", env: map[string]string{envDyno: "release.12"}, code: 0, say: []string{"release.12: the release phase"}},
+		{name: "in a worker dyno", env: map[string]string{envDyno: "worker.1"}, code: 0, say: []string{"worker.1: a dyno of process type worker"}},
+		{name: "no token", env: map[string]string{envToken: ""}, code: 2, say: []string{"fail  token", "heroku authorizations:create", "skip  api"}},
+		{name: "token refused", env: map[string]string{envToken: "HRKU-revoked"}, code: 3, say: []string{"fail  token      GET /account: 401 unauthorized"}},
+		{name: "read-only scope", cfg: func(c *emulator.Config) { c.Scope = "read" }, code: 3, say: []string{"fail  scope      read cannot scale"}},
+		{name: "no app", env: map[string]string{envApp: ""}, code: 2, say: []string{"fail  app        no app given"}},
+		{name: "unknown app", env: map[string]string{envApp: "nope-app"}, code: 4, say: []string{"fail  app        app nope-app not found"}},
+		{name: "schedule names a missing type", env: map[string]string{envSchedule: "web default 1; clock daily 1"}, code: 4,
+			say: []string{"fail  schedule   app demo has no process type clock, which the schedule names (it has: web, worker)"}},
+		{name: "schedule for another app", env: map[string]string{envSchedule: "app other; web default 1", envApp: ""}, code: 4,
+			say: []string{"app other not found"}},
+		{name: "low budget", budget: 20, code: 0, say: []string{"warn  rate limit only "}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := demoConfig()
+			if tt.cfg != nil {
+				tt.cfg(&cfg)
+			}
+			h := newHarness(t, cfg)
+			for k, v := range tt.env {
+				h.env[k] = v
+			}
+			if tt.budget > 0 {
+				h.em.SetRateRemaining(tt.budget)
+			}
+			r := h.run("check")
+			if r.code != tt.code {
+				t.Errorf("exit %d, want %d:\n%s", r.code, tt.code, r)
+			}
+			for _, want := range tt.say {
+				if !strings.Contains(r.stdout, want) {
+					t.Errorf("check does not say %q:\n%s", want, r.stdout)
+				}
+			}
+			for _, w := range h.em.Requests() {
+				if w.Method != "GET" {
+					t.Errorf("check sent %s %s", w.Method, w.Path)
+				}
+			}
+		})
+	}
+}
+
+func TestCheckJSON(t *testing.T) {
+	h := newHarness(t, demoConfig())
+	h.env[envSchedule] = "clock default 1"
+	r := h.run("check", "--json")
+	var out checkJSON
+	if err := json.Unmarshal([]byte(r.stdout), &out); err != nil {
+		t.Fatalf("check --json: %v\n%s", err, r.stdout)
+	}
+	failed := 0
+	for _, c := range out.Checks {
+		if c.Status == "fail" {
+			failed++
+		}
+	}
+	if r.code != 4 || out.OK || failed != 1 {
+		t.Errorf("check --json = %+v (exit %d)", out, r.code)
+	}
+}
