@@ -1,6 +1,6 @@
 // Command bench measures scaler as users run it: whole processes of the
-// built binary against the Platform API emulator on loopback, each scenario
-// repeated, reporting the median wall time, the peak RSS and the requests
+// released binary against the Platform API emulator on loopback, each
+// scenario repeated, reporting medians of wall time, peak RSS and requests
 // sent. It writes a Markdown report (bench/RESULTS.md by default).
 //
 //	make bench                          # builds the release binary, then runs this
@@ -11,16 +11,18 @@
 package main
 
 import (
-	"bytes"
+	"bufio"
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -29,86 +31,96 @@ import (
 )
 
 func main() {
+	if os.Getenv(jobEnv) != "" {
+		job()
+		return
+	}
 	bin := flag.String("bin", "", "the scaler binary to measure (make bench builds it as released)")
-	runs := flag.Int("runs", 30, "repetitions of each scenario")
+	runs := flag.Int("runs", 30, "repetitions of each single-app scenario")
+	fleetRuns := flag.Int("fleet-runs", 3, "repetitions of each fleet size")
 	out := flag.String("out", "bench/RESULTS.md", "where to write the report")
 	flag.Parse()
 	if *bin == "" {
 		fmt.Fprintln(os.Stderr, "bench: -bin is required; run make bench")
 		os.Exit(2)
 	}
-	if err := run(*bin, *runs, *out); err != nil {
+	b := &bench{runs: *runs, fleetRuns: *fleetRuns}
+	if err := b.run(*bin, *out); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
 }
 
-// sample is one run of the binary.
+type bench struct {
+	bin             string
+	runs, fleetRuns int
+	report          strings.Builder
+}
+
+// sample is one run of a command.
 type sample struct {
 	wall     time.Duration
 	rssKiB   int64
 	requests int
+	writes   int
 }
 
-// row is a scenario's summary.
-type row struct {
-	name, command string
-	wall          time.Duration // median
-	wallMin       time.Duration
-	rssKiB        int64 // median of the peaks
-	requests      int   // median
-	writes        int
+type summary struct {
+	wall, wallMin    time.Duration
+	rssKiB           int64
+	requests, writes int
+	samples          int
 }
 
-func run(bin string, runs int, out string) error {
-	bin, err := filepath.Abs(bin)
-	if err != nil {
-		return err
-	}
-	info, err := os.Stat(bin)
-	if err != nil {
-		return err
-	}
-
-	em, url, stop, err := serve(emulator.Config{Apps: []emulator.App{{Name: "demo", Formation: []emulator.Process{{Type: "web", Quantity: 1}, {Type: "worker"}}}}})
-	if err != nil {
-		return err
-	}
-	defer stop()
-	env := []string{"HEROKU_API_URL=" + url, "HEROKU_API_KEY=bench-token", "HEROKU_APP=demo", "PATH=" + os.Getenv("PATH")}
-
-	scenarios := []struct {
-		name  string
-		args  []string
-		reset func()
-	}{
-		{"scale up (one change)", []string{"up", "worker=1"}, func() { em.SetQuantity("demo", "worker", 0) }},
-		{"scale up (nothing to change)", []string{"up", "worker=1"}, func() { em.SetQuantity("demo", "worker", 1) }},
-		{"status", []string{"status"}, func() {}},
-	}
-	var rows []row
-	for _, sc := range scenarios {
-		var samples []sample
-		writesBefore := len(em.Writes())
-		for i := 0; i < runs+1; i++ {
-			sc.reset()
-			s, err := measure(bin, env, em, sc.args...)
-			if err != nil {
-				return fmt.Errorf("%s: %w", sc.name, err)
-			}
-			if i > 0 { // the first run warms the page cache
-				samples = append(samples, s)
-			}
+func summarize(s []sample) summary {
+	pick := func(f func(sample) int64) []int64 {
+		v := make([]int64, len(s))
+		for i, x := range s {
+			v[i] = f(x)
 		}
-		r := summarize(samples)
-		r.name, r.command = sc.name, "scaler "+strings.Join(sc.args, " ")
-		r.writes = (len(em.Writes()) - writesBefore) / (runs + 1)
-		rows = append(rows, r)
+		slices.Sort(v)
+		return v
 	}
-	return report(out, runs, info.Size(), rows)
+	walls := pick(func(x sample) int64 { return int64(x.wall) })
+	return summary{
+		wall: time.Duration(walls[len(walls)/2]), wallMin: time.Duration(walls[0]),
+		rssKiB:   pick(func(x sample) int64 { return x.rssKiB })[len(s)/2],
+		requests: int(pick(func(x sample) int64 { return int64(x.requests) })[len(s)/2]),
+		writes:   int(pick(func(x sample) int64 { return int64(x.writes) })[len(s)/2]),
+		samples:  len(s),
+	}
 }
 
-// serve runs an emulator on a free loopback port.
+func (b *bench) printf(format string, args ...any) { fmt.Fprintf(&b.report, format, args...) }
+
+func (b *bench) run(bin, out string) error {
+	var err error
+	if b.bin, err = filepath.Abs(bin); err != nil {
+		return err
+	}
+	info, err := os.Stat(b.bin)
+	if err != nil {
+		return err
+	}
+	host, _ := os.Hostname()
+	b.printf("# scaler benchmark\n\n")
+	b.printf("Produced by `make bench` on %s: %s/%s, %d CPUs (%s), %s, host %s. ", time.Now().UTC().Format("2006-01-02"), runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), cpuModel(), runtime.Version(), host)
+	b.printf("Every figure is a whole process of the release binary (built with the Makefile's flags) against the Platform API emulator on loopback, after one warm-up run; medians.\n\n")
+	b.printf("Binary size: %.1f MiB (%d bytes).\n\n", float64(info.Size())/(1<<20), info.Size())
+
+	for _, section := range []func() error{b.commands, b.fleet, b.runLatency, b.plan, b.peer} {
+		if err := section(); err != nil {
+			return err
+		}
+	}
+	if err := os.WriteFile(out, []byte(b.report.String()), 0o644); err != nil {
+		return err
+	}
+	fmt.Print(b.report.String())
+	return nil
+}
+
+// serve runs an emulator on a free loopback port until stop is called.
 func serve(cfg emulator.Config) (*emulator.Emulator, string, func(), error) {
 	em, err := emulator.New(cfg)
 	if err != nil {
@@ -124,57 +136,358 @@ func serve(cfg emulator.Config) (*emulator.Emulator, string, func(), error) {
 	return em, "http://" + ln.Addr().String(), func() { cancel(); <-done }, nil
 }
 
-// measure runs the binary once and reads its wall time, peak RSS, and the
-// requests the emulator received meanwhile.
-func measure(bin string, env []string, em *emulator.Emulator, args ...string) (sample, error) {
-	before := len(em.Requests())
+func environ(url string, extra ...string) []string {
+	return append([]string{"HEROKU_API_URL=" + url, "HEROKU_API_KEY=bench-token", "HEROKU_APP=demo", "PATH=" + os.Getenv("PATH")}, extra...)
+}
+
+// measure runs the binary once: wall time, peak RSS, and the requests the
+// emulator received meanwhile.
+func measure(em *emulator.Emulator, env []string, bin string, args ...string) (sample, error) {
+	before, writesBefore := len(em.Requests()), len(em.Writes())
 	cmd := exec.Command(bin, args...)
 	cmd.Env = env
-	var stderr bytes.Buffer
+	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	began := time.Now()
 	err := cmd.Run()
 	wall := time.Since(began)
 	if err != nil {
-		return sample{}, fmt.Errorf("%v: %s", err, stderr.String())
+		return sample{}, fmt.Errorf("%s %v: %v: %s", filepath.Base(bin), args, err, stderr.String())
 	}
-	ru, _ := cmd.ProcessState.SysUsage().(*syscall.Rusage)
-	var rss int64
-	if ru != nil {
-		rss = ru.Maxrss // KiB on Linux
-	}
-	return sample{wall: wall, rssKiB: rss, requests: len(em.Requests()) - before}, nil
+	return sample{wall: wall, rssKiB: maxRSS(cmd.ProcessState), requests: len(em.Requests()) - before, writes: len(em.Writes()) - writesBefore}, nil
 }
 
-func summarize(s []sample) row {
-	walls := make([]time.Duration, len(s))
-	rss := make([]int64, len(s))
-	reqs := make([]int, len(s))
-	for i, x := range s {
-		walls[i], rss[i], reqs[i] = x.wall, x.rssKiB, x.requests
+func maxRSS(ps *os.ProcessState) int64 {
+	if ru, ok := ps.SysUsage().(*syscall.Rusage); ok {
+		return ru.Maxrss // KiB on Linux
 	}
-	slices.Sort(walls)
-	slices.Sort(rss)
-	slices.Sort(reqs)
-	return row{wall: walls[len(walls)/2], wallMin: walls[0], rssKiB: rss[len(rss)/2], requests: reqs[len(reqs)/2]}
+	return 0
 }
 
-func report(out string, runs int, size int64, rows []row) error {
-	var b strings.Builder
-	host, _ := os.Hostname()
-	fmt.Fprintf(&b, "# scaler benchmark\n\n")
-	fmt.Fprintf(&b, "Produced by `make bench` on %s: %s/%s, %d CPUs, %s, %s.\n", time.Now().UTC().Format("2006-01-02"), runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), cpuModel(), runtime.Version())
-	fmt.Fprintf(&b, "Each scenario runs the release binary (built by `make bench` with the Makefile's flags) as a whole process %d times against the emulator on loopback (after one warm-up run); figures are medians. Host: %s.\n\n", runs, host)
-	fmt.Fprintf(&b, "Binary size: %.1f MiB (%d bytes).\n\n", float64(size)/(1<<20), size)
-	fmt.Fprintf(&b, "| scenario | command | wall (median) | wall (min) | peak RSS (median) | requests | writes |\n|---|---|---|---|---|---|---|\n")
-	for _, r := range rows {
-		fmt.Fprintf(&b, "| %s | `%s` | %.1f ms | %.1f ms | %.1f MiB | %d | %d |\n", r.name, r.command,
-			float64(r.wall.Microseconds())/1000, float64(r.wallMin.Microseconds())/1000, float64(r.rssKiB)/1024, r.requests, r.writes)
+// repeat measures a scenario n times after a warm-up, resetting the state
+// before each run.
+func repeat(n int, reset func(), run func() (sample, error)) (summary, error) {
+	var samples []sample
+	for i := 0; i <= n; i++ {
+		reset()
+		s, err := run()
+		if err != nil {
+			return summary{}, err
+		}
+		if i > 0 {
+			samples = append(samples, s)
+		}
 	}
-	if err := os.WriteFile(out, []byte(b.String()), 0o644); err != nil {
+	return summarize(samples), nil
+}
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d.Microseconds())/1000) }
+func mib(kib int64) string      { return fmt.Sprintf("%.1f MiB", float64(kib)/1024) }
+
+// commands: the everyday commands against one app.
+func (b *bench) commands() error {
+	em, url, stop, err := serve(emulator.Config{Apps: []emulator.App{{Name: "demo", Formation: []emulator.Process{{Type: "web", Quantity: 1}, {Type: "worker"}}}}})
+	if err != nil {
 		return err
 	}
-	fmt.Print(b.String())
+	defer stop()
+	const schedule = "SCALER_SCHEDULE=web default 2"
+	scenarios := []struct {
+		name  string
+		args  []string
+		reset func()
+	}{
+		{"scale up, one change", []string{"up", "worker=1"}, func() { em.SetQuantity("demo", "worker", 0) }},
+		{"scale up, nothing to change", []string{"up", "worker=1"}, func() { em.SetQuantity("demo", "worker", 1) }},
+		{"status", []string{"status"}, func() {}},
+		{"apply, one change", []string{"apply"}, func() { em.SetQuantity("demo", "web", 1) }},
+		{"apply, nothing to change", []string{"apply"}, func() { em.SetQuantity("demo", "web", 2) }},
+	}
+	b.printf("## Everyday commands\n\n%d runs each.\n\n", b.runs)
+	b.printf("| scenario | command | wall (median) | wall (min) | peak RSS | requests | writes |\n|---|---|---|---|---|---|---|\n")
+	for _, sc := range scenarios {
+		s, err := repeat(b.runs, func() { sc.reset(); em.SetRateRemaining(emulator.DefaultRateLimit) }, func() (sample, error) {
+			return measure(em, environ(url, schedule), b.bin, sc.args...)
+		})
+		if err != nil {
+			return err
+		}
+		b.printf("| %s | `scaler %s` | %s | %s | %s | %d | %d |\n", sc.name, strings.Join(sc.args, " "), ms(s.wall), ms(s.wallMin), mib(s.rssKiB), s.requests, s.writes)
+	}
+	b.printf("\n")
+	return nil
+}
+
+// fleet: apply over many apps, with 50 ms of latency on every answer.
+func (b *bench) fleet() error {
+	const latency = 50 * time.Millisecond
+	b.printf("## Fleet: `scaler apply` over many apps\n\n")
+	b.printf("Every answer of the emulator is delayed %s, like a distant API; `--concurrency` is the default, 4. Each app's schedule changes its web quantity (one read and one write per app), or is already in state (one read). %d runs per size.\n\n", latency, b.fleetRuns)
+	b.printf("| apps | wall, all change | per app | requests | wall, in state | per app | requests | peak RSS | 429s |\n|---|---|---|---|---|---|---|---|---|\n")
+	var perApp []float64
+	var sizes []int
+	for _, n := range []int{1, 10, 100, 500} {
+		cfg := emulator.Config{Latency: latency}
+		var sched strings.Builder
+		for i := range n {
+			name := fmt.Sprintf("app-%03d", i)
+			cfg.Apps = append(cfg.Apps, emulator.App{Name: name, Formation: []emulator.Process{{Type: "web", Quantity: 1}}})
+			fmt.Fprintf(&sched, "app %s; web default 2; ", name)
+		}
+		em, url, stop, err := serve(cfg)
+		if err != nil {
+			return err
+		}
+		env := environ(url, "SCALER_SCHEDULE="+sched.String())
+		setAll := func(q int) func() {
+			return func() {
+				for _, a := range cfg.Apps {
+					em.SetQuantity(a.Name, "web", q)
+				}
+				em.SetRateRemaining(emulator.DefaultRateLimit)
+			}
+		}
+		change, err := repeat(b.fleetRuns, setAll(1), func() (sample, error) { return measure(em, env, b.bin, "apply") })
+		if err != nil {
+			stop()
+			return err
+		}
+		same, err := repeat(b.fleetRuns, setAll(2), func() (sample, error) { return measure(em, env, b.bin, "apply") })
+		if err != nil {
+			stop()
+			return err
+		}
+		stop()
+		throttled := 0
+		for _, r := range em.Requests() {
+			if r.Status == 429 {
+				throttled++
+			}
+		}
+		perApp = append(perApp, float64(change.wall.Microseconds())/1000/float64(n))
+		sizes = append(sizes, n)
+		b.printf("| %d | %s | %s | %d | %s | %s | %d | %s | %d |\n", n, ms(change.wall), ms(change.wall/time.Duration(n)), change.requests,
+			ms(same.wall), ms(same.wall/time.Duration(n)), same.requests, mib(max(change.rssKiB, same.rssKiB)), throttled)
+	}
+	b.printf("\nCost per app, all changing (each `#` is 2 ms):\n\n```\n")
+	for i, n := range sizes {
+		b.printf("%4d apps  %-40s %.1f ms/app\n", n, strings.Repeat("#", max(1, int(perApp[i]/2+0.5))), perApp[i])
+	}
+	b.printf("```\n\n")
+
+	// The account's budget: 4500 requests, refilled at 75 a minute, shared
+	// by every tool of the account.
+	b.printf("Rate budget: the account holds 4500 requests and regains 75 a minute (4500 an hour). `scaler apply` spends one request per app when the fleet is in state and two when an app changes, so run every 10 minutes (6 runs an hour) over 500 apps it spends 3000 requests an hour in state, within the budget with 1500 to spare for other tools; a run in which every app changes spends 1000.\n\n")
+	return b.pacedFleet()
+}
+
+// pacedFleet shows what happens when the budget is nearly spent: scaler
+// paces itself at the refill rate instead of running into 429s.
+func (b *bench) pacedFleet() error {
+	const apps, left = 20, 110
+	cfg := emulator.Config{}
+	var sched strings.Builder
+	for i := range apps {
+		name := fmt.Sprintf("app-%03d", i)
+		cfg.Apps = append(cfg.Apps, emulator.App{Name: name, Formation: []emulator.Process{{Type: "web", Quantity: 1}}})
+		fmt.Fprintf(&sched, "app %s; web default 2; ", name)
+	}
+	em, url, stop, err := serve(cfg)
+	if err != nil {
+		return err
+	}
+	defer stop()
+	em.SetRateRemaining(left)
+	s, err := measure(em, environ(url, "SCALER_SCHEDULE="+sched.String()), b.bin, "apply")
+	if err != nil {
+		return err
+	}
+	throttled := 0
+	for _, r := range em.Requests() {
+		if r.Status == 429 {
+			throttled++
+		}
+	}
+	b.printf("With only %d requests left in the budget, `scaler apply` over %d apps (%d requests) paces itself once fewer than 100 remain, at the refill rate (one request per 800 ms across all its workers): it took %s, and the API answered 429 %d times.\n\n",
+		left, apps, s.requests, ms(s.wall), throttled)
+	return nil
+}
+
+// runLatency: the time from the job's exit to scaler's requests leaving,
+// and scaler's memory while the job runs.
+func (b *bench) runLatency() error {
+	em, url, stop, err := serve(emulator.Config{Apps: []emulator.App{{Name: "demo", Formation: []emulator.Process{{Type: "web", Quantity: 1}, {Type: "worker", Quantity: 1}}}}})
+	if err != nil {
+		return err
+	}
+	defer stop()
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	stamp := filepath.Join(os.TempDir(), fmt.Sprintf("scaler-bench-%d", os.Getpid()))
+	defer os.Remove(stamp)
+
+	var toRead, toWrite []time.Duration
+	var rss []int64
+	for i := 0; i <= b.runs; i++ {
+		em.SetQuantity("demo", "worker", 1)
+		before := len(em.Requests())
+		cmd := exec.Command(b.bin, "run", "--", self)
+		cmd.Env = environ(url, "DYNO=worker.1", jobEnv+"="+stamp)
+		stdin, _ := cmd.StdinPipe()
+		stdout, _ := cmd.StdoutPipe()
+		if err := cmd.Start(); err != nil {
+			return err
+		}
+		line, err := bufio.NewReader(stdout).ReadString('\n')
+		if err != nil || line != "ready\n" {
+			return fmt.Errorf("job: %q, %v", line, err)
+		}
+		kib := vmRSS(cmd.Process.Pid) // scaler, while its job runs
+		io.WriteString(stdin, "go\n")
+		if err := cmd.Wait(); err != nil {
+			return fmt.Errorf("scaler run: %v", err)
+		}
+		raw, err := os.ReadFile(stamp)
+		if err != nil {
+			return err
+		}
+		ns, _ := strconv.ParseInt(strings.TrimSpace(string(raw)), 10, 64)
+		exited := time.Unix(0, ns)
+		reqs := em.Requests()[before:]
+		if len(reqs) != 2 || reqs[1].Method != "PATCH" {
+			return fmt.Errorf("scaler run sent %+v, want a read and a write", reqs)
+		}
+		if i > 0 {
+			toRead = append(toRead, reqs[0].At.Sub(exited))
+			toWrite = append(toWrite, reqs[1].At.Sub(exited))
+			rss = append(rss, kib)
+		}
+	}
+	slices.Sort(toRead)
+	slices.Sort(toWrite)
+	slices.Sort(rss)
+	b.printf("## `scaler run`\n\n%d runs. The job is a process that says it is ready, waits for a line on stdin, notes the time and exits; the emulator notes when each request arrives.\n\n", b.runs)
+	b.printf("| from the job's exit to | median | max |\n|---|---|---|\n")
+	b.printf("| the formation read arriving | %s | %s |\n", ms(toRead[len(toRead)/2]), ms(toRead[len(toRead)-1]))
+	b.printf("| the scale-down write arriving | %s | %s |\n\n", ms(toWrite[len(toWrite)/2]), ms(toWrite[len(toWrite)-1]))
+	b.printf("scaler's resident memory while the job runs (VmRSS): %s (median).\n\n", mib(rss[len(rss)/2]))
+	return nil
+}
+
+// vmRSS reads a process's resident set size, in KiB.
+func vmRSS(pid int) int64 {
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(raw), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			n, _ := strconv.ParseInt(strings.Fields(v)[0], 10, 64)
+			return n
+		}
+	}
+	return 0
+}
+
+const jobEnv = "SCALER_BENCH_JOB"
+
+// job is the job of the run benchmark: this program, run again by scaler.
+func job() {
+	fmt.Println("ready")
+	bufio.NewReader(os.Stdin).ReadString('\n')
+	os.WriteFile(os.Getenv(jobEnv), []byte(strconv.FormatInt(time.Now().UnixNano(), 10)), 0o644)
+}
+
+// plan: a year of a 200-rule schedule.
+func (b *bench) plan() error {
+	path := filepath.Join(os.TempDir(), fmt.Sprintf("scaler-bench-%d.schedule", os.Getpid()))
+	if err := os.WriteFile(path, []byte(bigSchedule()), 0o644); err != nil {
+		return err
+	}
+	defer os.Remove(path)
+	em, _, stop, err := serve(emulator.Config{})
+	if err != nil {
+		return err
+	}
+	defer stop()
+	runs := max(3, b.runs/5)
+	b.printf("## `scaler plan` over a year\n\nA schedule of 200 rules (20 process types in 3 time zones, each with a default, five weekday windows and four holidays), planned over 365 days; %d runs.\n\n", runs)
+	b.printf("| command | wall (median) | peak RSS | output |\n|---|---|---|---|\n")
+	for _, args := range [][]string{{"plan", "--from", "2026-01-01", "--days", "365"}, {"plan", "--from", "2026-01-01", "--days", "365", "--json"}} {
+		var size int
+		s, err := repeat(runs, func() {}, func() (sample, error) {
+			cmd := exec.Command(b.bin, append(args, "--schedule", path)...)
+			began := time.Now()
+			out, err := cmd.Output()
+			size = len(out)
+			if err != nil {
+				return sample{}, fmt.Errorf("plan: %v", err)
+			}
+			return sample{wall: time.Since(began), rssKiB: maxRSS(cmd.ProcessState)}, nil
+		})
+		if err != nil {
+			return err
+		}
+		b.printf("| `scaler %s` | %s | %s | %.1f MiB |\n", strings.Join(args, " "), ms(s.wall), mib(s.rssKiB), float64(size)/(1<<20))
+	}
+	b.printf("\n")
+	_ = em
+	return nil
+}
+
+// bigSchedule writes 200 rules that do not overlap.
+func bigSchedule() string {
+	var s strings.Builder
+	zones := []string{"Europe/Berlin", "America/New_York", "UTC"}
+	days := []string{"Mon", "Tue", "Wed", "Thu", "Fri"}
+	for t := range 20 {
+		fmt.Fprintf(&s, "timezone %s\n", zones[t%3])
+		typ := fmt.Sprintf("type%02d", t)
+		fmt.Fprintf(&s, "%s default 1\n", typ)
+		for d, day := range days {
+			start := 6 + (t+d)%12
+			fmt.Fprintf(&s, "%s %s %02d:00-%02d:30 %d\n", typ, day, start, start+4, 2+d%3)
+		}
+		for h := range 4 {
+			fmt.Fprintf(&s, "%s 2026-%02d-%02d 0\n", typ, 3*h+1, 10+t)
+		}
+	}
+	return s.String()
+}
+
+// peer: the official CLI, when it is installed, scaling through the
+// emulator the same way.
+func (b *bench) peer() error {
+	b.printf("## Beside the official CLI\n\n")
+	heroku, err := exec.LookPath("heroku")
+	if err != nil {
+		b.printf("The official `heroku` CLI is not installed on this machine: no comparison (install it, e.g. `npm install -g heroku`, and run `make bench` again).\n")
+		return nil
+	}
+	em, url, stop, err := serve(emulator.Config{Apps: []emulator.App{{Name: "demo", Formation: []emulator.Process{{Type: "web", Quantity: 1}, {Type: "worker"}}}}})
+	if err != nil {
+		return err
+	}
+	defer stop()
+	runs := max(3, b.runs/3)
+	env := append(environ(url), "HEROKU_HOST="+url, "HOME="+os.TempDir(), "HEROKU_SKIP_NEW_VERSION_CHECK=1", "HEROKU_UPDATE_INSTRUCTIONS=none")
+	reset := func() { em.SetQuantity("demo", "worker", 0); em.SetRateRemaining(emulator.DefaultRateLimit) }
+	ours, err := repeat(runs, reset, func() (sample, error) { return measure(em, env, b.bin, "up", "worker=1") })
+	if err != nil {
+		return err
+	}
+	theirs, err := repeat(runs, reset, func() (sample, error) { return measure(em, env, heroku, "ps:scale", "worker=1", "-a", "demo") })
+	if err != nil {
+		b.printf("`heroku ps:scale` could not run against the emulator here (%v): no comparison.\n", err)
+		return nil
+	}
+	b.printf("`heroku ps:scale worker=1 -a demo` (the CLI at %s, `HEROKU_HOST` pointed at the emulator) against `scaler up worker=1`, %d runs each:\n\n", heroku, runs)
+	b.printf("| | wall (median) | peak RSS | requests |\n|---|---|---|---|\n")
+	b.printf("| scaler | %s | %s | %d |\n", ms(ours.wall), mib(ours.rssKiB), ours.requests)
+	b.printf("| heroku CLI | %s | %s | %d |\n", ms(theirs.wall), mib(theirs.rssKiB), theirs.requests)
+	b.printf("| ratio (heroku / scaler) | %.0f× | %.0f× | |\n\n", float64(theirs.wall)/float64(ours.wall), float64(theirs.rssKiB)/float64(ours.rssKiB))
 	return nil
 }
 

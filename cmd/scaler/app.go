@@ -41,6 +41,8 @@ type App struct {
 	// PollInterval is the first pause between reads while waiting; zero
 	// means the default.
 	PollInterval time.Duration
+	// FinishTimeout bounds the scale-down after a job; zero means 20s.
+	FinishTimeout time.Duration
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
 
@@ -114,8 +116,12 @@ func (a *App) cli() *cli.App {
 			a.statusCommand(),
 			a.runCommand(),
 			a.doneCommand(),
+			a.applyCommand(),
+			a.planCommand(),
+			a.checkCommand(),
 			a.emulatorCommand(),
 			a.demoCommand(),
+			a.completionCommand(),
 		},
 		// Flags are parsed strictly; a bad one is a usage error, exit 2.
 		OnUsageError:              usageError,
@@ -223,6 +229,10 @@ func hint(err error) string {
 		return "the token's account may not scale this app: it needs the operate (or manage) permission on the app, and a token with the write scope"
 	case errors.Is(err, scaler.ErrRateLimited):
 		return "the account's API budget (4500 requests, shared by every token and tool of the account) is spent; it refills at 75 a minute: run again later"
+	case errors.As(err, &ae) && ae.Status == http.StatusNotFound:
+		return "check the app's name (-a, " + envApp + ", " + envAppName + "), and that the token's account is a member of the app"
+	case errors.Is(err, scaler.ErrRejected):
+		return "the platform refused the change, for the reason it gives: Eco and Basic dynos allow one dyno per process type and no other size in the same app; an app must be deployed before it can scale"
 	case errors.Is(err, scaler.ErrUncertain), errors.Is(err, scaler.ErrConflict):
 		return "the formation may or may not have changed: see it with `scaler status`"
 	case errors.Is(err, scaler.ErrUnavailable):

@@ -34,6 +34,8 @@ type harness struct {
 	url string
 	env map[string]string
 	now time.Time
+	// finish, when set, bounds run's final scale-down instead of 20s.
+	finish time.Duration
 	// signals lets a test deliver SIGTERM/SIGINT to the command.
 	signals chan os.Signal
 }
@@ -97,7 +99,7 @@ func (h *harness) app(stdout, stderr *syncBuffer) *App {
 		Getenv:       func(k string) string { return h.env[k] },
 		Signals:      h.signals,
 		Retry:        fastRetry,
-		PollInterval: 5 * time.Millisecond,
+		PollInterval: 5 * time.Millisecond, FinishTimeout: h.finish,
 	}
 	if !h.now.IsZero() {
 		a.Now = func() time.Time { return h.now }

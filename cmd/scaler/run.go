@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -103,7 +104,7 @@ func (a *App) runAction(c *cli.Context) error {
 	// The job is done. The scale-down gets its own deadline, whatever was
 	// cancelled before; the SIGTERM it brings to this dyno is expected, and
 	// nobody listens for it any more.
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(c.Context), finishTimeout)
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(c.Context), cmp.Or(a.FinishTimeout, finishTimeout))
 	defer cancel()
 	_, err := t.svc.Finish(ctx, t.app, typ)
 	switch {

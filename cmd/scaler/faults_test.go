@@ -1,0 +1,193 @@
+package main
+
+// The fault matrix: what scaler does when the API misbehaves, for each
+// command that writes, against the emulator over real HTTP. Each cell
+// checks the exit code (the README's tables), the time bound, the final
+// formation (no lost update, nothing applied twice, a relative spec never
+// applied twice after a retry) and, through the harness, that no output
+// holds the token. The README's "When the API misbehaves" summarises it.
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/scalerdev/scaler/platform/emulator"
+)
+
+// matrixCommand is one column of the matrix: a command that changes the
+// formation, from a known state.
+type matrixCommand struct {
+	name string
+	// prepare sets the formation and the environment; args is the command.
+	prepare func(t *testing.T, h *harness)
+	args    []string
+	// done reports whether the change landed, exactly once; same whether
+	// the formation is as it was.
+	done, same func(em *emulator.Emulator) bool
+}
+
+func quantities(em *emulator.Emulator, pairs ...any) bool {
+	for i := 0; i < len(pairs); i += 2 {
+		app, typ, _ := strings.Cut(pairs[i].(string), "/")
+		if em.Quantity(app, typ) != pairs[i+1].(int) {
+			return false
+		}
+	}
+	return true
+}
+
+var matrixCommands = []matrixCommand{
+	{
+		name: "up worker=1", args: []string{"up", "worker=1"},
+		prepare: func(t *testing.T, h *harness) {},
+		done:    func(em *emulator.Emulator) bool { return quantities(em, "demo/worker", 1) },
+		same:    func(em *emulator.Emulator) bool { return quantities(em, "demo/worker", 0) },
+	},
+	{
+		name: "scale web+1 (relative)", args: []string{"scale", "web+1"},
+		prepare: func(t *testing.T, h *harness) {},
+		done:    func(em *emulator.Emulator) bool { return quantities(em, "demo/web", 2) },
+		same:    func(em *emulator.Emulator) bool { return quantities(em, "demo/web", 1) },
+	},
+	{
+		name: "down worker", args: []string{"down", "worker"},
+		prepare: func(t *testing.T, h *harness) { h.em.SetQuantity("demo", "worker", 1) },
+		done:    func(em *emulator.Emulator) bool { return quantities(em, "demo/worker", 0) },
+		same:    func(em *emulator.Emulator) bool { return quantities(em, "demo/worker", 1) },
+	},
+	{
+		name: "run's final scale-down", args: []string{"run"}, // then the job, once it is built
+		prepare: func(t *testing.T, h *harness) {
+			h.em.SetQuantity("demo", "worker", 1)
+			h.env[envDyno] = "worker.1"
+			t.Setenv("SCALER_TEST_JOB", "exit:0")
+		},
+		done: func(em *emulator.Emulator) bool { return quantities(em, "demo/worker", 0) },
+		same: func(em *emulator.Emulator) bool { return quantities(em, "demo/worker", 1) },
+	},
+	{
+		name: "apply, one app", args: []string{"apply"},
+		prepare: func(t *testing.T, h *harness) { h.env[envSchedule] = "worker default 1" },
+		done:    func(em *emulator.Emulator) bool { return quantities(em, "demo/worker", 1) },
+		same:    func(em *emulator.Emulator) bool { return quantities(em, "demo/worker", 0) },
+	},
+	{
+		name: "apply, two apps", args: []string{"apply"},
+		prepare: func(t *testing.T, h *harness) { h.env[envSchedule] = "worker default 1; app other; worker default 1" },
+		done:    func(em *emulator.Emulator) bool { return quantities(em, "demo/worker", 1, "other/worker", 1) },
+		same:    func(em *emulator.Emulator) bool { return quantities(em, "demo/worker", 0, "other/worker", 0) },
+	},
+}
+
+// codes are the exit codes of the matrix's columns, in order: up, scale,
+// down, run, apply (one app), apply (two apps).
+type codes [6]int
+
+var (
+	allOK     = codes{0, 0, 0, 0, 0, 0}
+	allFailed = codes{1, 1, 1, 1, 1, 1}
+	// 401 and 403 exit 3; run exits 1 when the job succeeded but its
+	// scale-down did not, and apply over several apps exits 1 if any failed.
+	refused  = codes{3, 3, 3, 1, 3, 1}
+	notFound = codes{4, 4, 4, 1, 4, 1}
+)
+
+func unavailable(times int) emulator.Fault {
+	return emulator.Fault{Status: 503, ID: "service_unavailable", Message: "The service is unavailable.", Times: times}
+}
+
+func TestFaultMatrix(t *testing.T) {
+	rows := []struct {
+		name   string
+		faults []emulator.Fault
+		budget int // RateLimit-Remaining to start with, when set
+		// slow runs the command with a 300ms deadline.
+		slow     bool
+		want     codes
+		min, max time.Duration
+		say      string // in stderr, when the command fails
+	}{
+		{name: "5xx burst shorter than the retry budget", faults: []emulator.Fault{unavailable(3)}, want: allOK},
+		{name: "5xx on the write, shorter than the budget", faults: []emulator.Fault{withMethod("PATCH", unavailable(2))}, want: allOK},
+		{name: "5xx longer than the retry budget", faults: []emulator.Fault{unavailable(0)}, want: allFailed, say: "after 6 attempts"},
+		{name: "5xx on every write", faults: []emulator.Fault{withMethod("PATCH", unavailable(0))}, want: allFailed, say: "503 service_unavailable"},
+		{name: "429 without Retry-After, then through", faults: []emulator.Fault{{Status: 429, ID: "rate_limit", Message: "Your account reached the API rate limit", Times: 2}}, want: allOK},
+		{name: "429 with Retry-After: 1", faults: []emulator.Fault{{Status: 429, ID: "rate_limit", Message: "Your account reached the API rate limit", Times: 1, Header: map[string]string{"Retry-After": "1"}}}, want: allOK, min: time.Second},
+		{name: "429 for ever", faults: []emulator.Fault{{Status: 429, ID: "rate_limit", Message: "Your account reached the API rate limit"}}, want: allFailed, say: "4500 requests"},
+		{name: "low RateLimit-Remaining", budget: 5, want: allOK},
+		{name: "connection reset, then through", faults: []emulator.Fault{{Reset: true, Times: 1}}, want: allOK},
+		{name: "connection reset after the write landed", faults: []emulator.Fault{{Method: "PATCH", Reset: true, After: true, Times: 1}}, want: allOK},
+		{name: "answer slower than the deadline", faults: []emulator.Fault{{Delay: time.Minute}}, slow: true, want: allFailed, max: 3 * time.Second, say: "deadline"},
+		{name: "truncated body, then through", faults: []emulator.Fault{{Truncate: true, Times: 1}}, want: allOK},
+		{name: "truncated answer to a write that landed", faults: []emulator.Fault{{Method: "PATCH", Truncate: true, After: true, Times: 1}}, want: allOK},
+		{name: "HTML 502 page, then through", faults: []emulator.Fault{{Status: 502, Body: emulator.HTMLErrorPage, Times: 2}}, want: allOK},
+		{name: "HTML 502 page for ever", faults: []emulator.Fault{{Status: 502, Body: emulator.HTMLErrorPage}}, want: allFailed, say: "not JSON"},
+		{name: "401 unauthorized", faults: []emulator.Fault{{Status: 401, ID: "unauthorized", Message: "Invalid credentials provided."}}, want: refused, say: "heroku authorizations:create"},
+		{name: "403 two_factor", faults: []emulator.Fault{{Status: 403, ID: "two_factor", Message: "Invalid two-factor code."}}, want: refused, say: "second factor"},
+		{name: "404 not_found", faults: []emulator.Fault{{Status: 404, ID: "not_found", Message: "Couldn't find that app."}}, want: notFound, say: "not found"},
+		{name: "422 invalid_params on the write", faults: []emulator.Fault{{Method: "PATCH", Status: 422, ID: "invalid_params", Message: "Cannot update to more than 1 Basic size dynos per process type."}}, want: allFailed, say: "Cannot update to more than 1 Basic"},
+	}
+	for _, row := range rows {
+		t.Run(row.name, func(t *testing.T) {
+			for col, cmd := range matrixCommands {
+				t.Run(cmd.name, func(t *testing.T) {
+					h := newHarness(t, emulator.Config{Apps: []emulator.App{
+						{Name: "demo", Formation: []emulator.Process{{Type: "web", Quantity: 1}, {Type: "worker"}}},
+						{Name: "other", Formation: []emulator.Process{{Type: "web", Quantity: 1}, {Type: "worker"}}},
+					}})
+					cmd.prepare(t, h)
+					args := cmd.args
+					if args[0] == "run" {
+						args = append(args, jobArgs()...)
+					}
+					if row.slow {
+						h.finish = 300 * time.Millisecond
+						if args[0] != "run" {
+							args = append(append([]string{}, args...), "--timeout", "300ms")
+						}
+					}
+					for _, f := range row.faults {
+						h.em.Inject(f)
+					}
+					if row.budget > 0 {
+						h.em.SetRateRemaining(row.budget)
+					}
+
+					began := time.Now()
+					r := h.run(args...)
+					took := time.Since(began)
+
+					want := row.want[col]
+					if r.code != want {
+						t.Errorf("exit %d, want %d:\n%s", r.code, want, r)
+					}
+					switch {
+					case want == 0 && !cmd.done(h.em):
+						t.Errorf("the change did not land exactly once: %+v %+v", h.em.Formation("demo"), h.em.Formation("other"))
+					case want != 0 && !cmd.same(h.em):
+						t.Errorf("a failed command changed the formation: %+v %+v", h.em.Formation("demo"), h.em.Formation("other"))
+					}
+					if want != 0 && row.say != "" && !strings.Contains(r.stderr, row.say) {
+						t.Errorf("stderr does not say %q:\n%s", row.say, r.stderr)
+					}
+					if row.budget > 0 && !strings.Contains(r.stderr, "api budget low") {
+						t.Errorf("no word of the low budget:\n%s", r.stderr)
+					}
+					limit := row.max
+					if limit == 0 {
+						limit = 5 * time.Second
+					}
+					if took < row.min || took > limit {
+						t.Errorf("took %v, want between %v and %v", took, row.min, limit)
+					}
+				})
+			}
+		})
+	}
+}
+
+func withMethod(method string, f emulator.Fault) emulator.Fault {
+	f.Method = method
+	return f
+}
