@@ -10,6 +10,8 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"os/exec"
 	"strings"
 	"sync"
 	"testing"
@@ -388,5 +390,43 @@ func TestDebugTraceHasNoSecrets(t *testing.T) {
 	noLeak(t, err)
 	if !strings.Contains(f.logs.String(), "msg=\"api request\"") {
 		t.Errorf("no debug trace:\n%s", f.logs)
+	}
+}
+
+// A proxy that echoes the request's headers in its error page must not make
+// scaler print the token.
+func TestEchoedTokenIsScrubbed(t *testing.T) {
+	f := setup(t, fast)
+	f.em.Inject(emulator.Fault{Status: 502, Body: "<html><title>Bad gateway for Authorization: Bearer " + secret + "</title></html>"})
+	_, err := f.client.Formation(t.Context(), "demo")
+	noLeak(t, err)
+	if err == nil || !strings.Contains(err.Error(), "Bearer [redacted]") {
+		t.Errorf("error = %v, want the echoed token redacted", err)
+	}
+}
+
+// A panic holding the token, or a value that holds it, prints no token.
+func TestTokenInAPanic(t *testing.T) {
+	if what := os.Getenv("SCALER_TEST_PANIC"); what != "" {
+		tok := NewToken(secret)
+		switch what {
+		case "token":
+			panic(tok)
+		case "config":
+			panic(Config{Token: tok, URL: "https://api.heroku.com"})
+		case "error":
+			panic(fmt.Errorf("wrapped: %v %+v", tok, Config{Token: tok}))
+		}
+	}
+	for _, what := range []string{"token", "config", "error"} {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestTokenInAPanic$")
+		cmd.Env = append(os.Environ(), "SCALER_TEST_PANIC="+what)
+		out, err := cmd.CombinedOutput()
+		if err == nil || !strings.Contains(string(out), "panic") {
+			t.Fatalf("%s: the child did not panic: %s", what, out)
+		}
+		if strings.Contains(string(out), secret) {
+			t.Errorf("a panic with the %s printed the token:\n%s", what, out)
+		}
 	}
 }

@@ -204,7 +204,7 @@ func (t *transport) judge(ctx context.Context, req *http.Request, safe bool, att
 	if resp.StatusCode/100 == 2 {
 		return nil, false, 0
 	}
-	ae := DecodeError(resp.StatusCode, body)
+	ae := DecodeError(resp.StatusCode, scrub(body, req))
 	switch {
 	case resp.StatusCode == http.StatusTooManyRequests:
 		// The platform refused the request before doing anything: safe to
@@ -221,6 +221,17 @@ func (t *transport) judge(ctx context.Context, req *http.Request, safe bool, att
 		return ae, true, backoff
 	}
 	return ae, false, 0
+}
+
+// scrub removes the request's token from an answer's body: a broken proxy
+// may echo the request's headers back in its error page, and scaler prints
+// error bodies.
+func scrub(body []byte, req *http.Request) []byte {
+	token, ok := strings.CutPrefix(req.Header.Get("Authorization"), "Bearer ")
+	if !ok || token == "" {
+		return body
+	}
+	return bytes.ReplaceAll(body, []byte(token), []byte(redacted))
 }
 
 // transient reports whether a 422 refusal is one that passes by itself:
