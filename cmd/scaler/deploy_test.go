@@ -250,3 +250,62 @@ func TestReleaseBinaries(t *testing.T) {
 		t.Errorf("scaler-linux-amd64 needs %v", libs)
 	}
 }
+
+// The deployment guide's troubleshooting table shows what scaler prints:
+// each row's message is provoked here against the emulator and found in
+// stderr. A "…" in the guide stands for text that varies.
+func TestTroubleshootingTable(t *testing.T) {
+	guide, err := os.ReadFile("../../docs/deploy.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	unavailable := emulator.Fault{Status: 503, ID: "service_unavailable", Message: "The service is unavailable."}
+	rows := []struct {
+		prints string
+		fault  *emulator.Fault
+		env    map[string]string
+		args   []string
+		code   int
+	}{
+		{"`401 unauthorized: Invalid credentials provided.`", nil, map[string]string{envToken: "HRKU-revoked"}, []string{"up", "worker=1"}, 3},
+		{"`403 forbidden: You do not have access to the app`", &emulator.Fault{Method: "PATCH", Status: 403, ID: "forbidden", Message: "You do not have access to the app my-app."}, nil, []string{"up", "worker=1"}, 3},
+		{"`403 two_factor`", &emulator.Fault{Status: 403, ID: "two_factor", Message: "Invalid two-factor code."}, nil, []string{"up", "worker=1"}, 3},
+		{"`app my-app not found, or the token's account cannot see it`", nil, nil, []string{"up", "worker=1"}, 4},
+		{"`app my-app has no process type wrker (it has: web, worker)`", nil, nil, []string{"up", "wrker=1"}, 4},
+		{"`422 invalid_params: Cannot update to more than 1 Basic size dynos per process type.`", nil, nil, []string{"scale", "web=2:basic"}, 1},
+		{"`429 rate_limit` … `(after 6 attempts)`", &emulator.Fault{Status: 429, ID: "rate_limit", Message: "Your account reached the API rate limit"}, nil, []string{"up", "worker=1"}, 1},
+		{"`503 service_unavailable` … `(after 6 attempts)`", &unavailable, nil, []string{"up", "worker=1"}, 1},
+		{"`502 Bad Gateway: the API answered with a body that is not JSON`", &emulator.Fault{Status: 502, Body: emulator.HTMLErrorPage}, nil, []string{"up", "worker=1"}, 1},
+		{"`HEROKU_API_KEY is not set`", nil, map[string]string{envToken: ""}, []string{"up", "worker=1"}, 2},
+		{"`refusing API URL \"http://…\": plain http would send the token in clear text`", nil, map[string]string{envAPIURL: "http://api.example.com"}, []string{"up", "worker=1"}, 2},
+	}
+	for _, row := range rows {
+		t.Run(row.prints, func(t *testing.T) {
+			if !strings.Contains(string(guide), row.prints) {
+				t.Fatalf("the guide's table does not show %s", row.prints)
+			}
+			name := "my-app"
+			if row.code == 4 && strings.Contains(row.prints, "not found") {
+				name = "other-app" // so that my-app is not found
+			}
+			h := newHarness(t, emulator.Config{Apps: []emulator.App{{Name: name, Formation: []emulator.Process{{Type: "web", Quantity: 1}, {Type: "worker"}}}}})
+			h.env[envApp] = "my-app"
+			for k, v := range row.env {
+				h.env[k] = v
+			}
+			if row.fault != nil {
+				h.em.Inject(*row.fault)
+			}
+			r := h.run(row.args...)
+			stderr := strings.ReplaceAll(r.stderr, `\"`, `"`)
+			if row.code != r.code {
+				t.Errorf("exit %d, want %d:\n%s", r.code, row.code, r)
+			}
+			for _, part := range strings.FieldsFunc(row.prints, func(r rune) bool { return r == '`' || r == '…' }) {
+				if part = strings.TrimSpace(part); part != "" && !strings.Contains(stderr, part) {
+					t.Errorf("scaler does not print %q:\n%s", part, r.stderr)
+				}
+			}
+		})
+	}
+}

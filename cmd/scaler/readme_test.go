@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -9,36 +10,68 @@ import (
 	"github.com/scalerdev/scaler/platform/emulator"
 )
 
-// readmeCommands returns the `$ scaler ...` lines of the README's console
-// examples, without their comments.
-func readmeCommands(t *testing.T) []string {
+// readme is what the README shows: its `$ scaler ...` examples, the output
+// it shows for some of them, and the schedule it uses.
+type readme struct {
+	commands []string
+	outputs  map[string]string // command -> the output shown after it
+	schedule string
+}
+
+// readDoc reads a document's console examples (without their comments),
+// the text block marked <!-- schedule.txt -->, and each text block marked
+// <!-- output of the command above -->.
+func readDoc(t *testing.T, path string) readme {
 	t.Helper()
-	b, err := os.ReadFile("../../README.md")
+	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var cmds []string
-	inConsole := false
+	r := readme{outputs: map[string]string{}}
+	var (
+		block, marker string
+		text          strings.Builder
+		inBlock       bool
+	)
 	for _, line := range strings.Split(string(b), "\n") {
 		switch {
-		case strings.HasPrefix(line, "```console"):
-			inConsole = true
-		case strings.HasPrefix(line, "```"):
-			inConsole = false
-		case inConsole && strings.HasPrefix(line, "$ scaler "):
+		case !inBlock && strings.HasPrefix(line, "```"):
+			inBlock, block = true, strings.TrimPrefix(line, "```")
+			text.Reset()
+		case inBlock && line == "```":
+			inBlock = false
+			switch {
+			case block == "text" && marker == "<!-- schedule.txt -->":
+				r.schedule = text.String()
+			case block == "text" && marker == "<!-- output of the command above -->":
+				r.outputs[r.commands[len(r.commands)-1]] = text.String()
+			}
+			marker = ""
+		case inBlock && block == "console" && strings.HasPrefix(line, "$ scaler "):
 			cmd, _, _ := strings.Cut(strings.TrimPrefix(line, "$ "), "  #")
-			cmds = append(cmds, strings.TrimSpace(cmd))
+			r.commands = append(r.commands, strings.TrimSpace(cmd))
+		case inBlock:
+			text.WriteString(line + "\n")
+		case strings.HasPrefix(line, "<!--"):
+			marker = strings.TrimSpace(line)
 		}
 	}
-	if len(cmds) == 0 {
-		t.Fatal("no examples found in the README")
+	if len(r.commands) == 0 {
+		t.Fatalf("no examples found in %s", path)
 	}
-	return cmds
+	return r
 }
 
-// Every example in the README runs, as written, against the emulator.
+// Every example in the README and the deployment guide runs, as written,
+// against the emulator, in a folder holding the README's schedule.txt;
+// where the README shows the output, it is the output.
 func TestReadmeExamples(t *testing.T) {
-	for _, line := range readmeCommands(t) {
+	doc := readDoc(t, "../../README.md")
+	if doc.schedule == "" || len(doc.outputs) == 0 {
+		t.Fatalf("the README's schedule or outputs were not found: %+v", doc)
+	}
+	doc.commands = append(doc.commands, readDoc(t, "../../docs/deploy.md").commands...)
+	for _, line := range doc.commands {
 		args := shellSplit(t, line)[1:]
 		t.Run(line, func(t *testing.T) {
 			switch args[0] {
@@ -48,13 +81,24 @@ func TestReadmeExamples(t *testing.T) {
 			case "demo":
 				t.Skip("TestDemoRunsEndToEnd runs the demo")
 			}
+			dir := t.TempDir()
+			if err := os.WriteFile(filepath.Join(dir, "schedule.txt"), []byte(doc.schedule), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			t.Chdir(dir)
 			h := newHarness(t, emulator.Config{Apps: []emulator.App{
 				{Name: "demo", Formation: []emulator.Process{{Type: "web", Quantity: 1}, {Type: "worker", Quantity: 1}, {Type: "nightly"}}},
 				{Name: "myapp", Formation: []emulator.Process{{Type: "web", Quantity: 1}, {Type: "worker"}, {Type: "nightly"}}},
+				{Name: "my-app", Formation: []emulator.Process{{Type: "web", Quantity: 1}, {Type: "worker"}, {Type: "nightly"}}},
 			}})
 			h.env[envDyno] = "nightly.1"
-			if r := h.run(args...); r.code != 0 {
+			h.env[envSchedule] = doc.schedule
+			r := h.run(args...)
+			if r.code != 0 {
 				t.Errorf("README example %q:\n%s", line, r)
+			}
+			if want, ok := doc.outputs[line]; ok && r.stdout != want {
+				t.Errorf("the README shows, after %q:\n%s\nbut it prints:\n%s", line, want, r.stdout)
 			}
 		})
 	}
