@@ -146,22 +146,50 @@ func measure(em *emulator.Emulator, env []string, bin string, args ...string) (s
 	before, writesBefore := len(em.Requests()), len(em.Writes())
 	cmd := exec.Command(bin, args...)
 	cmd.Env = env
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
 	began := time.Now()
-	err := cmd.Run()
+	out, err := runAlone(cmd)
 	wall := time.Since(began)
 	if err != nil {
-		return sample{}, fmt.Errorf("%s %v: %v: %s", filepath.Base(bin), args, err, stderr.String())
+		return sample{}, fmt.Errorf("%s %v: %v: %s", filepath.Base(bin), args, err, out)
 	}
-	return sample{wall: wall, rssKiB: maxRSS(cmd.ProcessState), requests: len(em.Requests()) - before, writes: len(em.Writes()) - writesBefore}, nil
+	return sample{wall: wall, rssKiB: out.rssKiB, requests: len(em.Requests()) - before, writes: len(em.Writes()) - writesBefore}, nil
 }
 
-func maxRSS(ps *os.ProcessState) int64 {
-	if ru, ok := ps.SysUsage().(*syscall.Rusage); ok {
-		return ru.Maxrss // KiB on Linux
+// result is what runAlone saw of a process.
+type result struct {
+	stdout []byte
+	rssKiB int64
+}
+
+func (r result) String() string { return string(r.stdout) }
+
+// runAlone runs cmd and reaps it with wait4, which gives that process's
+// own peak RSS. (os/exec may report a figure that includes earlier
+// children: the peak of every child reaped so far.) Its output goes through
+// a file, so that no goroutine of ours copies it.
+func runAlone(cmd *exec.Cmd) (result, error) {
+	out, err := os.CreateTemp("", "scaler-bench-out-")
+	if err != nil {
+		return result{}, err
 	}
-	return 0
+	defer os.Remove(out.Name())
+	defer out.Close()
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		return result{}, err
+	}
+	var ws syscall.WaitStatus
+	var ru syscall.Rusage
+	if _, err := syscall.Wait4(cmd.Process.Pid, &ws, 0, &ru); err != nil {
+		return result{}, err
+	}
+	cmd.Process.Release()
+	b, _ := os.ReadFile(out.Name())
+	r := result{stdout: b, rssKiB: ru.Maxrss} // KiB on Linux
+	if !ws.Exited() || ws.ExitStatus() != 0 {
+		return r, fmt.Errorf("exit status %d", ws.ExitStatus())
+	}
+	return r, nil
 }
 
 // repeat measures a scenario n times after a warm-up, resetting the state
@@ -284,7 +312,7 @@ func (b *bench) fleet() error {
 // pacedFleet shows what happens when the budget is nearly spent: scaler
 // paces itself at the refill rate instead of running into 429s.
 func (b *bench) pacedFleet() error {
-	const apps, left = 20, 110
+	const apps, left = 10, 110
 	cfg := emulator.Config{}
 	var sched strings.Builder
 	for i := range apps {
@@ -420,12 +448,12 @@ func (b *bench) plan() error {
 		s, err := repeat(runs, func() {}, func() (sample, error) {
 			cmd := exec.Command(b.bin, append(args, "--schedule", path)...)
 			began := time.Now()
-			out, err := cmd.Output()
-			size = len(out)
+			out, err := runAlone(cmd)
+			size = len(out.stdout)
 			if err != nil {
 				return sample{}, fmt.Errorf("plan: %v", err)
 			}
-			return sample{wall: time.Since(began), rssKiB: maxRSS(cmd.ProcessState)}, nil
+			return sample{wall: time.Since(began), rssKiB: out.rssKiB}, nil
 		})
 		if err != nil {
 			return err
