@@ -24,7 +24,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/scalerdev/scaler/platform/emulator"
@@ -107,6 +106,11 @@ func (b *bench) run(bin, out string) error {
 	b.printf("Produced by `make bench` on %s: %s/%s, %d CPUs (%s), %s, host %s. ", time.Now().UTC().Format("2006-01-02"), runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), cpuModel(), runtime.Version(), host)
 	b.printf("Every figure is a whole process of the release binary (built with the Makefile's flags) against the Platform API emulator on loopback, after one warm-up run; medians.\n\n")
 	b.printf("Binary size: %.1f MiB (%d bytes).\n\n", float64(info.Size())/(1<<20), info.Size())
+	if gnuTime == "" {
+		b.printf("GNU time is not installed: no peak RSS figures (0 MiB below).\n\n")
+	} else {
+		b.printf("Peak RSS is each process's own, read by GNU time.\n\n")
+	}
 
 	for _, section := range []func() error{b.commands, b.fleet, b.runLatency, b.plan, b.peer} {
 		if err := section(); err != nil {
@@ -140,14 +144,15 @@ func environ(url string, extra ...string) []string {
 	return append([]string{"HEROKU_API_URL=" + url, "HEROKU_API_KEY=bench-token", "HEROKU_APP=demo", "PATH=" + os.Getenv("PATH")}, extra...)
 }
 
-// measure runs the binary once: wall time, peak RSS, and the requests the
-// emulator received meanwhile.
-func measure(em *emulator.Emulator, env []string, bin string, args ...string) (sample, error) {
+// measure runs the binary once: wall time and the requests the emulator
+// received meanwhile; or, with rss, its peak RSS (through GNU time, whose
+// own start would blur the wall time).
+func measure(em *emulator.Emulator, env []string, rss bool, bin string, args ...string) (sample, error) {
 	before, writesBefore := len(em.Requests()), len(em.Writes())
 	cmd := exec.Command(bin, args...)
 	cmd.Env = env
 	began := time.Now()
-	out, err := runAlone(cmd)
+	out, err := runAlone(cmd, rss)
 	wall := time.Since(began)
 	if err != nil {
 		return sample{}, fmt.Errorf("%s %v: %v: %s", filepath.Base(bin), args, err, out)
@@ -157,48 +162,55 @@ func measure(em *emulator.Emulator, env []string, bin string, args ...string) (s
 
 // result is what runAlone saw of a process.
 type result struct {
-	stdout []byte
-	rssKiB int64
+	output []byte // stdout and stderr
+	rssKiB int64  // 0 when not read
 }
 
-func (r result) String() string { return string(r.stdout) }
+func (r result) String() string { return string(r.output) }
 
-// runAlone runs cmd and reaps it with wait4, which gives that process's
-// own peak RSS. (os/exec may report a figure that includes earlier
-// children: the peak of every child reaped so far.) Its output goes through
-// a file, so that no goroutine of ours copies it.
-func runAlone(cmd *exec.Cmd) (result, error) {
-	out, err := os.CreateTemp("", "scaler-bench-out-")
+// gnuTime is GNU time, which reads a process's own peak RSS. The rusage
+// that os/exec (or wait4) returns here cannot be trusted for it: Go starts
+// a child with vfork semantics, so the child's peak starts from this
+// program's size when it execs.
+var gnuTime, _ = exec.LookPath("/usr/bin/time")
+
+// runAlone runs cmd with its output in a file (so that no goroutine copies
+// it while it runs) and returns that output; with rss, through GNU time,
+// also its peak RSS.
+func runAlone(cmd *exec.Cmd, rss bool) (result, error) {
+	dir, err := os.MkdirTemp("", "scaler-bench-")
 	if err != nil {
 		return result{}, err
 	}
-	defer os.Remove(out.Name())
+	defer os.RemoveAll(dir)
+	out, err := os.Create(filepath.Join(dir, "out"))
+	if err != nil {
+		return result{}, err
+	}
 	defer out.Close()
 	cmd.Stdout, cmd.Stderr = out, out
-	if err := cmd.Start(); err != nil {
-		return result{}, err
+	report := filepath.Join(dir, "rss")
+	if rss && gnuTime != "" {
+		cmd.Args = append([]string{gnuTime, "-f", "%M", "-o", report}, cmd.Args...)
+		cmd.Path = gnuTime
 	}
-	var ws syscall.WaitStatus
-	var ru syscall.Rusage
-	if _, err := syscall.Wait4(cmd.Process.Pid, &ws, 0, &ru); err != nil {
-		return result{}, err
+	err = cmd.Run()
+	r := result{}
+	r.output, _ = os.ReadFile(out.Name())
+	if raw, rerr := os.ReadFile(report); rerr == nil {
+		lines := strings.Split(strings.TrimSpace(string(raw)), "\n")
+		r.rssKiB, _ = strconv.ParseInt(lines[len(lines)-1], 10, 64)
 	}
-	cmd.Process.Release()
-	b, _ := os.ReadFile(out.Name())
-	r := result{stdout: b, rssKiB: ru.Maxrss} // KiB on Linux
-	if !ws.Exited() || ws.ExitStatus() != 0 {
-		return r, fmt.Errorf("exit status %d", ws.ExitStatus())
-	}
-	return r, nil
+	return r, err
 }
 
 // repeat measures a scenario n times after a warm-up, resetting the state
-// before each run.
-func repeat(n int, reset func(), run func() (sample, error)) (summary, error) {
+// before each run, then once more for its peak RSS.
+func repeat(n int, reset func(), run func(rss bool) (sample, error)) (summary, error) {
 	var samples []sample
 	for i := 0; i <= n; i++ {
 		reset()
-		s, err := run()
+		s, err := run(false)
 		if err != nil {
 			return summary{}, err
 		}
@@ -206,7 +218,14 @@ func repeat(n int, reset func(), run func() (sample, error)) (summary, error) {
 			samples = append(samples, s)
 		}
 	}
-	return summarize(samples), nil
+	reset()
+	peak, err := run(true)
+	if err != nil {
+		return summary{}, err
+	}
+	sum := summarize(samples)
+	sum.rssKiB = peak.rssKiB
+	return sum, nil
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d.Microseconds())/1000) }
@@ -233,9 +252,19 @@ func (b *bench) commands() error {
 	}
 	b.printf("## Everyday commands\n\n%d runs each.\n\n", b.runs)
 	b.printf("| scenario | command | wall (median) | wall (min) | peak RSS | requests | writes |\n|---|---|---|---|---|---|---|\n")
+	floor, err := buildFloor()
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(filepath.Dir(floor))
+	s, err := repeat(b.runs, func() {}, func(rss bool) (sample, error) { return measure(em, nil, rss, floor) })
+	if err != nil {
+		return err
+	}
+	b.printf("| the floor: a Go program that links net/http, and exits | | %s | %s | %s | | |\n", ms(s.wall), ms(s.wallMin), mib(s.rssKiB))
 	for _, sc := range scenarios {
-		s, err := repeat(b.runs, func() { sc.reset(); em.SetRateRemaining(emulator.DefaultRateLimit) }, func() (sample, error) {
-			return measure(em, environ(url, schedule), b.bin, sc.args...)
+		s, err := repeat(b.runs, func() { sc.reset(); em.SetRateRemaining(emulator.DefaultRateLimit) }, func(rss bool) (sample, error) {
+			return measure(em, environ(url, schedule), rss, b.bin, sc.args...)
 		})
 		if err != nil {
 			return err
@@ -244,6 +273,27 @@ func (b *bench) commands() error {
 	}
 	b.printf("\n")
 	return nil
+}
+
+// buildFloor builds the smallest Go program that starts as scaler must: it
+// links net/http, runs its init, and exits. Its time is what this machine
+// charges any such program before it does anything.
+func buildFloor() (string, error) {
+	dir, err := os.MkdirTemp("", "scaler-bench-floor-")
+	if err != nil {
+		return "", err
+	}
+	src := filepath.Join(dir, "main.go")
+	if err := os.WriteFile(src, []byte("package main\n\nimport _ \"net/http\"\n\nfunc main() {}\n"), 0o644); err != nil {
+		return "", err
+	}
+	bin := filepath.Join(dir, "floor")
+	cmd := exec.Command("go", "build", "-trimpath", "-ldflags", "-s -w", "-o", bin, src)
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GO111MODULE=off")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("build the floor program: %v\n%s", err, out)
+	}
+	return bin, nil
 }
 
 // fleet: apply over many apps, with 50 ms of latency on every answer.
@@ -255,18 +305,12 @@ func (b *bench) fleet() error {
 	var perApp []float64
 	var sizes []int
 	for _, n := range []int{1, 10, 100, 500} {
-		cfg := emulator.Config{Latency: latency}
-		var sched strings.Builder
-		for i := range n {
-			name := fmt.Sprintf("app-%03d", i)
-			cfg.Apps = append(cfg.Apps, emulator.App{Name: name, Formation: []emulator.Process{{Type: "web", Quantity: 1}}})
-			fmt.Fprintf(&sched, "app %s; web default 2; ", name)
-		}
+		cfg, sched := fleetOf(n, latency)
 		em, url, stop, err := serve(cfg)
 		if err != nil {
 			return err
 		}
-		env := environ(url, "SCALER_SCHEDULE="+sched.String())
+		env := environ(url, "SCALER_SCHEDULE="+sched)
 		setAll := func(q int) func() {
 			return func() {
 				for _, a := range cfg.Apps {
@@ -275,27 +319,21 @@ func (b *bench) fleet() error {
 				em.SetRateRemaining(emulator.DefaultRateLimit)
 			}
 		}
-		change, err := repeat(b.fleetRuns, setAll(1), func() (sample, error) { return measure(em, env, b.bin, "apply") })
+		change, err := repeat(b.fleetRuns, setAll(1), func(rss bool) (sample, error) { return measure(em, env, rss, b.bin, "apply") })
 		if err != nil {
 			stop()
 			return err
 		}
-		same, err := repeat(b.fleetRuns, setAll(2), func() (sample, error) { return measure(em, env, b.bin, "apply") })
+		same, err := repeat(b.fleetRuns, setAll(2), func(rss bool) (sample, error) { return measure(em, env, rss, b.bin, "apply") })
 		if err != nil {
 			stop()
 			return err
 		}
 		stop()
-		throttled := 0
-		for _, r := range em.Requests() {
-			if r.Status == 429 {
-				throttled++
-			}
-		}
 		perApp = append(perApp, float64(change.wall.Microseconds())/1000/float64(n))
 		sizes = append(sizes, n)
 		b.printf("| %d | %s | %s | %d | %s | %s | %d | %s | %d |\n", n, ms(change.wall), ms(change.wall/time.Duration(n)), change.requests,
-			ms(same.wall), ms(same.wall/time.Duration(n)), same.requests, mib(max(change.rssKiB, same.rssKiB)), throttled)
+			ms(same.wall), ms(same.wall/time.Duration(n)), same.requests, mib(max(change.rssKiB, same.rssKiB)), throttled(em))
 	}
 	b.printf("\nCost per app, all changing (each `#` is 2 ms):\n\n```\n")
 	for i, n := range sizes {
@@ -313,32 +351,43 @@ func (b *bench) fleet() error {
 // paces itself at the refill rate instead of running into 429s.
 func (b *bench) pacedFleet() error {
 	const apps, left = 10, 110
-	cfg := emulator.Config{}
-	var sched strings.Builder
-	for i := range apps {
-		name := fmt.Sprintf("app-%03d", i)
-		cfg.Apps = append(cfg.Apps, emulator.App{Name: name, Formation: []emulator.Process{{Type: "web", Quantity: 1}}})
-		fmt.Fprintf(&sched, "app %s; web default 2; ", name)
-	}
+	cfg, sched := fleetOf(apps, 0)
 	em, url, stop, err := serve(cfg)
 	if err != nil {
 		return err
 	}
 	defer stop()
 	em.SetRateRemaining(left)
-	s, err := measure(em, environ(url, "SCALER_SCHEDULE="+sched.String()), b.bin, "apply")
+	s, err := measure(em, environ(url, "SCALER_SCHEDULE="+sched), false, b.bin, "apply")
 	if err != nil {
 		return err
 	}
-	throttled := 0
+	b.printf("With only %d requests left in the budget, `scaler apply` over %d apps (%d requests) paces itself once fewer than 100 remain, at the refill rate (one request per 800 ms across all its workers): it took %s, and the API answered 429 %d times.\n\n",
+		left, apps, s.requests, ms(s.wall), throttled(em))
+	return nil
+}
+
+// fleetOf is n apps with web=1, and a schedule that wants web=2 in each.
+func fleetOf(n int, latency time.Duration) (emulator.Config, string) {
+	cfg := emulator.Config{Latency: latency}
+	var sched strings.Builder
+	for i := range n {
+		name := fmt.Sprintf("app-%03d", i)
+		cfg.Apps = append(cfg.Apps, emulator.App{Name: name, Formation: []emulator.Process{{Type: "web", Quantity: 1}}})
+		fmt.Fprintf(&sched, "app %s; web default 2; ", name)
+	}
+	return cfg, sched.String()
+}
+
+// throttled counts the requests the emulator answered with 429.
+func throttled(em *emulator.Emulator) int {
+	n := 0
 	for _, r := range em.Requests() {
 		if r.Status == 429 {
-			throttled++
+			n++
 		}
 	}
-	b.printf("With only %d requests left in the budget, `scaler apply` over %d apps (%d requests) paces itself once fewer than 100 remain, at the refill rate (one request per 800 ms across all its workers): it took %s, and the API answered 429 %d times.\n\n",
-		left, apps, s.requests, ms(s.wall), throttled)
-	return nil
+	return n
 }
 
 // runLatency: the time from the job's exit to scaler's requests leaving,
@@ -445,11 +494,11 @@ func (b *bench) plan() error {
 	b.printf("| command | wall (median) | peak RSS | output |\n|---|---|---|---|\n")
 	for _, args := range [][]string{{"plan", "--from", "2026-01-01", "--days", "365"}, {"plan", "--from", "2026-01-01", "--days", "365", "--json"}} {
 		var size int
-		s, err := repeat(runs, func() {}, func() (sample, error) {
+		s, err := repeat(runs, func() {}, func(rss bool) (sample, error) {
 			cmd := exec.Command(b.bin, append(args, "--schedule", path)...)
 			began := time.Now()
-			out, err := runAlone(cmd)
-			size = len(out.stdout)
+			out, err := runAlone(cmd, rss)
+			size = len(out.output)
 			if err != nil {
 				return sample{}, fmt.Errorf("plan: %v", err)
 			}
@@ -502,11 +551,13 @@ func (b *bench) peer() error {
 	runs := max(3, b.runs/3)
 	env := append(environ(url), "HEROKU_HOST="+url, "HOME="+os.TempDir(), "HEROKU_SKIP_NEW_VERSION_CHECK=1", "HEROKU_UPDATE_INSTRUCTIONS=none")
 	reset := func() { em.SetQuantity("demo", "worker", 0); em.SetRateRemaining(emulator.DefaultRateLimit) }
-	ours, err := repeat(runs, reset, func() (sample, error) { return measure(em, env, b.bin, "up", "worker=1") })
+	ours, err := repeat(runs, reset, func(rss bool) (sample, error) { return measure(em, env, rss, b.bin, "up", "worker=1") })
 	if err != nil {
 		return err
 	}
-	theirs, err := repeat(runs, reset, func() (sample, error) { return measure(em, env, heroku, "ps:scale", "worker=1", "-a", "demo") })
+	theirs, err := repeat(runs, reset, func(rss bool) (sample, error) {
+		return measure(em, env, rss, heroku, "ps:scale", "worker=1", "-a", "demo")
+	})
 	if err != nil {
 		b.printf("`heroku ps:scale` could not run against the emulator here (%v): no comparison.\n", err)
 		return nil

@@ -73,7 +73,8 @@ func (a *App) checkAction(c *cli.Context) error {
 	var f findings
 
 	// Where it runs.
-	switch dyno := a.Getenv(envDyno); {
+	dyno := a.Getenv(envDyno)
+	switch {
 	case dyno == "":
 		f.ok("dyno", "not in a dyno (DYNO is not set)")
 	case strings.HasPrefix(dyno, scaler.ReleaseType+"."):
@@ -84,6 +85,11 @@ func (a *App) checkAction(c *cli.Context) error {
 		} else {
 			f.ok("dyno", "%s: a one-off dyno", dyno)
 		}
+	}
+	if name := a.Getenv(envAppName); dyno != "" && name != "" {
+		f.ok("metadata", "%s=%s (runtime-dyno-metadata)", envAppName, name)
+	} else if dyno != "" {
+		f.warn("metadata", "%s is not set: `heroku labs:enable runtime-dyno-metadata` sets it, so that scaler knows its app without %s", envAppName, envApp)
 	}
 
 	// The schedule, and the apps it and --app name.

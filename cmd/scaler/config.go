@@ -106,6 +106,21 @@ func (a *App) connect(c *cli.Context) (*target, error) {
 	return &target{app: app, client: client, svc: &scaler.Service{Platform: client, Log: a.log, PollInterval: a.PollInterval}}, nil
 }
 
+// start is where a command that acts on one app begins: its deadline, and
+// its app and client. It sends nothing.
+func (a *App) start(c *cli.Context) (context.Context, context.CancelFunc, *target, error) {
+	ctx, cancel, err := deadline(c)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	t, err := a.connect(c)
+	if err != nil {
+		cancel()
+		return nil, nil, nil, err
+	}
+	return ctx, cancel, t, nil
+}
+
 // deadline returns the command's context, bounded by --timeout.
 func deadline(c *cli.Context) (context.Context, context.CancelFunc, error) {
 	d := c.Duration("timeout")

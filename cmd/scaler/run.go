@@ -149,15 +149,11 @@ Examples:
 			if err != nil {
 				return err
 			}
-			ctx, cancel, err := deadline(c)
+			ctx, cancel, t, err := a.start(c)
 			if err != nil {
 				return err
 			}
 			defer cancel()
-			t, err := a.connect(c)
-			if err != nil {
-				return err
-			}
 			plan, err := t.svc.Finish(ctx, t.app, specs[0].Type)
 			if errors.Is(err, scaler.ErrShared) {
 				a.log.Warn("formation kept", "app", t.app, "type", specs[0].Type, "err", err)

@@ -89,15 +89,11 @@ func (a *App) scaleAction(kind string) cli.ActionFunc {
 		if err != nil {
 			return err
 		}
-		ctx, cancel, err := deadline(c)
+		ctx, cancel, t, err := a.start(c)
 		if err != nil {
 			return err
 		}
 		defer cancel()
-		t, err := a.connect(c)
-		if err != nil {
-			return err
-		}
 		plan, err := t.svc.Plan(ctx, t.app, specs)
 		if err != nil {
 			return err

@@ -25,15 +25,11 @@ func (a *App) statusCommand() *cli.Command {
 			if c.Args().Present() {
 				return scaler.Errorf(scaler.ErrInvalid, "status takes no arguments, got %q", c.Args().First())
 			}
-			ctx, cancel, err := deadline(c)
+			ctx, cancel, t, err := a.start(c)
 			if err != nil {
 				return err
 			}
 			defer cancel()
-			t, err := a.connect(c)
-			if err != nil {
-				return err
-			}
 			form, dynos, err := t.svc.Status(ctx, t.app)
 			if err != nil {
 				return err
