@@ -11,6 +11,7 @@ import (
 	"runtime/debug"
 	"slices"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -72,21 +73,30 @@ func (a *App) Run(ctx context.Context, args []string) error {
 	}
 	if !ownsSignals(app, args) {
 		var cancel context.CancelFunc
-		ctx, cancel = a.cancelOnSignal(ctx)
+		ctx, cancel = a.cancelOnSignal(ctx, syscall.SIGTERM, syscall.SIGINT)
 		defer cancel()
 	}
 	return app.RunContext(ctx, args)
 }
 
-// cancelOnSignal returns a context that ends at the first SIGTERM or SIGINT.
-func (a *App) cancelOnSignal(parent context.Context) (context.Context, context.CancelFunc) {
+// cancelOnSignal returns a context that ends at the first of the given
+// signals; the others are let pass.
+func (a *App) cancelOnSignal(parent context.Context, stop ...os.Signal) (context.Context, context.CancelFunc) {
 	ctx, cancel := context.WithCancel(parent)
 	go func() {
-		select {
-		case sig := <-a.Signals:
-			a.log.Warn("stopping", "signal", scaler.SignalName(sig))
-			cancel()
-		case <-ctx.Done():
+		for {
+			select {
+			case sig := <-a.Signals:
+				if !slices.Contains(stop, sig) {
+					a.log.Debug("signal let pass", "signal", scaler.SignalName(sig))
+					continue
+				}
+				a.log.Warn("stopping", "signal", scaler.SignalName(sig))
+				cancel()
+				return
+			case <-ctx.Done():
+				return
+			}
 		}
 	}()
 	return ctx, cancel

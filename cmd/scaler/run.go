@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"syscall"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -134,7 +135,7 @@ func (a *App) doneCommand() *cli.Command {
 		Description: `For jobs that report completion themselves, as their last step: scales TYPE
 (default: the type of this dyno, from $DYNO) to 0 and exits 0. Safe to call
 from inside the dyno it stops: the SIGTERM that follows does not stop it
-before the write is answered. A type that runs more than one dyno is left as
+before the write is answered (SIGINT, Ctrl-C, does). A type that runs more than one dyno is left as
 it is, with a warning.
 
 Examples:
@@ -154,6 +155,10 @@ Examples:
 				return err
 			}
 			defer cancel()
+			// The platform's SIGTERM, which the scale-down brings, must not
+			// stop it before the answer; a person's Ctrl-C may.
+			ctx, stop := a.cancelOnSignal(ctx, syscall.SIGINT)
+			defer stop()
 			plan, err := t.svc.Finish(ctx, t.app, specs[0].Type)
 			if errors.Is(err, scaler.ErrShared) {
 				a.log.Warn("formation kept", "app", t.app, "type", specs[0].Type, "err", err)

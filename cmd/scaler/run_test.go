@@ -339,3 +339,18 @@ func zombie(pid int) bool {
 	_, rest, _ := strings.Cut(string(stat), ") ")
 	return err != nil || strings.HasPrefix(rest, "Z")
 }
+
+// A person's Ctrl-C stops done; the platform's SIGTERM does not.
+func TestDoneStopsOnInterrupt(t *testing.T) {
+	cfg := demoConfig()
+	cfg.Apps[0].Formation[1].Quantity = 1
+	h := newHarness(t, cfg)
+	h.em.Inject(emulator.Fault{Method: "PATCH", Delay: time.Minute, During: func() {
+		h.signals <- syscall.SIGTERM // let pass
+		h.signals <- syscall.SIGINT
+	}})
+	r := h.run("done", "worker")
+	if r.code != 1 || !strings.Contains(r.stderr, "signal=INT") || strings.Contains(r.stderr, "signal=TERM") {
+		t.Errorf("done interrupted:\n%s", r)
+	}
+}
