@@ -80,10 +80,13 @@ func DecodeError(status int, body []byte) *APIError {
 		Message string `json:"message"`
 		URL     string `json:"url"`
 	}
-	if err := json.Unmarshal(body, &shape); err == nil && (shape.ID != "" || shape.Message != "") {
-		e.JSON = true
+	if err := json.Unmarshal(body, &shape); err == nil {
 		e.ID, e.Message, e.URL = clean(shape.ID, 64), clean(shape.Message, maxMessage), clean(shape.URL, maxMessage)
-		return e
+		// Heroku's shape has an id or a message; once cleaned, one is left.
+		if e.JSON = e.ID != "" || e.Message != ""; e.JSON {
+			return e
+		}
+		e.ID, e.URL = "", ""
 	}
 	e.Message = clean(htmlText(string(body)), 120)
 	return e
