@@ -29,7 +29,7 @@ var fastRetry = platform.RetryPolicy{BaseDelay: time.Millisecond, MaxDelay: 4 * 
 // harness runs the CLI in-process against an emulator served over real
 // HTTP on loopback.
 type harness struct {
-	t   *testing.T
+	t   testing.TB
 	em  *emulator.Emulator
 	url string
 	env map[string]string
@@ -45,7 +45,7 @@ func demoConfig() emulator.Config {
 	return emulator.Config{Apps: []emulator.App{{Name: "demo", Formation: []emulator.Process{{Type: "web", Quantity: 1}, {Type: "worker"}}}}}
 }
 
-func newHarness(t *testing.T, cfg emulator.Config) *harness {
+func newHarness(t testing.TB, cfg emulator.Config) *harness {
 	t.Helper()
 	if cfg.Token == "" {
 		cfg.Token = testToken

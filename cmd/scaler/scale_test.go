@@ -285,3 +285,19 @@ func TestDebugLogsHaveNoToken(t *testing.T) {
 		t.Errorf("debug trace:\n%s", r)
 	}
 }
+
+// BenchmarkUpInProcess is scaler's own work for `scaler up worker=1` (one
+// read, one write, against the emulator on loopback), without the cost of
+// starting a process, which bench/ measures:
+//
+//	go test ./cmd/scaler -run '^$' -bench BenchmarkUpInProcess
+func BenchmarkUpInProcess(b *testing.B) {
+	h := newHarness(b, demoConfig())
+	for b.Loop() {
+		h.em.SetQuantity("demo", "worker", 0)
+		h.em.SetRateRemaining(emulator.DefaultRateLimit) // no pacing: each run is a fresh account
+		if r := h.run("up", "worker=1"); r.code != 0 {
+			b.Fatalf("up:\n%s", r)
+		}
+	}
+}
