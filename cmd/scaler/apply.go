@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"os"
@@ -142,32 +143,31 @@ func (a *App) applyAction(c *cli.Context) error {
 
 // desired returns the apps the schedule targets, and for each the specs in
 // force at t. Rules without an `app` line target the app of --app,
-// HEROKU_APP or HEROKU_APP_NAME.
+// HEROKU_APP or HEROKU_APP_NAME, which must not also be named by an `app`
+// line with rules for the same types: two sets of rules would claim them.
 func (a *App) desired(c *cli.Context, s *schedules.Schedule, t time.Time) ([]string, map[string][]scaler.Spec, error) {
+	defaultApp := ""
+	if slices.Contains(s.Apps(), "") {
+		name, err := a.resolveApp(c)
+		if err != nil {
+			return nil, nil, err
+		}
+		defaultApp = name
+		for _, typ := range s.Types("") {
+			if slices.Contains(s.Types(name), typ) {
+				return nil, nil, scaler.Errorf(scaler.ErrInvalid, "app %s is both the default app and named by an `app` line, with rules for %s in both", name, typ)
+			}
+		}
+	}
 	var apps []string
 	for _, app := range s.Apps() {
-		if app == "" {
-			name, err := a.resolveApp(c)
-			if err != nil {
-				return nil, nil, err
-			}
-			app = name
-		}
-		if !slices.Contains(apps, app) {
+		if app = cmp.Or(app, defaultApp); !slices.Contains(apps, app) {
 			apps = append(apps, app)
 		}
 	}
 	specs := map[string][]scaler.Spec{}
 	for _, target := range s.At(t) {
-		app := target.App
-		if app == "" {
-			app, _ = a.resolveApp(c)
-		}
-		for _, prev := range specs[app] {
-			if prev.Type == target.Type {
-				return nil, nil, scaler.Errorf(scaler.ErrInvalid, "app %s is both the default app and named by an `app` line, with rules for %s in both", app, target.Type)
-			}
-		}
+		app := cmp.Or(target.App, defaultApp)
 		specs[app] = append(specs[app], scaler.Spec{Type: target.Type, Op: scaler.Set, N: target.Quantity, Size: target.Size})
 	}
 	return apps, specs, nil

@@ -217,3 +217,14 @@ func TestPlan(t *testing.T) {
 		t.Errorf("plan --json: %d changes, DST %+v", len(report.Changes), report.DST)
 	}
 }
+
+// The default app also named by an `app` line, with rules for one type in
+// both: refused whatever the hour, before any request.
+func TestApplyDefaultAppNamedTwice(t *testing.T) {
+	h := newHarness(t, fleetConfig())
+	h.env[envSchedule] = "worker daily 22:00-06:00 1; app demo; worker default 0"
+	r := h.run("apply", "--at", mondayMorning)
+	if r.code != 2 || !strings.Contains(r.stderr, "both the default app and named by an `app` line") || len(h.em.Requests()) != 0 {
+		t.Errorf("apply:\n%s", r)
+	}
+}
