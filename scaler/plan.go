@@ -77,6 +77,9 @@ func NewPlan(app string, current Formation, specs []Spec) (Plan, error) {
 		}
 		p.Changes = append(p.Changes, c)
 	}
+	if len(missing) > 0 && len(current) == 0 {
+		return Plan{}, Errorf(ErrNotFound, "app %s has no process types yet: deploy it, with a Procfile, before scaling %s", app, strings.Join(missing, ", "))
+	}
 	if len(missing) > 0 {
 		return Plan{}, Errorf(ErrNotFound,
 			"app %s has no process type %s (it has: %s)", app, strings.Join(missing, ", "), strings.Join(current.Types(), ", "))

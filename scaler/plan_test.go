@@ -69,6 +69,14 @@ func TestNewPlan(t *testing.T) {
 	}
 }
 
+func TestNewPlanUndeployedApp(t *testing.T) {
+	specs, _ := ParseSpecs([]string{"web=1"})
+	_, err := NewPlan("demo", nil, specs)
+	if !errors.Is(err, ErrNotFound) || !strings.Contains(err.Error(), "has no process types yet: deploy it") {
+		t.Errorf("NewPlan on an undeployed app: %v", err)
+	}
+}
+
 func TestNewPlanUnknownType(t *testing.T) {
 	current := Formation{{Type: "web", Quantity: 1}, {Type: "worker"}}
 	specs, _ := ParseSpecs([]string{"wrker=1", "web=2", "clock=1"})
