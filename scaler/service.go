@@ -27,8 +27,13 @@ type Service struct {
 // long wait costs few requests of the account's shared budget.
 const MaxPollInterval = 4 * time.Second
 
-// resends bounds how many times Apply resends a write whose answer was lost.
-const resends = 3
+// resends bounds how many times Apply resends a write whose answer was
+// lost; resendPause is the first pause before it reads back, doubled each
+// time (250, 500, 1000 ms).
+const (
+	resends     = 3
+	resendPause = 250 * time.Millisecond
+)
 
 // Plan reads the app's formation once and plans the specs against it.
 func (s *Service) Plan(ctx context.Context, app string, specs []Spec) (Plan, error) {
@@ -60,6 +65,7 @@ func (s *Service) Apply(ctx context.Context, p Plan) error {
 		return nil
 	}
 	updates := p.Updates()
+	pause := resendPause
 	for attempt := 0; ; attempt++ {
 		_, err := s.Platform.UpdateFormation(ctx, p.App, updates)
 		if err == nil {
@@ -68,7 +74,13 @@ func (s *Service) Apply(ctx context.Context, p Plan) error {
 		if !errors.Is(err, ErrUncertain) || attempt == resends {
 			return fmt.Errorf("scale %s: %w", p.App, err)
 		}
-		s.Log.Warn("write outcome unknown", "app", p.App, "err", err)
+		s.Log.Warn("write outcome unknown", "app", p.App, "wait", pause, "err", err)
+		// A lost answer often means an API in trouble: give it a moment,
+		// more each time, before reading back and resending.
+		if waitErr := sleepCtx(ctx, pause); waitErr != nil {
+			return fmt.Errorf("scale %s: %w", p.App, err)
+		}
+		pause *= 2
 		if updates, err = s.unsettled(ctx, p); err != nil {
 			return fmt.Errorf("scale %s: %w", p.App, err)
 		}
@@ -172,12 +184,8 @@ func (s *Service) Wait(ctx context.Context, p Plan) error {
 		}
 		last = strings.Join(pending, "; ")
 		s.Log.Debug("waiting", "app", p.App, "pending", last)
-		t := time.NewTimer(pause)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return fmt.Errorf("wait for %s: %w (%s)", p.App, ctx.Err(), last)
-		case <-t.C:
+		if err := sleepCtx(ctx, pause); err != nil {
+			return fmt.Errorf("wait for %s: %w (%s)", p.App, err, last)
 		}
 		pause = min(pause*3/2, MaxPollInterval)
 	}
@@ -290,4 +298,16 @@ func (s *Service) ApplyAll(ctx context.Context, apps []string, specs map[string]
 	}
 	wg.Wait()
 	return results
+}
+
+// sleepCtx waits d, or until ctx is done.
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
