@@ -1,6 +1,7 @@
 package scaler
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"io"
@@ -23,6 +24,16 @@ const (
 	statusSignalShift = 128 // 128+N: ended by signal N
 )
 
+// DefaultSettle is how long a job's run waits, after the job exits on its
+// own, for a stop signal before it calls the job completed. On Heroku a
+// shutdown sends SIGTERM to every process of the dyno at about the same
+// moment, and the job may get its own a little earlier and exit, even with
+// status 0 after cleaning up: its exit alone cannot tell completion from
+// shutdown. 600ms covers a job that gets its SIGTERM up to half a second
+// before scaler does, with room for scheduling delays; it is also what a
+// completed job's scale-down waits (README, "Run a long job").
+const DefaultSettle = 600 * time.Millisecond
+
 // Job is a command run by `scaler run`, in its own process group, with
 // its standard streams passed straight through.
 type Job struct {
@@ -38,6 +49,17 @@ type Job struct {
 	Grace time.Duration
 	// Timeout, when positive, bounds the job's run time.
 	Timeout time.Duration
+	// Settle is how long Run waits after the job exits on its own for a
+	// stop signal that says the dyno is being shut down; DefaultSettle
+	// when zero.
+	Settle time.Duration
+	// StopWait bounds the wait for scaler's own stop signal after the job
+	// was ended by a SIGTERM that scaler did not send (it died of it, or
+	// exited 143): something is stopping the dyno, most likely the
+	// platform, whose SIGTERM reaches scaler too, and whose SIGKILL follows
+	// within MaxGrace. If nothing comes, nobody was stopping the dyno and
+	// the job counts as ended on its own. MaxGrace when zero.
+	StopWait time.Duration
 	// Signals delivers the SIGTERM and SIGINT sent to scaler.
 	Signals <-chan os.Signal
 	Log     *slog.Logger
@@ -51,20 +73,25 @@ type Outcome struct {
 	Status int
 	// Completed is true when the job ended on its own, or by its timeout:
 	// the work is over and the formation may go back to zero. It is false
-	// when the dyno is being shut down (a signal came first): the job has
-	// not completed, and Heroku must start it again.
+	// when the dyno is being shut down (a stop signal reached scaler before
+	// the job exited, or within the settle period after), or when a person
+	// stopped the job with SIGINT: the job has not completed, and Heroku
+	// must start it again.
 	Completed bool
 	// TimedOut is true when the job was stopped by its timeout.
 	TimedOut bool
-	// Signal is the signal that stopped scaler before the job completed.
+	// Signal is the signal that stopped the job before it completed: the
+	// one that reached scaler, or the SIGINT the job died of.
 	Signal os.Signal
 }
 
 // Run starts the job and waits until it ends. A signal before the job ends
 // is passed on to the job's process group (again for each repeat: the
 // platform may send several); after Grace, the group is killed. The timeout
-// is handled the same way. Run returns when the job and what it left in its
-// group are gone, or killed.
+// is handled the same way. Once the job has exited, Run decides whether it
+// completed (see Outcome.Completed, Settle and StopWait). Run returns when
+// that is decided and the job and what it left in its group are gone, or
+// killed.
 func (j *Job) Run(ctx context.Context) Outcome {
 	if j.Log == nil {
 		j.Log = slog.New(slog.DiscardHandler)
@@ -74,6 +101,14 @@ func (j *Job) Run(ctx context.Context) Outcome {
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = j.Stdin, j.Stdout, j.Stderr
 	// Its own process group, so that a signal reaches what the job starts.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// In a terminal (heroku run bash), the job gets the terminal's
+	// foreground: a job in a background group that reads the terminal is
+	// stopped by SIGTTIN for ever.
+	tty := foreground(j.Stdin)
+	if tty != nil {
+		cmd.SysProcAttr.Foreground, cmd.SysProcAttr.Ctty = true, int(tty.file.Fd())
+		defer tty.reclaim()
+	}
 	// When the streams are not files, a grandchild holding them must not
 	// hold up the end of the run.
 	cmd.WaitDelay = time.Second
@@ -97,6 +132,7 @@ func (j *Job) Run(ctx context.Context) Outcome {
 
 	var (
 		out     Outcome
+		st      *os.ProcessState
 		timeout <-chan time.Time
 		kill    <-chan time.Time
 		killed  bool
@@ -114,21 +150,9 @@ func (j *Job) Run(ctx context.Context) Outcome {
 		}
 	}
 	done := ctx.Done()
-	for {
+	for st == nil {
 		select {
-		case st := <-exited:
-			switch {
-			case out.Signal != nil:
-				out.Status = statusSignalShift + signalNumber(out.Signal)
-			case out.TimedOut:
-				out.Status = StatusTimeout
-			default:
-				out.Status, out.Completed = exitStatus(st), true
-			}
-			j.Log.Info("job exited", "status", exitStatus(st), "took", time.Since(began).Round(time.Millisecond))
-			// Whatever the job left running in its group goes with it.
-			j.reap(group, kill, killed)
-			return out
+		case st = <-exited:
 		case sig := <-j.Signals:
 			if out.TimedOut {
 				signalGroup(group, syscall.SIGTERM)
@@ -159,6 +183,68 @@ func (j *Job) Run(ctx context.Context) Outcome {
 			kill, killed = nil, true
 		}
 	}
+	j.Log.Info("job exited", "status", exitStatus(st), "took", time.Since(began).Round(time.Millisecond))
+	// Whatever the job left running in its group goes with it, while Run
+	// decides what the exit means.
+	reaped := make(chan struct{})
+	go func() {
+		defer close(reaped)
+		j.reap(group, kill, killed)
+	}()
+	if out.Signal == nil && !out.TimedOut {
+		j.settle(ctx, st, &out)
+	}
+	switch {
+	case out.TimedOut:
+		out.Status = StatusTimeout
+	case out.Signal != nil:
+		out.Status = statusSignalShift + signalNumber(out.Signal)
+	default:
+		out.Status = exitStatus(st)
+	}
+	<-reaped
+	return out
+}
+
+// settle decides whether a job that exited before any stop signal reached
+// scaler completed, or was stopped by a shutdown that reached it first. It
+// waits for a stop signal: for Settle after an ordinary exit, and for
+// StopWait after the job died of SIGTERM or exited 143, a SIGTERM that
+// scaler did not send. A job ended by SIGINT was stopped by a person (a
+// Ctrl-C in a terminal reaches the foreground job, not scaler): it did not
+// complete.
+func (j *Job) settle(ctx context.Context, st *os.ProcessState, out *Outcome) {
+	wait := cmp.Or(j.Settle, DefaultSettle)
+	switch {
+	case stoppedBy(st, syscall.SIGINT):
+		out.Signal = syscall.SIGINT
+		j.Log.Warn("job interrupted", "signal", "INT", "status", exitStatus(st))
+		return
+	case stoppedBy(st, syscall.SIGTERM):
+		wait = cmp.Or(j.StopWait, MaxGrace)
+		j.Log.Warn("job stopped by SIGTERM", "status", exitStatus(st), "wait", wait)
+	}
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case sig := <-j.Signals:
+		out.Signal = sig
+		j.Log.Warn("shutdown before completion", "signal", SignalName(sig), "after_exit", true)
+	case <-ctx.Done():
+		out.Signal = syscall.SIGTERM
+		j.Log.Warn("shutdown before completion", "signal", "TERM", "err", ctx.Err())
+	case <-t.C:
+		out.Completed = true
+		if stoppedBy(st, syscall.SIGTERM) {
+			j.Log.Warn("no shutdown followed", "waited", wait, "hint", "something in the dyno stopped the job with SIGTERM; it counts as ended on its own")
+		}
+	}
+}
+
+// stoppedBy reports whether a process ended because of sig: it died of it,
+// or exited with 128+N, as a shell or a job that catches it does.
+func stoppedBy(st *os.ProcessState, sig os.Signal) bool {
+	return exitStatus(st) == statusSignalShift+signalNumber(sig)
 }
 
 // reap ends what the job left in its process group once the job itself has

@@ -1,6 +1,7 @@
 package scaler
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"fmt"
@@ -26,9 +27,15 @@ const helperEnv = "SCALER_TEST_JOB"
 //
 //	exit:N     print "job: ready", exit N
 //	wait       print "job: ready", wait for SIGTERM or SIGINT, print "job: got TERM" (or INT), exit 0
+//	term:N     print "job: ready", wait for SIGTERM, print "job: got TERM", exit N
+//	hang       print "job: ready", hang: SIGTERM's default action ends it
 //	stubborn   ignore SIGTERM, start a grandchild that ignores it too, print "job: ready grandchild=PID", hang
 //	leftover   start a grandchild that hangs, print "job: ready grandchild=PID", exit 0
 //	kill-self  print "job: ready", die of SIGKILL
+//	echo       print "job: ready", then "job: read LINE" for each line of standard input until EOF, exit 0
+//
+// Every "job: ready" line ends with " pid=PID": the job leads its own
+// process group, so a test can signal the group as the platform does.
 func TestHelperProcess(t *testing.T) {
 	mode, ok := os.LookupEnv(helperEnv)
 	if !ok {
@@ -44,17 +51,23 @@ func helper(mode string) {
 			time.Sleep(time.Hour)
 		}
 	}
+	ready := func(extra string) { fmt.Printf("job: ready%s pid=%d\n", extra, os.Getpid()) }
 	switch {
 	case strings.HasPrefix(mode, "exit:"):
 		n, _ := strconv.Atoi(strings.TrimPrefix(mode, "exit:"))
-		fmt.Println("job: ready")
+		ready("")
 		os.Exit(n)
-	case mode == "wait":
+	case mode == "wait", strings.HasPrefix(mode, "term:"):
 		sigs := make(chan os.Signal, 1)
 		signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)
-		fmt.Println("job: ready")
+		ready("")
 		sig := <-sigs
 		fmt.Println("job: got " + SignalName(sig))
+		n, _ := strconv.Atoi(strings.TrimPrefix(mode, "term:"))
+		os.Exit(n)
+	case mode == "hang":
+		ready("")
+		hang()
 	case mode == "stubborn", mode == "leftover":
 		if mode == "stubborn" {
 			signal.Ignore(syscall.SIGTERM)
@@ -65,7 +78,7 @@ func helper(mode string) {
 			fmt.Println("job: cannot start grandchild:", err)
 			os.Exit(99)
 		}
-		fmt.Printf("job: ready grandchild=%d\n", child.Process.Pid)
+		ready(fmt.Sprintf(" grandchild=%d", child.Process.Pid))
 		if mode == "leftover" {
 			os.Exit(0)
 		}
@@ -74,9 +87,15 @@ func helper(mode string) {
 		signal.Ignore(syscall.SIGTERM)
 		hang()
 	case mode == "kill-self":
-		fmt.Println("job: ready")
+		ready("")
 		syscall.Kill(os.Getpid(), syscall.SIGKILL)
 		hang()
+	case mode == "echo":
+		ready("")
+		lines := bufio.NewScanner(os.Stdin)
+		for lines.Scan() {
+			fmt.Println("job: read " + lines.Text())
+		}
 	}
 }
 
@@ -153,8 +172,21 @@ func helperJob(mode string, out *watcher, sigs chan os.Signal) *Job {
 		Path: os.Args[0], Args: []string{"-test.run=^TestHelperProcess$"},
 		Env:    append(os.Environ(), helperEnv+"="+mode),
 		Stdout: out, Stderr: os.Stderr,
-		Grace: 5 * time.Second, Signals: sigs,
+		// A short settle keeps the tests quick; the tests of the settle
+		// itself set their own.
+		Grace: 5 * time.Second, Settle: 50 * time.Millisecond, Signals: sigs,
 	}
+}
+
+// pid reads the job's pid, which is its process group, from its ready line.
+func (w *watcher) pid(t *testing.T) int {
+	t.Helper()
+	_, after, ok := strings.Cut(w.String(), " pid=")
+	pid, err := strconv.Atoi(strings.Fields(after + " ")[0])
+	if !ok || err != nil {
+		t.Fatalf("no pid in %q", w.String())
+	}
+	return pid
 }
 
 func TestJobRunsToCompletion(t *testing.T) {
@@ -274,5 +306,110 @@ func TestJobCancelledContextStopsIt(t *testing.T) {
 	go func() { <-ready; cancel() }()
 	if got := job.Run(ctx); got.Completed || got.Status != 143 {
 		t.Errorf("Run() = %+v, want a shutdown", got)
+	}
+}
+
+// The platform's shutdown sends SIGTERM to every process of the dyno at
+// about the same moment: the job may get it first, and exit in any way,
+// before scaler gets its own. None of it is a completion. The delays go up
+// to 500ms, with the default settle period.
+func TestJobShutdownThatReachesTheJobFirst(t *testing.T) {
+	behaviours := []struct {
+		mode, does string
+	}{
+		{"hang", "dies of it"},
+		{"wait", "exits 0 after cleanup"},
+		{"term:143", "exits 143"},
+		{"stubborn", "ignores it until SIGKILL"},
+	}
+	for _, b := range behaviours {
+		for _, delay := range []time.Duration{0, 100 * time.Millisecond, 500 * time.Millisecond} {
+			t.Run(fmt.Sprintf("the job %s, scaler's SIGTERM %v later", b.does, delay), func(t *testing.T) {
+				out, sigs := &watcher{}, make(chan os.Signal, 4)
+				job := helperJob(b.mode, out, sigs)
+				job.Settle, job.Grace = 0, 300*time.Millisecond // the default settle
+				ready := out.await("job: ready")
+				go func() {
+					<-ready
+					syscall.Kill(-out.pid(t), syscall.SIGTERM) // the whole group, as the platform does
+					time.Sleep(delay)                          // the scenario: scaler's SIGTERM comes later
+					sigs <- syscall.SIGTERM
+				}()
+				got := job.Run(t.Context())
+				if want := (Outcome{Status: 143, Signal: syscall.SIGTERM}); got != want {
+					t.Errorf("Run() = %+v, want %+v: a shutdown taken for a completion", got, want)
+				}
+			})
+		}
+	}
+}
+
+// A job ended by a SIGTERM that did not come from the platform (nothing
+// stops the dyno) has ended on its own, once the platform's kill window
+// has shown nothing: it is done, with its status.
+func TestJobStoppedBySigtermWithoutShutdown(t *testing.T) {
+	for _, mode := range []string{"hang", "term:143"} {
+		t.Run(mode, func(t *testing.T) {
+			out, logs := &watcher{}, &watcher{}
+			job := helperJob(mode, out, make(chan os.Signal, 1))
+			job.StopWait = 200 * time.Millisecond
+			job.Log = slog.New(slog.NewTextHandler(logs, nil))
+			ready := out.await("job: ready")
+			go func() { <-ready; syscall.Kill(-out.pid(t), syscall.SIGTERM) }()
+			began := time.Now()
+			got := job.Run(t.Context())
+			if want := (Outcome{Status: 143, Completed: true}); got != want {
+				t.Errorf("Run() = %+v, want %+v", got, want)
+			}
+			if took := time.Since(began); took < job.StopWait {
+				t.Errorf("decided after %v, before waiting %v for the dyno's SIGTERM", took, job.StopWait)
+			}
+			if !strings.Contains(logs.String(), `msg="no shutdown followed"`) {
+				t.Errorf("logs:\n%s", logs)
+			}
+		})
+	}
+}
+
+// A person's Ctrl-C reaches the foreground job, not scaler: the job did
+// not complete.
+func TestJobInterruptedByAPerson(t *testing.T) {
+	for _, mode := range []string{"hang", "wait"} {
+		t.Run(mode, func(t *testing.T) {
+			out := &watcher{}
+			job := helperJob(mode, out, make(chan os.Signal, 1))
+			ready := out.await("job: ready")
+			go func() { <-ready; syscall.Kill(-out.pid(t), syscall.SIGINT) }()
+			got := job.Run(t.Context())
+			if mode == "wait" {
+				// It caught SIGINT and exited 0: nothing tells it from a
+				// completion, and no stop signal follows.
+				if want := (Outcome{Status: 0, Completed: true}); got != want {
+					t.Errorf("Run() = %+v, want %+v", got, want)
+				}
+				return
+			}
+			if want := (Outcome{Status: 130, Signal: syscall.SIGINT}); got != want {
+				t.Errorf("Run() = %+v, want %+v", got, want)
+			}
+		})
+	}
+}
+
+// A job that exits on its own is done only once the settle period has
+// passed without a stop signal.
+func TestJobSettlesBeforeCompletion(t *testing.T) {
+	out := &watcher{}
+	job := helperJob("exit:0", out, make(chan os.Signal, 1))
+	job.Settle = 300 * time.Millisecond
+	ready := out.await("job: ready")
+	at := make(chan time.Time, 1)
+	go func() { <-ready; at <- time.Now() }() // the job exits right after
+	got := job.Run(t.Context())
+	if want := (Outcome{Status: 0, Completed: true}); got != want {
+		t.Errorf("Run() = %+v, want %+v", got, want)
+	}
+	if took := time.Since(<-at); took < job.Settle {
+		t.Errorf("decided %v after the job's exit, before the settle period of %v", took, job.Settle)
 	}
 }
