@@ -121,13 +121,19 @@ func loopback(host string) bool {
 // Next-Range, and formations and dyno lists are far below 1000.
 var everything = &heroku.ListRange{Field: "id", Max: 1000}
 
-// Formation returns the app's formation.
-func (c *Client) Formation(ctx context.Context, app string) (scaler.Formation, error) {
-	list, err := c.api.FormationList(ctx, url.PathEscape(app), everything)
+// Formation reads the app's formation, with its version (the ETag) and
+// the platform's clock (the Date header).
+func (c *Client) Formation(ctx context.Context, app string) (scaler.Read, error) {
+	var h http.Header
+	list, err := c.api.FormationList(withHeaders(ctx, &h), url.PathEscape(app), everything)
 	if err != nil {
-		return nil, c.explain(err, app)
+		return scaler.Read{}, c.explain(err, app)
 	}
-	return formation(list), nil
+	read := scaler.Read{Formation: formation(list), Version: h.Get("ETag")}
+	if at, err := http.ParseTime(h.Get("Date")); err == nil {
+		read.At = at
+	}
+	return read, nil
 }
 
 // update is one entry of a batch formation update. The quantity is a number
@@ -140,30 +146,25 @@ type update struct {
 	Size     string `json:"size,omitempty"`
 }
 
-// UpdateFormation sends the updates as one batch. A batch of absolute
-// updates is idempotent and is retried like a read; a batch holding a
-// relative update is not resent when its answer is lost (see
-// scaler.ErrUncertain).
-func (c *Client) UpdateFormation(ctx context.Context, app string, updates []scaler.Spec) (scaler.Formation, error) {
+// UpdateFormation sends the updates as one batch, with If-Match: version
+// when version is not "". It is sent once: a lost answer is the caller's to
+// settle (see scaler.Platform).
+func (c *Client) UpdateFormation(ctx context.Context, app string, updates []scaler.Spec, version string) (scaler.Formation, error) {
 	body := struct {
 		Updates []update `json:"updates"`
 	}{}
-	relative := false
 	for _, u := range updates {
 		e := update{Type: u.Type, Size: u.Size}
 		switch u.Op {
 		case scaler.Set:
 			e.Quantity = u.N
 		case scaler.Add:
-			e.Quantity, relative = fmt.Sprintf("%+d", u.N), true
+			e.Quantity = fmt.Sprintf("%+d", u.N)
 		}
 		body.Updates = append(body.Updates, e)
 	}
-	if !relative {
-		ctx = withIdempotent(ctx)
-	}
 	var out heroku.FormationBatchUpdateResult
-	if err := c.api.Patch(ctx, &out, "/apps/"+url.PathEscape(app)+"/formation", body); err != nil {
+	if err := c.api.Patch(withIfMatch(ctx, version), &out, "/apps/"+url.PathEscape(app)+"/formation", body); err != nil {
 		return nil, c.explain(err, app)
 	}
 	return formation(out), nil

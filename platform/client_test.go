@@ -165,17 +165,20 @@ func TestRequestsCarryTheHeaders(t *testing.T) {
 func TestScaleReadAndRestart(t *testing.T) {
 	f := setup(t, fast)
 	ctx := t.Context()
-	form, err := f.client.Formation(ctx, "demo")
+	read, err := f.client.Formation(ctx, "demo")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if web, _ := form.Find("web"); web.Quantity != 1 || web.Size != "Standard-1X" || web.UpdatedAt.IsZero() {
+	if web, _ := read.Formation.Find("web"); web.Quantity != 1 || web.Size != "Standard-1X" || web.UpdatedAt.IsZero() {
 		t.Errorf("web = %+v", web)
+	}
+	if read.Version == "" || read.At.IsZero() {
+		t.Errorf("read = %+v, want the ETag and the Date of the answer", read)
 	}
 	out, err := f.client.UpdateFormation(ctx, "demo", []scaler.Spec{
 		{Type: "web", Op: scaler.Add, N: 2},
 		{Type: "worker", Op: scaler.Set, N: 1, Size: "Standard-2X"},
-	})
+	}, read.Version)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -185,6 +188,12 @@ func TestScaleReadAndRestart(t *testing.T) {
 	writes := f.em.Writes()
 	if len(writes) != 1 || !strings.Contains(writes[0].Body, `"quantity":"+2"`) || !strings.Contains(writes[0].Body, `"quantity":1`) {
 		t.Errorf("writes = %+v, want one batch with a relative \"+2\" and an absolute 1", writes)
+	}
+	// The read's version is stale now: a write conditioned on it changes
+	// nothing.
+	_, err = f.client.UpdateFormation(ctx, "demo", []scaler.Spec{{Type: "web", Op: scaler.Add, N: 1}}, read.Version)
+	if !errors.Is(err, scaler.ErrStale) || f.em.Quantity("demo", "web") != 3 {
+		t.Errorf("a write on a stale version: %v, web %d", err, f.em.Quantity("demo", "web"))
 	}
 	dynos, err := f.client.Dynos(ctx, "demo")
 	if err != nil || len(dynos) != 4 {
@@ -237,8 +246,9 @@ func TestFaults(t *testing.T) {
 	}{
 		{"5xx burst shorter than the budget: read", with(unavailable, 5, false), "read", nil, 6, 0},
 		{"5xx burst longer than the budget: read", with(unavailable, 6, false), "read", scaler.ErrUnavailable, 6, 0},
-		{"5xx burst: absolute write retried", with(unavailable, 3, false), "set", nil, 4, 2},
-		{"5xx after an absolute write landed: resent, same result", with(unavailable, 1, true), "set", nil, 2, 2},
+		// Writes are never resent by the client: the service reads back.
+		{"5xx before an absolute write: not resent", with(unavailable, 1, false), "set", scaler.ErrUncertain, 1, 0},
+		{"5xx after an absolute write landed: not resent", with(unavailable, 1, true), "set", scaler.ErrUncertain, 1, 2},
 		{"5xx before a relative write: not resent", with(unavailable, 1, false), "add", scaler.ErrUncertain, 1, 0},
 		{"5xx after a relative write landed: not resent", with(unavailable, 1, true), "add", scaler.ErrUncertain, 1, 1},
 		{"HTML 502 page: read retried", with(html, 1, false), "read", nil, 2, 0},
@@ -247,7 +257,10 @@ func TestFaults(t *testing.T) {
 		{"429 for ever", emulator.Fault{Status: 429, ID: "rate_limit", Message: "slow down"}, "add", scaler.ErrRateLimited, 6, 0},
 		{"reset: read retried", emulator.Fault{Reset: true, Times: 2}, "read", nil, 3, 0},
 		{"reset after a relative write landed: not resent", emulator.Fault{Reset: true, Times: 1, After: true}, "add", scaler.ErrUncertain, 1, 1},
-		{"reset after an absolute write landed: resent", emulator.Fault{Reset: true, Times: 1, After: true}, "set", nil, 2, 2},
+		{"reset after an absolute write landed: not resent", emulator.Fault{Reset: true, Times: 1, After: true}, "set", scaler.ErrUncertain, 1, 2},
+		{"200 with an HTML page: read retried", emulator.Fault{Status: 200, Body: "<html><title>Down for maintenance</title></html>", Times: 1}, "read", nil, 2, 0},
+		{"200 with an empty body: read retried", emulator.Fault{Status: 200, Body: " ", Times: 1}, "read", nil, 2, 0},
+		{"200 with an HTML page to a write", emulator.Fault{Status: 200, Body: "<html><title>Down for maintenance</title></html>", Times: 1}, "add", scaler.ErrUncertain, 1, 0},
 		{"truncated body: read retried", emulator.Fault{Truncate: true, Times: 1}, "read", nil, 2, 0},
 		{"truncated answer to a relative write", emulator.Fault{Truncate: true, Times: 1, After: true}, "add", scaler.ErrUncertain, 1, 1},
 		{"preboot refusal passes", emulator.Fault{Status: 422, ID: "invalid_params", Message: "Cannot change formation for a preboot app until release phase and preboot complete", Times: 2}, "add", nil, 3, 1},
@@ -268,9 +281,9 @@ func TestFaults(t *testing.T) {
 			case "read":
 				_, err = f.client.Formation(t.Context(), "demo")
 			case "set":
-				_, err = f.client.UpdateFormation(t.Context(), "demo", []scaler.Spec{{Type: "worker", Op: scaler.Set, N: 2}})
+				_, err = f.client.UpdateFormation(t.Context(), "demo", []scaler.Spec{{Type: "worker", Op: scaler.Set, N: 2}}, "")
 			case "add":
-				_, err = f.client.UpdateFormation(t.Context(), "demo", []scaler.Spec{{Type: "worker", Op: scaler.Add, N: 1}})
+				_, err = f.client.UpdateFormation(t.Context(), "demo", []scaler.Spec{{Type: "worker", Op: scaler.Add, N: 1}}, "")
 			}
 			noLeak(t, err)
 			if tt.want == nil && err != nil || tt.want != nil && !errors.Is(err, tt.want) {
@@ -328,7 +341,7 @@ func TestSlowAnswerMeetsTheDeadline(t *testing.T) {
 	f.em.Inject(emulator.Fault{Delay: time.Minute})
 	ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
 	defer cancel()
-	_, err := f.client.UpdateFormation(ctx, "demo", []scaler.Spec{{Type: "worker", Op: scaler.Add, N: 1}})
+	_, err := f.client.UpdateFormation(ctx, "demo", []scaler.Spec{{Type: "worker", Op: scaler.Add, N: 1}}, "")
 	if !errors.Is(err, scaler.ErrUncertain) || !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("error = %v, want an uncertain write past the deadline", err)
 	}
@@ -346,7 +359,7 @@ func TestUnreachableAPI(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Even a relative write is retried: a refused connection sent nothing.
-	_, err = c.UpdateFormation(t.Context(), "demo", []scaler.Spec{{Type: "worker", Op: scaler.Add, N: 1}})
+	_, err = c.UpdateFormation(t.Context(), "demo", []scaler.Spec{{Type: "worker", Op: scaler.Add, N: 1}}, "")
 	if !errors.Is(err, scaler.ErrUnavailable) || errors.Is(err, scaler.ErrUncertain) {
 		t.Errorf("error = %v, want unavailable", err)
 	}

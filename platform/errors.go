@@ -60,6 +60,8 @@ func (e *APIError) Unwrap() error {
 		return scaler.ErrNotFound
 	case e.Status == http.StatusTooManyRequests:
 		return scaler.ErrRateLimited
+	case e.Status == http.StatusPreconditionFailed:
+		return scaler.ErrStale
 	case e.Status >= 500:
 		return scaler.ErrUnavailable
 	default:

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"math/rand/v2"
@@ -77,29 +79,33 @@ func RetryAfter(h http.Header, now time.Time) (time.Duration, bool) {
 type ctxKey int
 
 const (
-	idempotentKey ctxKey = iota
-	headersKey
+	headersKey ctxKey = iota
+	ifMatchKey
 )
-
-// withIdempotent marks the requests made under ctx as safe to send twice,
-// such as a PATCH that sets absolute quantities.
-func withIdempotent(ctx context.Context) context.Context {
-	return context.WithValue(ctx, idempotentKey, true)
-}
 
 // withHeaders asks for the headers of the final answer to be copied into h.
 func withHeaders(ctx context.Context, h *http.Header) context.Context {
 	return context.WithValue(ctx, headersKey, h)
 }
 
-func idempotent(req *http.Request) bool {
-	if v, ok := req.Context().Value(idempotentKey).(bool); ok {
-		return v
+// withIfMatch makes the requests under ctx conditional on version (an
+// ETag): the platform refuses them with 412 when the resource has changed.
+// heroku-go cannot set a request header, so the transport sets it.
+func withIfMatch(ctx context.Context, version string) context.Context {
+	if version == "" {
+		return ctx
 	}
+	return context.WithValue(ctx, ifMatchKey, version)
+}
+
+// idempotent reports whether a request may be sent again when its answer
+// was lost. Reads may. A DELETE restarts dynos: a second restart right
+// after the first is harmless. A write (PATCH, POST) is never sent twice by
+// the transport, even an absolute one: the caller reads back and decides,
+// knowing what the write meant (scaler.Service.Apply).
+func idempotent(req *http.Request) bool {
 	switch req.Method {
 	case http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodDelete:
-		// DELETE restarts dynos: a second restart right after the first is
-		// harmless.
 		return true
 	}
 	return false
@@ -145,6 +151,12 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		if err != nil {
 			return nil, err
 		}
+		if version, ok := ctx.Value(ifMatchKey).(string); ok {
+			if r == req {
+				r = req.Clone(ctx)
+			}
+			r.Header.Set("If-Match", version)
+		}
 		began := time.Now()
 		resp, err := t.next.RoundTrip(r)
 		var body []byte
@@ -156,7 +168,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 
 		final, retry, wait := t.judge(ctx, req, safe, attempt, resp, body, err)
 		if !retry || attempt >= t.policy.Attempts {
-			if err == nil && resp.StatusCode/100 == 2 {
+			if final == nil {
 				t.keepHeaders(ctx, resp.Header)
 				resp.Body = io.NopCloser(bytes.NewReader(body))
 				resp.ContentLength = int64(len(body))
@@ -176,7 +188,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			return nil, final
 		}
 		t.log.Warn("api retry", "method", req.Method, "path", req.URL.Path, "attempt", attempt, "wait", wait.Round(time.Millisecond), "err", final)
-		if err := sleep(ctx, wait); err != nil {
+		if err := scaler.Sleep(ctx, wait); err != nil {
 			return nil, final
 		}
 	}
@@ -202,7 +214,16 @@ func (t *transport) judge(ctx context.Context, req *http.Request, safe bool, att
 		return scaler.Errorf(scaler.ErrUnavailable, "the connection failed: %v", err), true, backoff
 	}
 	if resp.StatusCode/100 == 2 {
-		return nil, false, 0
+		if req.Method == http.MethodDelete || json.Valid(body) {
+			return nil, false, 0
+		}
+		// An answer that says yes with a body that is not JSON (an empty
+		// body, a proxy's maintenance page) is not the API's.
+		broken := fmt.Sprintf("the API answered %s %s with %d and a body that is not JSON (%q)", req.Method, req.URL.Path, resp.StatusCode, clean(htmlText(string(body)), 120))
+		if !safe {
+			return scaler.Errorf(scaler.ErrUncertain, "%s: the write may or may not have landed", broken), false, 0
+		}
+		return scaler.Errorf(scaler.ErrUnavailable, "%s", broken), true, backoff
 	}
 	ae := DecodeError(resp.StatusCode, scrub(body, req))
 	switch {
@@ -297,7 +318,7 @@ func (t *transport) pace(ctx context.Context) error {
 	if deadline, ok := ctx.Deadline(); ok && now.Add(wait).After(deadline) {
 		return scaler.Errorf(scaler.ErrRateLimited, "only %d requests are left in the account's API budget, and waiting for more would pass the deadline", left)
 	}
-	return sleep(ctx, wait)
+	return scaler.Sleep(ctx, wait)
 }
 
 func (t *transport) trace(r *http.Request, attempt int, resp *http.Response, err error, took time.Duration) {
@@ -332,19 +353,5 @@ func (t *transport) trace(r *http.Request, attempt int, resp *http.Response, err
 func (t *transport) keepHeaders(ctx context.Context, h http.Header) {
 	if dst, ok := ctx.Value(headersKey).(*http.Header); ok {
 		*dst = h.Clone()
-	}
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return nil
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
 	}
 }

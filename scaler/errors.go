@@ -41,6 +41,10 @@ var (
 	// apply it twice; [Service.Apply] reads the formation back to decide.
 	ErrUncertain = errors.New("outcome unknown")
 
+	// ErrStale means a conditional write was refused, having changed
+	// nothing, because the formation changed since it was read (412).
+	ErrStale = errors.New("stale")
+
 	// ErrShared means a process type runs more than one dyno, so that
 	// scaling it to zero when one job completes would stop the others' work.
 	ErrShared = errors.New("shared process type")

@@ -2,6 +2,7 @@ package scaler
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -22,6 +23,20 @@ type Process struct {
 // Formation is an app's process types.
 type Formation []Process
 
+// Read is one read of an app's formation, with what a later write needs to
+// be conditional on it, and to tell, when the write's answer is lost,
+// whether it landed.
+type Read struct {
+	Formation Formation
+	// Version is the formation's entity tag (ETag): a write conditioned on
+	// it is refused with ErrStale when the formation has changed since. ""
+	// when the platform sent none.
+	Version string
+	// At is the platform's clock (its Date header) when it answered, to the
+	// second; zero when it sent none.
+	At time.Time
+}
+
 // Find returns the process type named typ.
 func (f Formation) Find(typ string) (Process, bool) {
 	i := slices.IndexFunc(f, func(p Process) bool { return p.Type == typ })
@@ -29,6 +44,18 @@ func (f Formation) Find(typ string) (Process, bool) {
 		return Process{}, false
 	}
 	return f[i], true
+}
+
+// String reads like "web=2:Standard-1X, worker=0:Standard-2X", sorted by
+// type.
+func (f Formation) String() string {
+	sorted := slices.Clone(f)
+	slices.SortFunc(sorted, func(a, b Process) int { return strings.Compare(a.Type, b.Type) })
+	parts := make([]string, len(sorted))
+	for i, p := range sorted {
+		parts[i] = fmt.Sprintf("%s=%d:%s", p.Type, p.Quantity, p.Size)
+	}
+	return strings.Join(parts, ", ")
 }
 
 // Types returns the names of the process types, sorted.
@@ -62,18 +89,23 @@ const (
 // adapter in platform/ implements it over HTTP; every error it returns wraps
 // one of this package's sentinel errors.
 type Platform interface {
-	// Formation returns the app's formation. It returns an error wrapping
+	// Formation reads the app's formation. It returns an error wrapping
 	// ErrNotFound when the app does not exist or the token cannot see it.
-	Formation(ctx context.Context, app string) (Formation, error)
+	Formation(ctx context.Context, app string) (Read, error)
 
 	// UpdateFormation sends updates as one batch and returns the formation the
 	// platform answered (the updated types). A relative update (Op Add) is
 	// applied by the platform, so that two writers do not lose each other's
-	// changes. When the answer to a batch holding a relative update is lost,
-	// it returns an error wrapping ErrUncertain and does not resend it.
-	// It returns ErrNotFound for an unknown process type and ErrRejected when
-	// the platform refuses the change (dyno limits, an undeployed app).
-	UpdateFormation(ctx context.Context, app string, updates []Spec) (Formation, error)
+	// changes. When version is not "", the write is conditional: it
+	// returns an error wrapping ErrStale, having changed nothing, when the
+	// formation is no longer at that version.
+	//
+	// It never sends a write twice: when the answer is lost (a reset, a
+	// 5xx, the deadline), it returns an error wrapping ErrUncertain, and
+	// the caller reads the formation back to decide. It returns ErrNotFound
+	// for an unknown process type and ErrRejected when the platform refuses
+	// the change (dyno limits, an undeployed app).
+	UpdateFormation(ctx context.Context, app string, updates []Spec, version string) (Formation, error)
 
 	// Dynos returns the app's dynos.
 	Dynos(ctx context.Context, app string) ([]Dyno, error)

@@ -13,17 +13,26 @@ type Change struct {
 	// FromUpdatedAt is the process type's UpdatedAt when the plan was made.
 	FromUpdatedAt time.Time
 	// Send is the update that makes the change. A relative spec stays
-	// relative unless it would go below zero, when it becomes Set 0.
+	// relative, as it was given, even one that goes below zero (the
+	// platform stops at zero): made absolute from the read, it would erase
+	// the change of another client that wrote in between.
 	Send Spec
 }
 
 // Plan is what it takes to go from an app's current formation to the one
 // the specs ask for. Only process types that change are in Changes.
 type Plan struct {
-	App     string
+	App string
+	// Specs are what was asked: a plan made again, after the formation
+	// changed under it, starts from them.
+	Specs   []Spec
 	Changes []Change
 	// Unchanged are the process types the specs name that are already as asked.
 	Unchanged []Process
+	// Version and ReadAt are those of the read the plan was made from (see
+	// Read): its write is conditional on that version.
+	Version string
+	ReadAt  time.Time
 }
 
 // Updates returns the batch that carries out the plan.
@@ -39,7 +48,7 @@ func (p Plan) Updates() []Spec {
 // wrapping ErrNotFound that lists the app's process types when a spec names
 // one the app does not have.
 func NewPlan(app string, current Formation, specs []Spec) (Plan, error) {
-	p := Plan{App: app}
+	p := Plan{App: app, Specs: specs}
 	var missing []string
 	for _, s := range specs {
 		cur, ok := current.Find(s.Type)
@@ -60,11 +69,7 @@ func NewPlan(app string, current Formation, specs []Spec) (Plan, error) {
 			}
 		case Add:
 			c.To = max(0, cur.Quantity+s.N)
-			switch {
-			case c.To == c.From: // already at zero
-			case cur.Quantity+s.N < 0:
-				c.Send = Spec{Type: s.Type, Op: Set, N: 0}
-			default:
+			if c.To != c.From { // else already at zero
 				c.Send = Spec{Type: s.Type, Op: Add, N: s.N}
 			}
 		}
@@ -93,8 +98,16 @@ func (c Change) reached(p Process) bool {
 	return p.Quantity == c.To && SameSize(p.Size, c.ToSize)
 }
 
-// untouched reports whether a process type read back from the platform is
-// exactly as it was when the plan was made.
-func (c Change) untouched(p Process) bool {
-	return p.Quantity == c.From && SameSize(p.Size, c.FromSize) && p.UpdatedAt.Equal(c.FromUpdatedAt)
+// untouched reports whether a process type read back from the platform
+// proves that no write to it has landed since the plan's read: it is as it
+// was (quantity, size, updated_at), and it was last changed before the
+// second in which the plan's read was answered. Any write that lands after
+// that answer sets updated_at to that second or a later one, so it cannot
+// hide behind one-second timestamps, even when another write in the same
+// second put the quantity back (leaning on the platform setting updated_at
+// on every write, by the clock of its Date header). Without the platform's
+// clock, nothing is proven.
+func (c Change) untouched(p Process, readAt time.Time) bool {
+	return p.Quantity == c.From && SameSize(p.Size, c.FromSize) && p.UpdatedAt.Equal(c.FromUpdatedAt) &&
+		!readAt.IsZero() && c.FromUpdatedAt.Before(readAt.Truncate(time.Second))
 }

@@ -25,7 +25,9 @@ func TestNewPlan(t *testing.T) {
 		{"set same size in other case", "web=2:standard-1x", nil, []string{"web"}},
 		{"relative up stays relative", "web+1", []Change{{Type: "web", From: 2, To: 3, Send: Spec{Type: "web", Op: Add, N: 1}}}, nil},
 		{"relative down stays relative", "web-1", []Change{{Type: "web", From: 2, To: 1, Send: Spec{Type: "web", Op: Add, N: -1}}}, nil},
-		{"relative below zero becomes zero", "web-5", []Change{{Type: "web", From: 2, To: 0, Send: Spec{Type: "web", Op: Set, N: 0}}}, nil},
+		// Made absolute, it would erase another client's change that lands
+		// in between; the platform stops at zero.
+		{"relative below zero stays relative", "web-5", []Change{{Type: "web", From: 2, To: 0, Send: Spec{Type: "web", Op: Add, N: -5}}}, nil},
 		{"relative down at zero", "worker-1", nil, []string{"worker"}},
 		{"resize only", "web:performance-m", []Change{{Type: "web", From: 2, To: 2, ToSize: "Performance-M", Send: Spec{Type: "web", Op: Resize, Size: "Performance-M"}}}, nil},
 		{"set and resize", "worker=1:basic", []Change{{Type: "worker", From: 0, To: 1, ToSize: "Basic", Send: Spec{Type: "worker", Op: Set, N: 1, Size: "Basic"}}}, nil},

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"slices"
 	"strconv"
 	"strings"
@@ -21,103 +22,164 @@ type Service struct {
 	// waiting; it grows by half each time up to MaxPollInterval. Zero means
 	// 500ms.
 	PollInterval time.Duration
+	// ResendPause is the first pause before reading back after a write's
+	// answer was lost, doubled each time. Zero means 250ms.
+	ResendPause time.Duration
 }
 
 // MaxPollInterval caps the pause between two reads while waiting, so that a
 // long wait costs few requests of the account's shared budget.
 const MaxPollInterval = 4 * time.Second
 
-// resends bounds how many times Apply resends a write whose answer was
-// lost; resendPause is the first pause before it reads back, doubled each
-// time (250, 500, 1000 ms).
+// sends bounds how many times Apply sends one plan's write when the
+// answers are lost; stale bounds how many times Apply plans again because
+// the formation changed under it.
 const (
-	resends     = 3
-	resendPause = 250 * time.Millisecond
+	sends = 4
+	stale = 8
 )
 
 // Plan reads the app's formation once and plans the specs against it.
 func (s *Service) Plan(ctx context.Context, app string, specs []Spec) (Plan, error) {
-	current, err := s.Platform.Formation(ctx, app)
+	read, err := s.Platform.Formation(ctx, app)
 	if err != nil {
 		return Plan{}, fmt.Errorf("read formation of %s: %w", app, err)
 	}
-	return NewPlan(app, current, specs)
+	return planFrom(app, read, specs)
 }
 
-// Apply sends the plan's changes as one batch; a plan without changes sends
-// nothing.
+func planFrom(app string, read Read, specs []Spec) (Plan, error) {
+	p, err := NewPlan(app, read.Formation, specs)
+	p.Version, p.ReadAt = read.Version, read.At
+	return p, err
+}
+
+// Apply sends the plan's changes as one batch, conditional on the version
+// of the formation the plan was made from, and returns the plan that was
+// carried out; a plan without changes sends nothing.
 //
 // A relative change (worker+1) is sent as relative, so that two jobs scaling
-// at once both count: the platform adds to whatever the quantity is when the
-// write lands. The price is that a relative write is not idempotent, so when
-// its answer is lost (a reset, a 5xx after the write landed) the platform
-// does not resend it. Apply then reads the formation back: a process type
-// that is as planned is done; one that is exactly as it was (quantity, size
-// and updated_at) never saw the write, and is sent again; one that moved
-// elsewhere was changed by someone else too, and Apply stops with ErrConflict
-// rather than risk applying the change twice. Absolute changes are
-// idempotent and are simply resent. If the platform did not bump updated_at
-// on a write, a landed relative write would still show as a changed quantity,
-// so the check stays safe either way.
-func (s *Service) Apply(ctx context.Context, p Plan) error {
-	if len(p.Changes) == 0 {
-		s.Log.Info("no change", "app", p.App)
-		return nil
+// at once both count even where the platform ignores the condition. When the
+// condition fails (ErrStale: someone else changed the formation first),
+// Apply reads the formation again and plans the specs again.
+//
+// A write whose answer is lost (ErrUncertain) is never sent again blindly.
+// Apply reads the formation back: an absolute change found in place is done,
+// and one not in place is sent again (setting a quantity twice is setting it
+// once). A relative change is sent again only when the read proves that no
+// write to its type has landed since the plan's read (see Change.untouched);
+// otherwise it may have landed, or been overtaken by another client's, and
+// Apply returns an error wrapping ErrUncertain that says so, with the
+// formation as read, rather than risk applying it twice. Once an answer has
+// been lost, a later ErrStale is no proof either way for a relative change
+// (the lost write may have landed since), so it ends the same way.
+func (s *Service) Apply(ctx context.Context, p Plan) (Plan, error) {
+	lost := false
+	for refusals := 0; ; refusals++ {
+		if len(p.Changes) == 0 {
+			s.Log.Info("no change", "app", p.App)
+			return p, nil
+		}
+		err := s.send(ctx, p, &lost)
+		switch {
+		case err == nil:
+			for _, c := range p.Changes {
+				args := []any{"app", p.App, "type", c.Type, "from", c.From, "to", c.To}
+				if !SameSize(c.FromSize, c.ToSize) {
+					args = append(args, "from_size", c.FromSize, "to_size", c.ToSize)
+				}
+				s.Log.Info("scaled", args...)
+			}
+			return p, nil
+		case !errors.Is(err, ErrStale):
+			return p, fmt.Errorf("scale %s: %w", p.App, err)
+		case lost && p.relative():
+			return p, s.uncertain(ctx, p, "a write whose answer was lost may have landed since")
+		case refusals == stale:
+			return p, Errorf(ErrConflict, "scale %s: the formation changed under every one of %d attempts; check what else scales it", p.App, stale+1)
+		}
+		// Another client changed the formation first: nothing of this
+		// write landed. Plan again, from a fresh read, after a pause that
+		// keeps concurrent writers from meeting again in step.
+		s.Log.Info("formation changed, planning again", "app", p.App)
+		if err := Sleep(ctx, time.Duration(1+rand.IntN(40*(refusals+1)))*time.Millisecond); err != nil {
+			return p, fmt.Errorf("scale %s: %w", p.App, err)
+		}
+		if p, err = s.Plan(ctx, p.App, p.Specs); err != nil {
+			return p, err
+		}
 	}
-	updates := p.Updates()
-	pause := resendPause
-	for attempt := 0; ; attempt++ {
-		_, err := s.Platform.UpdateFormation(ctx, p.App, updates)
-		if err == nil {
-			break
-		}
-		if !errors.Is(err, ErrUncertain) || attempt == resends {
-			return fmt.Errorf("scale %s: %w", p.App, err)
-		}
-		s.Log.Warn("write outcome unknown", "app", p.App, "wait", pause, "err", err)
-		// A lost answer often means an API in trouble: give it a moment,
-		// more each time, before reading back and resending.
-		if waitErr := sleepCtx(ctx, pause); waitErr != nil {
-			return fmt.Errorf("scale %s: %w", p.App, err)
-		}
-		pause *= 2
-		if updates, err = s.unsettled(ctx, p); err != nil {
-			return fmt.Errorf("scale %s: %w", p.App, err)
-		}
-		if len(updates) == 0 {
-			break
-		}
-	}
-	for _, c := range p.Changes {
-		args := []any{"app", p.App, "type", c.Type, "from", c.From, "to", c.To}
-		if !SameSize(c.FromSize, c.ToSize) {
-			args = append(args, "from_size", c.FromSize, "to_size", c.ToSize)
-		}
-		s.Log.Info("scaled", args...)
-	}
-	return nil
 }
 
-// unsettled reads the formation back after a write whose answer was lost and
-// returns the updates that still have to be sent.
-func (s *Service) unsettled(ctx context.Context, p Plan) ([]Spec, error) {
-	now, err := s.Platform.Formation(ctx, p.App)
-	if err != nil {
-		return nil, fmt.Errorf("read back after a lost answer: %w", err)
+// send writes p's changes, conditional on p's version, and settles a lost
+// answer by reading back. lost is set once an answer has been lost.
+func (s *Service) send(ctx context.Context, p Plan, lost *bool) error {
+	updates, version := p.Updates(), p.Version
+	pause := cmp.Or(s.ResendPause, 250*time.Millisecond)
+	for attempt := 1; ; attempt++ {
+		_, err := s.Platform.UpdateFormation(ctx, p.App, updates, version)
+		if !errors.Is(err, ErrUncertain) {
+			return err
+		}
+		*lost = true
+		s.Log.Warn("write outcome unknown", "app", p.App, "attempt", attempt, "wait", pause, "err", err)
+		// A lost answer often means an API in trouble: give it a moment,
+		// more each time, before reading back.
+		if Sleep(ctx, pause) != nil {
+			return err
+		}
+		pause *= 2
+		back, rerr := s.Platform.Formation(ctx, p.App)
+		if rerr != nil {
+			return Errorf(ErrUncertain, "%w; reading the formation back failed too (%v), so the change may or may not have landed", err, rerr)
+		}
+		again, uerr := p.unlanded(back)
+		switch {
+		case uerr != nil:
+			return uerr
+		case len(again) == 0:
+			return nil
+		case attempt == sends:
+			// The read shows the change is not in place (and, for a
+			// relative change, proves it never landed): the API failed.
+			return Errorf(ErrUnavailable, "%w; the change is not in place (sent %d times; the formation now: %s)", err, attempt, back.Formation)
+		}
+		updates, version = again, back.Version
 	}
+}
+
+// unlanded returns, from a read made after a write's answer was lost, the
+// updates that must be sent again; or an error wrapping ErrUncertain when
+// a relative change may have landed.
+func (p Plan) unlanded(back Read) ([]Spec, error) {
 	var again []Spec
 	for _, c := range p.Changes {
-		cur, _ := now.Find(c.Type)
+		cur, _ := back.Formation.Find(c.Type)
 		switch {
-		case c.reached(cur):
-		case c.Send.Op != Add || c.untouched(cur):
+		case c.Send.Op != Add && c.reached(cur):
+		case c.Send.Op != Add, c.untouched(cur, p.ReadAt):
 			again = append(again, c.Send)
 		default:
-			return nil, Errorf(ErrConflict,
-				"%s went from %d to %d while the answer to %s was lost; not sending it again, so that it cannot count twice: check the formation", c.Type, c.From, cur.Quantity, c.Send)
+			return nil, Errorf(ErrUncertain, "%s went from %d to %d (last changed %s) while the answer to %s was lost: the change may or may not have landed, and it is not sent again, so that it cannot count twice; the formation now: %s",
+				c.Type, c.From, cur.Quantity, cur.UpdatedAt.UTC().Format(time.RFC3339), c.Send, back.Formation)
 		}
 	}
 	return again, nil
+}
+
+// uncertain reads the formation to say, in an error wrapping ErrUncertain,
+// that p's change may or may not have landed, and what the formation is.
+func (s *Service) uncertain(ctx context.Context, p Plan, why string) error {
+	now := "unknown (it could not be read)"
+	if back, err := s.Platform.Formation(ctx, p.App); err == nil {
+		now = back.Formation.String()
+	}
+	return Errorf(ErrUncertain, "scale %s: %s: the change may or may not have landed, and it is not sent again, so that it cannot count twice; the formation now: %s", p.App, why, now)
+}
+
+// relative reports whether the plan holds a relative change.
+func (p Plan) relative() bool {
+	return slices.ContainsFunc(p.Changes, func(c Change) bool { return c.Send.Op == Add })
 }
 
 // Finish scales a process type to zero because the job of one of its dynos
@@ -127,19 +189,19 @@ func (s *Service) unsettled(ctx context.Context, p Plan) ([]Spec, error) {
 // may be a busy one. The write is absolute (quantity 0), so it is safe to
 // resend when its answer is lost.
 func (s *Service) Finish(ctx context.Context, app, typ string) (Plan, error) {
-	current, err := s.Platform.Formation(ctx, app)
+	read, err := s.Platform.Formation(ctx, app)
 	if err != nil {
 		return Plan{}, fmt.Errorf("read formation of %s: %w", app, err)
 	}
-	if p, ok := current.Find(typ); ok && p.Quantity > 1 {
+	if p, ok := read.Formation.Find(typ); ok && p.Quantity > 1 {
 		return Plan{}, Errorf(ErrShared, "%s runs %d dynos: scaling it to 0 would stop the others' work, and -1 would stop the highest-numbered dyno, busy or not; left as it is (give each long job its own process type, with one dyno)",
 			typ, p.Quantity)
 	}
-	plan, err := NewPlan(app, current, []Spec{{Type: typ, Op: Set, N: 0}})
+	plan, err := planFrom(app, read, []Spec{{Type: typ, Op: Set, N: 0}})
 	if err != nil {
 		return Plan{}, err
 	}
-	return plan, s.Apply(ctx, plan)
+	return s.Apply(ctx, plan)
 }
 
 // Restart restarts the dynos of each process type, so that a job starts in
@@ -184,7 +246,7 @@ func (s *Service) Wait(ctx context.Context, p Plan) error {
 		}
 		last = strings.Join(pending, "; ")
 		s.Log.Debug("waiting", "app", p.App, "pending", last)
-		if err := sleepCtx(ctx, pause); err != nil {
+		if err := Sleep(ctx, pause); err != nil {
 			return fmt.Errorf("wait for %s: %w (%s)", p.App, err, last)
 		}
 		pause = min(pause*3/2, MaxPollInterval)
@@ -235,7 +297,7 @@ func (s *Service) Status(ctx context.Context, app string) (Formation, []Dyno, er
 		d, err := s.Platform.Dynos(ctx, app)
 		ch <- dynoResult{d, err}
 	}()
-	f, ferr := s.Platform.Formation(ctx, app)
+	read, ferr := s.Platform.Formation(ctx, app)
 	dr := <-ch
 	if ferr != nil {
 		return nil, nil, fmt.Errorf("read formation of %s: %w", app, ferr)
@@ -248,7 +310,7 @@ func (s *Service) Status(ctx context.Context, app string) (Formation, []Dyno, er
 		bt, bn := splitDynoName(b.Name)
 		return cmp.Or(strings.Compare(at, bt), cmp.Compare(an, bn))
 	})
-	return f, dr.dynos, nil
+	return read.Formation, dr.dynos, nil
 }
 
 func splitDynoName(name string) (string, int) {
@@ -291,7 +353,7 @@ func (s *Service) ApplyAll(ctx context.Context, apps []string, specs map[string]
 			defer func() { <-slots }()
 			plan, err := s.Plan(ctx, app, specs[app])
 			if err == nil && write {
-				err = s.Apply(ctx, plan)
+				plan, err = s.Apply(ctx, plan)
 			}
 			results[i].Plan, results[i].Err = plan, err
 		}()
@@ -300,8 +362,11 @@ func (s *Service) ApplyAll(ctx context.Context, apps []string, specs map[string]
 	return results
 }
 
-// sleepCtx waits d, or until ctx is done.
-func sleepCtx(ctx context.Context, d time.Duration) error {
+// Sleep waits d, or until ctx is done, and then returns ctx's error.
+func Sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {

@@ -42,8 +42,12 @@ type App struct {
 	// PollInterval is the first pause between reads while waiting; zero
 	// means the default.
 	PollInterval time.Duration
-	// FinishTimeout bounds the scale-down after a job; zero means 20s.
+	// FinishTimeout bounds one attempt at the scale-down after a job; zero
+	// means 20s.
 	FinishTimeout time.Duration
+	// StopWait bounds the wait for the platform's SIGTERM after run or done
+	// scaled their own dyno's type to 0; zero means 60s.
+	StopWait time.Duration
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
 

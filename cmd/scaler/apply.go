@@ -114,7 +114,7 @@ func (a *App) applyAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	svc := &scaler.Service{Platform: client, Log: a.log}
+	svc := a.service(client)
 
 	results := svc.ApplyAll(ctx, apps, specs, c.Int("concurrency"), !c.Bool("dry-run"))
 	if err := a.printApply(c.Bool("json"), at, results, c.Bool("dry-run")); err != nil {

@@ -164,7 +164,8 @@ func (a *App) checkApp(ctx context.Context, f *findings, client *platform.Client
 		f.fail("app", err)
 		return
 	}
-	form, err := client.Formation(ctx, app)
+	read, err := client.Formation(ctx, app)
+	form := read.Formation
 	if err != nil {
 		f.fail("app", fmt.Errorf("read formation of %s: %w", app, err))
 		return

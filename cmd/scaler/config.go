@@ -103,7 +103,14 @@ func (a *App) connect(c *cli.Context) (*target, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &target{app: app, client: client, svc: &scaler.Service{Platform: client, Log: a.log, PollInterval: a.PollInterval}}, nil
+	return &target{app: app, client: client, svc: a.service(client)}, nil
+}
+
+// service is the domain's service over a client, with the App's pauses:
+// the first pause before reading back after a lost answer is the retry
+// policy's first backoff.
+func (a *App) service(p scaler.Platform) *scaler.Service {
+	return &scaler.Service{Platform: p, Log: a.log, PollInterval: a.PollInterval, ResendPause: a.Retry.BaseDelay}
 }
 
 // start is where a command that acts on one app begins: its deadline, and

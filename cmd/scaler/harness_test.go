@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"flag"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -38,6 +39,8 @@ type harness struct {
 	finish time.Duration
 	// signals lets a test deliver SIGTERM/SIGINT to the command.
 	signals chan os.Signal
+	// transport, when set, carries the command's requests.
+	transport http.RoundTripper
 }
 
 // demoConfig is an app demo with web=1 and worker=0.
@@ -98,8 +101,12 @@ func (h *harness) app(stdout, stderr *syncBuffer) *App {
 		Stdin: strings.NewReader(""), Stdout: stdout, Stderr: stderr,
 		Getenv:       func(k string) string { return h.env[k] },
 		Signals:      h.signals,
+		Transport:    h.transport,
 		Retry:        fastRetry,
 		PollInterval: 5 * time.Millisecond, FinishTimeout: h.finish,
+		// No platform stops the dyno of an in-process command unless a
+		// test plays its part (stopOnScaleDown): run and done wait briefly.
+		StopWait: 100 * time.Millisecond,
 	}
 	if !h.now.IsZero() {
 		a.Now = func() time.Time { return h.now }
@@ -118,6 +125,27 @@ func (h *harness) run(args ...string) result {
 		h.t.Errorf("scaler %s printed the token:\n%s", strings.Join(args, " "), r)
 	}
 	return r
+}
+
+// stopOnScaleDown plays the platform's part for a command that runs "in" a
+// dyno of typ: once typ is at 0, it sends the command SIGTERM, as Heroku
+// does to every process of a dyno whose type was scaled away.
+func (h *harness) stopOnScaleDown(app, typ string) {
+	go func() {
+		tick := time.NewTicker(2 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-h.t.Context().Done():
+				return
+			case <-tick.C:
+				if h.em.Quantity(app, typ) == 0 {
+					h.signals <- syscall.SIGTERM
+					return
+				}
+			}
+		}
+	}()
 }
 
 // golden compares got with testdata/name, or rewrites it under -update.

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"syscall"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -13,9 +12,21 @@ import (
 	"github.com/scalerdev/scaler/scaler"
 )
 
-// finishTimeout bounds the scale-down after a job: Heroku sends SIGKILL 30
-// seconds after the SIGTERM that the scale-down itself brings.
-const finishTimeout = 20 * time.Second
+// Bounds of what follows a completed job.
+const (
+	// finishAttempt bounds one attempt at the scale-down, retries included.
+	finishAttempt = 20 * time.Second
+	// defaultFinishTimeout bounds all the attempts: until the scale-down
+	// lands, run does not exit, since the platform would start the job
+	// again in this dyno.
+	defaultFinishTimeout = 30 * time.Minute
+	// maxFinishPause caps the pause between two attempts.
+	maxFinishPause = time.Minute
+	// stopWait bounds the wait for the platform's SIGTERM after run or done
+	// scaled the type of their own dyno to 0; the stop comes about a second
+	// after the API accepts the change.
+	stopWait = 60 * time.Second
+)
 
 // defaultGrace is how long a job has between SIGTERM and SIGKILL: under
 // Heroku's 30 seconds, so that the job is killed by scaler, group and all,
@@ -28,12 +39,15 @@ func (a *App) runCommand() *cli.Command {
 		Usage:     "run a long job in its dyno, and scale its process type to zero when the job is done",
 		ArgsUsage: "-- COMMAND [ARGS...]",
 		Description: `Runs COMMAND in its own process group, its output passed straight through.
-When COMMAND exits on its own, with any status, the job is done: scaler
-scales the dyno's process type ($DYNO, or --type) to 0 and exits with
-COMMAND's status. On SIGTERM or SIGINT before that (daily cycling, a deploy,
-a restart), the job is not done: the signal goes to COMMAND's group, which
-has --grace to exit before SIGKILL, and the formation is left alone so that
-Heroku starts the job again. Flags go before COMMAND.
+When COMMAND exits on its own, with any status, and no SIGTERM follows within
+600ms, the job is done: scaler scales the dyno's process type ($DYNO, or
+--type) to 0, retrying until it lands (--finish-timeout), waits for the
+platform to stop the dyno, and exits with COMMAND's status. On SIGTERM or
+SIGINT before that (daily cycling, a deploy, a restart), the job is not done:
+the signal goes to COMMAND's group, which has --grace to exit before
+SIGKILL, and the formation is left alone so that Heroku starts the job
+again. A job ended by a SIGTERM that scaler did not get is not done either,
+unless nothing stops the dyno within 30s. Flags go before COMMAND.
 
 Examples (Procfile):
    nightly: bin/scaler run -- bundle exec rake nightly:report
@@ -45,6 +59,7 @@ Trying it locally, against the emulator:
 			&cli.StringFlag{Name: "type", Usage: "process type to scale to 0 when the job is done (default: from $DYNO)"},
 			&cli.DurationFlag{Name: "grace", Value: defaultGrace, Usage: "time the job has to exit after SIGTERM before its group is killed (under 30s)"},
 			&cli.DurationFlag{Name: "timeout", Usage: "longest the job may run, as a cost guard; then it is stopped and counts as done with status 124 (default: none)"},
+			&cli.DurationFlag{Name: "finish-timeout", Value: defaultFinishTimeout, Usage: "how long to keep retrying the scale-down after the job is done, before exiting (which lets Heroku start the job again)"},
 			&cli.BoolFlag{Name: "keep-on-failure", Usage: "when the job fails, leave the formation as it is (for debugging)"},
 		},
 		Action: a.runAction,
@@ -56,12 +71,15 @@ func (a *App) runAction(c *cli.Context) error {
 	if len(argv) == 0 {
 		return scaler.Errorf(scaler.ErrInvalid, "no command to run: scaler run [flags] -- COMMAND [ARGS...]")
 	}
-	grace, limit := c.Duration("grace"), c.Duration("timeout")
+	grace, limit, finishLimit := c.Duration("grace"), c.Duration("timeout"), c.Duration("finish-timeout")
 	if grace <= 0 || grace >= scaler.MaxGrace {
 		return scaler.Errorf(scaler.ErrInvalid, "--grace %s: want more than 0 and less than %s, since Heroku sends SIGKILL %s after SIGTERM", grace, scaler.MaxGrace, scaler.MaxGrace)
 	}
 	if limit < 0 {
 		return scaler.Errorf(scaler.ErrInvalid, "--timeout %s: want a positive duration, or none", limit)
+	}
+	if finishLimit <= 0 {
+		return scaler.Errorf(scaler.ErrInvalid, "--finish-timeout %s: want a positive duration such as 30m", finishLimit)
 	}
 
 	// Everything that could be wrong is checked before the job starts.
@@ -102,12 +120,13 @@ func (a *App) runAction(c *cli.Context) error {
 		return done
 	}
 
-	// The job is done. The scale-down gets its own deadline, whatever was
-	// cancelled before; the SIGTERM it brings to this dyno is expected, and
-	// nobody listens for it any more.
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(c.Context), cmp.Or(a.FinishTimeout, finishTimeout))
+	// The job is done. Whatever was cancelled before, the scale-down must
+	// land: until it does, exiting would let the platform start the job
+	// again in this dyno.
+	ctx, cancel := context.WithCancel(context.WithoutCancel(c.Context))
 	defer cancel()
-	_, err := t.svc.Finish(ctx, t.app, typ)
+	stops := a.followStops(ctx)
+	err := a.finish(ctx, t, typ, finishLimit, grace, stops)
 	switch {
 	case errors.Is(err, scaler.ErrShared):
 		a.log.Warn("formation kept", "app", t.app, "type", typ, "err", err)
@@ -116,8 +135,54 @@ func (a *App) runAction(c *cli.Context) error {
 		if out.Status == 0 {
 			done.code = exitFailure // the job succeeded, but its dyno runs on: say so
 		}
+	case a.ownType(typ):
+		a.awaitStop(stops)
 	}
 	return done
+}
+
+// finish scales typ to 0 after its job completed, and tries again, with a
+// pause that doubles up to maxFinishPause, until it lands or limit passes.
+// Once the platform's SIGTERM has come (a shutdown, or the stop its own
+// write brought while the answer was lost), it keeps trying only for the
+// grace, so as to give up before the platform's SIGKILL. A person's SIGINT
+// stops it at once. It returns nil once the type is at 0, or an error
+// wrapping scaler.ErrShared when the type runs more than one dyno.
+func (a *App) finish(ctx context.Context, t *target, typ string, limit, grace time.Duration, stops *stops) error {
+	ctx, cancel := context.WithTimeout(ctx, limit)
+	defer cancel()
+	go func() {
+		select {
+		case <-stops.term:
+			stop := time.AfterFunc(grace, cancel)
+			<-ctx.Done()
+			stop.Stop()
+		case <-stops.intr:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	pause := time.Second
+	for attempt := 1; ; attempt++ {
+		actx, acancel := context.WithTimeout(ctx, cmp.Or(a.FinishTimeout, finishAttempt))
+		_, err := t.svc.Finish(actx, t.app, typ)
+		acancel()
+		if err == nil || errors.Is(err, scaler.ErrShared) || ctx.Err() != nil {
+			return err
+		}
+		a.log.Error("scale-down failed", "app", t.app, "type", typ, "attempt", attempt, "retry_in", pause, "err", err)
+		if sleepErr := scaler.Sleep(ctx, pause); sleepErr != nil {
+			return err
+		}
+		pause = min(2*pause, maxFinishPause)
+	}
+}
+
+// ownType reports whether typ is the process type of the dyno scaler runs
+// in: scaling it to 0 stops this very dyno.
+func (a *App) ownType(typ string) bool {
+	own, ok := scaler.DynoType(a.Getenv(envDyno))
+	return ok && own == typ
 }
 
 // formationDyno reports whether scaler runs in a dyno of the formation
@@ -135,13 +200,15 @@ func (a *App) doneCommand() *cli.Command {
 		Description: `For jobs that report completion themselves, as their last step: scales TYPE
 (default: the type of this dyno, from $DYNO) to 0 and exits 0. Safe to call
 from inside the dyno it stops: the SIGTERM that follows does not stop it
-before the write is answered (SIGINT, Ctrl-C, does). A type that runs more than one dyno is left as
-it is, with a warning.
+before the write is answered (SIGINT, Ctrl-C, does), and when TYPE is its
+own dyno's type it waits for that SIGTERM (up to 60s) before it exits, so
+that the platform does not restart the dyno first. A type that runs more
+than one dyno is left as it is, with a warning.
 
 Examples:
    $ scaler done
    $ scaler done nightly -a myapp`,
-		Flags: []cli.Flag{appFlag(), timeoutFlag(finishTimeout), jsonFlag()},
+		Flags: []cli.Flag{appFlag(), timeoutFlag(finishAttempt), jsonFlag()},
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 1 {
 				return scaler.Errorf(scaler.ErrInvalid, "done takes one process type, got %q", c.Args().Slice())
@@ -157,17 +224,34 @@ Examples:
 			defer cancel()
 			// The platform's SIGTERM, which the scale-down brings, must not
 			// stop it before the answer; a person's Ctrl-C may.
-			ctx, stop := a.cancelOnSignal(ctx, syscall.SIGINT)
+			watch, unwatch := context.WithCancel(context.WithoutCancel(ctx))
+			defer unwatch()
+			stops := a.followStops(watch)
+			ctx, stop := context.WithCancel(ctx)
 			defer stop()
-			plan, err := t.svc.Finish(ctx, t.app, specs[0].Type)
+			go func() {
+				select {
+				case <-stops.intr:
+					stop()
+				case <-ctx.Done():
+				}
+			}()
+			typ := specs[0].Type
+			plan, err := t.svc.Finish(ctx, t.app, typ)
 			if errors.Is(err, scaler.ErrShared) {
-				a.log.Warn("formation kept", "app", t.app, "type", specs[0].Type, "err", err)
+				a.log.Warn("formation kept", "app", t.app, "type", typ, "err", err)
 				return nil
 			}
 			if err != nil {
 				return err
 			}
-			return a.printPlan(c.Bool("json"), plan, false, false)
+			if err := a.printPlan(c.Bool("json"), plan, false, false); err != nil {
+				return err
+			}
+			if a.ownType(typ) {
+				a.awaitStop(stops)
+			}
+			return nil
 		},
 	}
 }

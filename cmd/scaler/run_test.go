@@ -52,6 +52,30 @@ func (f *runFixture) start(t *testing.T, mode string, flags ...string) *process 
 	return p
 }
 
+// stopOnScaleDown plays the platform's part after a scale-down: once the
+// worker type is at 0, it sends SIGTERM to the scaler process, as Heroku
+// does to every process of a dyno whose type was scaled away. (The dyno
+// manager of `scaler emulator --procfile` does this for real; these tests
+// drive scaler alone.)
+func (f *runFixture) stopOnScaleDown(t *testing.T, p *process) {
+	t.Helper()
+	go func() {
+		tick := time.NewTicker(5 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-t.Context().Done():
+				return
+			case <-tick.C:
+				if f.em.Quantity("demo", "worker") == 0 {
+					p.cmd.Process.Signal(syscall.SIGTERM)
+					return
+				}
+			}
+		}
+	}()
+}
+
 func (f *runFixture) finish(t *testing.T, p *process) result {
 	t.Helper()
 	code, out := p.wait(t)
@@ -66,23 +90,93 @@ func TestRunCompletionScalesToZero(t *testing.T) {
 	for _, status := range []int{0, 3} {
 		t.Run("exit "+strconv.Itoa(status), func(t *testing.T) {
 			f := newRunFixture(t, 1)
-			r := f.finish(t, f.start(t, "exit:"+strconv.Itoa(status)))
+			p := f.start(t, "exit:"+strconv.Itoa(status))
+			f.stopOnScaleDown(t, p)
+			r := f.finish(t, p)
 			if r.code != status {
 				t.Errorf("exit %d, want the job's %d:\n%s", r.code, status, r)
 			}
 			if q := f.em.Quantity("demo", "worker"); q != 0 {
 				t.Errorf("worker = %d after the job completed, want 0", q)
 			}
-			if !strings.Contains(r.stderr, "level=info msg=scaled app=demo type=worker from=1 to=0") {
-				t.Errorf("stderr:\n%s", r.stderr)
+			// It did not exit before the platform stopped its dyno: the
+			// platform would have started the job again.
+			for _, want := range []string{"level=info msg=scaled app=demo type=worker from=1 to=0", `msg="waiting for the platform to stop the dyno"`, `msg="stop received" signal=TERM`} {
+				if !strings.Contains(r.stderr, want) {
+					t.Errorf("stderr does not say %s:\n%s", want, r.stderr)
+				}
 			}
 		})
 	}
 }
 
+// A platform shutdown sends SIGTERM to every process of the dyno at about
+// the same moment, in any order: the job first (by up to 500ms), scaler
+// first, or both at once. Whatever the job does with it, the formation
+// stays as it is, so that Heroku starts the job again.
+func TestRunPlatformShutdownInAnyOrder(t *testing.T) {
+	behaviours := []struct{ mode, does string }{
+		{"hang", "dies of it"},
+		{"wait", "exits 0 after cleanup"},
+		{"term:143", "exits 143"},
+		{"stubborn", "ignores it until SIGKILL"},
+	}
+	orders := []struct {
+		name string
+		// first and second are "job" or "scaler"; between is the delay.
+		first, second string
+		between       time.Duration
+	}{
+		{"together", "job", "scaler", 0},
+		{"the job's 5ms first", "job", "scaler", 5 * time.Millisecond},
+		{"the job's 500ms first", "job", "scaler", 500 * time.Millisecond},
+		{"scaler's 5ms first", "scaler", "job", 5 * time.Millisecond},
+	}
+	for _, b := range behaviours {
+		for _, o := range orders {
+			t.Run(b.does+", "+o.name, func(t *testing.T) {
+				f := newRunFixture(t, 1)
+				p := f.start(t, b.mode, "--grace", "300ms")
+				group := readyPID(t, p.ready)
+				send := map[string]func(){
+					"job":    func() { syscall.Kill(-group, syscall.SIGTERM) },
+					"scaler": func() { p.cmd.Process.Signal(syscall.SIGTERM) },
+				}
+				send[o.first]()
+				time.Sleep(o.between) // the scenario's gap between the two signals, not a synchronisation
+				send[o.second]()
+				r := f.finish(t, p)
+				if r.code != 143 {
+					t.Errorf("exit %d, want 143:\n%s", r.code, r)
+				}
+				if q := f.em.Quantity("demo", "worker"); q != 1 || len(f.em.Writes()) != 0 {
+					t.Errorf("worker = %d after %d writes: a platform shutdown was taken for a completion:\n%s", q, len(f.em.Writes()), r)
+				}
+				if !strings.Contains(r.stderr, `msg="shutdown before completion"`) {
+					t.Errorf("stderr does not say why the formation was kept:\n%s", r.stderr)
+				}
+			})
+		}
+	}
+}
+
+// readyPID reads the job's pid, the id of its process group, from its
+// ready line.
+func readyPID(t *testing.T, ready string) int {
+	t.Helper()
+	_, after, _ := strings.Cut(ready, " pid=")
+	pid, err := strconv.Atoi(after)
+	if err != nil {
+		t.Fatalf("no pid in the job's ready line %q", ready)
+	}
+	return pid
+}
+
 func TestRunSignalledJobStatus(t *testing.T) {
 	f := newRunFixture(t, 1)
-	r := f.finish(t, f.start(t, "kill-self"))
+	p := f.start(t, "kill-self")
+	f.stopOnScaleDown(t, p)
+	r := f.finish(t, p)
 	if r.code != 137 || f.em.Quantity("demo", "worker") != 0 {
 		t.Errorf("a job killed by SIGKILL: exit %d, worker %d; want 137 and 0:\n%s", r.code, f.em.Quantity("demo", "worker"), r)
 	}
@@ -127,6 +221,7 @@ func TestRunStubbornJobIsKilledWithinGrace(t *testing.T) {
 		t.Errorf("stderr:\n%s", r.stderr)
 	}
 	_, pid, _ := strings.Cut(p.ready, "grandchild=")
+	pid, _, _ = strings.Cut(pid, " ")
 	if n, err := strconv.Atoi(pid); err != nil || syscall.Kill(n, 0) == nil && !zombie(n) {
 		t.Errorf("grandchild %q outlived the job", pid)
 	}
@@ -138,7 +233,9 @@ func TestRunStubbornJobIsKilledWithinGrace(t *testing.T) {
 func TestRunTimeout(t *testing.T) {
 	f := newRunFixture(t, 1)
 	f.env["SCALER_TEST_JOB"] = "wait"
-	r := f.finish(t, startBinary(t, f.env, append([]string{"run", "--timeout", "200ms"}, jobArgs()...)...))
+	p := startBinary(t, f.env, append([]string{"run", "--timeout", "200ms"}, jobArgs()...)...)
+	f.stopOnScaleDown(t, p)
+	r := f.finish(t, p)
 	// SIGTERM ends the job: caught, or by its default action (143) when it
 	// came before the job set its handler; never SIGKILL.
 	termed := strings.Contains(r.stdout, "job: got TERM") || strings.Contains(r.stderr, `msg="job exited" status=143`)
@@ -154,7 +251,9 @@ func TestRunKeepOnFailure(t *testing.T) {
 		t.Errorf("exit %d, worker %d: want 3, and the formation kept:\n%s", r.code, f.em.Quantity("demo", "worker"), r)
 	}
 	// A success still scales down.
-	r = f.finish(t, f.start(t, "exit:0", "--keep-on-failure"))
+	p := f.start(t, "exit:0", "--keep-on-failure")
+	f.stopOnScaleDown(t, p)
+	r = f.finish(t, p)
 	if r.code != 0 || f.em.Quantity("demo", "worker") != 0 {
 		t.Errorf("exit %d, worker %d after a success with --keep-on-failure", r.code, f.em.Quantity("demo", "worker"))
 	}
@@ -171,19 +270,28 @@ func TestRunSeveralDynosOfTheType(t *testing.T) {
 	}
 }
 
+// After a completed job, run does not exit until its scale-down lands: the
+// platform would start the job again. It retries, logging each failure,
+// for --finish-timeout; once the platform's SIGTERM has come, only for the
+// grace.
 func TestRunScaleDownFailures(t *testing.T) {
+	down := func(times int) emulator.Fault {
+		return emulator.Fault{Method: "PATCH", Times: times, Status: 503, ID: "service_unavailable", Message: "down"}
+	}
 	tests := []struct {
-		name   string
-		fault  emulator.Fault
-		job    string
-		code   int
-		worker int
+		name     string
+		fault    emulator.Fault
+		job      string
+		code     int
+		worker   int
+		attempts int // "scale-down failed" lines, at least
 	}{
-		{"5xx burst, retried", emulator.Fault{Method: "PATCH", Times: 2, Status: 503, ID: "service_unavailable", Message: "busy"}, "exit:0", 0, 0},
-		{"5xx for ever, job succeeded", emulator.Fault{Method: "PATCH", Status: 503, ID: "service_unavailable", Message: "down"}, "exit:0", 1, 1},
-		{"5xx for ever, job failed", emulator.Fault{Method: "PATCH", Status: 503, ID: "service_unavailable", Message: "down"}, "exit:3", 3, 1},
-		{"401", emulator.Fault{Status: 401, ID: "unauthorized", Message: "Invalid credentials provided."}, "exit:0", 1, 1},
-		{"answer lost after the write landed", emulator.Fault{Method: "PATCH", Times: 1, After: true, Reset: true}, "exit:0", 0, 0},
+		{"5xx burst, retried", down(2), "exit:0", 0, 0, 0},
+		{"5xx for longer than one attempt, retried until it lands", down(14), "exit:0", 0, 0, 2},
+		{"5xx for ever, job succeeded", down(0), "exit:0", 1, 1, 2},
+		{"5xx for ever, job failed", down(0), "exit:3", 3, 1, 2},
+		{"401", emulator.Fault{Status: 401, ID: "unauthorized", Message: "Invalid credentials provided."}, "exit:0", 1, 1, 2},
+		{"answer lost after the write landed", emulator.Fault{Method: "PATCH", Times: 1, After: true, Reset: true}, "exit:0", 0, 0, 0},
 	}
 	// In-process, with fast retries: the retry policy's timing is the
 	// platform package's to test.
@@ -193,16 +301,55 @@ func TestRunScaleDownFailures(t *testing.T) {
 			cfg.Apps[0].Formation[1].Quantity = 1
 			h := newHarness(t, cfg)
 			h.env[envDyno] = "worker.1"
+			h.stopOnScaleDown("demo", "worker")
 			h.em.Inject(tt.fault)
 			t.Setenv("SCALER_TEST_JOB", tt.job)
-			r := h.run(append([]string{"run"}, jobArgs()...)...)
+			limit := "10s" // time enough to land
+			if tt.worker == 1 {
+				limit = "1500ms" // two attempts, then the pause would pass it
+			}
+			r := h.run(append([]string{"run", "--finish-timeout", limit}, jobArgs()...)...)
 			if r.code != tt.code || h.em.Quantity("demo", "worker") != tt.worker {
 				t.Errorf("exit %d, worker %d; want %d and %d:\n%s", r.code, h.em.Quantity("demo", "worker"), tt.code, tt.worker, r)
+			}
+			if n := strings.Count(r.stderr, `level=error msg="scale-down failed"`); n < tt.attempts {
+				t.Errorf("%d failed attempts logged, want at least %d:\n%s", n, tt.attempts, r.stderr)
 			}
 			if tt.worker == 1 && !strings.Contains(r.stderr, "scale worker to 0 after the job") {
 				t.Errorf("the failed scale-down is not reported:\n%s", r.stderr)
 			}
 		})
+	}
+}
+
+// The platform's SIGTERM while the scale-down keeps failing (a deploy, or
+// the stop of a write whose answer was lost): run keeps trying for the
+// grace only, then exits before the platform's SIGKILL.
+func TestRunStopsRetryingWithinTheGraceAfterSigterm(t *testing.T) {
+	cfg := demoConfig()
+	cfg.Apps[0].Formation[1].Quantity = 1
+	h := newHarness(t, cfg)
+	h.env[envDyno] = "worker.1"
+	h.em.Inject(emulator.Fault{Method: "PATCH", Status: 503, ID: "service_unavailable", Message: "down"})
+	t.Setenv("SCALER_TEST_JOB", "exit:0")
+	var stdout, stderr syncBuffer
+	go func() {
+		for !strings.Contains(stderr.String(), "scale-down failed") {
+			select {
+			case <-t.Context().Done():
+				return
+			case <-time.After(5 * time.Millisecond):
+			}
+		}
+		h.signals <- syscall.SIGTERM
+	}()
+	began := time.Now()
+	code := h.app(&stdout, &stderr).Main(t.Context(), append([]string{"scaler", "run", "--grace", "500ms", "--finish-timeout", "1m"}, jobArgs()...))
+	if took := time.Since(began); code != 1 || took > 30*time.Second {
+		t.Errorf("exit %d after %v; want 1, well before --finish-timeout 1m:\n%s", code, took, stderr.String())
+	}
+	if !strings.Contains(stderr.String(), `msg="stop received" signal=TERM`) {
+		t.Errorf("stderr:\n%s", stderr.String())
 	}
 }
 
@@ -288,9 +435,14 @@ func TestRunBadInputStartsNothing(t *testing.T) {
 
 func TestDone(t *testing.T) {
 	f := newRunFixture(t, 1)
-	r := runBinary(t, f.env, "done")
+	p := startBinary(t, f.env, "done")
+	f.stopOnScaleDown(t, p)
+	r := f.finish(t, p)
 	if r.code != 0 || f.em.Quantity("demo", "worker") != 0 || r.stdout != "scaled demo: worker 1 -> 0\n" {
 		t.Errorf("done in worker.1: exit %d, worker %d:\n%s", r.code, f.em.Quantity("demo", "worker"), r)
+	}
+	if !strings.Contains(r.stderr, `msg="stop received" signal=TERM`) {
+		t.Errorf("done in worker.1 exited before the platform stopped its dyno:\n%s", r.stderr)
 	}
 	f = newRunFixture(t, 2)
 	if r = runBinary(t, f.env, "done", "worker"); r.code != 0 || f.em.Quantity("demo", "worker") != 2 || !strings.Contains(r.stderr, "formation kept") {
@@ -299,6 +451,12 @@ func TestDone(t *testing.T) {
 	f.env[envDyno] = "run.7"
 	if r = runBinary(t, f.env, "done"); r.code != 2 || !strings.Contains(r.stderr, "name the type") {
 		t.Errorf("done in a one-off dyno without a type:\n%s", r)
+	}
+	// Another type than its own dyno's: nothing to wait for.
+	f = newRunFixture(t, 1)
+	f.env[envDyno] = "web.1"
+	if r = runBinary(t, f.env, "done", "worker"); r.code != 0 || f.em.Quantity("demo", "worker") != 0 || strings.Contains(r.stderr, "waiting for the platform") {
+		t.Errorf("done worker in web.1:\n%s", r)
 	}
 }
 
@@ -354,7 +512,7 @@ func TestDoneStopsOnInterrupt(t *testing.T) {
 		h.signals <- syscall.SIGINT
 	}})
 	r := h.run("done", "worker")
-	if r.code != 1 || !strings.Contains(r.stderr, "signal=INT") || strings.Contains(r.stderr, "signal=TERM") {
+	if r.code != 1 || !strings.Contains(r.stderr, "msg=stopping signal=INT") || strings.Contains(r.stderr, "msg=stopping signal=TERM") {
 		t.Errorf("done interrupted:\n%s", r)
 	}
 }

@@ -107,7 +107,7 @@ func (a *App) scaleAction(kind string) cli.ActionFunc {
 			if err := t.svc.Restart(ctx, t.app, restart); err != nil {
 				return err
 			}
-			if err := t.svc.Apply(ctx, plan); err != nil {
+			if plan, err = t.svc.Apply(ctx, plan); err != nil {
 				return err
 			}
 		}

@@ -195,35 +195,6 @@ func TestAPIFailuresMapToExitCodes(t *testing.T) {
 	}
 }
 
-// A relative write whose answer is lost is not applied twice.
-func TestLostAnswerToARelativeWrite(t *testing.T) {
-	t.Run("landed", func(t *testing.T) {
-		h := newHarness(t, demoConfig())
-		h.em.Inject(emulator.Fault{Method: "PATCH", Times: 1, After: true, Status: 503, ID: "service_unavailable", Message: "lost"})
-		r := h.run("scale", "web+1")
-		if r.code != 0 || h.em.Quantity("demo", "web") != 2 || len(h.em.Writes()) != 1 {
-			t.Errorf("web = %d after %d writes, want 2 after 1:\n%s", h.em.Quantity("demo", "web"), len(h.em.Writes()), r)
-		}
-	})
-	t.Run("never landed", func(t *testing.T) {
-		h := newHarness(t, demoConfig())
-		h.em.Inject(emulator.Fault{Method: "PATCH", Times: 1, Status: 503, ID: "service_unavailable", Message: "lost"})
-		r := h.run("scale", "web+1")
-		if r.code != 0 || h.em.Quantity("demo", "web") != 2 || len(h.em.Writes()) != 2 {
-			t.Errorf("web = %d after %d writes, want 2 after 2:\n%s", h.em.Quantity("demo", "web"), len(h.em.Writes()), r)
-		}
-	})
-	t.Run("someone else scaled meanwhile", func(t *testing.T) {
-		h := newHarness(t, demoConfig())
-		h.em.Inject(emulator.Fault{Method: "PATCH", Times: 1, After: true, Status: 503, ID: "service_unavailable", Message: "lost",
-			During: func() { h.em.SetQuantity("demo", "web", 5) }})
-		r := h.run("scale", "web+1")
-		if r.code != 1 || !strings.Contains(r.stderr, "not sending it again") || h.em.Quantity("demo", "web") != 5 {
-			t.Errorf("web = %d, want 5 and a refusal to resend:\n%s", h.em.Quantity("demo", "web"), r)
-		}
-	})
-}
-
 func TestWait(t *testing.T) {
 	cfg := demoConfig()
 	cfg.BootDelay, cfg.StopDelay = 30*time.Millisecond, 30*time.Millisecond

@@ -17,7 +17,6 @@ package emulator
 import (
 	"cmp"
 	"crypto/subtle"
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -80,7 +79,11 @@ type Config struct {
 	RateLimit, RefillPerMinute int
 	// MaxDynos is the most dynos an app may run.
 	MaxDynos int
-	// Now is the clock; time.Now when nil.
+	// IgnoreIfMatch makes formation writes ignore If-Match, as a platform
+	// whose formation endpoints do not honour it would (unconfirmed).
+	IgnoreIfMatch bool
+	// Now is the clock; time.Now when nil. The answers' Date header
+	// follows it too.
 	Now func() time.Time
 	// Log, when set, gets a line for every request (never its token).
 	Log *slog.Logger
@@ -88,21 +91,23 @@ type Config struct {
 
 // Emulator is the emulated Platform API. It is an http.Handler.
 type Emulator struct {
-	token      string
-	scope      string
-	bootDelay  time.Duration
-	stopDelay  time.Duration
-	latency    time.Duration
-	maxDynos   int
-	now        func() time.Time
-	log        *slog.Logger
-	mux        *http.ServeMux
-	accountID  string
-	accountAt  time.Time
-	rateBucket *bucket
-	seq        atomic.Int64
-	inFlight   atomic.Int64
-	maxFlight  atomic.Int64
+	token     string
+	scope     string
+	bootDelay time.Duration
+	stopDelay time.Duration
+	latency   time.Duration
+	maxDynos  int
+	// ignoreIfMatch: see Config.IgnoreIfMatch.
+	ignoreIfMatch bool
+	now           func() time.Time
+	log           *slog.Logger
+	mux           *http.ServeMux
+	accountID     string
+	accountAt     time.Time
+	rateBucket    *bucket
+	seq           atomic.Int64
+	inFlight      atomic.Int64
+	maxFlight     atomic.Int64
 
 	mu       sync.Mutex
 	apps     map[string]*app
@@ -120,20 +125,27 @@ type Request struct {
 	// Status is the answer's status; 0 while unanswered, or when the
 	// connection was dropped instead.
 	Status int
+	// RequestID is the request's Request-Id header, which heroku-go sets
+	// afresh for each request.
+	RequestID string
+	// Applied is true when the request changed the state, whatever the
+	// client was answered (a fault may have replaced the answer).
+	Applied bool
 }
 
 // New returns an emulator holding cfg's apps.
 func New(cfg Config) (*Emulator, error) {
 	e := &Emulator{
-		token:     cfg.Token,
-		scope:     cmp.Or(cfg.Scope, DefaultScope),
-		bootDelay: cfg.BootDelay,
-		stopDelay: cfg.StopDelay,
-		latency:   cfg.Latency,
-		maxDynos:  cmp.Or(cfg.MaxDynos, DefaultMaxDynos),
-		now:       cfg.Now,
-		log:       cfg.Log,
-		apps:      map[string]*app{},
+		token:         cfg.Token,
+		scope:         cmp.Or(cfg.Scope, DefaultScope),
+		bootDelay:     cfg.BootDelay,
+		stopDelay:     cfg.StopDelay,
+		latency:       cfg.Latency,
+		maxDynos:      cmp.Or(cfg.MaxDynos, DefaultMaxDynos),
+		now:           cfg.Now,
+		ignoreIfMatch: cfg.IgnoreIfMatch,
+		log:           cfg.Log,
+		apps:          map[string]*app{},
 	}
 	if e.now == nil {
 		e.now = time.Now
@@ -163,9 +175,11 @@ func (e *Emulator) AddApp(ac App) error {
 	if !scaler.ValidApp(ac.Name) {
 		return fmt.Errorf("emulator: app name %q must be 3 to 30 lowercase letters, digits or dashes, starting with a letter", ac.Name)
 	}
+	// The app was deployed before the emulator started: its formation was
+	// last changed an hour ago, not in the very second of a first read.
 	now := e.now()
-	booted := now.Add(-e.bootDelay)
-	a := &app{id: e.newID(), name: ac.Name, createdAt: now}
+	booted, deployed := now.Add(-e.bootDelay), now.Add(-time.Hour).Truncate(time.Second)
+	a := &app{id: e.newID(), name: ac.Name, createdAt: deployed}
 	for _, pc := range ac.Formation {
 		size := DefaultSize
 		if pc.Size != "" {
@@ -179,7 +193,7 @@ func (e *Emulator) AddApp(ac App) error {
 		}
 		p := &process{
 			id: e.newID(), typ: pc.Type, quantity: pc.Quantity, size: size,
-			command: "bin/" + pc.Type, createdAt: now, updatedAt: now,
+			command: "bin/" + pc.Type, createdAt: deployed, updatedAt: deployed,
 		}
 		a.processes = append(a.processes, p)
 		e.reconcile(a, p, false, booted)
@@ -272,13 +286,16 @@ func (e *Emulator) writeError(w http.ResponseWriter, ae *apiError) {
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	body, err := json.Marshal(v)
+	body, err := jsonBody(v)
 	if err != nil {
-		status, body = http.StatusInternalServerError, []byte(`{"id":"internal_server_error","message":"Internal server error."}`)
+		status, body = http.StatusInternalServerError, []byte(`{"id":"internal_server_error","message":"Internal server error."}`+"\n")
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if status/100 == 2 {
+		w.Header().Set("ETag", etag(body))
+	}
 	w.WriteHeader(status)
-	w.Write(append(body, '\n'))
+	w.Write(body)
 }
 
 // ServeHTTP answers one Platform API request.
@@ -292,15 +309,17 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer e.inFlight.Add(-1)
 	body := readBody(r)
 	w.Header().Set("Request-Id", fmt.Sprintf("emulator-%d", e.seq.Add(1)))
+	w.Header().Set("Date", e.now().UTC().Format(http.TimeFormat))
+	r, served := withNote(r)
 	// The request is logged before it is answered, so that a client that
 	// sees the answer (or the reset) finds it in the log.
 	e.mu.Lock()
-	e.requests = append(e.requests, Request{Method: r.Method, Path: r.URL.Path, Body: body, At: time.Now()})
+	e.requests = append(e.requests, Request{Method: r.Method, Path: r.URL.Path, Body: body, At: time.Now(), RequestID: r.Header.Get("Request-Id")})
 	i := len(e.requests) - 1
 	e.mu.Unlock()
 	defer func() {
 		e.mu.Lock()
-		e.requests[i].Status = rec.status
+		e.requests[i].Status, e.requests[i].Applied = rec.status, served.applied
 		e.mu.Unlock()
 		if e.log != nil {
 			e.log.Info("request", "method", r.Method, "path", r.URL.Path, "status", rec.status)

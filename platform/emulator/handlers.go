@@ -154,11 +154,16 @@ func (e *Emulator) getApp(w http.ResponseWriter, r *http.Request, a *app, now ti
 }
 
 func (e *Emulator) listFormation(w http.ResponseWriter, r *http.Request, a *app, now time.Time) {
+	writeJSON(w, 200, a.formationList())
+}
+
+// formationList is the answer to a read of the app's formation.
+func (a *app) formationList() []formationJSON {
 	out := make([]formationJSON, 0, len(a.processes))
 	for _, p := range a.processes {
 		out = append(out, a.formationJSON(p))
 	}
-	writeJSON(w, 200, out)
+	return out
 }
 
 func (e *Emulator) getProcess(w http.ResponseWriter, r *http.Request, a *app, now time.Time) {
@@ -225,9 +230,13 @@ func (e *Emulator) updateProcess(w http.ResponseWriter, r *http.Request, a *app,
 	}
 	body.Type = r.PathValue("type")
 	u, ae := body.decode()
+	if p := a.process(u.typ); ae == nil && p != nil && !e.matches(r, a.formationJSON(p)) {
+		ae = errStale
+	}
 	if ae == nil {
 		var changed []*process
 		if changed, ae = e.apply(a, []update{u}, now); ae == nil {
+			markApplied(r)
 			writeJSON(w, 200, a.formationJSON(changed[0]))
 			return
 		}
@@ -256,11 +265,16 @@ func (e *Emulator) batchUpdate(w http.ResponseWriter, r *http.Request, a *app, n
 		}
 		updates = append(updates, u)
 	}
+	if !e.matches(r, a.formationList()) {
+		e.writeError(w, errStale)
+		return
+	}
 	changed, ae := e.apply(a, updates, now)
 	if ae != nil {
 		e.writeError(w, ae)
 		return
 	}
+	markApplied(r)
 	out := make([]formationJSON, len(changed))
 	for i, p := range changed {
 		out[i] = a.formationJSON(p)
