@@ -1,7 +1,8 @@
 # The one place that says how scaler binaries are built.
 #
 #   make build     the binary for this machine, as released, in ./scaler
-#   make release   static, trimmed, reproducible binaries and SHA-256 sums in dist/
+#   make release   static, trimmed, reproducible binaries, the Heroku buildpack
+#                  scaler-buildpack.tgz, and SHA-256 sums, in dist/release/
 #   make bench     the whole-process benchmark, written to bench/RESULTS.md
 #   make test      the test suite (the same command as the README and CI)
 
@@ -36,12 +37,17 @@ bench:
 	CGO_ENABLED=0 $(GO) build $(FLAGS) -o dist/bench/scaler ./cmd/scaler
 	$(GO) run ./bench -bin dist/bench/scaler
 
-# One binary per platform, named scaler-OS-ARCH, and their SHA-256 sums.
+# One binary per platform, named scaler-OS-ARCH; the Heroku buildpack that
+# carries the linux/amd64 one (buildpack/main.go says how it is made
+# reproducible); and the SHA-256 sums of them all.
 release:
 	rm -rf $(DIST) && mkdir -p $(DIST)
 	for p in $(PLATFORMS); do \
 	  os=$${p%/*}; arch=$${p#*/}; \
 	  CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch $(GO) build $(FLAGS) -o $(DIST)/scaler-$$os-$$arch ./cmd/scaler || exit 1; \
 	done
+	if [ -f $(DIST)/scaler-linux-amd64 ]; then \
+	  $(GO) run ./buildpack -binary $(DIST)/scaler-linux-amd64 -version "$(VERSION)" -o $(DIST)/scaler-buildpack.tgz; \
+	fi
 	cd $(DIST) && if command -v sha256sum >/dev/null; then sha256sum scaler-* > SHA256SUMS; else shasum -a 256 scaler-* > SHA256SUMS; fi
 	ls -l $(DIST)
