@@ -1,6 +1,7 @@
 # The one place that says how scaler binaries are built.
 #
-#   make build     the binary for this machine, as released, in ./scaler
+#   make build     the binary for this machine, as released, in bin/scaler
+#                  (ignored by git; ./scaler is a source folder, the domain package)
 #   make release   static, trimmed, reproducible binaries, the Heroku buildpack
 #                  scaler-buildpack.tgz, and SHA-256 sums, in dist/release/
 #   make bench     the whole-process benchmark, written to bench/RESULTS.md
@@ -28,7 +29,7 @@ DIST      ?= dist/release
 .PHONY: build test bench release
 
 build:
-	CGO_ENABLED=0 $(GO) build $(FLAGS) -o scaler ./cmd/scaler
+	CGO_ENABLED=0 $(GO) build $(FLAGS) -o bin/scaler ./cmd/scaler
 
 test:
 	$(GO) test -race ./...
