@@ -4,7 +4,10 @@
 #                  (ignored by git; ./scaler is a source folder, the domain package)
 #   make release   static, trimmed, reproducible binaries, the Heroku buildpack
 #                  scaler-buildpack.tgz, and SHA-256 sums, in dist/release/
-#   make bench     the whole-process benchmark, written to bench/RESULTS.md
+#   make bench     the whole-process benchmark: prints its report, and writes it
+#                  to dist/bench/RESULTS.md (ignored by git); it compares the
+#                  official CLI when heroku is on PATH or HEROKU_CLI=/path/to/heroku
+#   make bench-report  the same, written to the tracked bench/RESULTS.md
 #   make test      the test suite (the same command as the README and CI)
 
 GO      ?= go
@@ -26,7 +29,7 @@ FLAGS   := -trimpath -tags $(TAGS) -gcflags=all=-l -ldflags "-s -w -buildid= -X 
 PLATFORMS := linux/amd64 linux/arm64 darwin/arm64
 DIST      ?= dist/release
 
-.PHONY: build test bench release
+.PHONY: build test bench bench-report release
 
 build:
 	CGO_ENABLED=0 $(GO) build $(FLAGS) -o bin/scaler ./cmd/scaler
@@ -34,9 +37,14 @@ build:
 test:
 	$(GO) test -race ./...
 
+BENCH_OUT ?= dist/bench/RESULTS.md
+
 bench:
 	CGO_ENABLED=0 $(GO) build $(FLAGS) -o dist/bench/scaler ./cmd/scaler
-	$(GO) run ./bench -bin dist/bench/scaler
+	$(GO) run ./bench -bin dist/bench/scaler -out $(BENCH_OUT)
+
+bench-report:
+	$(MAKE) bench BENCH_OUT=bench/RESULTS.md
 
 # One binary per platform, named scaler-OS-ARCH; the Heroku buildpack that
 # carries the linux/amd64 one (buildpack/main.go says how it is made

@@ -1,10 +1,14 @@
 // Command bench measures scaler as users run it: whole processes of the
 // released binary against the Platform API emulator on loopback, each
 // scenario repeated, reporting medians of wall time, peak RSS and requests
-// sent. It writes a Markdown report (bench/RESULTS.md by default).
+// sent. It prints a Markdown report, and writes it to -out when given
+// (make bench-report writes the tracked bench/RESULTS.md; make bench, an
+// ignored file under dist/). Beside scaler it measures the official heroku
+// CLI, found at HEROKU_CLI or as heroku on PATH, and says so when it cannot.
 //
 //	make bench                          # builds the release binary, then runs this
-//	go run ./bench -bin ./scaler -runs 50
+//	HEROKU_CLI=$(npm prefix -g)/bin/heroku make bench
+//	go run ./bench -bin bin/scaler -runs 50
 //
 // It is a benchmark, not a test: it never fails on a slow machine; it says
 // what it measured, where, and how.
@@ -37,16 +41,29 @@ func main() {
 	bin := flag.String("bin", "", "the scaler binary to measure (make bench builds it as released)")
 	runs := flag.Int("runs", 30, "repetitions of each single-app scenario")
 	fleetRuns := flag.Int("fleet-runs", 3, "repetitions of each fleet size")
-	out := flag.String("out", "bench/RESULTS.md", "where to write the report")
+	out := flag.String("out", "", "also write the report to this file (make bench-report: bench/RESULTS.md)")
 	flag.Parse()
 	if *bin == "" {
 		fmt.Fprintln(os.Stderr, "bench: -bin is required; run make bench")
 		os.Exit(2)
 	}
 	b := &bench{runs: *runs, fleetRuns: *fleetRuns}
+	var err error
+	if b.heroku, b.noPeer, err = officialCLI(); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(2)
+	}
+	if b.heroku != "" {
+		fmt.Fprintf(os.Stderr, "bench: comparing with the official CLI at %s\n", b.heroku)
+	} else {
+		fmt.Fprintf(os.Stderr, "bench: no comparison with the official CLI: %s\n", b.noPeer)
+	}
 	if err := b.run(*bin, *out); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
+	}
+	if b.noPeer != "" {
+		fmt.Fprintf(os.Stderr, "bench: the comparison with the official CLI was skipped: %s\n", b.noPeer)
 	}
 }
 
@@ -54,6 +71,28 @@ type bench struct {
 	bin             string
 	runs, fleetRuns int
 	report          strings.Builder
+	heroku          string // the official CLI, or "" when it is not compared
+	noPeer          string // why it is not compared
+}
+
+// herokuEnv is the environment variable that names the official CLI to
+// compare scaler with, when it is not heroku on PATH.
+const herokuEnv = "HEROKU_CLI"
+
+// officialCLI returns the official heroku CLI's path, from HEROKU_CLI or
+// PATH, or "" and why there is none. A HEROKU_CLI that names no executable
+// is an error: whoever set it asked for the comparison.
+func officialCLI() (path, why string, err error) {
+	if v := os.Getenv(herokuEnv); v != "" {
+		if path, err = exec.LookPath(v); err != nil {
+			return "", "", fmt.Errorf("%s=%s: %w", herokuEnv, v, err)
+		}
+		return path, "", nil
+	}
+	if path, err = exec.LookPath("heroku"); err != nil {
+		return "", "heroku is not on PATH and " + herokuEnv + " is not set (install it, e.g. npm install -g heroku, and set " + herokuEnv + "=/path/to/heroku)", nil
+	}
+	return path, "", nil
 }
 
 // sample is one run of a command.
@@ -117,10 +156,17 @@ func (b *bench) run(bin, out string) error {
 			return err
 		}
 	}
+	fmt.Print(b.report.String())
+	if out == "" {
+		return nil
+	}
+	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
+		return err
+	}
 	if err := os.WriteFile(out, []byte(b.report.String()), 0o644); err != nil {
 		return err
 	}
-	fmt.Print(b.report.String())
+	fmt.Fprintf(os.Stderr, "bench: wrote %s\n", out)
 	return nil
 }
 
@@ -538,9 +584,9 @@ func bigSchedule() string {
 // emulator the same way.
 func (b *bench) peer() error {
 	b.printf("## Beside the official CLI\n\n")
-	heroku, err := exec.LookPath("heroku")
-	if err != nil {
-		b.printf("The official `heroku` CLI is not installed on this machine: no comparison (install it, e.g. `npm install -g heroku`, and run `make bench` again).\n")
+	heroku := b.heroku
+	if heroku == "" {
+		b.printf("No comparison: the official `heroku` CLI is not on PATH and `%s` is not set (install it, e.g. `npm install -g heroku`, and run `%s=/path/to/heroku make bench` again).\n", herokuEnv, herokuEnv)
 		return nil
 	}
 	em, url, stop, err := serve(emulator.Config{Apps: []emulator.App{{Name: "demo", Formation: []emulator.Process{{Type: "web", Quantity: 1}, {Type: "worker"}}}}})
@@ -559,6 +605,7 @@ func (b *bench) peer() error {
 		return measure(em, env, rss, heroku, "ps:scale", "worker=1", "-a", "demo")
 	})
 	if err != nil {
+		b.noPeer = fmt.Sprintf("%s ps:scale could not run against the emulator here: %v", heroku, err)
 		b.printf("`heroku ps:scale` could not run against the emulator here (%v): no comparison.\n", err)
 		return nil
 	}
