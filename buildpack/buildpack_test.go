@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"slices"
 	"strings"
@@ -330,11 +331,25 @@ func snapshot(t *testing.T, dir string) map[string]string {
 	return files
 }
 
-// rubyApp is an app as the deployment guide builds one.
-var rubyApp = map[string]string{
-	"Gemfile":  "source \"https://rubygems.org\"\ngem \"rake\"\n",
-	"Rakefile": "namespace :nightly do\n  task :report do\n    puts \"nightly report: done\"\n  end\nend\n",
-	"Procfile": "nightly: bin/scaler run -- bundle exec rake nightly:report\n",
+// rubyApp is the app that the deployment guide builds, from nothing, in
+// "A Ruby app, from nothing to a nightly job": the files it writes with
+// cat > NAME <<'EOF'.
+func rubyApp(t *testing.T) map[string]string {
+	t.Helper()
+	guide, err := os.ReadFile("../docs/deploy.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, _ := strings.Cut(string(guide), "### A Ruby app, from nothing to a nightly job")
+	section, _, _ = strings.Cut(section, "\n## ")
+	app := map[string]string{}
+	for _, m := range regexp.MustCompile(`(?ms)^cat > (\S+) <<'EOF'\n(.*?)^EOF$`).FindAllStringSubmatch(section, -1) {
+		app[m[1]] = m[2]
+	}
+	if app["Gemfile"] == "" || app["Rakefile"] == "" || !strings.Contains(app["Procfile"], "bin/scaler run -- ") {
+		t.Fatalf("the guide's Ruby app has no Gemfile, Rakefile and Procfile that runs bin/scaler: %q", app)
+	}
+	return app
 }
 
 // The whole build, as Heroku runs it, with the buildpack that make release
@@ -347,11 +362,11 @@ func TestBuildpackOnHerokusTerms(t *testing.T) {
 	herokuBuild(t, tgz, binary, version, answer)
 }
 
-// herokuBuild runs a build of rubyApp with the buildpack tgz, which
+// herokuBuild runs a build of the guide's Ruby app with the buildpack tgz, which
 // carries binary at version; answer is the binary's --version.
 func herokuBuild(t *testing.T, tgz, binary []byte, version, answer string) {
 	t.Helper()
-	h := newHeroku(t, tgz, rubyApp)
+	h := newHeroku(t, tgz, rubyApp(t))
 	appBefore, envBefore, cacheBefore := snapshot(t, h.build), snapshot(t, h.env), snapshot(t, h.cache)
 
 	if r := h.run(t, "detect", h.build); r.code != 0 || r.stdout != "scaler\n" || r.stderr != "" {
@@ -393,6 +408,38 @@ func herokuBuild(t *testing.T, tgz, binary []byte, version, answer string) {
 	}
 }
 
+// The deployment guide shows what bin/compile prints: each line of its
+// block, with the release's version for vX.Y.Z and where "…" stands for
+// what varies (the sum, the commit).
+func TestGuideShowsWhatCompilePrints(t *testing.T) {
+	tgz, _, version, _ := packed(t)
+	guide, err := os.ReadFile("../docs/deploy.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, block, ok := strings.Cut(string(guide), "<!-- what bin/compile prints -->\n```text\n")
+	if block, _, ok = strings.Cut(block, "```"); !ok || block == "" {
+		t.Fatal("the guide has no text block after <!-- what bin/compile prints -->")
+	}
+	r := newHeroku(t, tgz, rubyApp(t)).compile(t)
+	printed := strings.Split(strings.TrimSuffix(r.stdout, "\n"), "\n")
+	shown := strings.Split(strings.TrimSuffix(block, "\n"), "\n")
+	if len(shown) != len(printed) {
+		t.Fatalf("the guide shows %d lines, bin/compile prints %d:\n%s", len(shown), len(printed), r)
+	}
+	for i, line := range shown {
+		rest := printed[i]
+		for j, part := range strings.Split(strings.ReplaceAll(line, "vX.Y.Z", version), "…") {
+			k := strings.Index(rest, part)
+			if k < 0 || (j == 0 && k != 0) {
+				t.Errorf("the guide shows %q, bin/compile prints %q", line, printed[i])
+				break
+			}
+			rest = rest[k+len(part):]
+		}
+	}
+}
+
 // An app that has its own bin/scaler gets the buildpack's, and a warning
 // that says what was replaced and how to keep its own; a bin/scaler that
 // is a folder, or a bin that is a file, fails the build untouched.
@@ -431,7 +478,7 @@ func TestCompileNeverReplacesTheAppsScalerSilently(t *testing.T) {
 			1, []string{"The app's bin is a file, not a directory: scaler cannot be installed as bin/scaler."}, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			h := newHeroku(t, tgz, rubyApp)
+			h := newHeroku(t, tgz, rubyApp(t))
 			tc.app(t, h.build)
 			before := snapshot(t, h.build)
 			r := h.compile(t)
@@ -516,7 +563,7 @@ func TestCompileRefusesABinaryThatIsNotTheOne(t *testing.T) {
 		{"an empty version", func(h *heroku) { damage(h, "VERSION", func([]byte) []byte { return nil }) }, []string{damaged}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			h := newHeroku(t, tgz, rubyApp)
+			h := newHeroku(t, tgz, rubyApp(t))
 			writeFile(t, filepath.Join(h.build, "bin", "scaler"), "#!/bin/sh\necho the app's own\n")
 			tc.damage(h)
 			before := snapshot(t, h.build)
@@ -547,7 +594,7 @@ func TestCompileChecksTheSumWithShasumOrNotAtAll(t *testing.T) {
 		if _, err := exec.LookPath("shasum"); err != nil {
 			t.Skip("shasum is not installed here")
 		}
-		h := newHeroku(t, tgz, rubyApp)
+		h := newHeroku(t, tgz, rubyApp(t))
 		h.path = toolsDir(t, append(others, "shasum")...)
 		if r := h.compile(t); r.code != 0 || r.stderr != "" {
 			t.Errorf("bin/compile with shasum:\n%s", r)
@@ -557,7 +604,7 @@ func TestCompileChecksTheSumWithShasumOrNotAtAll(t *testing.T) {
 		}
 	})
 	t.Run("neither", func(t *testing.T) {
-		h := newHeroku(t, tgz, rubyApp)
+		h := newHeroku(t, tgz, rubyApp(t))
 		h.path = toolsDir(t, others...)
 		before := snapshot(t, h.build)
 		r := h.compile(t)
