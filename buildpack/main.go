@@ -7,9 +7,9 @@
 //	go run ./buildpack -binary dist/release/scaler-linux-amd64 -version v1.2.0 -o dist/release/scaler-buildpack.tgz
 //
 // The tarball is reproducible: its bytes depend only on the scripts, the
-// binary and the version (entries sorted by name, owned by 0:0 without
-// names, all dated 2000-01-01, in a gzip stream that records no name and no
-// time). bin/compile runs with POSIX sh and coreutils only, and no network.
+// binary, the version and the Go release that compresses them (entries
+// sorted by name, owned by 0:0 without names, all dated 2000-01-01, in a
+// gzip stream that records no name and no time, as gzip -n writes). bin/compile runs with POSIX sh and coreutils only, and no network.
 package main
 
 import (
