@@ -87,6 +87,9 @@ type Config struct {
 	Now func() time.Time
 	// Log, when set, gets a line for every request (never its token).
 	Log *slog.Logger
+	// Dynos, when set, runs every dyno as a real process (see DynoConfig);
+	// the app's process types and commands then come from its Procfile.
+	Dynos *DynoConfig
 }
 
 // Emulator is the emulated Platform API. It is an http.Handler.
@@ -105,6 +108,7 @@ type Emulator struct {
 	accountID     string
 	accountAt     time.Time
 	rateBucket    *bucket
+	dynos         *manager // nil without Config.Dynos
 	seq           atomic.Int64
 	inFlight      atomic.Int64
 	maxFlight     atomic.Int64
@@ -153,6 +157,12 @@ func New(cfg Config) (*Emulator, error) {
 	now := e.now().UTC().Truncate(time.Second)
 	e.accountID, e.accountAt = e.newID(), now
 	e.rateBucket = newBucket(cmp.Or(cfg.RateLimit, DefaultRateLimit), cmp.Or(cfg.RefillPerMinute, DefaultRefillPerMinute), now)
+	if cfg.Dynos != nil {
+		var err error
+		if e.dynos, cfg.Apps, err = newManager(e, *cfg.Dynos, cfg.Apps); err != nil {
+			return nil, err
+		}
+	}
 	for _, ac := range cfg.Apps {
 		if err := e.AddApp(ac); err != nil {
 			return nil, err
@@ -193,7 +203,7 @@ func (e *Emulator) AddApp(ac App) error {
 		}
 		p := &process{
 			id: e.newID(), typ: pc.Type, quantity: pc.Quantity, size: size,
-			command: "bin/" + pc.Type, createdAt: deployed, updatedAt: deployed,
+			command: e.command(pc.Type), createdAt: deployed, updatedAt: deployed,
 		}
 		a.processes = append(a.processes, p)
 		e.reconcile(a, p, false, booted)

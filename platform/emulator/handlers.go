@@ -21,16 +21,21 @@ func (e *Emulator) routes() {
 	m.HandleFunc("GET /apps/{app}/formation/{type}", e.withApp(e.getProcess))
 	m.HandleFunc("PATCH /apps/{app}/formation/{type}", e.withApp(e.updateProcess))
 	m.HandleFunc("GET /apps/{app}/dynos", e.withApp(e.listDynos))
-	m.HandleFunc("GET /apps/{app}/dynos/{dyno}", e.withApp(e.getDyno))
-	m.HandleFunc("DELETE /apps/{app}/dynos", e.withApp(e.restartAll))
-	m.HandleFunc("DELETE /apps/{app}/dynos/{dyno}", e.withApp(e.restart))
-	m.HandleFunc("POST /apps/{app}/dynos/{dyno}/actions/stop", e.withApp(e.restart))
+	// With a dyno manager, the dyno routes act on real processes
+	// (dynomanager.go, oneoff.go); without one, they behave as before.
+	m.HandleFunc("GET /apps/{app}/dynos/{dyno}", e.withApp(e.getDynoManaged))
+	m.HandleFunc("POST /apps/{app}/dynos", e.withApp(e.createDyno))
+	m.HandleFunc("DELETE /apps/{app}/dynos", e.withApp(e.restartAllManaged))
+	m.HandleFunc("DELETE /apps/{app}/dynos/{dyno}", e.withApp(e.restartManaged))
+	m.HandleFunc("POST /apps/{app}/dynos/{dyno}/actions/stop", e.withApp(e.stopManaged))
 	// The platform answers an unknown path, or a known one with another
 	// method, with a 404 in its own shape.
-	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		e.writeError(w, &apiError{404, "not_found", "The requested API endpoint was not found. Are you using the right HTTP verb (i.e. `GET` vs. `POST`), and did you specify your intended version with the `Accept` header?"})
-	})
+	m.HandleFunc("/", e.noEndpoint)
 	e.mux = m
+}
+
+func (e *Emulator) noEndpoint(w http.ResponseWriter, r *http.Request) {
+	e.writeError(w, &apiError{404, "not_found", "The requested API endpoint was not found. Are you using the right HTTP verb (i.e. `GET` vs. `POST`), and did you specify your intended version with the `Accept` header?"})
 }
 
 // withApp finds the app named (or identified) in the path, holds the lock

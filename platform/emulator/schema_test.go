@@ -241,3 +241,31 @@ func do(t *testing.T, url, method, path, body string) (int, []byte) {
 	}
 	return resp.StatusCode, buf.Bytes()
 }
+
+// With a dyno manager, the dyno answers (a one-off dyno's creation, lists
+// of real processes) match both schemas too.
+func TestDynoManagerAnswersMatchPlatformSchemas(t *testing.T) {
+	t.Parallel()
+	f := startDynos(t, "web: exec sleep 60\nworker: exec sleep 60\n", "web=1,worker=1", nil)
+	calls := []struct {
+		method, path, body, definition string
+		status                         int
+	}{
+		{"POST", "/apps/demo/dynos", `{"command":"exec sleep 60","attach":false,"env":{"COLUMNS":"80"},"force_no_tty":true,"size":"standard-1x","time_to_live":1800}`, "dyno", 201},
+		{"POST", "/apps/demo/dynos", `{"command":"exec sleep 60","type":"scheduler"}`, "dyno", 201},
+		{"GET", "/apps/demo/dynos", "", "dyno", 200},
+		{"GET", "/apps/demo/dynos/run.1", "", "dyno", 200},
+		{"GET", "/apps/demo/dynos/worker.1", "", "dyno", 200},
+	}
+	for _, c := range calls {
+		status, body := f.do(t, c.method, c.path, c.body)
+		if status != c.status {
+			t.Fatalf("%s %s = %d %s, want %d", c.method, c.path, status, body, c.status)
+		}
+		for _, s := range loadSchemas(t) {
+			if err := s.validate(c.definition, body); err != nil {
+				t.Errorf("%s %s does not match %s #/definitions/%s: %v\n%s", c.method, c.path, s.name, c.definition, err, body)
+			}
+		}
+	}
+}

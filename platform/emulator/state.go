@@ -39,12 +39,18 @@ type dyno struct {
 	createdAt time.Time
 	startedAt time.Time
 	stoppedAt time.Time // zero while it belongs to the formation
+	// run, with a dyno manager (Config.Dynos), is the dyno's real process
+	// and its state; the fields above that derive state from the clock are
+	// then unused.
+	run *dynoRun
 }
 
 func (d *dyno) name() string { return fmt.Sprintf("%s.%d", d.typ, d.num) }
 
 func (d *dyno) state(now time.Time, boot time.Duration) (state string, changed time.Time) {
 	switch {
+	case d.run != nil:
+		return d.run.state, d.run.changed
 	case !d.stoppedAt.IsZero():
 		return "down", d.stoppedAt
 	case now.Sub(d.startedAt) < boot:
@@ -73,6 +79,10 @@ func (a *app) purge(now time.Time, stop time.Duration) {
 // run, higher-numbered dynos are shut down (the platform always removes the
 // highest-numbered ones), and a size change restarts the type's dynos.
 func (e *Emulator) reconcile(a *app, p *process, resized bool, now time.Time) {
+	if e.dynos != nil {
+		e.dynos.reconcile(a, p, resized, now)
+		return
+	}
 	live := map[int]*dyno{}
 	for _, d := range a.dynos {
 		if d.typ == p.typ && d.stoppedAt.IsZero() {

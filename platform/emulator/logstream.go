@@ -1,0 +1,152 @@
+package emulator
+
+import (
+	"io"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// logStampLayout is how `heroku logs` stamps a line: microseconds and a
+// numeric zone (+00:00 in UTC, never Z).
+const logStampLayout = "2006-01-02T15:04:05.000000-07:00"
+
+// maxLogLine is the longest line the stream carries; a longer output line
+// is cut into pieces of this size (Logplex cuts lines at about 10 KB).
+const maxLogLine = 10000
+
+// maxQueuedAppLines is how many app lines may wait for the writer. Past it,
+// app lines are dropped, and counted in an L10 line as Logplex does, so
+// that a reader who stops reading never blocks the dyno manager or a dyno.
+const maxQueuedAppLines = 10000
+
+// logStream is the app's log stream, in the form of `heroku logs`: one line
+// per event or output line, each written whole by a single writer, so that
+// lines from many dynos never interleave mid-line.
+type logStream struct {
+	w      io.Writer
+	now    func() time.Time
+	redact string // the API token, never to be printed
+
+	mu           sync.Mutex
+	queue        []string
+	appQueued    int
+	dropped      int
+	droppedSince time.Time
+	closed       bool
+	started      bool
+	wake         chan struct{} // a line was queued, or the stream closed
+	done         chan struct{} // the writer is done
+}
+
+func newLogStream(w io.Writer, now func() time.Time, token string) *logStream {
+	if len(token) < 8 {
+		token = "" // too short to find without mangling other text
+	}
+	return &logStream{w: w, now: now, redact: token, wake: make(chan struct{}, 1), done: make(chan struct{})}
+}
+
+// start runs the writer until close.
+func (l *logStream) start() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if !l.started && !l.closed {
+		l.started = true
+		go l.write()
+	}
+}
+
+// heroku logs one of the platform's events for a dyno: heroku[web.1]: ...
+// Platform lines are never dropped.
+func (l *logStream) heroku(dyno, msg string) { l.add("heroku["+dyno+"]: "+msg, false) }
+
+// app logs a line a dyno printed: app[web.1]: ...
+func (l *logStream) app(dyno, line string) { l.add("app["+dyno+"]: "+line, true) }
+
+func (l *logStream) add(line string, droppable bool) {
+	if l.redact != "" {
+		line = strings.ReplaceAll(line, l.redact, "[REDACTED]")
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closed {
+		return
+	}
+	now := l.now()
+	if droppable {
+		if l.appQueued >= maxQueuedAppLines {
+			if l.dropped == 0 {
+				l.droppedSince = now
+			}
+			l.dropped++
+			return
+		}
+		l.appQueued++
+	}
+	l.queue = append(l.queue, stampLine(now, line))
+	select {
+	case l.wake <- struct{}{}:
+	default:
+	}
+}
+
+func stampLine(t time.Time, line string) string {
+	return t.UTC().Format(logStampLayout) + " " + line + "\n"
+}
+
+// write is the single writer: it writes what is queued, in order, until the
+// stream is closed and drained.
+func (l *logStream) write() {
+	defer close(l.done)
+	var buf strings.Builder
+	for {
+		l.mu.Lock()
+		batch, closed := l.queue, l.closed
+		l.queue, l.appQueued = nil, 0
+		if l.dropped > 0 {
+			// The queue has room again: say what was lost, as Logplex does.
+			batch = append(batch, stampLine(l.now(), "heroku[logplex]: Error L10 (output buffer overflow): "+
+				strconv.Itoa(l.dropped)+" messages dropped since "+l.droppedSince.UTC().Format(time.RFC3339)+"."))
+			l.dropped = 0
+		}
+		l.mu.Unlock()
+		if len(batch) > 0 {
+			buf.Reset()
+			for _, line := range batch {
+				buf.WriteString(line)
+			}
+			if _, err := io.WriteString(l.w, buf.String()); err != nil {
+				return // nobody reads any more
+			}
+			continue
+		}
+		if closed {
+			return
+		}
+		<-l.wake
+	}
+}
+
+// close stops taking lines and waits, at most wait, for the writer to write
+// what was queued. A writer stuck on a reader who never reads is left
+// behind: the process is about to exit.
+func (l *logStream) close(wait time.Duration) {
+	l.mu.Lock()
+	l.closed = true
+	started := l.started
+	l.mu.Unlock()
+	if !started {
+		return
+	}
+	select {
+	case l.wake <- struct{}{}:
+	default:
+	}
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case <-l.done:
+	case <-t.C:
+	}
+}

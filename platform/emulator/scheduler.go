@@ -1,0 +1,92 @@
+package emulator
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"time"
+)
+
+// SchedulerJob is a Heroku Scheduler job: a command run in a one-off
+// scheduler.N dyno at every interval.
+type SchedulerJob struct {
+	// Every is the interval (Heroku offers 10 minutes, an hour or a day;
+	// any positive duration here).
+	Every time.Duration
+	// Command is run as a one-off dyno's command.
+	Command string
+	// First is when the first run comes, after the dynos start; Every when
+	// zero.
+	First time.Duration
+	// App is the app whose Scheduler it is; the first app when empty.
+	App string
+}
+
+// ParseSchedulerJob reads a job as `scaler emulator --scheduler` takes it:
+// `EVERY COMMAND`, e.g. `10m bin/scaler apply`.
+func ParseSchedulerJob(s string) (SchedulerJob, error) {
+	every, command, _ := strings.Cut(strings.TrimSpace(s), " ")
+	command = strings.TrimSpace(command)
+	d, err := time.ParseDuration(every)
+	if err != nil || d <= 0 || command == "" {
+		return SchedulerJob{}, fmt.Errorf("scheduler job %q: want EVERY COMMAND, EVERY a positive duration such as 10m", s)
+	}
+	return SchedulerJob{Every: d, Command: command}, nil
+}
+
+// schedEntry is a Scheduler job at work.
+type schedEntry struct {
+	job     SchedulerJob
+	app     *app
+	rng     *rand.Rand
+	running []*dyno // the dynos of its last run
+}
+
+// startScheduler schedules the first run of every job. Each job draws its
+// skips and duplicates from its own generator, seeded by the seed and its
+// position, so that a seed gives the same runs whatever the timing.
+func (m *manager) startScheduler() {
+	for i, job := range m.scheduler {
+		a := m.e.apps[job.App]
+		if job.App == "" {
+			a = m.e.sortedApps()[0]
+		}
+		s := &schedEntry{job: job, app: a, rng: rand.New(rand.NewPCG(m.seed, uint64(i)))}
+		m.jobs = append(m.jobs, s)
+		first := job.First
+		if first <= 0 {
+			first = job.Every
+		}
+		m.schedule(first, func(now time.Time) { m.tick(s, now) })
+	}
+}
+
+// tick is one interval of a Scheduler job: a dyno of the last run that
+// still runs is stopped (a Scheduler dyno does not outlive its interval),
+// then the command starts in a new one-off dyno. Heroku Scheduler is best
+// effort: a run may be skipped, or started twice.
+func (m *manager) tick(s *schedEntry, now time.Time) {
+	for _, d := range s.running {
+		if r := d.run; !r.stopping && !r.gone {
+			m.setState(d, "down", now)
+			m.terminate(d, now)
+		}
+	}
+	s.running = nil
+	// Both draws happen at every tick, so that a run's fate depends on the
+	// seed and its rank only.
+	skip, dup := s.rng.Float64() < m.skip, s.rng.Float64() < m.dup
+	runs := 1
+	switch {
+	case skip:
+		runs = 0
+		m.e.logInfo("scheduler run skipped", "app", s.app.name, "command", s.job.Command)
+	case dup:
+		runs = 2
+		m.e.logInfo("scheduler run started twice", "app", s.app.name, "command", s.job.Command)
+	}
+	for range runs {
+		s.running = append(s.running, m.startOneOff(s.app, "scheduler", s.job.Command, DefaultSize, nil, 0, now))
+	}
+	m.schedule(s.job.Every, func(now time.Time) { m.tick(s, now) })
+}
