@@ -33,9 +33,11 @@ func permute(app *cli.App, args []string) ([]string, error) {
 		if d, ok := f.(cli.DocGenerationFlag); ok {
 			info.takesValue = d.TakesValue()
 		}
-		switch f.(type) {
+		switch f := f.(type) {
 		case *cli.StringSliceFlag, *cli.IntSliceFlag:
 			info.repeats = true
+		case *cli.GenericFlag:
+			_, info.repeats = f.Value.(*repeated)
 		}
 		for _, n := range f.Names() {
 			known[n] = info

@@ -53,7 +53,14 @@ type process struct {
 // environment, so that the developer's own HEROKU_* never leaks in).
 func startBinary(t *testing.T, env map[string]string, args ...string) *process {
 	t.Helper()
+	return startBinaryIn(t, "", env, args...)
+}
+
+// startBinaryIn starts scaler in dir (the test's own directory when empty).
+func startBinaryIn(t *testing.T, dir string, env map[string]string, args ...string) *process {
+	t.Helper()
 	cmd := exec.Command(binary, args...)
+	cmd.Dir = dir
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}
 	for k, v := range env {
 		cmd.Env = append(cmd.Env, k+"="+v)

@@ -2,8 +2,11 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net"
+	"strings"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -25,24 +28,48 @@ with state: dynos boot and stop, errors come in Heroku's shape, Eco/Basic
 limits and the account's rate limit apply. Several --app/--formation pairs
 emulate several apps. It prints HEROKU_API_URL=... on stdout when ready.
 
+With --procfile, it is also a dyno manager: each dyno of the formation is a
+real process (the Procfile's command, run by /bin/sh -c in the Procfile's
+directory, in a process group of its own), started, restarted, cycled and
+stopped the way Heroku does it (SIGTERM to the whole group, SIGKILL after
+--kill-after), and stdout carries the log stream as ` + "`heroku logs`" + ` shows it.
+Dynos get DYNO, PORT, HEROKU_APP_NAME, HEROKU_APP_ID, HEROKU_DYNO_ID and
+HEROKU_API_URL (this emulator), with the Procfile directory's bin/ first on
+PATH. A second SIGINT or SIGTERM while it stops the dynos kills them at once.
+
 Examples:
    $ scaler emulator
    $ scaler emulator --listen 127.0.0.1:0 --app demo --formation web=1,worker=0:standard-2x --boot-delay 2s
-   $ HEROKU_API_URL=http://127.0.0.1:5000 HEROKU_API_KEY=any scaler up worker=1 -a demo`,
+   $ HEROKU_API_URL=http://127.0.0.1:5000 HEROKU_API_KEY=any scaler up worker=1 -a demo
+   $ scaler emulator --procfile Procfile --env HEROKU_API_KEY=any --cycle 2m
+   $ scaler emulator --procfile Procfile --env HEROKU_API_KEY=any --scheduler '10m bin/scaler apply' --scheduler-skip 0.1`,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "listen", Value: defaultListen, Usage: "address to listen on (port 0 picks a free one)"},
 			&cli.StringSliceFlag{Name: "app", Usage: "name of an app to emulate (repeatable; default demo)"},
-			&cli.StringSliceFlag{Name: "formation", Usage: "formation of the app at the same position, TYPE=N[:SIZE],... (default web=1,worker=0)"},
+			&cli.StringSliceFlag{Name: "formation", Usage: "formation of the app at the same position, TYPE=N[:SIZE],... (default web=1,worker=0; with --procfile, web=1 and its other types 0)"},
 			&cli.StringFlag{Name: "token", Usage: "the only bearer token to accept (default: any non-empty token)"},
 			&cli.DurationFlag{Name: "boot-delay", Value: time.Second, Usage: "how long new dynos stay starting"},
-			&cli.DurationFlag{Name: "stop-delay", Value: time.Second, Usage: "how long dynos scaled away stay down before they are gone"},
+			&cli.DurationFlag{Name: "stop-delay", Value: time.Second, Usage: "how long dynos scaled away stay down before they are gone (without --procfile)"},
 			&cli.DurationFlag{Name: "latency", Usage: "delay added to every answer"},
 			&cli.IntFlag{Name: "rate-limit", Value: emulator.DefaultRateLimit, Usage: "size of the account's request bucket (refills at 75 a minute)"},
 			&cli.StringFlag{Name: "scope", Value: emulator.DefaultScope, Usage: "OAuth scope reported for the token (global, write, read, identity)"},
+			&cli.StringFlag{Name: "procfile", Usage: "run each dyno as a real process, with this Procfile's commands (the flags below need it)", TakesFile: true},
+			&cli.GenericFlag{Name: "env", Value: &repeated{}, Usage: "KEY=VALUE in every dyno's environment, as a config var (repeatable)"},
+			&cli.DurationFlag{Name: "stop-latency", Value: emulator.DefaultStopLatency, Usage: "time from an accepted scale-down to its dynos' SIGTERM; a dyno whose process exits meanwhile is restarted"},
+			&cli.DurationFlag{Name: "kill-after", Value: emulator.DefaultKillAfter, Usage: "time from SIGTERM to SIGKILL for a dyno's processes"},
+			&cli.DurationFlag{Name: "restart-delay", Value: emulator.DefaultRestartDelay, Usage: "cool-off before a crashed dyno's second restart (the first is at once), doubling after each further crash, up to 20m"},
+			&cli.DurationFlag{Name: "cycle", Usage: "cycle each formation dyno this long after it started (Heroku: every 24h plus up to 216m)", DefaultText: "never"},
+			&cli.GenericFlag{Name: "scheduler", Value: &repeated{}, Usage: "'EVERY COMMAND': run COMMAND in a one-off scheduler.N dyno every EVERY, as Heroku Scheduler does (repeatable)"},
+			&cli.Float64Flag{Name: "scheduler-skip", Usage: "probability that a Scheduler run is skipped (Scheduler is best effort)"},
+			&cli.Float64Flag{Name: "scheduler-dup", Usage: "probability that a Scheduler run starts twice"},
+			&cli.Uint64Flag{Name: "seed", Usage: "seed of the Scheduler's skips and duplicates", DefaultText: "random, logged"},
 		},
 		Action: func(c *cli.Context) error {
 			cfg, err := emulatorConfig(c)
 			if err != nil {
+				return err
+			}
+			if cfg.Dynos, err = a.dynoConfig(c); err != nil {
 				return err
 			}
 			listen := c.String("listen")
@@ -65,11 +92,119 @@ Examples:
 			for i, ac := range cfg.Apps {
 				names[i] = ac.Name
 			}
-			a.log.Info("emulator listening", "url", "http://"+ln.Addr().String(), "apps", fmt.Sprint(names))
-			fmt.Fprintf(a.Stdout, "%s=http://%s\n", envAPIURL, ln.Addr())
-			return emulator.Serve(c.Context, ln, em)
+			url := "http://" + ln.Addr().String()
+			a.log.Info("emulator listening", "url", url, "apps", fmt.Sprint(names))
+			fmt.Fprintf(a.Stdout, "%s=%s\n", envAPIURL, url)
+			if cfg.Dynos == nil {
+				return emulator.Serve(c.Context, ln, em)
+			}
+			return a.serveDynos(c.Context, ln, em, url)
 		},
 	}
+}
+
+// repeated is a flag that may be given several times, each value kept
+// whole: a StringSliceFlag would split an environment value or a command
+// at its commas. It never prints its values (--env may hold secrets).
+type repeated []string
+
+func (r *repeated) Set(v string) error {
+	*r = append(*r, v)
+	return nil
+}
+
+func (r *repeated) String() string { return "" }
+
+// dynoFlags are the flags that only make sense with --procfile.
+var dynoFlags = []string{"env", "stop-latency", "kill-after", "restart-delay", "cycle", "scheduler", "scheduler-skip", "scheduler-dup", "seed"}
+
+// dynoConfig reads the dyno manager's flags: nil without --procfile, and
+// then none of them may be set.
+func (a *App) dynoConfig(c *cli.Context) (*emulator.DynoConfig, error) {
+	path := c.String("procfile")
+	if path == "" {
+		for _, name := range dynoFlags {
+			if c.IsSet(name) {
+				return nil, scaler.Errorf(scaler.ErrInvalid, "--%s runs dynos: it needs --procfile", name)
+			}
+		}
+		return nil, nil
+	}
+	pf, err := emulator.ReadProcfile(path)
+	if err != nil {
+		return nil, scaler.Errorf(scaler.ErrInvalid, "%v", err)
+	}
+	dc := &emulator.DynoConfig{
+		Procfile: pf, Log: a.Stdout, StopLatency: c.Duration("stop-latency"), KillAfter: c.Duration("kill-after"),
+		RestartDelay: c.Duration("restart-delay"), Cycle: c.Duration("cycle"),
+		SchedulerSkip: c.Float64("scheduler-skip"), SchedulerDup: c.Float64("scheduler-dup"), Seed: c.Uint64("seed"),
+		// The emulator's process runs nothing but dynos: it may reap
+		// whatever they leave behind. (So App.Run("emulator --procfile")
+		// must not run inside a process that has children of its own.)
+		Subreaper: true,
+	}
+	for i, kv := range *c.Generic("env").(*repeated) {
+		if k, _, ok := strings.Cut(kv, "="); !ok || k == "" || strings.ContainsAny(k, " \t") {
+			// The value is not repeated: it may be a secret.
+			return nil, scaler.Errorf(scaler.ErrInvalid, "--env number %d is not KEY=VALUE", i+1)
+		}
+		dc.Env = append(dc.Env, kv)
+	}
+	for _, s := range *c.Generic("scheduler").(*repeated) {
+		job, err := emulator.ParseSchedulerJob(s)
+		if err != nil {
+			return nil, scaler.Errorf(scaler.ErrInvalid, "--scheduler: %v", err)
+		}
+		dc.Scheduler = append(dc.Scheduler, job)
+	}
+	switch {
+	case dc.StopLatency < 0 || dc.KillAfter <= 0 || dc.RestartDelay <= 0 || dc.Cycle < 0:
+		return nil, scaler.Errorf(scaler.ErrInvalid, "--kill-after and --restart-delay must be positive, --stop-latency and --cycle not negative")
+	case dc.SchedulerSkip < 0 || dc.SchedulerSkip > 1 || dc.SchedulerDup < 0 || dc.SchedulerDup > 1:
+		return nil, scaler.Errorf(scaler.ErrInvalid, "--scheduler-skip and --scheduler-dup are probabilities, from 0 to 1")
+	}
+	if !c.IsSet("seed") && (dc.SchedulerSkip > 0 || dc.SchedulerDup > 0) {
+		dc.Seed = rand.Uint64()
+		a.log.Info("scheduler seed", "seed", dc.Seed, "hint", "--seed replays the same skips and duplicates")
+	}
+	return dc, nil
+}
+
+// serveDynos serves the API and runs the dynos until ctx is done (SIGINT or
+// SIGTERM), then stops every dyno, the API still answering meanwhile (a
+// dyno may use it as it stops), and the server last. A second signal
+// during the stop skips the kill-after wait: SIGKILL at once.
+func (a *App) serveDynos(ctx context.Context, ln net.Listener, em *emulator.Emulator, url string) error {
+	serving, stopServing := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopServing()
+	served := make(chan error, 1)
+	go func() { served <- emulator.Serve(serving, ln, em) }()
+	if err := em.StartDynos(url); err != nil {
+		stopServing()
+		<-served
+		return fmt.Errorf("emulator: %w", err)
+	}
+	var serveErr error
+	select {
+	case <-ctx.Done():
+	case serveErr = <-served:
+		served <- nil // stopped already: nothing more to wait for below
+	}
+	hurry, kill := context.WithCancel(context.WithoutCancel(ctx))
+	defer kill()
+	go func() {
+		select {
+		case sig := <-a.Signals:
+			a.log.Warn("stopping dynos at once", "signal", scaler.SignalName(sig))
+			kill()
+		case <-hurry.Done():
+		}
+	}()
+	a.log.Info("stopping dynos")
+	err := em.StopDynos(hurry)
+	kill()
+	stopServing()
+	return errors.Join(err, serveErr, <-served)
 }
 
 // emulatorConfig reads the emulator's flags, pairing each --app with the
@@ -79,9 +214,15 @@ func emulatorConfig(c *cli.Context) (emulator.Config, error) {
 	if len(names) == 0 {
 		names = []string{"demo"}
 	}
+	// With a Procfile, its types make the formation (web=1, others 0)
+	// unless --formation says otherwise.
+	defaultForm := "web=1,worker=0"
+	if c.String("procfile") != "" {
+		defaultForm = ""
+	}
 	if len(forms) == 0 {
 		for range names {
-			forms = append(forms, "web=1,worker=0")
+			forms = append(forms, defaultForm)
 		}
 	}
 	if len(forms) != len(names) {
@@ -92,9 +233,12 @@ func emulatorConfig(c *cli.Context) (emulator.Config, error) {
 		StopDelay: c.Duration("stop-delay"), Latency: c.Duration("latency"), RateLimit: c.Int("rate-limit"),
 	}
 	for i, name := range names {
-		procs, err := emulator.ParseFormation(forms[i])
-		if err != nil {
-			return emulator.Config{}, fmt.Errorf("--formation for %s: %w", name, err)
+		var procs []emulator.Process
+		if forms[i] != "" {
+			var err error
+			if procs, err = emulator.ParseFormation(forms[i]); err != nil {
+				return emulator.Config{}, fmt.Errorf("--formation for %s: %w", name, err)
+			}
 		}
 		cfg.Apps = append(cfg.Apps, emulator.App{Name: name, Formation: procs})
 	}

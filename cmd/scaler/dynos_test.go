@@ -1,0 +1,331 @@
+package main
+
+import (
+	"bufio"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// logWait bounds every wait on an emulator's log stream: generous, for a
+// loaded machine; a passing test waits far less.
+const logWait = 20 * time.Second
+
+// logStream is what a `scaler emulator --procfile` prints on stdout after
+// its first line, read as it comes, with a cursor for reading it in order.
+type logStream struct {
+	mu      sync.Mutex
+	lines   []string
+	eof     bool
+	changed chan struct{}
+	pos     int
+}
+
+func (s *logStream) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return strings.Join(s.lines, "\n")
+}
+
+// next waits for the first line after the cursor that matches pattern,
+// and moves the cursor past it.
+func (s *logStream) next(t *testing.T, pattern string) string {
+	t.Helper()
+	re := regexp.MustCompile(pattern)
+	deadline := time.NewTimer(logWait)
+	defer deadline.Stop()
+	for {
+		s.mu.Lock()
+		for i := s.pos; i < len(s.lines); i++ {
+			if re.MatchString(s.lines[i]) {
+				s.pos = i + 1
+				line := s.lines[i]
+				s.mu.Unlock()
+				return line
+			}
+		}
+		ch, eof := s.changed, s.eof
+		s.mu.Unlock()
+		if eof {
+			t.Fatalf("the emulator ended without a line matching %q; its stream:\n%s", pattern, s)
+		}
+		select {
+		case <-ch:
+		case <-deadline.C:
+			t.Fatalf("no line matching %q within %v; the stream:\n%s", pattern, logWait, s)
+		}
+	}
+}
+
+// rewind moves the cursor back to the first line.
+func (s *logStream) rewind() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.pos = 0
+}
+
+func (s *logStream) has(pattern string) bool {
+	re := regexp.MustCompile(pattern)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, l := range s.lines {
+		if re.MatchString(l) {
+			return true
+		}
+	}
+	return false
+}
+
+// dynoEmulator is `scaler emulator --procfile` running as a user runs it.
+type dynoEmulator struct {
+	p      *process
+	env    map[string]string // points scaler at it
+	log    *logStream
+	dir    string
+	closed chan struct{} // its stdout has ended
+}
+
+// startDynoEmulator writes procfile into a new directory, with bin/scaler
+// (this binary, as the Go buildpack installs it), and runs the emulator
+// there with args.
+func startDynoEmulator(t *testing.T, procfile string, args ...string) *dynoEmulator {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.Mkdir(filepath.Join(dir, "bin"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(binary, filepath.Join(dir, "bin", "scaler")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "Procfile"), []byte(procfile), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	args = append([]string{"emulator", "--listen", "127.0.0.1:0", "--token", testToken, "--procfile", "Procfile"}, args...)
+	p := startBinaryIn(t, dir, nil, args...)
+	first := p.line(t)
+	url, ok := strings.CutPrefix(first, envAPIURL+"=")
+	if !ok {
+		t.Fatalf("the emulator's first line is %q, want %s=...", first, envAPIURL)
+	}
+	em := &dynoEmulator{p: p, env: map[string]string{envAPIURL: url, envToken: testToken, envApp: "demo"},
+		log: &logStream{changed: make(chan struct{})}, dir: dir, closed: make(chan struct{})}
+	go em.read(bufio.NewScanner(p.stdout))
+	return em
+}
+
+func (em *dynoEmulator) read(sc *bufio.Scanner) {
+	defer close(em.closed)
+	sc.Buffer(make([]byte, 64*1024), 1024*1024)
+	for more := true; more; {
+		more = sc.Scan()
+		em.log.mu.Lock()
+		if more {
+			em.log.lines = append(em.log.lines, sc.Text())
+		} else {
+			em.log.eof = true
+		}
+		close(em.log.changed)
+		em.log.changed = make(chan struct{})
+		em.log.mu.Unlock()
+	}
+}
+
+// stop sends sig and waits for the emulator to exit; it returns the exit
+// code and how long the exit took.
+func (em *dynoEmulator) stop(t *testing.T, sig syscall.Signal) (int, time.Duration) {
+	t.Helper()
+	began := time.Now()
+	if err := em.p.cmd.Process.Signal(sig); err != nil {
+		t.Fatal(err)
+	}
+	return em.wait(t), time.Since(began)
+}
+
+func (em *dynoEmulator) wait(t *testing.T) int {
+	t.Helper()
+	select {
+	case <-em.closed:
+	case <-time.After(2 * logWait):
+		t.Fatalf("the emulator did not exit; its stream:\n%s", em.log)
+	}
+	err := em.p.cmd.Wait()
+	var ee *exec.ExitError
+	if err != nil && !errors.As(err, &ee) {
+		t.Fatal(err)
+	}
+	all := em.log.String() + em.p.stderr.String()
+	if strings.Contains(all, testToken) {
+		t.Errorf("the emulator printed the token:\n%s", all)
+	}
+	return em.p.cmd.ProcessState.ExitCode()
+}
+
+// The dyno manager through the binary: dynos get the platform's
+// environment and the --env values, scaler inside a dyno reaches the
+// emulator, a job under `scaler run` ends with its dyno stopped by the
+// platform, and a supervisor that exits right after scaling itself down
+// is restarted within the stop latency.
+func TestDynoManagerRunsScalerInDynos(t *testing.T) {
+	t.Parallel()
+	em := startDynoEmulator(t, `
+web: echo "web $DYNO port=$PORT app=$HEROKU_APP_NAME greeting=$GREETING key=$HEROKU_API_KEY"; exec sleep 60
+nightly: scaler run -- sh -c 'echo "nightly working in $DYNO"; sleep 1.2; echo "nightly done"'
+supervisor: echo "supervisor started"; scaler down; echo "supervisor exits"
+`, "--formation", "web=1,nightly=0,supervisor=0", "--env", "GREETING=hello, world", "--env", envToken+"="+testToken,
+		"--boot-delay", "50ms", "--stop-latency", "1s", "--kill-after", "5s", "--restart-delay", "1m")
+	line := em.log.next(t, `app\[web\.1\]: web `)
+	if !regexp.MustCompile(`^\S+ app\[web\.1\]: web web\.1 port=\d+ app=demo greeting=hello, world key=\[REDACTED\]$`).MatchString(line) {
+		t.Errorf("web.1 printed %q", line)
+	}
+
+	r := runBinary(t, em.env, "up", "nightly=1", "supervisor=1")
+	if r.code != 0 {
+		t.Fatalf("up:\n%s", r)
+	}
+	// The job runs, completes, its type goes back to 0, the platform stops it.
+	em.log.next(t, `heroku\[nightly\.1\]: Starting process with command `+"`"+regexp.QuoteMeta(`scaler run -- sh -c`))
+	em.log.next(t, `app\[nightly\.1\]: nightly working in nightly\.1$`)
+	em.log.next(t, `app\[nightly\.1\]: nightly done$`)
+	em.log.next(t, `heroku\[nightly\.1\]: State changed from up to down$`)
+	em.log.next(t, `heroku\[nightly\.1\]: Stopping all processes with SIGTERM$`)
+	em.log.next(t, `heroku\[nightly\.1\]: Process exited with status \d+$`)
+	if !em.log.has(`app\[nightly\.1\]: level=info msg=scaled app=demo type=nightly from=1 to=0$`) {
+		t.Errorf("scaler run did not scale nightly down:\n%s", em.log)
+	}
+
+	// The supervisor exits within the stop latency of its own scale-down:
+	// the platform restarts it.
+	em.log.rewind()
+	em.log.next(t, `app\[supervisor\.1\]: supervisor started$`)
+	em.log.next(t, `heroku\[supervisor\.1\]: State changed from (starting|up) to down$`)
+	em.log.next(t, `app\[supervisor\.1\]: supervisor exits$`)
+	em.log.next(t, `heroku\[supervisor\.1\]: Process exited with status 0$`)
+	em.log.next(t, `heroku\[supervisor\.1\]: State changed from down to crashed$`)
+	em.log.next(t, `heroku\[supervisor\.1\]: Starting process`)
+	em.log.next(t, `app\[supervisor\.1\]: supervisor started$`)
+
+	r = runBinary(t, em.env, "status")
+	if r.code != 0 || !strings.Contains(r.stdout, "=== nightly (Standard-1X): 0") || !strings.Contains(r.stdout, "web.1: up for") {
+		t.Errorf("status:\n%s", r)
+	}
+	if code, _ := em.stop(t, syscall.SIGTERM); code != 0 {
+		t.Errorf("the emulator exited %d after SIGTERM:\n%s", code, em.p.stderr)
+	}
+	em.log.next(t, `heroku\[web\.1\]: Stopping all processes with SIGTERM$`)
+}
+
+// SIGINT stops every dyno, their process groups whole; a second SIGINT
+// kills at once instead of waiting for the kill-after time; nothing is left
+// behind, not even a zombie, nor what left its dyno's process group.
+func TestEmulatorShutdownLeavesNothing(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("orphans are reaped by a child subreaper, which is Linux's")
+	}
+	t.Parallel()
+	em := startDynoEmulator(t, `
+web: echo "main $$"; sh -c 'echo "child $$"; exec sleep 60' & wait
+stubborn: trap '' TERM; echo "main $$"; sh -c 'trap "" TERM; echo "child $$"; exec sleep 60' & (setsid sh -c 'echo "escaped $$"; exec sleep 60' &); while :; do sleep 0.05; done
+`, "--formation", "web=1,stubborn=1", "--kill-after", "1m")
+	var pids []int
+	for _, pattern := range []string{`app\[web\.1\]: main \d+$`, `app\[web\.1\]: child \d+$`, `app\[stubborn\.1\]: main \d+$`, `app\[stubborn\.1\]: child \d+$`, `app\[stubborn\.1\]: escaped \d+$`} {
+		em.log.rewind()
+		f := strings.Fields(em.log.next(t, pattern))
+		pid, err := strconv.Atoi(f[len(f)-1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		pids = append(pids, pid)
+	}
+	groups := []int{pids[0], pids[2]} // each dyno's command leads its group
+
+	began := time.Now()
+	if err := em.p.cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	em.log.rewind()
+	em.log.next(t, `heroku\[stubborn\.1\]: Stopping all processes with SIGTERM$`)
+	em.log.rewind()
+	em.log.next(t, `heroku\[web\.1\]: Process exited with status 143$`)
+	if err := em.p.cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	code := em.wait(t)
+	if took := time.Since(began); code != 0 || took > logWait {
+		t.Errorf("exit %d after %v; want 0, well before the kill-after minute:\n%s", code, took, em.p.stderr)
+	}
+	em.log.rewind()
+	em.log.next(t, `heroku\[stubborn\.1\]: Stopping process with SIGKILL$`)
+	if !strings.Contains(em.p.stderr.String(), `msg="stopping dynos at once" signal=INT`) {
+		t.Errorf("stderr:\n%s", em.p.stderr)
+	}
+	for _, pid := range pids {
+		if err := syscall.Kill(pid, 0); !errors.Is(err, syscall.ESRCH) {
+			syscall.Kill(pid, syscall.SIGKILL)
+			t.Errorf("process %d is left behind (kill -0: %v)", pid, err)
+		}
+	}
+	for _, g := range groups {
+		if err := syscall.Kill(-g, 0); !errors.Is(err, syscall.ESRCH) {
+			t.Errorf("process group %d is left behind (kill -0: %v)", g, err)
+		}
+	}
+}
+
+// Heroku Scheduler through the binary: the flags, a duplicate run with a
+// seed, and the seed said when it is random.
+func TestEmulatorScheduler(t *testing.T) {
+	t.Parallel()
+	em := startDynoEmulator(t, "web: exec sleep 60\n", "--formation", "web=0",
+		"--scheduler", `200ms echo "tick $DYNO, with a comma"`, "--scheduler-dup", "1", "--seed", "3", "--boot-delay", "0s")
+	em.log.next(t, `heroku\[scheduler\.1\]: Starting process with command `+"`"+`echo "tick \$DYNO, with a comma"`+"`$")
+	em.log.next(t, `heroku\[scheduler\.2\]: Starting process`)
+	em.log.rewind()
+	em.log.next(t, `app\[scheduler\.2\]: tick scheduler\.2, with a comma$`)
+	if code, _ := em.stop(t, syscall.SIGTERM); code != 0 || !strings.Contains(em.p.stderr.String(), `msg="scheduler run started twice"`) {
+		t.Errorf("exit %d:\n%s", code, em.p.stderr)
+	}
+
+	em = startDynoEmulator(t, "web: exec sleep 60\n", "--scheduler", "1h true", "--scheduler-skip", "0.5")
+	if code, _ := em.stop(t, syscall.SIGTERM); code != 0 || !regexp.MustCompile(`msg="scheduler seed" seed=\d+ hint=`).MatchString(em.p.stderr.String()) {
+		t.Errorf("a random seed is not said, or exit %d:\n%s", code, em.p.stderr)
+	}
+}
+
+// The dyno manager's flags are checked before anything starts; a value
+// given to --env is never repeated in an error.
+func TestEmulatorDynoFlags(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "Procfile"), []byte("web: exec sleep 60\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--cycle", "1m"}, "--cycle runs dynos: it needs --procfile"},
+		{[]string{"--env", "A=b"}, "--env runs dynos: it needs --procfile"},
+		{[]string{"--procfile", "nope"}, "procfile: open nope"},
+		{[]string{"--procfile", "Procfile", "--formation", "worker=1"}, "process type worker is not in the Procfile"},
+		{[]string{"--procfile", "Procfile", "--scheduler", "soon true"}, "want EVERY COMMAND"},
+		{[]string{"--procfile", "Procfile", "--env", "secret-value-xyz"}, "--env number 1 is not KEY=VALUE"},
+		{[]string{"--procfile", "Procfile", "--scheduler-skip", "2"}, "are probabilities"},
+		{[]string{"--procfile", "Procfile", "--kill-after", "0s"}, "must be positive"},
+	} {
+		p := startBinaryIn(t, dir, nil, append([]string{"emulator", "--listen", "127.0.0.1:0"}, tt.args...)...)
+		code, out := p.wait(t)
+		stderr := p.stderr.String()
+		if code != 2 || out != "" || !strings.Contains(stderr, tt.want) || strings.Contains(stderr, "secret-value-xyz") {
+			t.Errorf("emulator %v: exit %d, want 2 saying %q:\n%s%s", tt.args, code, tt.want, out, stderr)
+		}
+	}
+}
