@@ -3,6 +3,9 @@ package main
 import (
 	"context"
 	"fmt"
+	"net"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -11,77 +14,137 @@ import (
 	"github.com/scalerdev/scaler/platform/emulator"
 )
 
+// demoProcfile is the demo app's Procfile: a web type, and the long job in
+// a type of its own under `scaler run`, as the README recommends.
+const demoProcfile = `web: echo "web: listening on port $PORT"; exec sleep 3600
+nightly: bin/scaler run -- sh -c 'echo "nightly report: started"; sleep 1; echo "nightly report: 42 rows written"'
+`
+
+// demoTimeout bounds the whole demo: it takes a few seconds.
+const demoTimeout = time.Minute
+
 func (a *App) demoCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "demo",
-		Usage: "show scaler at work against a built-in emulator, with no Heroku account",
-		Description: `Starts a Platform API emulator on loopback with an app named demo (web=1,
-worker=0), then runs the commands a Heroku Scheduler job and a worker dyno
-would run, printing each one first. The job is a real process (sh).
+		Usage: "show scaler at work on this machine, dynos and all, with no Heroku account",
+		Description: `Runs the whole story of a long job on Heroku, with real processes: an app
+named demo whose Procfile has a web type and a nightly type running
+` + "`bin/scaler run -- JOB`" + `, in the emulator's dyno manager; a Heroku Scheduler job
+that runs ` + "`scaler up nightly=1`" + `; the job printing as it works; its completion,
+the scale-down, and the platform stopping the dyno. It prints the log
+stream, as ` + "`heroku logs --tail`" + ` shows it, and takes a few seconds.
 
 Example:
    $ scaler demo`,
-		Action: func(c *cli.Context) error {
-			ctx, cancel := context.WithCancel(c.Context)
-			defer cancel()
-			url, err := startEmulator(ctx, emulator.Config{
-				Apps:      []emulator.App{{Name: "demo", Formation: []emulator.Process{{Type: "web", Quantity: 1}, {Type: "worker"}}}},
-				BootDelay: 300 * time.Millisecond, StopDelay: 300 * time.Millisecond,
-			})
-			if err != nil {
-				return err
-			}
-			env := map[string]string{envAPIURL: url, envToken: "demo-token", envApp: "demo"}
-			worker := map[string]string{envAPIURL: url, envToken: "demo-token", envApp: "demo", envDyno: "worker.1"}
-			fmt.Fprintf(a.Stdout, "# A Platform API emulator is listening on %s, with app demo (web=1, worker=0).\n", url)
-			job := []string{"sh", "-c", "echo nightly report: started; sleep 1; echo nightly report: 42 rows written"}
-			steps := []struct {
-				say    string
-				env    map[string]string
-				prompt string
-				args   []string
-			}{
-				{"What runs now:", env, "", []string{"status"}},
-				{"Heroku Scheduler starts a worker before the long job:", env, "", []string{"up", "worker=1", "--wait"}},
-				{"In the fresh worker dyno, the Procfile line `worker: bin/scaler run -- JOB` runs the job.\n# When it exits, scaler sends the formation back to zero, so nobody pays for an idle worker:",
-					worker, "DYNO=worker.1 ", append([]string{"run", "--"}, job...)},
-				{"", env, "", []string{"status"}},
-				{"Asking again changes nothing, and sends no write:", env, "", []string{"down", "worker"}},
-			}
-			for _, s := range steps {
-				if s.say != "" {
-					fmt.Fprintf(a.Stdout, "\n# %s\n", s.say)
-				}
-				fmt.Fprintf(a.Stdout, "$ %sscaler %s\n", s.prompt, shellJoin(s.args))
-				if err := a.sub(s.env).Run(ctx, append([]string{"scaler"}, s.args...)); exitCode(err) != 0 {
-					return err
-				}
-			}
-			return nil
+		Action: a.demo,
+	}
+}
+
+func (a *App) demo(c *cli.Context) error {
+	ctx, cancel := context.WithTimeout(c.Context, demoTimeout)
+	defer cancel()
+	dir, err := demoApp()
+	if dir != "" {
+		defer os.RemoveAll(dir)
+	}
+	if err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	pf, err := emulator.ReadProcfile(filepath.Join(dir, "Procfile"))
+	if err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	em, err := emulator.New(emulator.Config{
+		Apps:      []emulator.App{{Name: "demo", Formation: []emulator.Process{{Type: "web", Quantity: 1}, {Type: "nightly"}}}},
+		BootDelay: 100 * time.Millisecond,
+		Dynos: &emulator.DynoConfig{
+			Procfile: pf, Log: a.Stdout,
+			// The app's config vars: whatever the shell has, the dynos
+			// act on this app, through this emulator, at this log level.
+			Env:         []string{envToken + "=demo-token", envApp + "=demo", envLogLevel + "=info"},
+			StopLatency: 500 * time.Millisecond, KillAfter: 5 * time.Second,
+			Scheduler: []emulator.SchedulerJob{{First: time.Second, Every: 24 * time.Hour, Command: "scaler up nightly=1"}},
+			// This process runs nothing but the demo's dynos.
+			Subreaper: true,
 		},
+	})
+	if err != nil {
+		return fmt.Errorf("demo: %w", err)
 	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	fmt.Fprintf(a.Stdout, "# An app named demo runs on this machine, each dyno a real process, as on Heroku.\n# Its Procfile:\n")
+	for _, line := range strings.Split(strings.TrimSpace(demoProcfile), "\n") {
+		fmt.Fprintf(a.Stdout, "#   %s\n", line)
+	}
+	fmt.Fprintf(a.Stdout, "# Heroku Scheduler runs `scaler up nightly=1` (daily on Heroku; here in a second).\n")
+	fmt.Fprintf(a.Stdout, "# The platform's log stream, as `heroku logs --tail` shows it:\n")
+
+	serving, stopServing := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopServing()
+	served := make(chan error, 1)
+	go func() { served <- emulator.Serve(serving, ln, em) }()
+	if err := em.StartDynos("http://" + ln.Addr().String()); err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	// The story is over when nightly was scaled up and back to 0 (two
+	// writes) and the platform has stopped its dyno.
+	waitErr := em.WaitDynos(ctx, "demo", func(dynos []emulator.DynoState) bool {
+		for _, d := range dynos {
+			if d.Type == "nightly" {
+				return false
+			}
+		}
+		return len(em.Writes()) >= 2 && em.Quantity("demo", "nightly") == 0
+	})
+
+	// A second interrupt while the dynos stop kills them at once.
+	hurry, kill := context.WithCancel(context.WithoutCancel(ctx))
+	defer kill()
+	go func() {
+		select {
+		case <-a.Signals:
+			kill()
+		case <-hurry.Done():
+		}
+	}()
+	stopErr := em.StopDynos(hurry)
+	kill()
+	stopServing()
+	<-served
+	switch {
+	case c.Context.Err() != nil:
+		return c.Context.Err()
+	case waitErr != nil:
+		return fmt.Errorf("demo: the job did not finish within %v: %w", demoTimeout, waitErr)
+	case stopErr != nil:
+		return fmt.Errorf("demo: %w", stopErr)
+	}
+	fmt.Fprintf(a.Stdout, "# Done: Scheduler started nightly.1, the job ran, `scaler run` scaled nightly\n"+
+		"# back to 0, and the platform stopped the dyno (then the demo stopped web.1).\n"+
+		"# Run your own Procfile the same way: scaler emulator --procfile Procfile\n")
+	return nil
 }
 
-// shellJoin quotes arguments as a shell would need them.
-func shellJoin(args []string) string {
-	quoted := make([]string, len(args))
-	for i, a := range args {
-		quoted[i] = a
-		if strings.ContainsAny(a, " '\";$&|<>*?") {
-			quoted[i] = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
-		}
+// demoApp writes the demo app into a new temporary directory: its
+// Procfile, and bin/scaler, this very binary, where the Go buildpack puts
+// it. It returns the directory even with an error, to be removed.
+func demoApp() (string, error) {
+	self, err := os.Executable()
+	if err != nil {
+		return "", err
 	}
-	return strings.Join(quoted, " ")
-}
-
-// sub returns a copy of the app whose environment is overlaid with env.
-func (a *App) sub(env map[string]string) *App {
-	s := *a
-	s.Getenv = func(k string) string {
-		if v, ok := env[k]; ok {
-			return v
-		}
-		return a.Getenv(k)
+	dir, err := os.MkdirTemp("", "scaler-demo-")
+	if err != nil {
+		return "", err
 	}
-	return &s
+	if err := os.Mkdir(filepath.Join(dir, "bin"), 0o755); err != nil {
+		return dir, err
+	}
+	if err := os.Symlink(self, filepath.Join(dir, "bin", "scaler")); err != nil {
+		return dir, err
+	}
+	return dir, os.WriteFile(filepath.Join(dir, "Procfile"), []byte(demoProcfile), 0o644)
 }
