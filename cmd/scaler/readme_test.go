@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -135,16 +136,35 @@ func shellSplit(t *testing.T, line string) []string {
 }
 
 // runReadmeEmulator starts the emulator as the README shows it, on a free
-// port instead of the README's, and stops it.
+// port instead of the README's (or the default's), and stops it. With
+// --procfile, it runs in a directory holding a Procfile, and its first dyno
+// must start.
 func runReadmeEmulator(t *testing.T, args []string) {
+	listen := false
 	for i, a := range args {
 		if a == "--listen" {
-			args[i+1] = "127.0.0.1:0"
+			args[i+1], listen = "127.0.0.1:0", true
 		}
 	}
-	p := startBinary(t, nil, args...)
+	if !listen {
+		args = append(args, "--listen", "127.0.0.1:0")
+	}
+	dir := ""
+	if slices.Contains(args, "--procfile") {
+		dir = t.TempDir()
+		procfile := "web: echo \"listening on $PORT\"; exec sleep 60\nworker: bin/scaler run -- sleep 60\n"
+		if err := os.WriteFile(filepath.Join(dir, "Procfile"), []byte(procfile), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p := startBinaryIn(t, dir, nil, args...)
 	if first := p.line(t); !strings.HasPrefix(first, envAPIURL+"=http://127.0.0.1:") {
 		t.Fatalf("emulator printed %q", first)
+	}
+	if dir != "" {
+		if line := p.line(t); !strings.HasSuffix(line, " heroku[web.1]: Starting process with command `echo \"listening on $PORT\"; exec sleep 60`") {
+			t.Errorf("the dyno manager printed %q first", line)
+		}
 	}
 	p.cmd.Process.Signal(syscall.SIGTERM)
 	if code, _ := p.wait(t); code != 0 {
