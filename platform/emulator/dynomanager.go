@@ -1,11 +1,13 @@
 package emulator
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"os"
 	"os/exec"
@@ -29,11 +31,30 @@ import (
 // new dyno record with a new id; a name (worker.1) may have two records for
 // a moment, an old one stopping and a new one starting.
 //
-// The life of a dyno:
+// The life of a dyno, and where the platform is unconfirmed, the worst
+// case for a job:
 //
-//	starting --boot delay--> up --exit--> crashed --restart--> (a new dyno)
-//	   any --scale-down--> down --stop latency--> SIGTERM --kill-after--> SIGKILL --> gone
-//	   any --restart, cycling--> down (SIGTERM...), and a new dyno starts at once
+//   - starting, then up after the boot delay (web included: nothing waits
+//     for $PORT to be bound).
+//   - Its command exits on its own: crashed; the rest of its process group
+//     gets SIGKILL at once (the dyno is torn down); a new dyno starts at
+//     once, then after a doubling cool-off. A one-off dyno is complete.
+//   - Scaled away: down at once (as the platform's logs show it), SIGTERM
+//     after the stop latency. In between its processes run on, and if its
+//     command exits it is restarted like a crash, and the replacement is
+//     stopped when the latency is over.
+//   - Restarted (through the API, cycling, a resize): the new dyno starts
+//     as the old one gets SIGTERM, so the two overlap, with the same DYNO,
+//     as on the platform during restarts and cycling: the job's new process
+//     may start before the old one has stopped.
+//   - Stopped: SIGTERM to the whole process group; SIGKILL, and R12, to
+//     what is left after kill-after; the record goes once no process of the
+//     group is left (zombies do not count).
+//
+// On its own shutdown (StopDynos) it stops every dyno that way and returns
+// once no process is left. With DynoConfig.Subreaper (Linux), the process is
+// a child subreaper: what dynos leave behind is reparented to it and
+// reaped, and what escaped a dyno's group is killed at the end.
 //
 // Timestamps (API and log stream) come from the emulator's clock, e.now;
 // every duration (boot delay, stop latency, kill-after, restart delays,
@@ -521,7 +542,7 @@ func (m *manager) reconcile(a *app, p *process, resized bool, now time.Time) {
 			live[d.num] = d
 		}
 	}
-	for _, num := range slices.Sorted(mapsKeys(live)) {
+	for _, num := range slices.Sorted(maps.Keys(live)) {
 		d := live[num]
 		switch {
 		case num > p.quantity:
@@ -538,16 +559,6 @@ func (m *manager) reconcile(a *app, p *process, resized bool, now time.Time) {
 			d := m.newDyno(a, p.typ, num, p.size, p.command, now)
 			if m.started {
 				m.launch(d, now)
-			}
-		}
-	}
-}
-
-func mapsKeys(m map[int]*dyno) func(func(int) bool) {
-	return func(yield func(int) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
 			}
 		}
 	}
@@ -771,7 +782,7 @@ func (m *manager) read(d *dyno, out *os.File, drained chan<- struct{}) {
 		n, err := out.Read(chunk)
 		buf = append(buf, chunk[:n]...)
 		for {
-			i := slices.Index(buf, '\n')
+			i := bytes.IndexByte(buf, '\n')
 			if i < 0 && len(buf) < maxLogLine {
 				break
 			}
