@@ -201,6 +201,11 @@ func TestDemoRunsEndToEnd(t *testing.T) {
 			t.Errorf("scaler demo does not show %q:\n%s", want, r.stdout)
 		}
 	}
+	// The job ran once: scaler run waited for the platform's stop instead
+	// of exiting into a restart.
+	if n := strings.Count(r.stdout, " app[nightly.1]: nightly report: started\n"); n != 1 {
+		t.Errorf("the nightly job started %d times, want once:\n%s", n, r.stdout)
+	}
 	if took > 30*time.Second {
 		t.Errorf("scaler demo took %v; it is the first thing a newcomer runs", took)
 	}

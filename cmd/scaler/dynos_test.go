@@ -217,6 +217,19 @@ supervisor: echo "supervisor started"; scaler down; echo "supervisor exits"
 	if r.code != 0 || !strings.Contains(r.stdout, "=== nightly (Standard-1X): 0") || !strings.Contains(r.stdout, "web.1: up for") {
 		t.Errorf("status:\n%s", r)
 	}
+	// scaler run waited for the platform's stop: its dyno was never
+	// restarted, and the job ran once.
+	log := em.log.String()
+	for pattern, want := range map[string]int{
+		`app\[nightly\.1\]: nightly working`:                            1,
+		`heroku\[nightly\.1\]: Starting process`:                        1,
+		`app\[nightly\.1\]: .*msg="shutdown before completion"`:         0,
+		`app\[nightly\.1\]: level=info msg="stop received" signal=TERM`: 1,
+	} {
+		if n := len(regexp.MustCompile(pattern).FindAllString(log, -1)); n != want {
+			t.Errorf("%d lines match %s, want %d:\n%s", n, pattern, want, log)
+		}
+	}
 	if code, _ := em.stop(t, syscall.SIGTERM); code != 0 {
 		t.Errorf("the emulator exited %d after SIGTERM:\n%s", code, em.p.stderr)
 	}
