@@ -28,9 +28,11 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/scalerdev/scaler/platform/emulator"
+	"github.com/scalerdev/scaler/scaler"
 )
 
 func main() {
@@ -42,12 +44,13 @@ func main() {
 	runs := flag.Int("runs", 30, "repetitions of each single-app scenario")
 	fleetRuns := flag.Int("fleet-runs", 3, "repetitions of each fleet size")
 	out := flag.String("out", "", "also write the report to this file (make bench-report: bench/RESULTS.md)")
+	only := flag.String("sections", "", "comma-separated sections to run (commands, fleet, run, plan, peer); all when empty")
 	flag.Parse()
 	if *bin == "" {
 		fmt.Fprintln(os.Stderr, "bench: -bin is required; run make bench")
 		os.Exit(2)
 	}
-	b := &bench{runs: *runs, fleetRuns: *fleetRuns}
+	b := &bench{runs: *runs, fleetRuns: *fleetRuns, only: *only}
 	var err error
 	if b.heroku, b.noPeer, err = officialCLI(); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
@@ -69,6 +72,7 @@ func main() {
 
 type bench struct {
 	bin             string
+	only            string // the sections to run, comma-separated; all when empty
 	runs, fleetRuns int
 	report          strings.Builder
 	heroku          string // the official CLI, or "" when it is not compared
@@ -151,8 +155,15 @@ func (b *bench) run(bin, out string) error {
 		b.printf("Peak RSS is each process's own, read by GNU time.\n\n")
 	}
 
-	for _, section := range []func() error{b.commands, b.fleet, b.runLatency, b.plan, b.peer} {
-		if err := section(); err != nil {
+	sections := []struct {
+		name string
+		run  func() error
+	}{{"commands", b.commands}, {"fleet", b.fleet}, {"run", b.runLatency}, {"plan", b.plan}, {"peer", b.peer}}
+	for _, section := range sections {
+		if b.only != "" && !slices.Contains(strings.Split(b.only, ","), section.name) {
+			continue
+		}
+		if err := section.run(); err != nil {
 			return err
 		}
 	}
@@ -469,6 +480,12 @@ func (b *bench) runLatency() error {
 		}
 		kib := vmRSS(cmd.Process.Pid) // scaler, while its job runs
 		io.WriteString(stdin, "go\n")
+		// Once the scale-down lands, the platform stops the dyno: scaler
+		// waits for that SIGTERM before it exits.
+		for !slices.ContainsFunc(em.Requests()[before:], func(r emulator.Request) bool { return r.Method == "PATCH" && r.Status != 0 }) {
+			time.Sleep(time.Millisecond)
+		}
+		cmd.Process.Signal(syscall.SIGTERM)
 		if err := cmd.Wait(); err != nil {
 			return fmt.Errorf("scaler run: %v", err)
 		}
@@ -491,7 +508,7 @@ func (b *bench) runLatency() error {
 	slices.Sort(toRead)
 	slices.Sort(toWrite)
 	slices.Sort(rss)
-	b.printf("## `scaler run`\n\n%d runs. The job is a process that says it is ready, waits for a line on stdin, notes the time and exits; the emulator notes when each request arrives.\n\n", b.runs)
+	b.printf("## `scaler run`\n\n%d runs. The job is a process that says it is ready, waits for a line on stdin, notes the time and exits; the emulator notes when each request arrives. Before it decides that the job completed, scaler waits %v for a sign that the dyno is shutting down (a job's exit alone does not tell); the platform's SIGTERM then follows the scale-down.\n\n", b.runs, scaler.DefaultSettle)
 	b.printf("| from the job's exit to | median | max |\n|---|---|---|\n")
 	b.printf("| the formation read arriving | %s | %s |\n", ms(toRead[len(toRead)/2]), ms(toRead[len(toRead)-1]))
 	b.printf("| the scale-down write arriving | %s | %s |\n\n", ms(toWrite[len(toWrite)/2]), ms(toWrite[len(toWrite)-1]))

@@ -17,6 +17,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 
 	heroku "github.com/heroku/heroku-go/v5"
@@ -96,6 +97,14 @@ func CheckURL(raw string) (string, error) {
 	}
 	if u.User != nil || u.RawQuery != "" || u.Fragment != "" {
 		return "", scaler.Errorf(scaler.ErrInvalid, "API URL %q must not carry credentials, a query or a fragment", raw)
+	}
+	if port := u.Port(); port != "" {
+		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+			return "", scaler.Errorf(scaler.ErrInvalid, "API URL %q: port %s is not a port (1 to 65535)", raw, port)
+		}
+	}
+	if u.Hostname() == "" {
+		return "", scaler.Errorf(scaler.ErrInvalid, "API URL %q has no host", raw)
 	}
 	switch u.Scheme {
 	case "https":

@@ -203,13 +203,13 @@ func (t *transport) judge(ctx context.Context, req *http.Request, safe bool, att
 			if safe {
 				return scaler.Errorf(scaler.ErrUnavailable, "no answer to %s %s before the deadline (%w)", req.Method, req.URL.Path, ctx.Err()), false, 0
 			}
-			return scaler.Errorf(scaler.ErrUncertain, "no answer to %s %s before the deadline (%w): it may or may not have been applied", req.Method, req.URL.Path, ctx.Err()), false, 0
+			return scaler.Errorf(scaler.ErrUncertain, "no answer to %s %s before the deadline (%w): the change may or may not have landed", req.Method, req.URL.Path, ctx.Err()), false, 0
 		}
 		if neverSent(err) {
 			return scaler.Errorf(scaler.ErrUnavailable, "cannot reach the API: %v", err), true, backoff
 		}
 		if !safe {
-			return scaler.Errorf(scaler.ErrUncertain, "the connection failed before the answer to %s %s came (%v)", req.Method, req.URL.Path, err), false, 0
+			return scaler.Errorf(scaler.ErrUncertain, "the connection failed before the answer to %s %s came (%v): the change may or may not have landed", req.Method, req.URL.Path, err), false, 0
 		}
 		return scaler.Errorf(scaler.ErrUnavailable, "the connection failed: %v", err), true, backoff
 	}
@@ -225,7 +225,7 @@ func (t *transport) judge(ctx context.Context, req *http.Request, safe bool, att
 		}
 		return scaler.Errorf(scaler.ErrUnavailable, "%s", broken), true, backoff
 	}
-	ae := DecodeError(resp.StatusCode, scrub(body, req))
+	ae := DecodeError(resp.StatusCode, body)
 	switch {
 	case resp.StatusCode == http.StatusTooManyRequests:
 		// The platform refused the request before doing anything: safe to
@@ -237,22 +237,11 @@ func (t *transport) judge(ctx context.Context, req *http.Request, safe bool, att
 	case resp.StatusCode >= 500 && safe:
 		return ae, true, backoff
 	case resp.StatusCode >= 500:
-		return scaler.Errorf(scaler.ErrUncertain, "the write %s %s failed with %w: it may or may not have been applied", req.Method, req.URL.Path, ae), false, 0
+		return scaler.Errorf(scaler.ErrUncertain, "the write %s %s failed with %w: the change may or may not have landed", req.Method, req.URL.Path, ae), false, 0
 	case resp.StatusCode == http.StatusUnprocessableEntity && transient(ae.Message):
 		return ae, true, backoff
 	}
 	return ae, false, 0
-}
-
-// scrub removes the request's token from an answer's body: a broken proxy
-// may echo the request's headers back in its error page, and scaler prints
-// error bodies.
-func scrub(body []byte, req *http.Request) []byte {
-	token, ok := strings.CutPrefix(req.Header.Get("Authorization"), "Bearer ")
-	if !ok || token == "" {
-		return body
-	}
-	return bytes.ReplaceAll(body, []byte(token), []byte(redacted))
 }
 
 // transient reports whether a 422 refusal is one that passes by itself:

@@ -48,15 +48,38 @@ type App struct {
 	// StopWait bounds the wait for the platform's SIGTERM after run or done
 	// scaled their own dyno's type to 0; zero means 60s.
 	StopWait time.Duration
+	// Settle is how long run waits after its job exits for a sign of a
+	// shutdown before it calls the job done; zero means
+	// scaler.DefaultSettle.
+	Settle time.Duration
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
 
 	log *slog.Logger
+	// secrets are redacted from everything written to Stdout and Stderr;
+	// jobStdout and jobStderr are the streams before that, which a job run
+	// by `scaler run` inherits as they are.
+	secrets              redactor
+	jobStdout, jobStderr io.Writer
 }
 
 // Main runs the command line and returns its exit code, after saying on
-// stderr why it failed.
-func (a *App) Main(ctx context.Context, args []string) int {
+// stderr why it failed. Everything it writes, a panic's message included,
+// passes the redactor first, whatever the API answered.
+func (a *App) Main(ctx context.Context, args []string) (code int) {
+	a.secrets.add(a.Getenv(envToken))
+	a.secrets.addURL(a.Getenv(envAPIURL))
+	a.jobStdout, a.jobStderr = a.Stdout, a.Stderr
+	stdout, stderr := &lines{r: &a.secrets, w: a.Stdout}, &lines{r: &a.secrets, w: a.Stderr}
+	a.Stdout, a.Stderr = stdout, stderr
+	defer func() {
+		if p := recover(); p != nil {
+			fmt.Fprintf(stderr, "panic: %v\n\n%s", p, debug.Stack())
+			code = exitFailure
+		}
+		stdout.Flush()
+		stderr.Flush()
+	}()
 	return a.report(a.Run(ctx, args))
 }
 
@@ -64,6 +87,9 @@ func (a *App) Main(ctx context.Context, args []string) int {
 func (a *App) Run(ctx context.Context, args []string) error {
 	if a.Now == nil {
 		a.Now = time.Now
+	}
+	if a.jobStdout == nil {
+		a.jobStdout, a.jobStderr = a.Stdout, a.Stderr
 	}
 	log, err := newLogger(a.Stderr, a.Getenv(envLogLevel))
 	a.log = log
@@ -176,7 +202,8 @@ func exitCode(err error) int {
 		return exitOK
 	case errors.As(err, &st):
 		return st.code
-	case errors.Is(err, scaler.ErrInvalid):
+	case errors.Is(err, scaler.ErrInvalid), errors.As(err, new(cli.ExitCoder)):
+		// urfave/cli's only ExitCoder is its help's "No help topic".
 		return exitUsage
 	case errors.Is(err, scaler.ErrUnauthorized), errors.Is(err, scaler.ErrForbidden):
 		return exitAuth
@@ -220,7 +247,7 @@ func (a *App) report(err error) int {
 		msg = "failed"
 	}
 	var args []any
-	if h := hint(err); h != "" {
+	if h := a.hint(err); h != "" {
 		args = append(args, "hint", h)
 	}
 	// Errors joined together (every bad spec, every bad schedule line) are
@@ -232,7 +259,7 @@ func (a *App) report(err error) int {
 }
 
 // hint says what a person can do about an error.
-func hint(err error) string {
+func (a *App) hint(err error) string {
 	var ae *platform.APIError
 	switch {
 	case errors.As(err, &ae) && ae.ID == "two_factor":
@@ -245,6 +272,8 @@ func hint(err error) string {
 		return "the account's API budget (4500 requests, shared by every token and tool of the account) is spent; it refills at 75 a minute: run again later"
 	case errors.As(err, &ae) && ae.Status == http.StatusNotFound:
 		return "check the app's name (-a, " + envApp + ", " + envAppName + "), and that the token's account is a member of the app"
+	case errors.As(err, &ae) && (ae.Status == http.StatusRequestHeaderFieldsTooLarge || ae.Status == http.StatusRequestEntityTooLarge):
+		return fmt.Sprintf("the API refused the request as too large (%d): the token in %s is %d bytes long, where a Heroku token is about 70: check that it holds a token and nothing else", ae.Status, envToken, len(strings.TrimSpace(a.Getenv(envToken))))
 	case errors.Is(err, scaler.ErrRejected):
 		return "the platform refused the change, for the reason it gives: Eco and Basic dynos allow one dyno per process type and no other size in the same app; an app must be deployed before it can scale"
 	case errors.Is(err, scaler.ErrUncertain), errors.Is(err, scaler.ErrConflict):

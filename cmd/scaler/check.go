@@ -57,6 +57,11 @@ func (f *findings) skip(check, why string) {
 	*f = append(*f, finding{Check: check, Status: "skip", Detail: why})
 }
 
+// failed reports whether any check has failed.
+func (f *findings) failed() bool {
+	return slices.ContainsFunc(*f, func(x finding) bool { return x.err != nil })
+}
+
 func (f *findings) fail(check string, err error) {
 	*f = append(*f, finding{Check: check, Status: "fail", Detail: err.Error(), err: err})
 }
@@ -118,14 +123,19 @@ func (a *App) checkAction(c *cli.Context) error {
 		f.fail("app", appErr)
 	}
 
-	// The token and the API.
+	// The token and the API URL; then, only when the configuration is
+	// sound, the API: a check that fails before sending exits 2, "nothing
+	// was sent", as every command does.
 	client, err := a.client()
 	if err != nil {
 		f.fail("token", err)
-		f.skip("api", "no usable token or API URL")
+	} else {
+		f.ok("token", "%s is set", envToken)
+	}
+	if f.failed() {
+		f.skip("api", "not tried: mend the configuration above first")
 		return a.printFindings(c.Bool("json"), f)
 	}
-	f.ok("token", "%s is set", envToken)
 	acc, err := client.Account(ctx)
 	if err != nil {
 		f.fail("token", fmt.Errorf("GET /account: %w", err))

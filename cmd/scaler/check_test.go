@@ -29,7 +29,10 @@ func TestCheck(t *testing.T) {
 		{name: "no token", env: map[string]string{envToken: ""}, code: 2, say: []string{"fail  token", "heroku authorizations:create", "skip  api"}},
 		{name: "token refused", env: map[string]string{envToken: "HRKU-revoked"}, code: 3, say: []string{"fail  token      GET /account: 401 unauthorized"}},
 		{name: "read-only scope", cfg: func(c *emulator.Config) { c.Scope = "read" }, code: 3, say: []string{"fail  scope      read cannot scale"}},
-		{name: "no app", env: map[string]string{envApp: ""}, code: 2, say: []string{"fail  app        no app given"}},
+		{name: "no app", env: map[string]string{envApp: ""}, code: 2, say: []string{"fail  app        no app given", "skip  api        not tried"}},
+		// Exit 2 means that nothing was sent: a configuration that is wrong
+		// is reported whole, and the API is not tried.
+		{name: "a bad schedule", env: map[string]string{envSchedule: "web sometimes 1"}, code: 2, say: []string{"fail  schedule", "skip  api        not tried"}},
 		{name: "unknown app", env: map[string]string{envApp: "nope-app"}, code: 4, say: []string{"fail  app        app nope-app not found"}},
 		{name: "schedule names a missing type", env: map[string]string{envSchedule: "web default 1; clock daily 1"}, code: 4,
 			say: []string{"fail  schedule   app demo has no process type clock, which the schedule names (it has: web, worker)"}},
@@ -63,6 +66,9 @@ func TestCheck(t *testing.T) {
 				if w.Method != "GET" {
 					t.Errorf("check sent %s %s", w.Method, w.Path)
 				}
+			}
+			if n := len(h.em.Requests()); tt.code == exitUsage && n != 0 {
+				t.Errorf("check exited 2, which says nothing was sent, after %d requests", n)
 			}
 		})
 	}

@@ -276,6 +276,9 @@ func TestTroubleshootingTable(t *testing.T) {
 		{"`429 rate_limit` … `(after 6 attempts)`", &emulator.Fault{Status: 429, ID: "rate_limit", Message: "Your account reached the API rate limit"}, nil, []string{"up", "worker=1"}, 1},
 		{"`503 service_unavailable` … `(after 6 attempts)`", &unavailable, nil, []string{"up", "worker=1"}, 1},
 		{"`502 Bad Gateway: the API answered with a body that is not JSON`", &emulator.Fault{Status: 502, Body: emulator.HTMLErrorPage}, nil, []string{"up", "worker=1"}, 1},
+		{"`the change may or may not have landed`", &emulator.Fault{Method: "PATCH", After: true, Reset: true, Times: 1}, nil, []string{"scale", "web+1"}, 1},
+		{"`msg=\"scale-down failed\"` … `retry_in=`", &emulator.Fault{Method: "PATCH", Status: 503, ID: "service_unavailable", Message: "down"}, map[string]string{envDyno: "web.1"},
+			[]string{"run", "--finish-timeout", "500ms", "--", "true"}, 1},
 		{"`HEROKU_API_KEY is not set`", nil, map[string]string{envToken: ""}, []string{"up", "worker=1"}, 2},
 		{"`refusing API URL \"http://…\": plain http would send the token in clear text`", nil, map[string]string{envAPIURL: "http://api.example.com"}, []string{"up", "worker=1"}, 2},
 	}

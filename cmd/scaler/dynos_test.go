@@ -183,7 +183,7 @@ supervisor: echo "supervisor started"; scaler down; echo "supervisor exits"
 `, "--formation", "web=1,nightly=0,supervisor=0", "--env", "GREETING=hello, world", "--env", envToken+"="+testToken,
 		"--boot-delay", "50ms", "--stop-latency", "1s", "--kill-after", "5s", "--restart-delay", "1m")
 	line := em.log.next(t, `app\[web\.1\]: web `)
-	if !regexp.MustCompile(`^\S+ app\[web\.1\]: web web\.1 port=\d+ app=demo greeting=hello, world key=\[REDACTED\]$`).MatchString(line) {
+	if !regexp.MustCompile(`^\S+ app\[web\.1\]: web web\.1 port=\d+ app=demo greeting=hello, world key=\[redacted\]$`).MatchString(line) {
 		t.Errorf("web.1 printed %q", line)
 	}
 

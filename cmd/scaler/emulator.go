@@ -69,6 +69,7 @@ Examples:
 			if err != nil {
 				return err
 			}
+			a.secrets.add(cfg.Token)
 			if cfg.Dynos, err = a.dynoConfig(c); err != nil {
 				return err
 			}
@@ -115,6 +116,19 @@ func (r *repeated) Set(v string) error {
 
 func (r *repeated) String() string { return "" }
 
+// secretName reports whether a config var's name says it holds a secret
+// (HEROKU_API_KEY, DATABASE_URL's kind aside): its value is redacted from
+// the emulator's output.
+func secretName(key string) bool {
+	key = strings.ToUpper(key)
+	for _, word := range []string{"KEY", "TOKEN", "SECRET", "PASSWORD"} {
+		if strings.Contains(key, word) {
+			return true
+		}
+	}
+	return false
+}
+
 // dynoFlags are the flags that only make sense with --procfile.
 var dynoFlags = []string{"env", "stop-latency", "kill-after", "restart-delay", "cycle", "scheduler", "scheduler-skip", "scheduler-dup", "seed"}
 
@@ -149,6 +163,9 @@ func (a *App) dynoConfig(c *cli.Context) (*emulator.DynoConfig, error) {
 			return nil, scaler.Errorf(scaler.ErrInvalid, "--env number %d is not KEY=VALUE", i+1)
 		}
 		dc.Env = append(dc.Env, kv)
+		if k, v, _ := strings.Cut(kv, "="); secretName(k) {
+			a.secrets.add(v) // a config var that holds a secret never shows in the log stream
+		}
 	}
 	for _, s := range *c.Generic("scheduler").(*repeated) {
 		job, err := emulator.ParseSchedulerJob(s)

@@ -77,16 +77,45 @@ func (r result) String() string {
 
 var sigterm os.Signal = syscall.SIGTERM
 
-// syncBuffer is a bytes.Buffer safe for the logger and a reader at once.
+// syncBuffer is a bytes.Buffer safe for the logger and a reader at once,
+// which tells a reader waiting for a word when it comes.
 type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
+	mu      sync.Mutex
+	buf     bytes.Buffer
+	changed chan struct{} // closed at the next write
 }
 
 func (s *syncBuffer) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.changed != nil {
+		close(s.changed)
+		s.changed = nil
+	}
 	return s.buf.Write(p)
+}
+
+// waitFor waits until word has been written, or within reports false.
+func (s *syncBuffer) waitFor(word string, within time.Duration) bool {
+	deadline := time.NewTimer(within)
+	defer deadline.Stop()
+	for {
+		s.mu.Lock()
+		if strings.Contains(s.buf.String(), word) {
+			s.mu.Unlock()
+			return true
+		}
+		if s.changed == nil {
+			s.changed = make(chan struct{})
+		}
+		ch := s.changed
+		s.mu.Unlock()
+		select {
+		case <-ch:
+		case <-deadline.C:
+			return false
+		}
+	}
 }
 
 func (s *syncBuffer) String() string {
@@ -107,6 +136,9 @@ func (h *harness) app(stdout, stderr *syncBuffer) *App {
 		// No platform stops the dyno of an in-process command unless a
 		// test plays its part (stopOnScaleDown): run and done wait briefly.
 		StopWait: 100 * time.Millisecond,
+		// The settle period's length is the binary's to test
+		// (TestRunPlatformShutdownInAnyOrder): in-process, a short one.
+		Settle: 50 * time.Millisecond,
 	}
 	if !h.now.IsZero() {
 		a.Now = func() time.Time { return h.now }

@@ -107,8 +107,8 @@ func (a *App) runAction(c *cli.Context) error {
 
 	job := &scaler.Job{
 		Path: argv[0], Args: argv[1:],
-		Stdin: a.Stdin, Stdout: a.Stdout, Stderr: a.Stderr,
-		Grace: grace, Timeout: limit, Signals: a.Signals, Log: a.log,
+		Stdin: a.Stdin, Stdout: a.jobStdout, Stderr: a.jobStderr,
+		Grace: grace, Timeout: limit, Settle: a.Settle, Signals: a.Signals, Log: a.log,
 	}
 	out := job.Run(c.Context)
 	done := &exitStatus{code: out.Status}

@@ -1,14 +1,18 @@
 package main
 
 import (
+	"io"
 	"net/http/httptest"
 	"os"
+	"os/exec"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/scalerdev/scaler/platform/emulator"
 )
@@ -334,14 +338,9 @@ func TestRunStopsRetryingWithinTheGraceAfterSigterm(t *testing.T) {
 	t.Setenv("SCALER_TEST_JOB", "exit:0")
 	var stdout, stderr syncBuffer
 	go func() {
-		for !strings.Contains(stderr.String(), "scale-down failed") {
-			select {
-			case <-t.Context().Done():
-				return
-			case <-time.After(5 * time.Millisecond):
-			}
+		if stderr.waitFor("scale-down failed", time.Minute) {
+			h.signals <- syscall.SIGTERM
 		}
-		h.signals <- syscall.SIGTERM
 	}()
 	began := time.Now()
 	code := h.app(&stdout, &stderr).Main(t.Context(), append([]string{"scaler", "run", "--grace", "500ms", "--finish-timeout", "1m"}, jobArgs()...))
@@ -515,4 +514,65 @@ func TestDoneStopsOnInterrupt(t *testing.T) {
 	if r.code != 1 || !strings.Contains(r.stderr, "msg=stopping signal=INT") || strings.Contains(r.stderr, "msg=stopping signal=TERM") {
 		t.Errorf("done interrupted:\n%s", r)
 	}
+}
+
+// In a terminal (heroku run bash), the job is given the terminal's
+// foreground: in a background process group, a job that reads the terminal
+// would be stopped by SIGTTIN, for ever.
+func TestRunInATerminal(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("opens a pseudo-terminal the Linux way")
+	}
+	master, slave := openPTY(t)
+	cmd := exec.Command(binary, append([]string{"run"}, jobArgs()...)...)
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(), "SCALER_TEST_JOB=echo"}
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = slave, slave, slave
+	// A session of its own, with the terminal as its controlling terminal,
+	// as a login shell has.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 0}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	slave.Close()
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			cmd.Process.Kill()
+			cmd.Wait()
+		}
+	})
+	out := &syncBuffer{}
+	go io.Copy(out, master) // ends with EIO once the terminal's last user exits
+	if !out.waitFor("job: ready", 20*time.Second) {
+		t.Fatalf("the job did not start:\n%s", out)
+	}
+	io.WriteString(master, "hello\n\x04")
+	if !out.waitFor("job: read hello", 20*time.Second) {
+		t.Fatalf("the job could not read its terminal (stopped by SIGTTIN?):\n%s", out)
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Errorf("scaler run in a terminal: %v\n%s", err, out)
+	}
+}
+
+// openPTY opens a pseudo-terminal pair.
+func openPTY(t *testing.T) (master, slave *os.File) {
+	t.Helper()
+	master, err := os.OpenFile("/dev/ptmx", os.O_RDWR|syscall.O_NOCTTY, 0)
+	if err != nil {
+		t.Skipf("no pseudo-terminals here: %v", err)
+	}
+	t.Cleanup(func() { master.Close() })
+	var unlock int32
+	if _, _, errno := syscall.Syscall(syscall.SYS_IOCTL, master.Fd(), syscall.TIOCSPTLCK, uintptr(unsafe.Pointer(&unlock))); errno != 0 {
+		t.Fatal(errno)
+	}
+	var n uint32
+	if _, _, errno := syscall.Syscall(syscall.SYS_IOCTL, master.Fd(), syscall.TIOCGPTN, uintptr(unsafe.Pointer(&n))); errno != 0 {
+		t.Fatal(errno)
+	}
+	slave, err = os.OpenFile("/dev/pts/"+strconv.Itoa(int(n)), os.O_RDWR|syscall.O_NOCTTY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return master, slave
 }

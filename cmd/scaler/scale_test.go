@@ -135,6 +135,11 @@ func TestBadInputSendsNothing(t *testing.T) {
 		{"unknown command", nil, []string{"upp", "worker=1"}, `unknown command "upp"`},
 		{"status with arguments", nil, []string{"status", "web"}, `status takes no arguments, got "web"`},
 		{"bad log level", map[string]string{envLogLevel: "loud"}, []string{"status"}, `SCALER_LOG_LEVEL="loud"`},
+		{"impossible port", map[string]string{envAPIURL: "http://127.0.0.1:99999"}, []string{"status"}, "port 99999 is not a port"},
+		{"port 0", map[string]string{envAPIURL: "http://127.0.0.1:0"}, []string{"status"}, "port 0 is not a port"},
+		{"no host", map[string]string{envAPIURL: "https://:443"}, []string{"status"}, "has no host"},
+		{"help on no such topic", nil, []string{"--help", "nosuch"}, "No help topic for 'nosuch'"},
+		{"help on a command, with a word more", nil, []string{"run", "--help", "x"}, "No help topic for 'x'"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -174,6 +179,8 @@ func TestAPIFailuresMapToExitCodes(t *testing.T) {
 		{"429 for ever", &emulator.Fault{Status: 429, ID: "rate_limit", Message: "Your account reached the API rate limit"}, "", []string{"up", "worker=1"}, 1, "4500 requests"},
 		{"5xx for ever", &emulator.Fault{Status: 503, ID: "service_unavailable", Message: "down"}, "", []string{"up", "worker=1"}, 1, "status.heroku.com"},
 		{"HTML 502", &emulator.Fault{Status: 502, Body: emulator.HTMLErrorPage}, "", []string{"status"}, 1, "not JSON"},
+		{"an absolute write past the deadline", &emulator.Fault{Method: "PATCH", Delay: time.Minute}, "", []string{"up", "worker=1", "--timeout", "300ms"}, 1, "may or may not have landed"},
+		{"431: a token too large for the headers", &emulator.Fault{Status: 431, ID: "request_header_fields_too_large", Message: "Request Header Fields Too Large"}, "", []string{"status"}, 1, "too large (431): the token in HEROKU_API_KEY is 43 bytes long"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -5,6 +5,13 @@ package main
 // loopback unless told otherwise (TestEmulatorListensOnLoopbackByDefault).
 
 import (
+	"fmt"
+	"html"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -64,5 +71,115 @@ func TestBadTokenIsNotEchoed(t *testing.T) {
 	}
 	if len(h.em.Requests()) != 0 {
 		t.Error("a malformed token was sent")
+	}
+}
+
+// echoes are the forms in which a broken API or proxy may echo the token
+// back: as it is, JSON-escaped, percent-encoded, as HTML character
+// references, with a zero-width space inside, and split by a soft hyphen.
+func echoes(token string) map[string]string {
+	var jsonEsc, pct, html strings.Builder
+	for _, r := range token {
+		fmt.Fprintf(&jsonEsc, `\u%04x`, r)
+		fmt.Fprintf(&pct, "%%%02X", r)
+		fmt.Fprintf(&html, "&#%d;", r)
+	}
+	return map[string]string{
+		"plain":        token,
+		"json-escaped": jsonEsc.String(),
+		"percent":      pct.String(),
+		"html":         html.String(),
+		"zero-width":   token[:6] + "\u200b" + token[6:],
+		"soft hyphen":  token[:9] + "\u00ad" + token[9:],
+	}
+}
+
+// exposes reports whether out shows the token to a person, in any of the
+// forms above, decoded with the standard library's own decoders.
+func exposes(out, token string) bool {
+	unicodeEsc := regexp.MustCompile(`\\u([0-9a-fA-F]{4})`)
+	decoded := unicodeEsc.ReplaceAllStringFunc(out, func(m string) string {
+		n, _ := strconv.ParseUint(m[2:], 16, 32)
+		return string(rune(n))
+	})
+	if u, err := url.PathUnescape(decoded); err == nil {
+		decoded += "\n" + u
+	}
+	decoded += "\n" + html.UnescapeString(decoded)
+	decoded = strings.NewReplacer("\u200b", "", "\u00ad", "").Replace(decoded)
+	return strings.Contains(decoded, token)
+}
+
+// An API that echoes the request's Authorization header into every header
+// and body of every answer, in every form: nothing scaler writes, on any
+// command, at any level, shows the token.
+func TestEchoingAPINeverMakesTheTokenShow(t *testing.T) {
+	commands := [][]string{
+		{"up", "worker=1"}, {"scale", "web+1"}, {"down", "worker"}, {"status"}, {"status", "--json"},
+		{"apply"}, {"apply", "--json"}, {"check"}, {"check", "--json"}, {"done", "worker"},
+		{"up", "worker=2", "--wait"},
+	}
+	for name, form := range echoes(testToken) {
+		for _, status := range []int{200, 404, 422, 503} {
+			t.Run(fmt.Sprintf("%s, %d", name, status), func(t *testing.T) {
+				srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					echo := strings.ReplaceAll(r.Header.Get("Authorization"), testToken, form)
+					for _, h := range []string{"X-Heroku-Warning", "Request-Id", "Oauth-Scope", "RateLimit-Remaining", "Retry-After", "ETag"} {
+						w.Header().Set(h, echo)
+					}
+					w.Header().Set("Content-Type", "application/json")
+					if status != 200 {
+						w.WriteHeader(status)
+						fmt.Fprintf(w, `{"id":%q,"message":"echo: %s","url":"https://example.com/?%s"}`, echo, echo, echo)
+						return
+					}
+					// Answers that decode: an echo in every field.
+					switch {
+					case strings.HasSuffix(r.URL.Path, "/formation"):
+						fmt.Fprintf(w, `[{"type":"web","quantity":1,"size":%q,"command":%q,"updated_at":"2026-11-30T02:00:00Z"},{"type":"worker","quantity":1,"size":%q,"command":%q,"updated_at":"2026-11-30T02:00:00Z"}]`, echo, echo, echo, echo)
+					case strings.HasSuffix(r.URL.Path, "/dynos"):
+						fmt.Fprintf(w, `[{"name":%q,"type":"worker","size":%q,"state":%q,"updated_at":"2026-11-30T02:00:00Z"}]`, echo, echo, echo)
+					case r.URL.Path == "/account":
+						fmt.Fprintf(w, `{"email":%q,"id":%q}`, echo, echo)
+					default:
+						fmt.Fprintf(w, `{"remaining":1,"name":%q,"id":%q}`, echo, echo)
+					}
+				}))
+				defer srv.Close()
+				for _, args := range commands {
+					h := newHarness(t, demoConfig())
+					h.env[envAPIURL] = srv.URL
+					h.env[envLogLevel] = "debug"
+					h.env[envSchedule] = "worker default 2"
+					r := h.run(append(args, "--timeout", "300ms")...)
+					if exposes(r.stdout+r.stderr, testToken) {
+						t.Errorf("scaler %s shows the token, echoed %s:\n%s", strings.Join(args, " "), name, r)
+					}
+				}
+				// run reports the job's end, and its scale-down's failures.
+				for _, args := range [][]string{{"run", "--type", "worker", "--finish-timeout", "300ms", "--", "true"}, {"run", "--", "true"}} {
+					h := newHarness(t, demoConfig())
+					h.env[envAPIURL] = srv.URL
+					h.env[envLogLevel] = "debug"
+					r := h.run(args...)
+					if exposes(r.stdout+r.stderr, testToken) {
+						t.Errorf("scaler %s shows the token, echoed %s:\n%s", strings.Join(args, " "), name, r)
+					}
+				}
+			})
+		}
+	}
+}
+
+// A URL's password is a secret too, in every message that would quote it.
+func TestURLPasswordNeverShows(t *testing.T) {
+	const password = "pa55w0rd-not-to-show"
+	for _, raw := range []string{"http://user:" + password + "@example.com", "https://user:" + password + "@127.0.0.1:99999", "ftp://user:" + password + "@host"} {
+		h := newHarness(t, demoConfig())
+		h.env[envAPIURL] = raw
+		r := h.run("status")
+		if r.code != 2 || strings.Contains(r.stdout+r.stderr, password) {
+			t.Errorf("HEROKU_API_URL=%s: exit %d, want 2 and no password:\n%s", raw, r.code, r)
+		}
 	}
 }

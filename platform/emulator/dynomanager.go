@@ -229,7 +229,7 @@ func newManager(e *Emulator, cfg DynoConfig, apps []App) (*manager, []App, error
 	m := &manager{
 		e: e, procfile: cfg.Procfile, env: cfg.Env, latency: cfg.StopLatency,
 		killAfter: cmp.Or(cfg.KillAfter, DefaultKillAfter), coolOff: cmp.Or(cfg.RestartDelay, DefaultRestartDelay),
-		cycle: cfg.Cycle, subreaper: cfg.Subreaper, log: newLogStream(cfg.Log, e.now, e.token),
+		cycle: cfg.Cycle, subreaper: cfg.Subreaper, log: newLogStream(cfg.Log, e.now),
 		scheduler: cfg.Scheduler, skip: cfg.SchedulerSkip, dup: cfg.SchedulerDup, seed: cfg.Seed,
 		numbers: map[string]int{}, crashes: map[string]int{}, pending: map[*func() bool]bool{},
 		changed: make(chan struct{}), mains: map[int]bool{}, watched: map[int]func(){},

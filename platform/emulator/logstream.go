@@ -25,9 +25,8 @@ const maxQueuedAppLines = 10000
 // per event or output line, each written whole by a single writer, so that
 // lines from many dynos never interleave mid-line.
 type logStream struct {
-	w      io.Writer
-	now    func() time.Time
-	redact string // the API token, never to be printed
+	w   io.Writer
+	now func() time.Time
 
 	mu           sync.Mutex
 	queue        []string
@@ -40,11 +39,11 @@ type logStream struct {
 	done         chan struct{} // the writer is done
 }
 
-func newLogStream(w io.Writer, now func() time.Time, token string) *logStream {
-	if len(token) < 8 {
-		token = "" // too short to find without mangling other text
-	}
-	return &logStream{w: w, now: now, redact: token, wake: make(chan struct{}, 1), done: make(chan struct{})}
+// newLogStream returns the stream written to w. It prints what dynos
+// print, secrets included: the emulator's caller filters its output
+// (`scaler emulator` redacts the token and secret config vars).
+func newLogStream(w io.Writer, now func() time.Time) *logStream {
+	return &logStream{w: w, now: now, wake: make(chan struct{}, 1), done: make(chan struct{})}
 }
 
 // start runs the writer until close.
@@ -65,9 +64,6 @@ func (l *logStream) heroku(dyno, msg string) { l.add("heroku["+dyno+"]: "+msg, f
 func (l *logStream) app(dyno, line string) { l.add("app["+dyno+"]: "+line, true) }
 
 func (l *logStream) add(line string, droppable bool) {
-	if l.redact != "" {
-		line = strings.ReplaceAll(line, l.redact, "[REDACTED]")
-	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.closed {

@@ -53,11 +53,10 @@ func (w *blockedWriter) Write(p []byte) (int, error) {
 func TestLogStreamOverflowAndRedaction(t *testing.T) {
 	w := &blockedWriter{entered: make(chan struct{}), release: make(chan struct{})}
 	at := time.Date(2026, 11, 30, 2, 0, 0, 0, time.UTC)
-	l := newLogStream(w, func() time.Time { return at }, "HRKU-secret-token-value")
+	l := newLogStream(w, func() time.Time { return at })
 	l.start()
 	l.heroku("web.1", "first, held by the reader")
 	<-w.entered
-	l.app("web.1", "printed HRKU-secret-token-value")
 	for i := range maxQueuedAppLines + 50 {
 		l.app("web.1", "line "+strconv.Itoa(i))
 	}
@@ -68,15 +67,11 @@ func TestLogStreamOverflowAndRedaction(t *testing.T) {
 	for _, want := range []string{
 		"2026-11-30T02:00:00.000000+00:00 heroku[web.1]: first, held by the reader\n",
 		"heroku[web.1]: Process exited with status 143\n",
-		"app[web.1]: printed [REDACTED]\n",
 		"heroku[logplex]: Error L10 (output buffer overflow): ",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("the stream lacks %q", want)
 		}
-	}
-	if strings.Contains(out, "HRKU-secret-token-value") {
-		t.Error("the stream holds the token")
 	}
 	if n := strings.Count(out, " app[web.1]: line "); n > maxQueuedAppLines+1 || n < maxQueuedAppLines-1 {
 		t.Errorf("%d app lines written, want about %d", n, maxQueuedAppLines)

@@ -1,0 +1,248 @@
+package main
+
+import (
+	"bytes"
+	"io"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"unicode"
+	"unicode/utf8"
+)
+
+// redacted is what a secret prints as.
+const redacted = "[redacted]"
+
+// minSecret is the shortest secret that is redacted: a shorter one (the
+// emulator takes any token, as `HEROKU_API_KEY=any`) cannot be told from
+// ordinary text, and Heroku's tokens are far longer.
+const minSecret = 8
+
+// redactor removes secrets (the API token, a URL's password) from all that
+// scaler writes, at the one place where output leaves the process: its
+// stdout and its stderr, which carry the results and the log. It works on
+// whole lines, after decoding, so that a secret that an API or a proxy
+// echoes back in another form is found too: JSON, Go or percent escapes
+// (\u0048, \x48, %48), HTML character references (&#72;), or with
+// invisible characters (zero-width spaces, soft hyphens) inside it.
+type redactor struct {
+	mu      sync.Mutex
+	secrets [][]rune
+}
+
+// add makes s a secret, when it is long enough to be one.
+func (r *redactor) add(s string) {
+	s = strings.TrimSpace(s)
+	if utf8.RuneCountInString(s) < minSecret {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.secrets = append(r.secrets, []rune(s))
+}
+
+// addURL makes the password of a URL a secret.
+func (r *redactor) addURL(raw string) {
+	if u, err := url.Parse(strings.TrimSpace(raw)); err == nil && u.User != nil {
+		if pw, ok := u.User.Password(); ok {
+			r.add(pw)
+		}
+		return
+	}
+	// Not a URL, but it may still hold user:password@.
+	if _, rest, ok := strings.Cut(raw, "://"); ok {
+		if userinfo, _, ok := strings.Cut(rest, "@"); ok {
+			if _, pw, ok := strings.Cut(userinfo, ":"); ok {
+				r.add(pw)
+			}
+		}
+	}
+}
+
+// clean returns text with every secret replaced by [redacted].
+func (r *redactor) clean(text []byte) []byte {
+	r.mu.Lock()
+	secrets := r.secrets
+	r.mu.Unlock()
+	if len(secrets) == 0 {
+		return text
+	}
+	view, spans := decode(text)
+	type cut struct{ start, end int }
+	var cuts []cut
+	for _, secret := range secrets {
+		for i := 0; i+len(secret) <= len(view); i++ {
+			if runesEqual(view[i:i+len(secret)], secret) {
+				cuts = append(cuts, cut{spans[i].start, spans[i+len(secret)-1].end})
+				i += len(secret) - 1
+			}
+		}
+	}
+	if len(cuts) == 0 {
+		return text
+	}
+	// Cuts are found secret by secret: put them in order, merging those
+	// that overlap.
+	slices.SortFunc(cuts, func(a, b cut) int { return a.start - b.start })
+	var out bytes.Buffer
+	at := 0
+	for _, c := range cuts {
+		if c.end <= at {
+			continue
+		}
+		if c.start >= at {
+			out.Write(text[at:c.start])
+			out.WriteString(redacted)
+		}
+		at = c.end
+	}
+	out.Write(text[at:])
+	return out.Bytes()
+}
+
+// span is where a decoded rune stands in the original text.
+type span struct{ start, end int }
+
+// decode reads text as a person would: escapes decoded, layer by layer (a
+// JSON writer escapes the & of an HTML reference as \u0026), and invisible
+// characters dropped. It returns the runes read, and for each the bytes of
+// text it came from.
+func decode(text []byte) ([]rune, []span) {
+	view := make([]rune, 0, len(text))
+	spans := make([]span, 0, len(text))
+	for i := 0; i < len(text); {
+		r, n := utf8.DecodeRune(text[i:])
+		view = append(view, r)
+		spans = append(spans, span{i, i + n})
+		i += n
+	}
+	for layer := 0; layer < 3; layer++ {
+		next, nextSpans := make([]rune, 0, len(view)), make([]span, 0, len(view))
+		changed := false
+		for i := 0; i < len(view); {
+			r, n := escaped(view[i:])
+			if n == 0 {
+				r, n = view[i], 1
+			} else {
+				changed = true
+			}
+			if !invisible(r) {
+				next = append(next, r)
+				nextSpans = append(nextSpans, span{spans[i].start, spans[i+n-1].end})
+			} else {
+				changed = true
+			}
+			i += n
+		}
+		view, spans = next, nextSpans
+		if !changed {
+			break
+		}
+	}
+	return view, spans
+}
+
+// escaped decodes the escape that s starts with, if any: \uXXXX,
+// \UXXXXXXXX, \xXX, %XX, &#N; or &#xX;. n is 0 when s starts with none.
+func escaped(s []rune) (r rune, n int) {
+	number := func(digits []rune, base int) (rune, bool) {
+		if len(digits) == 0 || len(digits) > 8 {
+			return 0, false
+		}
+		v, err := strconv.ParseUint(string(digits), base, 32)
+		return rune(v), err == nil && v <= unicode.MaxRune
+	}
+	hex := func(from, size int) (rune, bool) {
+		if len(s) < from+size {
+			return 0, false
+		}
+		return number(s[from:from+size], 16)
+	}
+	switch {
+	case len(s) > 1 && s[0] == '\\' && s[1] == 'u':
+		if r, ok := hex(2, 4); ok {
+			return r, 6
+		}
+	case len(s) > 1 && s[0] == '\\' && s[1] == 'U':
+		if r, ok := hex(2, 8); ok {
+			return r, 10
+		}
+	case len(s) > 1 && s[0] == '\\' && s[1] == 'x':
+		if r, ok := hex(2, 2); ok {
+			return r, 4
+		}
+	case len(s) > 0 && s[0] == '%':
+		if r, ok := hex(1, 2); ok {
+			return r, 3
+		}
+	case len(s) > 2 && s[0] == '&' && s[1] == '#':
+		end := slices.Index(s[:min(len(s), 12)], ';')
+		if end < 0 {
+			return 0, 0
+		}
+		digits, base := s[2:end], 10
+		if len(digits) > 0 && (digits[0] == 'x' || digits[0] == 'X') {
+			digits, base = digits[1:], 16
+		}
+		if r, ok := number(digits, base); ok {
+			return r, end + 1
+		}
+	}
+	return 0, 0
+}
+
+// invisible reports whether a rune shows as nothing: format characters
+// (zero-width spaces and joiners, soft hyphens, byte-order marks).
+func invisible(r rune) bool {
+	return unicode.Is(unicode.Cf, r)
+}
+
+func runesEqual(a, b []rune) bool {
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// lines is a writer that hands whole lines to the redactor before they
+// reach w; Flush writes what is left of an unfinished line. A line ends at
+// \n or \r (a terminal line updated in place).
+type lines struct {
+	r  *redactor
+	w  io.Writer
+	mu sync.Mutex
+	b  []byte
+}
+
+func (l *lines) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.b = append(l.b, p...)
+	for {
+		i := bytes.IndexAny(l.b, "\n\r")
+		if i < 0 {
+			return len(p), nil
+		}
+		if _, err := l.w.Write(l.r.clean(l.b[:i+1])); err != nil {
+			l.b = l.b[i+1:]
+			return len(p), err
+		}
+		l.b = l.b[i+1:]
+	}
+}
+
+// Flush writes the rest of an unfinished line.
+func (l *lines) Flush() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.b) == 0 {
+		return nil
+	}
+	_, err := l.w.Write(l.r.clean(l.b))
+	l.b = nil
+	return err
+}
