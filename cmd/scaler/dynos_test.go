@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"errors"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,6 +15,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/scalerdev/scaler/platform/emulator"
 )
 
 // logWait bounds every wait on an emulator's log stream: generous, for a
@@ -339,6 +342,49 @@ func TestEmulatorDynoFlags(t *testing.T) {
 		stderr := p.stderr.String()
 		if code != 2 || out != "" || !strings.Contains(stderr, tt.want) || strings.Contains(stderr, "secret-value-xyz") {
 			t.Errorf("emulator %v: exit %d, want 2 saying %q:\n%s%s", tt.args, code, tt.want, out, stderr)
+		}
+	}
+}
+
+// A deploy restarts every dyno while the job runs: the platform's SIGTERM
+// reaches every process of the dyno, and the job, which catches it, cleans
+// up and exits 0, as Sidekiq does. That is no completion: the formation
+// stays, the platform starts the job again in the new dyno, and only that
+// run's completion scales the type to 0.
+func TestRunThroughADeployRestart(t *testing.T) {
+	t.Parallel()
+	em := startDynoEmulator(t, `
+nightly: scaler run -- sh -c 'echo "job start"; trap "echo job cleanup; exit 0" TERM; sleep 1.5 & wait; echo "job finished"'
+`, "--formation", "nightly=0", "--env", envToken+"="+testToken, "--boot-delay", "50ms", "--stop-latency", "300ms", "--kill-after", "5s")
+	if r := runBinary(t, em.env, "up", "nightly=1"); r.code != 0 {
+		t.Fatalf("up:\n%s", r)
+	}
+	em.log.next(t, `app\[nightly\.1\]: job start$`)
+	// What a deploy does to running dynos: DELETE /apps/{app}/dynos.
+	req, _ := http.NewRequestWithContext(t.Context(), "DELETE", em.env[envAPIURL]+"/apps/demo/dynos", nil)
+	req.Header.Set("Accept", emulator.AcceptHeader)
+	req.Header.Set("Authorization", "Bearer "+testToken)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != 202 {
+		t.Fatalf("restart: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	em.log.next(t, `app\[nightly\.1\]: job cleanup$`)
+	em.log.next(t, `app\[nightly\.1\]: job finished$`)
+	em.log.next(t, `heroku\[nightly\.1\]: Stopping all processes with SIGTERM$`)
+	if code, _ := em.stop(t, syscall.SIGTERM); code != 0 {
+		t.Errorf("the emulator exited %d:\n%s", code, em.p.stderr)
+	}
+	log := em.log.String()
+	for pattern, want := range map[string]int{
+		`app\[nightly\.1\]: job start$`:                                              2, // the first run, and the run after the restart
+		`app\[nightly\.1\]: job cleanup`:                                             1,
+		`app\[nightly\.1\]: job finished`:                                            1,
+		`app\[nightly\.1\]: level=warn msg="shutdown before completion"`:             1,
+		`app\[nightly\.1\]: level=info msg=scaled app=demo type=nightly from=1 to=0`: 1,
+	} {
+		if n := len(regexp.MustCompile(`(?m)`+pattern).FindAllString(log, -1)); n != want {
+			t.Errorf("%d lines match %s, want %d:\n%s", n, pattern, want, log)
 		}
 	}
 }

@@ -36,8 +36,8 @@ import (
 //
 //   - starting, then up after the boot delay (web included: nothing waits
 //     for $PORT to be bound).
-//   - Its command exits on its own: crashed; the rest of its process group
-//     gets SIGKILL at once (the dyno is torn down); a new dyno starts at
+//   - Its command exits on its own: crashed; the rest of its processes
+//     get SIGKILL at once (the dyno is torn down); a new dyno starts at
 //     once, then after a doubling cool-off. A one-off dyno is complete.
 //   - Scaled away: down at once (as the platform's logs show it), SIGTERM
 //     after the stop latency. In between its processes run on, and if its
@@ -47,14 +47,15 @@ import (
 //     as the old one gets SIGTERM, so the two overlap, with the same DYNO,
 //     as on the platform during restarts and cycling: the job's new process
 //     may start before the old one has stopped.
-//   - Stopped: SIGTERM to the whole process group; SIGKILL, and R12, to
+//   - Stopped: SIGTERM to every process of the dyno (its session, whatever
+//     process group each is in, in no fixed order); SIGKILL, and R12, to
 //     what is left after kill-after; the record goes once no process of the
-//     group is left (zombies do not count).
+//     dyno is left (zombies do not count).
 //
 // On its own shutdown (StopDynos) it stops every dyno that way and returns
 // once no process is left. With DynoConfig.Subreaper (Linux), the process is
 // a child subreaper: what dynos leave behind is reparented to it and
-// reaped, and what escaped a dyno's group is killed at the end.
+// reaped, and what escaped a dyno (setsid) is killed at the end.
 //
 // Timestamps (API and log stream) come from the emulator's clock, e.now;
 // every duration (boot delay, stop latency, kill-after, restart delays,
@@ -140,7 +141,7 @@ type dynoRun struct {
 
 	launched bool
 	stopping bool // its processes are being stopped, and the record goes with them
-	pid      int  // its command's pid, which is its process group too
+	pid      int  // its command's pid, which is its session and process group too
 	out      *os.File
 	drained  chan struct{} // its output has reached EOF
 	exited   bool          // its command has exited
@@ -202,7 +203,7 @@ type manager struct {
 	mains  map[int]bool // the dynos' commands, which os/exec waits for
 
 	watchMu  sync.Mutex
-	watched  map[int]func() // process group -> what to do once it is empty (under e.mu)
+	watched  map[int]func() // dyno session -> what to do once it is empty (under e.mu)
 	watching bool
 
 	reaperDone chan struct{}
@@ -391,7 +392,7 @@ func (m *manager) killAll() {
 		for _, d := range a.dynos {
 			if r := d.run; r != nil && r.running() && r.pid != 0 {
 				m.log.heroku(d.name(), "Stopping process with SIGKILL")
-				killGroup(r.pid, syscall.SIGKILL)
+				signalDyno(r.pid, syscall.SIGKILL)
 			}
 		}
 	}
@@ -617,7 +618,7 @@ func (m *manager) replace(d *dyno, why, to string, now time.Time) {
 	}
 }
 
-// terminate stops a dyno's processes: SIGTERM to its whole process group,
+// terminate stops a dyno's processes: SIGTERM to every one of them,
 // then SIGKILL to what is left after the kill-after time. Its record goes
 // once no process of the group is left.
 func (m *manager) terminate(d *dyno, now time.Time) {
@@ -636,14 +637,14 @@ func (m *manager) terminate(d *dyno, now time.Time) {
 		return // its command has exited; what is left is being killed
 	}
 	m.log.heroku(d.name(), "Stopping all processes with SIGTERM")
-	killGroup(r.pid, syscall.SIGTERM)
+	signalDyno(r.pid, syscall.SIGTERM)
 	r.timers = append(r.timers, m.timer(d, m.killAfter, true, func(now time.Time) {
-		if len(liveGroups(map[int]bool{r.pid: true})) == 0 {
+		if len(liveDynos(map[int]bool{r.pid: true})) == 0 {
 			return // all gone; the watcher is about to say so
 		}
 		m.log.heroku(d.name(), fmt.Sprintf("Error R12 (Exit timeout) -> At least one process failed to exit within %s of SIGTERM", seconds(m.killAfter)))
 		m.log.heroku(d.name(), "Stopping process with SIGKILL")
-		killGroup(r.pid, syscall.SIGKILL)
+		signalDyno(r.pid, syscall.SIGKILL)
 	}))
 }
 
@@ -656,16 +657,8 @@ func seconds(d time.Duration) string {
 	return s + " seconds"
 }
 
-// killGroup signals a dyno's process group, and its command in case it
-// left the group.
-func killGroup(pid int, sig syscall.Signal) {
-	// ESRCH when they are already gone: nothing to do.
-	_ = syscall.Kill(-pid, sig)
-	_ = syscall.Kill(pid, sig)
-}
-
 // launch starts a dyno's process: `/bin/sh -c COMMAND` in the Procfile's
-// directory, in a process group of its own, its output and errors going
+// directory, in a session (and process group) of its own, its output and errors going
 // to the log stream.
 func (m *manager) launch(d *dyno, now time.Time) {
 	r := d.run
@@ -689,7 +682,9 @@ func (m *manager) launch(d *dyno, now time.Time) {
 	cmd := exec.Command("/bin/sh", "-c", d.command)
 	cmd.Dir, cmd.Env = m.procfile.Dir, m.environ(d)
 	cmd.Stdout, cmd.Stderr = pw, pw
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// A session of its own, so that every process the dyno starts, in
+	// whatever process group, is known as the dyno's (see signalDyno).
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	m.pidsMu.Lock()
 	err = cmd.Start()
 	if err == nil {
@@ -844,7 +839,7 @@ func (m *manager) exited(d *dyno, status int, now time.Time) {
 	m.log.heroku(d.name(), fmt.Sprintf("Process exited with status %d", status))
 	if !r.stopping {
 		if r.pid != 0 {
-			killGroup(r.pid, syscall.SIGKILL)
+			signalDyno(r.pid, syscall.SIGKILL)
 		}
 		if r.oneOff {
 			m.log.heroku(d.name(), "State changed from "+r.state+" to complete")
@@ -951,10 +946,10 @@ func (m *manager) restartCrashed(d *dyno, now time.Time) {
 	m.launch(nd, now)
 }
 
-// watch calls gone, under the emulator's lock, once process group pgid
+// watch calls gone, under the emulator's lock, once dyno session pgid
 // holds no process.
 func (m *manager) watch(pgid int, gone func()) {
-	if len(liveGroups(map[int]bool{pgid: true})) == 0 {
+	if len(liveDynos(map[int]bool{pgid: true})) == 0 {
 		gone()
 		return
 	}
@@ -968,7 +963,7 @@ func (m *manager) watch(pgid int, gone func()) {
 	}
 }
 
-// watchGroups looks, every 10 ms, at the process groups of dynos whose
+// watchGroups looks, every 10 ms, at the sessions of dynos whose
 // command has exited, until none is left to watch.
 func (m *manager) watchGroups() {
 	defer m.wg.Done()
@@ -986,7 +981,7 @@ func (m *manager) watchGroups() {
 			groups[g] = true
 		}
 		m.watchMu.Unlock()
-		live := liveGroups(groups)
+		live := liveDynos(groups)
 		for g := range groups {
 			if live[g] {
 				continue
@@ -1028,7 +1023,7 @@ func (m *manager) startReaper() {
 }
 
 // stopReaper stops the reaper, then kills and reaps whatever is left among
-// this process's children: what escaped the dynos' process groups.
+// this process's children: what escaped the dynos' sessions.
 func (m *manager) stopReaper() {
 	if m.reaperDone == nil {
 		return

@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"math/rand/v2"
 	"os"
 	"strconv"
 	"strings"
@@ -23,8 +24,8 @@ func becomeSubreaper() error {
 
 // procInfo is what /proc/PID/stat says of a process.
 type procInfo struct {
-	pid, ppid, pgrp int
-	zombie          bool
+	pid, ppid, pgrp, session int
+	zombie                   bool
 }
 
 // processes lists the machine's processes from /proc.
@@ -50,37 +51,55 @@ func processes() []procInfo {
 			continue
 		}
 		f := strings.Fields(s[i+2:])
-		if len(f) < 3 {
+		if len(f) < 4 {
 			continue
 		}
 		ppid, _ := strconv.Atoi(f[1])
 		pgrp, _ := strconv.Atoi(f[2])
-		out = append(out, procInfo{pid: pid, ppid: ppid, pgrp: pgrp, zombie: f[0] == "Z" || f[0] == "X"})
+		session, _ := strconv.Atoi(f[3])
+		out = append(out, procInfo{pid: pid, ppid: ppid, pgrp: pgrp, session: session, zombie: f[0] == "Z" || f[0] == "X"})
 	}
 	return out
 }
 
-// liveGroups returns which of the given process groups still hold a
+// A dyno is a session of its own (its command is started with setsid):
+// every process it starts belongs to it, whatever process group it is put
+// in, as every process belongs to a dyno's container on the platform. A
+// session's id is the pid of the dyno's command.
+
+// liveDynos returns which of the given dynos (sessions) still hold a
 // process that is not a zombie. A zombie has finished: whether its parent
 // (init, here, may take seconds) has reaped it yet does not matter.
-func liveGroups(groups map[int]bool) map[int]bool {
+func liveDynos(sessions map[int]bool) map[int]bool {
 	live := map[int]bool{}
-	maybe := false
-	for g := range groups {
-		// ESRCH: nothing at all in the group, not even a zombie.
-		if syscall.Kill(-g, 0) != syscall.ESRCH {
-			maybe = true
-		}
-	}
-	if !maybe {
-		return live
-	}
 	for _, p := range processes() {
-		if groups[p.pgrp] && !p.zombie {
-			live[p.pgrp] = true
+		if sessions[p.session] && !p.zombie {
+			live[p.session] = true
 		}
 	}
 	return live
+}
+
+// signalDyno sends sig to every process of a dyno, in no fixed order: the
+// platform signals every process of a dyno at about the same moment, so a
+// job that its supervisor runs in a process group of its own may get the
+// signal before the supervisor does, or after.
+func signalDyno(session int, sig syscall.Signal) {
+	var pids []int
+	for _, p := range processes() {
+		if p.session == session && !p.zombie {
+			pids = append(pids, p.pid)
+		}
+	}
+	if pids == nil {
+		// Without /proc, or gone: the dyno's own group, at least.
+		_ = syscall.Kill(-session, sig)
+		return
+	}
+	rand.Shuffle(len(pids), func(i, j int) { pids[i], pids[j] = pids[j], pids[i] })
+	for _, pid := range pids {
+		_ = syscall.Kill(pid, sig) // ESRCH when it has just exited
+	}
 }
 
 // reapOrphans reaps this process's zombie children that are not in skip

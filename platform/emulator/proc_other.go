@@ -11,17 +11,25 @@ import (
 // init (launchd on macOS), which reaps them.
 func becomeSubreaper() error { return errors.ErrUnsupported }
 
-// liveGroups returns which of the given process groups still hold a
-// process. Without /proc, a zombie waiting for init to reap it counts as
-// a process: init (launchd) reaps at once.
-func liveGroups(groups map[int]bool) map[int]bool {
+// liveDynos returns which of the given dynos still hold a process.
+// Without /proc, a dyno is its command's process group, and a zombie
+// waiting for init to reap it counts as a process: init (launchd) reaps
+// at once.
+func liveDynos(sessions map[int]bool) map[int]bool {
 	live := map[int]bool{}
-	for g := range groups {
+	for g := range sessions {
 		if syscall.Kill(-g, 0) != syscall.ESRCH {
 			live[g] = true
 		}
 	}
 	return live
+}
+
+// signalDyno sends sig to a dyno's processes: without /proc to find every
+// process of its session, to its command's process group.
+func signalDyno(session int, sig syscall.Signal) {
+	_ = syscall.Kill(-session, sig)
+	_ = syscall.Kill(session, sig)
 }
 
 func reapOrphans(skip map[int]bool) {}
