@@ -33,6 +33,7 @@ const helperEnv = "SCALER_TEST_JOB"
 //	leftover   start a grandchild that hangs, print "job: ready grandchild=PID", exit 0
 //	kill-self  print "job: ready", die of SIGKILL
 //	echo       print "job: ready", then "job: read LINE" for each line of standard input until EOF, exit 0
+//	runid      print "job: ready run=$SCALER_RUN_ID", exit 0
 //
 // Every "job: ready" line ends with " pid=PID": the job leads its own
 // process group, so a test can signal the group as the platform does.
@@ -90,6 +91,8 @@ func helper(mode string) {
 		ready("")
 		syscall.Kill(os.Getpid(), syscall.SIGKILL)
 		hang()
+	case mode == "runid":
+		ready(" run=" + os.Getenv("SCALER_RUN_ID"))
 	case mode == "echo":
 		ready("")
 		lines := bufio.NewScanner(os.Stdin)

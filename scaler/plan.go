@@ -72,6 +72,15 @@ func NewPlan(app string, current Formation, specs []Spec) (Plan, error) {
 			if c.To != c.From { // else already at zero
 				c.Send = Spec{Type: s.Type, Op: Add, N: s.N}
 			}
+		case Start:
+			if cur.Quantity > 0 || !cur.UpdatedAt.Before(s.After) {
+				// It runs, or it has run in this window (or a person
+				// changed it since the window opened): a job is started at
+				// most once per window, and never resized as it runs.
+				p.Unchanged = append(p.Unchanged, cur)
+				continue
+			}
+			c.To, c.Send = 1, Spec{Type: s.Type, Op: Set, N: 1}
 		}
 		if s.Size != "" && !SameSize(s.Size, cur.Size) {
 			c.ToSize, c.Send.Size = s.Size, s.Size

@@ -92,3 +92,42 @@ func TestNewPlanUnknownType(t *testing.T) {
 		}
 	}
 }
+
+// A job's start, once per window: only a type at 0 that has not changed
+// since the window opened is started.
+func TestNewPlanStartsAJobOncePerWindow(t *testing.T) {
+	open := time.Date(2026, 12, 1, 2, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name    string
+		cur     Process
+		size    string
+		started bool
+	}{
+		{"at 0 since before the window", Process{Type: "nightly", Quantity: 0, Size: "Standard-1X", UpdatedAt: open.Add(-time.Hour)}, "", true},
+		{"at 0 since before the window, of another size", Process{Type: "nightly", Quantity: 0, Size: "Standard-1X", UpdatedAt: open.Add(-time.Hour)}, "Performance-L", true},
+		{"at 0, changed as the window opened: it ran", Process{Type: "nightly", Quantity: 0, UpdatedAt: open}, "", false},
+		{"at 0, changed in the window: it ran, or a person decided", Process{Type: "nightly", Quantity: 0, UpdatedAt: open.Add(time.Minute)}, "", false},
+		{"running", Process{Type: "nightly", Quantity: 1, UpdatedAt: open.Add(-time.Hour)}, "", false},
+		{"running, of another size: not resized", Process{Type: "nightly", Quantity: 1, Size: "Standard-1X", UpdatedAt: open.Add(-time.Hour)}, "Performance-L", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := NewPlan("demo", Formation{tt.cur}, []Spec{{Type: "nightly", Op: Start, N: 1, Size: tt.size, After: open}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if started := len(p.Changes) == 1; started != tt.started {
+				t.Fatalf("NewPlan = %+v, want started %v", p, tt.started)
+			}
+			if tt.started {
+				want := Spec{Type: "nightly", Op: Set, N: 1}
+				if !SameSize(tt.size, tt.cur.Size) {
+					want.Size = tt.size
+				}
+				if got := p.Changes[0].Send; got != want {
+					t.Errorf("sends %+v, want %+v", got, want)
+				}
+			}
+		})
+	}
+}

@@ -150,19 +150,30 @@ func (s *Service) send(ctx context.Context, p Plan, lost *bool) error {
 
 // unlanded returns, from a read made after a write's answer was lost, the
 // updates that must be sent again; or an error wrapping ErrUncertain when
-// a relative change may have landed.
+// a relative change may have landed. An absolute change, or a job's start,
+// is planned again on the read: found in place (or the job started, or run
+// since), nothing is sent again.
 func (p Plan) unlanded(back Read) ([]Spec, error) {
-	var again []Spec
+	var again, replan []Spec
 	for _, c := range p.Changes {
+		if c.Send.Op != Add {
+			i := slices.IndexFunc(p.Specs, func(s Spec) bool { return s.Type == c.Type })
+			replan = append(replan, p.Specs[i])
+			continue
+		}
 		cur, _ := back.Formation.Find(c.Type)
-		switch {
-		case c.Send.Op != Add && c.reached(cur):
-		case c.Send.Op != Add, c.untouched(cur, p.ReadAt):
-			again = append(again, c.Send)
-		default:
+		if !c.untouched(cur, p.ReadAt) {
 			return nil, Errorf(ErrUncertain, "%s went from %d to %d (last changed %s) while the answer to %s was lost: the change may or may not have landed, and it is not sent again, so that it cannot count twice; the formation now: %s",
 				c.Type, c.From, cur.Quantity, cur.UpdatedAt.UTC().Format(time.RFC3339), c.Send, back.Formation)
 		}
+		again = append(again, c.Send)
+	}
+	if len(replan) > 0 {
+		rp, err := NewPlan(p.App, back.Formation, replan)
+		if err != nil {
+			return nil, err
+		}
+		again = append(again, rp.Updates()...)
 	}
 	return again, nil
 }

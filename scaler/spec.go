@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // MaxQuantity is the largest quantity, and the largest relative change, a
@@ -27,6 +28,11 @@ const (
 	Add
 	// Resize keeps the quantity and changes only the size: TYPE:SIZE.
 	Resize
+	// Start starts one dyno of a job's process type, once per window of a
+	// schedule: unless the type runs already, or was changed at or after
+	// After (the window opened), when the job has run, or a person decided.
+	// Only schedules make it; it is sent as Set 1.
+	Start
 )
 
 // Spec is one requested change to a process type, in the syntax of
@@ -39,6 +45,8 @@ type Spec struct {
 	N int
 	// Size is the canonical size to switch to, or "" to keep the size.
 	Size string
+	// After is, for Start, when the window opened.
+	After time.Time
 }
 
 // String returns the spec in the syntax ParseSpec reads: parsing it gives the
@@ -51,6 +59,8 @@ func (s Spec) String() string {
 		fmt.Fprintf(&b, "=%d", s.N)
 	case Add:
 		fmt.Fprintf(&b, "%+d", s.N)
+	case Start:
+		b.WriteString("=1")
 	}
 	if s.Size != "" {
 		b.WriteString(":" + s.Size)

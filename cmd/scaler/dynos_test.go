@@ -354,12 +354,12 @@ func TestEmulatorDynoFlags(t *testing.T) {
 func TestRunThroughADeployRestart(t *testing.T) {
 	t.Parallel()
 	em := startDynoEmulator(t, `
-nightly: scaler run -- sh -c 'echo "job start"; trap "echo job cleanup; exit 0" TERM; sleep 1.5 & wait; echo "job finished"'
+nightly: scaler run -- sh -c 'echo "job start $SCALER_RUN_ID"; trap "echo job cleanup; exit 0" TERM; sleep 1.5 & wait; echo "job finished"'
 `, "--formation", "nightly=0", "--env", envToken+"="+testToken, "--boot-delay", "50ms", "--stop-latency", "300ms", "--kill-after", "5s")
 	if r := runBinary(t, em.env, "up", "nightly=1"); r.code != 0 {
 		t.Fatalf("up:\n%s", r)
 	}
-	em.log.next(t, `app\[nightly\.1\]: job start$`)
+	first := em.log.next(t, `app\[nightly\.1\]: job start nightly-\d{8}T\d{6}Z$`)
 	// What a deploy does to running dynos: DELETE /apps/{app}/dynos.
 	req, _ := http.NewRequestWithContext(t.Context(), "DELETE", em.env[envAPIURL]+"/apps/demo/dynos", nil)
 	req.Header.Set("Accept", emulator.AcceptHeader)
@@ -375,10 +375,16 @@ nightly: scaler run -- sh -c 'echo "job start"; trap "echo job cleanup; exit 0" 
 	if code, _ := em.stop(t, syscall.SIGTERM); code != 0 {
 		t.Errorf("the emulator exited %d:\n%s", code, em.p.stderr)
 	}
+	// The job got the platform's SIGTERM, and scaler's too (the platform
+	// may send several: the job's trap may run twice).
+	if !em.log.has(`app\[nightly\.1\]: job cleanup$`) {
+		t.Errorf("the job did not clean up:\n%s", em.log)
+	}
+	// The job started again within the same run: the same identity.
+	_, run, _ := strings.Cut(first, "job start ")
 	log := em.log.String()
 	for pattern, want := range map[string]int{
-		`app\[nightly\.1\]: job start$`:                                              2, // the first run, and the run after the restart
-		`app\[nightly\.1\]: job cleanup`:                                             1,
+		`app\[nightly\.1\]: job start ` + run + `$`:                                  2, // the first start, and the start after the restart
 		`app\[nightly\.1\]: job finished`:                                            1,
 		`app\[nightly\.1\]: level=warn msg="shutdown before completion"`:             1,
 		`app\[nightly\.1\]: level=info msg=scaled app=demo type=nightly from=1 to=0`: 1,

@@ -88,10 +88,11 @@ type codes [6]int
 var (
 	allOK     = codes{0, 0, 0, 0, 0, 0}
 	allFailed = codes{1, 1, 1, 1, 1, 1}
-	// 401 and 403 exit 3; run exits 1 when the job succeeded but its
-	// scale-down did not, and apply over several apps exits 1 if any failed.
-	refused  = codes{3, 3, 3, 1, 3, 1}
-	notFound = codes{4, 4, 4, 1, 4, 1}
+	// 401 and 403 exit 3, even for run, whose first read (for the run's
+	// identity, before the job starts) is refused; apply over several apps
+	// exits 1 if any failed.
+	refused  = codes{3, 3, 3, 3, 3, 1}
+	notFound = codes{4, 4, 4, 4, 4, 1}
 	// A relative write whose answer was lost after it landed cannot be
 	// proven: it may have landed, or another client's may have. It is not
 	// sent again, and the command says so (exit 1). Absolute writes are

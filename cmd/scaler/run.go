@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"strings"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -110,6 +112,24 @@ func (a *App) runAction(c *cli.Context) error {
 		Stdin: a.Stdin, Stdout: a.jobStdout, Stderr: a.jobStderr,
 		Grace: grace, Timeout: limit, Settle: a.Settle, Signals: a.Signals, Log: a.log,
 	}
+	if t != nil {
+		// The run's identity, from the platform's state, before the job
+		// starts: the same for every start of the job within one run.
+		run, err := a.runOf(c.Context, t, typ)
+		switch {
+		case errors.Is(err, errTypeStopped):
+			// This dyno's type is at 0: the job completed (or a person
+			// stopped it), and the platform is stopping this dyno, which
+			// it restarted meanwhile. Running the job would run it again.
+			a.log.Warn("job not started", "app", t.app, "type", typ, "reason", err)
+			a.awaitStop(a.followStops(c.Context))
+			return nil
+		case err != nil:
+			return fmt.Errorf("job not started: %w", err)
+		}
+		a.log.Info("run", "app", t.app, "type", typ, "run_id", run)
+		job.Env = append(os.Environ(), envRunID+"="+run)
+	}
 	out := job.Run(c.Context)
 	done := &exitStatus{code: out.Status}
 	switch {
@@ -176,6 +196,37 @@ func (a *App) finish(ctx context.Context, t *target, typ string, limit, grace ti
 		}
 		pause = min(2*pause, maxFinishPause)
 	}
+}
+
+// envRunID is the variable that gives the job its run's identity.
+const envRunID = "SCALER_RUN_ID"
+
+// errTypeStopped says that the type of the dyno scaler runs in is at 0.
+var errTypeStopped = errors.New("the type of this dyno is at 0: its job has completed, or was stopped")
+
+// runOf returns the identity of the job's run: TYPE-YYYYMMDDTHHMMSSZ, from
+// when the platform last changed the type's formation, which it did when
+// the type was scaled up for this run. The platform restarting the dyno
+// (a deploy, cycling, a crash) does not change the formation, so every
+// start of the job within one run sees the same identity; the next run
+// starts with a new scale-up, and a new identity. A person changing the
+// type's formation mid-run (a resize) starts a new identity too. It
+// returns errTypeStopped when typ is this dyno's own type and it is at 0.
+func (a *App) runOf(ctx context.Context, t *target, typ string) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, cmp.Or(a.FinishTimeout, finishAttempt))
+	defer cancel()
+	read, err := t.svc.Platform.Formation(ctx, t.app)
+	if err != nil {
+		return "", fmt.Errorf("read formation of %s, for the run's identity: %w", t.app, err)
+	}
+	p, ok := read.Formation.Find(typ)
+	switch {
+	case !ok:
+		return "", scaler.Errorf(scaler.ErrNotFound, "app %s has no process type %s (it has: %s)", t.app, typ, strings.Join(read.Formation.Types(), ", "))
+	case p.Quantity == 0 && a.ownType(typ):
+		return "", errTypeStopped
+	}
+	return typ + "-" + p.UpdatedAt.UTC().Format("20060102T150405Z"), nil
 }
 
 // ownType reports whether typ is the process type of the dyno scaler runs

@@ -5,6 +5,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/exec"
+	"regexp"
 	"runtime"
 	"strconv"
 	"strings"
@@ -294,7 +295,7 @@ func TestRunScaleDownFailures(t *testing.T) {
 		{"5xx for longer than one attempt, retried until it lands", down(14), "exit:0", 0, 0, 2},
 		{"5xx for ever, job succeeded", down(0), "exit:0", 1, 1, 2},
 		{"5xx for ever, job failed", down(0), "exit:3", 3, 1, 2},
-		{"401", emulator.Fault{Status: 401, ID: "unauthorized", Message: "Invalid credentials provided."}, "exit:0", 1, 1, 2},
+		{"401 on the write", emulator.Fault{Method: "PATCH", Status: 401, ID: "unauthorized", Message: "Invalid credentials provided."}, "exit:0", 1, 1, 2},
 		{"answer lost after the write landed", emulator.Fault{Method: "PATCH", Times: 1, After: true, Reset: true}, "exit:0", 0, 0, 0},
 	}
 	// In-process, with fast retries: the retry policy's timing is the
@@ -575,4 +576,37 @@ func openPTY(t *testing.T) (master, slave *os.File) {
 		t.Fatal(err)
 	}
 	return master, slave
+}
+
+// The job's run has an identity, from the platform's state: the type and
+// when its formation was last changed, which it was for this run.
+func TestRunGivesTheJobItsRunID(t *testing.T) {
+	f := newRunFixture(t, 1)
+	p := f.start(t, "runid")
+	f.stopOnScaleDown(t, p)
+	r := f.finish(t, p)
+	if !regexp.MustCompile(` run=worker-\d{8}T\d{6}Z pid=`).MatchString(p.ready) {
+		t.Fatalf("the job's ready line %q has no run identity", p.ready)
+	}
+	_, run, _ := strings.Cut(p.ready, " run=")
+	run, _, _ = strings.Cut(run, " ")
+	if r.code != 0 || !strings.Contains(r.stderr, "run_id="+run) {
+		t.Errorf("want the run %s in the log:\n%s", run, r)
+	}
+}
+
+// A dyno whose type is at 0 is being stopped: if the platform restarts it
+// meanwhile, the job must not run again.
+func TestRunDoesNotStartAJobWhoseTypeIsAtZero(t *testing.T) {
+	f := newRunFixture(t, 0)
+	f.env["SCALER_TEST_JOB"] = "exit:0"
+	p := startBinary(t, f.env, append([]string{"run"}, jobArgs()...)...)
+	if !p.stderr.waitFor(`msg="waiting for the platform to stop the dyno"`, 20*time.Second) {
+		t.Fatalf("stderr:\n%s", p.stderr)
+	}
+	p.cmd.Process.Signal(syscall.SIGTERM)
+	r := f.finish(t, p)
+	if r.code != 0 || strings.Contains(r.stdout, "job: ready") || !strings.Contains(r.stderr, `msg="job not started"`) || len(f.em.Writes()) != 0 {
+		t.Errorf("exit %d; want 0, no job, no write:\n%s", r.code, r)
+	}
 }
