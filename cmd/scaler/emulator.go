@@ -53,6 +53,8 @@ Examples:
 			&cli.DurationFlag{Name: "latency", Usage: "delay added to every answer"},
 			&cli.IntFlag{Name: "rate-limit", Value: emulator.DefaultRateLimit, Usage: "size of the account's request bucket (refills at 75 a minute)"},
 			&cli.StringFlag{Name: "scope", Value: emulator.DefaultScope, Usage: "OAuth scope reported for the token (global, write, read, identity)"},
+			&cli.StringFlag{Name: "clock-start", Usage: "the emulated clock's time at start, RFC 3339 (timestamps, Date headers, the log stream's stamps)", DefaultText: "now"},
+			&cli.Float64Flag{Name: "clock-rate", Value: 1, Usage: "how much faster than real time the emulated clock runs (60: an hour of schedule in a minute); delays stay real"},
 			&cli.StringFlag{Name: "procfile", Usage: "run each dyno as a real process, with this Procfile's commands (the flags below need it)", TakesFile: true},
 			&cli.GenericFlag{Name: "env", Value: &repeated{}, Usage: "KEY=VALUE in every dyno's environment, as a config var (repeatable)"},
 			&cli.DurationFlag{Name: "stop-latency", Value: emulator.DefaultStopLatency, Usage: "time from an accepted scale-down to its dynos' SIGTERM; a dyno whose process exits meanwhile is restarted"},
@@ -248,6 +250,19 @@ func emulatorConfig(c *cli.Context) (emulator.Config, error) {
 	cfg := emulator.Config{
 		Token: c.String("token"), Scope: c.String("scope"), BootDelay: c.Duration("boot-delay"),
 		StopDelay: c.Duration("stop-delay"), Latency: c.Duration("latency"), RateLimit: c.Int("rate-limit"),
+	}
+	if c.IsSet("clock-start") || c.IsSet("clock-rate") {
+		start, rate := time.Now(), c.Float64("clock-rate")
+		if s := c.String("clock-start"); s != "" {
+			var err error
+			if start, err = time.Parse(time.RFC3339, s); err != nil {
+				return emulator.Config{}, scaler.Errorf(scaler.ErrInvalid, "--clock-start %q: want an RFC 3339 instant such as 2026-12-01T01:55:00+01:00", s)
+			}
+		}
+		if rate < 1 || rate > 3600 {
+			return emulator.Config{}, scaler.Errorf(scaler.ErrInvalid, "--clock-rate %v: want 1 to 3600 (60 runs an hour of the clock in a minute)", rate)
+		}
+		cfg.Now = emulator.Clock(start, rate)
 	}
 	for i, name := range names {
 		var procs []emulator.Process

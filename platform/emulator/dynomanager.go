@@ -62,6 +62,10 @@ import (
 // cycling, time to live, Scheduler intervals) is measured by real timers,
 // through DynoConfig.AfterFunc.
 
+// EnvNow is the variable that gives every dyno the emulator's clock at
+// the dyno's start.
+const EnvNow = "SCALER_EMULATOR_NOW"
+
 // Defaults of the dyno manager, as on the platform.
 const (
 	// DefaultKillAfter is how long a dyno's processes have between SIGTERM
@@ -752,6 +756,10 @@ func (m *manager) environ(d *dyno) []string {
 		"HEROKU_APP_ID="+r.app.id,
 		"HEROKU_DYNO_ID="+d.id,
 		"HEROKU_API_URL="+m.apiURL,
+		// Not the platform's: the emulator's clock when the dyno started,
+		// for a command such as `scaler apply --at "$SCALER_EMULATOR_NOW"`
+		// when the clock runs faster than real time (--clock-rate).
+		EnvNow+"="+m.e.now().UTC().Format(time.RFC3339),
 	)
 }
 

@@ -212,6 +212,17 @@ func (e *Emulator) AddApp(ac App) error {
 	return nil
 }
 
+// Clock returns a clock that reads start now and runs rate times faster
+// than real time: Config.Now for an emulator that shows a day of a
+// schedule in minutes. The emulator's delays (boot, stop latency, kill-after)
+// stay real durations.
+func Clock(start time.Time, rate float64) func() time.Time {
+	began := time.Now()
+	return func() time.Time {
+		return start.Add(time.Duration(float64(time.Since(began)) * rate))
+	}
+}
+
 // newID returns a fresh UUID-shaped id. Callers hold e.mu or own e.
 func (e *Emulator) newID() string {
 	e.ids++
