@@ -1,0 +1,12 @@
+// Package notify sends what needs a person to a webhook (SCALER_NOTIFY_URL):
+// a scale-down after a job failed, a job that hit its --timeout, a missed
+// window, a failed apply. The body works as a Slack incoming webhook as it
+// is, and carries the structured fields for any other receiver.
+//
+// A notification never changes what scaler does: each one is bounded in
+// time, retried once, and a failure is logged, not fatal. It never carries
+// the token: every string passes the caller's redactor.
+//
+// The package uses the standard library and the domain's errors only: it
+// must not import platform/ (and through it heroku-go) or urfave/cli.
+package notify

@@ -1,0 +1,216 @@
+package notify
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"unicode"
+)
+
+// Event is one thing a person should know about.
+type Event struct {
+	// Kind names the event, one of the Kind constants ("job_timeout"); it
+	// is sent as the body's event field.
+	Kind string
+	// App is the Heroku app's name.
+	App string
+	// Type is the process type, or "" when the event concerns no one type.
+	Type string
+	// ExitCode is the job's exit status, 0 when there is none.
+	ExitCode int
+	// Detail says what happened, in one line.
+	Detail string
+	// Action says what a person should do, in one line; when empty, the
+	// kind's own advice is sent (see Text).
+	Action string
+}
+
+// The kinds of event that need a person, sent as the body's event field.
+// An Event may carry another kind: it is sent all the same, with a plainer
+// sentence.
+const (
+	// KindScaleDownAfterFailure is a type scaled down after its job failed,
+	// or while it keeps failing.
+	KindScaleDownAfterFailure = "scale_down_after_failure"
+	// KindJobTimeout is a job that ran past its --timeout and was stopped.
+	KindJobTimeout = "job_timeout"
+	// KindJobFailedAtStart is a job that could not start, whose type was
+	// scaled down.
+	KindJobFailedAtStart = "job_failed_at_start"
+	// KindWindowMissed is a `once` window that passed without its job.
+	KindWindowMissed = "window_missed"
+	// KindApplyFailed is `scaler apply` failing for an app.
+	KindApplyFailed = "apply_failed"
+	// KindMissedEdgeHealed is a schedule edge that was missed (Heroku
+	// Scheduler skipped a run) and that a later run made good.
+	KindMissedEdgeHealed = "missed_edge_healed"
+	// KindChangeKeptLong is a change made by a person, kept against the
+	// schedule for more than a day.
+	KindChangeKeptLong = "change_kept_long"
+	// KindTest is the message of `scaler notify --test`.
+	KindTest = "test"
+)
+
+// kind is how Text words an event: what happened, with typ the process type
+// (or "" when the event has none), and what a person should do when the
+// event does not say.
+type kind struct {
+	what   func(typ string) string
+	action func(typ string) string
+}
+
+var kinds = map[string]kind{
+	KindScaleDownAfterFailure: {
+		what: func(typ string) string {
+			return or(typ, "%s was scaled down after its job failed", "a type was scaled down after its job failed")
+		},
+		action: func(typ string) string {
+			return or(typ, "read the job's log, fix the cause, then scale %s up again", "read the job's log, fix the cause, then scale the type up again")
+		},
+	},
+	KindJobTimeout: {
+		what: func(typ string) string {
+			return or(typ, "the job of %s ran past its --timeout and was stopped", "a job ran past its --timeout and was stopped")
+		},
+		action: func(string) string {
+			return "read the job's log: it may hang, or need a longer --timeout"
+		},
+	},
+	KindJobFailedAtStart: {
+		what: func(typ string) string {
+			return or(typ, "the job of %s failed at start and %[1]s was scaled down", "a job failed at start and its type was scaled down")
+		},
+		action: func(typ string) string {
+			return or(typ, "check the job's command and the latest release, then scale %s up again", "check the job's command and the latest release, then scale the type up again")
+		},
+	},
+	KindWindowMissed: {
+		what: func(typ string) string {
+			return or(typ, "the once window of %s passed without its job", "a once window passed without its job")
+		},
+		action: func(string) string {
+			return "run the job by hand if it is still needed, and check that Heroku Scheduler runs scaler"
+		},
+	},
+	KindApplyFailed: {
+		what: func(typ string) string {
+			return or(typ, "scaler apply failed for %s", "scaler apply failed")
+		},
+		action: func(string) string {
+			return "run scaler check for this app and read scaler's log"
+		},
+	},
+	KindMissedEdgeHealed: {
+		what: func(typ string) string {
+			return or(typ, "a missed schedule edge of %s was healed late", "a missed schedule edge was healed late")
+		},
+		action: func(string) string {
+			return "nothing now; if it happens often, run scaler more often from Heroku Scheduler"
+		},
+	},
+	KindChangeKeptLong: {
+		what: func(typ string) string {
+			return or(typ, "a change to %s made outside the schedule has been kept for more than a day", "a change made outside the schedule has been kept for more than a day")
+		},
+		action: func(typ string) string {
+			return "scale it back, or run scaler apply --enforce, if the change is no longer wanted"
+		},
+	},
+	KindTest: {
+		what:   func(string) string { return "test notification" },
+		action: func(string) string { return "nothing: notifications reach you" },
+	},
+}
+
+// or formats withType with typ when there is one, and returns without
+// otherwise.
+func or(typ, withType, without string) string {
+	if typ == "" {
+		return without
+	}
+	return fmt.Sprintf(withType, typ)
+}
+
+// Text returns the one readable sentence that is sent as the body's text
+// field: the app, what happened to which type, the exit code, the detail and
+// what to do, as in
+//
+//	scaler, app demo: worker was scaled down after its job failed (exit 1): job exited 1 after 2m10s. To do: read the job's log, fix the cause, then scale worker up again.
+//
+// When e.Action is empty, the sentence says what to do for e's kind. Line
+// breaks and other control characters in the fields become spaces. Text
+// applies no redaction and no escaping: the Notifier does both on what it
+// sends.
+func Text(e Event) string {
+	e = clean(e)
+	var b strings.Builder
+	b.WriteString("scaler")
+	if e.App != "" {
+		b.WriteString(", app ")
+		b.WriteString(e.App)
+	}
+	b.WriteString(": ")
+	b.WriteString(what(e))
+	if e.ExitCode != 0 {
+		b.WriteString(" (exit " + strconv.Itoa(e.ExitCode) + ")")
+	}
+	if d := strings.TrimRight(e.Detail, ". "); d != "" {
+		b.WriteString(": ")
+		b.WriteString(d)
+	}
+	b.WriteString(". To do: ")
+	b.WriteString(strings.TrimRight(action(e), ". "))
+	b.WriteString(".")
+	return b.String()
+}
+
+// what says what happened, for any kind.
+func what(e Event) string {
+	if k, ok := kinds[e.Kind]; ok {
+		return k.what(e.Type)
+	}
+	w := strings.ReplaceAll(e.Kind, "_", " ")
+	if w == "" {
+		w = "event"
+	}
+	if e.Type != "" {
+		w += " on " + e.Type
+	}
+	return w
+}
+
+// action is e.Action, or the kind's when it has none.
+func action(e Event) string {
+	if e.Action != "" {
+		return e.Action
+	}
+	if k, ok := kinds[e.Kind]; ok {
+		return k.action(e.Type)
+	}
+	return "read scaler's log"
+}
+
+// clean makes every string field of e one line: control characters
+// (newlines, tabs, escapes) become spaces, runs of spaces one space, and a
+// field longer than maxField runes is cut, so that a whole error page in a
+// Detail cannot bury the sentence.
+func clean(e Event) Event {
+	for _, s := range []*string{&e.Kind, &e.App, &e.Type, &e.Detail, &e.Action} {
+		*s = oneLine(*s)
+	}
+	return e
+}
+
+// maxField bounds one field, in runes: Slack cuts a message's text at 40000
+// characters and advises under 4000.
+const maxField = 1000
+
+func oneLine(s string) string {
+	s = strings.Join(strings.FieldsFunc(s, func(r rune) bool {
+		return unicode.IsSpace(r) || unicode.IsControl(r)
+	}), " ")
+	if r := []rune(s); len(r) > maxField {
+		s = string(r[:maxField-1]) + "…"
+	}
+	return s
+}
