@@ -5,8 +5,8 @@ import "fmt"
 const weekMinutes = 7 * 1440
 
 // check finds the mistakes that take more than one rule: rules of one
-// (app, type) in different zones, and rules of one tier that ask for
-// different things at the same time. Overlaps are computed exactly, in the
+// (app, type) in different zones, once rules mixed with other rules, and
+// rules of one tier that ask for different things at the same time. Overlaps are computed exactly, in the
 // local wall-clock minutes the rules are written in: weekly rules over a
 // week that wraps around, date rules over their dates; a window that crosses
 // midnight spills into the next day.
@@ -35,6 +35,13 @@ func checkGroup(rules []*Rule, errs *ErrorList) {
 		if r.Zone.String() != zone.Zone.String() {
 			errs.add(r.Line, r.Col, "%s is in time zone %s but line %d (%s) is in %s: the rules of one process type must share a time zone",
 				r.Text, r.Zone, zone.Line, zone.Text, zone.Zone)
+			continue
+		}
+		// A level rule would scale a once type's job down while it runs,
+		// or up again after it finished.
+		if len(same) > 0 && r.Once != same[0].Once {
+			errs.add(r.Line, r.Col, "%s conflicts with line %d (%s): a process type with once rules may have no other kind of rule, which would scale its job while it runs",
+				r.Text, same[0].Line, same[0].Text)
 			continue
 		}
 		same = append(same, r)

@@ -17,6 +17,7 @@
 //	web     default              1
 //	worker  daily   22:00-06:00  1:standard-2x
 //	web     2026-12-24..2026-12-26  1
+//	nightly daily   02:00-05:00  once           # start the job once per window
 //	app other-app                   # the rules after it scale another app
 //
 // A rule is TYPE WHEN [HH:MM-HH:MM] QUANTITY[:SIZE]. WHEN is default, daily,
@@ -29,6 +30,29 @@
 //
 // A directive has exactly one argument and a rule three or four tokens, so
 // a process type may be called app or timezone.
+//
+// # Once rules
+//
+// A once rule, TYPE WHEN [HH:MM-HH:MM] once[:SIZE] (once in any case), is a
+// job's window: `scaler apply` starts one dyno of TYPE, of SIZE when given,
+// at most once in each occurrence of the window, at any run inside it, so
+// that a missed run is healed by the next. Its target has Quantity 1 and
+// Once set. WHEN, time ranges, zones, DST and precedence are those of the
+// other rules; a once rule without a time range is a window of the whole
+// day. A default rule cannot be once: it has no window. The rules of a
+// type with once rules must all be once rules: a level rule would scale
+// the job's dynos while it runs.
+//
+// An occurrence is a stretch of time during which once windows of one
+// target follow each other without a break. Windows that touch are two
+// occurrences, each opening anew: `daily 00:00-24:00 once` opens one at
+// every midnight. Windows of one tier may overlap only if they ask for the
+// same target (the same size), and then make one occurrence, from the
+// first opening to the last closing. A higher tier's window cuts a lower
+// one by precedence, as for other rules: a date window inside a weekly
+// window of another size splits it into three occurrences (the weekly
+// one, the date one, the weekly one again); to replace a day's window,
+// write the date rule over the whole window.
 //
 // For one (app, type) at one instant, a date rule wins over a weekday or
 // daily rule, which wins over default; a type without a default is left
@@ -60,6 +84,23 @@
 // marks them in its charts. A window that spans a repeated interval lasts
 // an hour longer than on other days, and one that spans a skipped interval
 // an hour shorter; dyno-hours are counted on real time.
+//
+// For once rules this means: a window that starts in a skipped interval
+// opens when the gap ends; one that spans a repeated interval is one
+// occurrence, an hour longer; one wholly inside a skipped interval has no
+// occurrence that day, so its job does not start then (and
+// [Schedule.Closed] does not list it as missed). Two once windows that
+// overlap on the wall clock but whose overlap lies in a skipped interval
+// only touch on that day, and are two occurrences.
+//
+// # Edges
+//
+// [Schedule.At] gives each target its edges: Since, the instant its
+// target took effect (for a once target, its occurrence opened), and
+// Until, the instant it ends. They are looked for within [Horizon] days of
+// the instant, and are zero beyond. [Schedule.Closed] lists the
+// occurrences that closed in a period, so that the caller can tell a
+// window missed.
 //
 // The zone database is embedded (time/tzdata), so a machine without one
 // reads schedules the same way.

@@ -7,17 +7,46 @@ import (
 	"time"
 )
 
+// Horizon is how far, in local days, [Schedule.At] and the other methods
+// look from an instant t for the edges of a target: [Target.Since] is zero
+// when the target has not changed since the start of the local day Horizon
+// days before t's, and [Target.Until] is zero when it does not change
+// before the end of the local day Horizon days after t's. It is over a
+// year, so that a holiday is seen from a year before.
+const Horizon = 400
+
 // At returns the targets in force at t for every (app, type) that a rule
-// covers at t, sorted by app then type. An (app, type) with no rule in force
-// at t is absent: the caller leaves it untouched.
+// covers at t, sorted by app then type, each with the edges of the target
+// (Since, Until). An (app, type) with no rule in force at t is absent: the
+// caller leaves it untouched.
 func (s *Schedule) At(t time.Time) []Target {
 	var out []Target
+	sec := t.Unix() // floor: edges are whole seconds
 	for _, g := range s.groups {
-		if r := g.at(t); r != nil {
-			out = append(out, r.target())
+		r, since, until := g.spanAt(sec, localDay(t, g.loc))
+		if r == nil {
+			continue
 		}
+		tg := r.target()
+		tg.Since, tg.Until = instant(since), instant(until)
+		out = append(out, tg)
 	}
 	return out
+}
+
+// noSince and noUntil stand for an edge that is not within the horizon.
+const (
+	noSince = math.MinInt64
+	noUntil = math.MaxInt64
+)
+
+// instant turns Unix seconds into a time in UTC, and noSince or noUntil
+// into the zero time.
+func instant(sec int64) time.Time {
+	if sec == noSince || sec == noUntil {
+		return time.Time{}
+	}
+	return time.Unix(sec, 0).UTC()
 }
 
 // better reports whether r wins over best: a higher tier, or the same tier
@@ -27,33 +56,97 @@ func better(r, best *Rule) bool {
 	return best == nil || r.Tier > best.Tier || r.Tier == best.Tier && r.index < best.index
 }
 
-// at returns the rule in force at t, or nil.
-func (g *group) at(t time.Time) *Rule {
-	sec := t.Unix() // floor: boundaries are whole seconds
-	d0 := localDay(t, g.loc)
-	best := g.def
-	// A window lasts at most a day and its start and end are monotonic in
-	// wall time, so only the windows of the days around t's date can hold
-	// t; one more day on each side covers a clock that went back past
-	// midnight.
-	for d := d0 - 2; d <= d0+1; d++ {
-		var zd zoneDay
-		mapped := false
-		for _, r := range g.windowed {
-			if !r.covers(d) || !better(r, best) {
-				continue
+// reach is how many local days around an instant spanAt sweeps, widening
+// step by step: most edges are within the day, and a day is cheap.
+var reach = [...]day{0, 2, 8, 32, 128, Horizon}
+
+// spanAt returns the rule in force at sec (Unix seconds; d0 is its local
+// day) and the edges of its target: the last at or before sec and the next
+// after it, or noSince and noUntil beyond the horizon.
+func (g *group) spanAt(sec int64, d0 day) (rule *Rule, since, until int64) {
+	if len(g.windowed) == 0 {
+		return g.def, noSince, noUntil // a lone default, or nothing, forever
+	}
+	back, ahead := 0, 0 // indexes in reach
+	sinceOK, untilOK := false, false
+	for {
+		lo, hi := d0-reach[back], d0+reach[ahead]
+		segs := g.segments(lo, hi)
+		// The segments are exact for the instants of the days [lo, hi].
+		first, last := g.dayStart(lo), g.dayStart(hi+1)
+		i := segmentAt(segs, sec)
+		rule = segs[i].rule
+		if rule == nil {
+			return nil, noSince, noUntil
+		}
+		if !sinceOK {
+			for j := i; j >= 1 && segs[j].start >= first; j-- {
+				if edge(segs, j) {
+					since, sinceOK = segs[j].start, true
+					break
+				}
 			}
-			if !mapped {
-				zd, mapped = newZoneDay(g.loc, d), true
-			}
-			start, _ := zd.instant(r.start)
-			end, _ := zd.instant(r.end)
-			if start <= sec && sec < end {
-				best = r
+			if !sinceOK && (back == len(reach)-1 || g.settledBefore(lo)) {
+				since, sinceOK = noSince, true
 			}
 		}
+		if !untilOK {
+			for j := i + 1; j < len(segs) && segs[j].start < last; j++ {
+				if edge(segs, j) {
+					until, untilOK = segs[j].start, true
+					break
+				}
+			}
+			if !untilOK && (ahead == len(reach)-1 || g.settledAfter(hi)) {
+				until, untilOK = noUntil, true
+			}
+		}
+		if sinceOK && untilOK {
+			return rule, since, until
+		}
+		if !sinceOK {
+			back++
+		}
+		if !untilOK {
+			ahead++
+		}
 	}
-	return best
+}
+
+// settledBefore reports whether the target never changes on the local days
+// before lo: the type is steady and its date rules are all later.
+func (g *group) settledBefore(lo day) bool {
+	return g.steady && (!g.hasDates || g.firstDate-2 >= lo)
+}
+
+// settledAfter reports whether the target never changes on the local days
+// after hi: the type is steady and its date rules are all earlier. A date
+// window may end two days after its date (24:00 of a window that crosses
+// midnight).
+func (g *group) settledAfter(hi day) bool {
+	return g.steady && (!g.hasDates || g.lastDate+3 <= hi)
+}
+
+// dayStart is the instant of 00:00 of local day d (the end of the gap when
+// the clocks skip it).
+func (g *group) dayStart(d day) int64 {
+	zd := newZoneDay(g.loc, d)
+	sec, _ := zd.instant(0)
+	return sec
+}
+
+// segmentAt returns the index of the segment that holds sec.
+func segmentAt(segs []segment, sec int64) int {
+	i, _ := slices.BinarySearchFunc(segs, sec, func(sg segment, sec int64) int {
+		return cmp.Compare(sg.start, sec+1)
+	})
+	return i - 1
+}
+
+// edge reports whether the target changes at the start of segment i (i >= 1):
+// another target, or a new occurrence of a once window.
+func edge(segs []segment, i int) bool {
+	return segs[i].open || !sameTarget(segs[i-1].rule, segs[i].rule)
 }
 
 // segment is a stretch of time from start (Unix seconds) to the next
@@ -61,6 +154,9 @@ func (g *group) at(t time.Time) *Rule {
 type segment struct {
 	start int64
 	rule  *Rule
+	// open: an occurrence of a once window opens at start, even if the
+	// rule in force is the same as before (windows that touch).
+	open bool
 }
 
 type event struct {
@@ -72,6 +168,13 @@ type event struct {
 // segments returns the rules in force over the local days [d0, d1] and a
 // little around them, as a list of segments whose first one starts at
 // math.MinInt64. It sweeps the windows' boundaries in time order.
+//
+// For once rules it also finds where occurrences open. An occurrence is a
+// stretch of time during which windows of one target follow each other
+// without a break: windows that overlap make one occurrence, windows that
+// touch (one closes as the other opens) make two. So at each instant the
+// windows that close are taken out first: if nothing of the same target
+// is left in force, whatever opens then is a new occurrence.
 func (g *group) segments(d0, d1 day) []segment {
 	// Count the windows first: a year of them is worth one allocation.
 	n := 0
@@ -100,23 +203,40 @@ func (g *group) segments(d0, d1 day) []segment {
 			}
 		}
 	}
-	slices.SortFunc(events, func(a, b event) int { return cmp.Compare(a.at, b.at) })
+	// Closings before openings at one instant: see above.
+	slices.SortFunc(events, func(a, b event) int {
+		return cmp.Or(cmp.Compare(a.at, b.at), cmp.Compare(a.delta, b.delta))
+	})
 
 	active := make([]int32, len(g.windowed))
-	segs := []segment{{math.MinInt64, g.def}}
-	for i := 0; i < len(events); {
-		at := events[i].at
-		for ; i < len(events) && events[i].at == at; i++ {
-			active[events[i].rule] += events[i].delta
-		}
+	best := func() *Rule {
 		best := g.def
 		for j, r := range g.windowed {
 			if active[j] > 0 && (best == nil || r.Tier > best.Tier) {
 				best = r
 			}
 		}
-		if best != segs[len(segs)-1].rule {
-			segs = append(segs, segment{at, best})
+		return best
+	}
+	segs := make([]segment, 1, 1+len(events))
+	segs[0] = segment{math.MinInt64, g.def, false}
+	for i := 0; i < len(events); {
+		at := events[i].at
+		cur := segs[len(segs)-1].rule
+		for ; i < len(events) && events[i].at == at && events[i].delta < 0; i++ {
+			active[events[i].rule]--
+		}
+		var mid *Rule
+		if g.once {
+			mid = best()
+		}
+		for ; i < len(events) && events[i].at == at; i++ {
+			active[events[i].rule]++
+		}
+		next := best()
+		open := g.once && next != nil && (mid == nil || !sameTarget(cur, mid) || !sameTarget(mid, next))
+		if next != cur || open {
+			segs = append(segs, segment{at, next, open})
 		}
 	}
 	return segs
@@ -125,16 +245,92 @@ func (g *group) segments(d0, d1 day) []segment {
 // Changes returns every change in (from, to), strictly after from and
 // before to, in time order, ties by app then type. A change is a change of
 // target (quantity, size, or whether a rule is in force at all): passing
-// from one rule to another that asks for the same target is not one.
+// from one rule to another that asks for the same target is not one. For
+// a once type, each occurrence of a window opens with a change and closes
+// with one, and its targets carry the occurrence's Since and Until.
 func (s *Schedule) Changes(from, to time.Time) []Change {
 	if !to.After(from) {
 		return nil
 	}
 	lists := make([][]Change, len(s.groups))
 	for i, g := range s.groups {
-		lists[i] = g.changes(nil, g.segments(localDay(from, g.loc), localDay(to, g.loc)), from, to)
+		lists[i] = g.changes(nil, g.sweep(localDay(from, g.loc), localDay(to, g.loc)), from, to)
 	}
 	return mergeChanges(lists)
+}
+
+// sweep is the segments of a group over some local days, which are exact
+// for the instants in [first, last): the days' own.
+type sweep struct {
+	segs        []segment
+	first, last int64
+}
+
+func (g *group) sweep(d0, d1 day) sweep {
+	return sweep{g.segments(d0, d1), g.dayStart(d0), g.dayStart(d1 + 1)}
+}
+
+// Occurrence is one occurrence of a once rule's window: the stretch of time
+// in which `scaler apply` may start the type's job, once.
+type Occurrence struct {
+	App   string    `json:"app"`
+	Type  string    `json:"type"`
+	Open  time.Time `json:"open"`  // in UTC; zero if it opened over Horizon days before Close
+	Close time.Time `json:"close"` // in UTC
+	Rule  *Rule     `json:"rule"`  // the rule in force when it opened
+}
+
+// Closed returns the occurrences of once windows that closed in
+// (from, to], in time order, ties by app then type. An occurrence that
+// closed as the next one opened is listed; a window that the clocks skip
+// entirely (02:00-02:30 on a spring-forward day) never opened, and is not.
+func (s *Schedule) Closed(from, to time.Time) []Occurrence {
+	if !to.After(from) {
+		return nil
+	}
+	var out []Occurrence
+	for _, g := range s.groups {
+		if !g.once {
+			continue
+		}
+		sw := g.sweep(localDay(from, g.loc), localDay(to, g.loc))
+		opened := -1 // the segment at which the occurrence in force opened, if known
+		for i := 1; i < len(sw.segs); i++ {
+			sg := sw.segs[i]
+			if !edge(sw.segs, i) {
+				continue
+			}
+			if sg.start < sw.first {
+				opened = -1 // the segments before first are not exact
+				continue
+			}
+			at := time.Unix(sg.start, 0)
+			if at.After(to) {
+				break
+			}
+			if prev := sw.segs[i-1].rule; prev != nil && at.After(from) {
+				o := Occurrence{App: g.app, Type: g.typ, Close: at.UTC()}
+				if opened >= 0 {
+					o.Open, o.Rule = time.Unix(sw.segs[opened].start, 0).UTC(), sw.segs[opened].rule
+				} else {
+					_, since, _ := g.spanAt(sg.start-1, localDay(at.Add(-time.Second), g.loc))
+					o.Open, o.Rule = instant(since), prev
+					if since != noSince {
+						o.Rule, _, _ = g.spanAt(since, localDay(o.Open, g.loc))
+					}
+				}
+				out = append(out, o)
+			}
+			opened = -1
+			if sg.rule != nil {
+				opened = i
+			}
+		}
+	}
+	// The groups are sorted by app and type: a stable sort by time keeps
+	// that order for the ties.
+	slices.SortStableFunc(out, func(a, b Occurrence) int { return a.Close.Compare(b.Close) })
+	return out
 }
 
 // mergeChanges merges the changes of the groups, each in time order, into
@@ -167,10 +363,13 @@ func mergeChanges(lists [][]Change) []Change {
 	return out
 }
 
-func (g *group) changes(out []Change, segs []segment, from, to time.Time) []Change {
+// changes appends the group's changes in (from, to) to out. The targets
+// of level rules are shared, one per rule: a year of changes would
+// otherwise allocate two per change. A once target is one per occurrence,
+// with its Since and Until.
+func (g *group) changes(out []Change, sw sweep, from, to time.Time) []Change {
+	segs := sw.segs
 	lo := from.Unix()
-	// One Target per rule, shared by the changes of this call: a year of
-	// changes would otherwise allocate two per change.
 	targets := map[*Rule]*Target{}
 	targetOf := func(r *Rule) *Target {
 		if r == nil {
@@ -184,16 +383,62 @@ func (g *group) changes(out []Change, segs []segment, from, to time.Time) []Chan
 		}
 		return t
 	}
+	var occ *Target // the occurrence in force before the edge, once known
+	known := false
 	for i := 1; i < len(segs); i++ {
 		prev, cur := segs[i-1].rule, segs[i].rule
-		if sameTarget(prev, cur) || segs[i].start <= lo {
+		if !edge(segs, i) || segs[i].start <= lo {
 			continue
 		}
 		at := time.Unix(segs[i].start, 0).UTC()
 		if !at.Before(to) {
 			break
 		}
-		out = append(out, Change{At: at, App: g.app, Type: g.typ, From: targetOf(prev), To: targetOf(cur)})
+		c := Change{At: at, App: g.app, Type: g.typ, From: targetOf(prev), To: targetOf(cur)}
+		if g.once {
+			if !known && prev != nil {
+				occ = g.occurrence(sw, i-1, segs[i].start-1)
+			}
+			c.From, occ, known = occ, nil, true
+			if cur != nil {
+				occ = g.occurrence(sw, i, segs[i].start)
+			}
+			c.To = occ
+		}
+		out = append(out, c)
 	}
 	return out
+}
+
+// occurrence returns the target of the once occurrence of segment i, which
+// holds sec, an instant that the sweep gives exactly: its edges come from
+// the sweep when they are in its exact range, else from spanAt.
+func (g *group) occurrence(sw sweep, i int, sec int64) *Target {
+	segs := sw.segs
+	t := segs[i].rule.target()
+	since, until := int64(0), int64(0)
+	sinceOK, untilOK := false, false
+	for j := i; j >= 1 && segs[j].start >= sw.first; j-- {
+		if edge(segs, j) {
+			since, sinceOK = segs[j].start, true
+			break
+		}
+	}
+	for j := i + 1; j < len(segs) && segs[j].start < sw.last; j++ {
+		if edge(segs, j) {
+			until, untilOK = segs[j].start, true
+			break
+		}
+	}
+	if !sinceOK || !untilOK {
+		_, s, u := g.spanAt(sec, localDay(time.Unix(sec, 0), g.loc))
+		if !sinceOK {
+			since = s
+		}
+		if !untilOK {
+			until = u
+		}
+	}
+	t.Since, t.Until = instant(since), instant(until)
+	return &t
 }

@@ -363,3 +363,301 @@ func TestConcurrentUse(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// renderEdges writes targets with their edges, in UTC:
+// "web=3@2 11-23T07:00Z..11-23T19:00Z", '-' for a zero edge.
+func renderEdges(targets []Target) string {
+	parts := make([]string, len(targets))
+	for i, t := range targets {
+		parts[i] = fmt.Sprintf("%s=%s@%d %s..%s", name(t.App, t.Type), &t, t.Rule.Line, edgeText(t.Since), edgeText(t.Until))
+	}
+	return strings.Join(parts, "; ")
+}
+
+func edgeText(t time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	if t.Location() != time.UTC {
+		return "not in UTC: " + t.String()
+	}
+	if t.Year() != 2026 {
+		return t.Format("2006-01-02T15:04Z")
+	}
+	return t.Format("01-02T15:04Z")
+}
+
+func testEdges(t *testing.T, src string, tests []atCase) {
+	t.Helper()
+	s := mustParse(t, src)
+	for _, tt := range tests {
+		t.Run(tt.at, func(t *testing.T) {
+			at := utc(tt.at)
+			if got := renderEdges(s.At(at)); got != tt.want {
+				t.Errorf("At(%v) = %q, want %q", at, got, tt.want)
+			}
+		})
+	}
+}
+
+// Since is the edge in force, Until the next one: where the target, not
+// the rule, changes.
+func TestAtEdgesOfLevels(t *testing.T) {
+	t.Run("a week in Berlin", func(t *testing.T) {
+		testEdges(t, example, []atCase{
+			// Mon 10:00 CET: web since 08:00, other-app since 09:00.
+			{"2026-11-23T09:00:00Z", "web=3@2 11-23T07:00Z..11-23T19:00Z; other-app/web=2@9 11-23T08:00Z..11-23T16:00Z"},
+			{"2026-11-23T07:00:00Z", "web=3@2 11-23T07:00Z..11-23T19:00Z"}, // at the edge: it is in force
+			{"2026-11-23T06:59:59.5Z", "web=1@4 11-22T17:00Z..11-23T07:00Z"},
+			// Sat 09:00 CET: 1 since Fri 20:00, until 10:00.
+			{"2026-11-28T08:00:00Z", "web=1@4 11-27T19:00Z..11-28T09:00Z; other-app/web=2@9 11-28T08:00Z..11-28T16:00Z"},
+			// Across midnight: the worker's night, Mon 23:30 CET.
+			{"2026-11-23T22:30:00Z", "web=1@4 11-23T19:00Z..11-24T07:00Z; worker=1:Standard-2X@5 11-23T21:00Z..11-24T05:00Z"},
+			// The holidays: dates win over weekdays, and three whole days in
+			// a row are one target.
+			{"2026-12-25T12:00:00Z", "web=1@6 12-23T19:00Z..12-27T09:00Z; other-app/web=2@9 12-25T08:00Z..12-25T16:00Z"},
+			{"2026-12-31T17:00:00Z", "web=4@7 12-31T17:00Z..12-31T23:00Z"},
+		})
+	})
+	t.Run("a lone default has no edges", func(t *testing.T) {
+		testEdges(t, "web default 1", []atCase{{"2026-11-23T09:00:00Z", "web=1@1 -..-"}})
+	})
+	t.Run("rules of one target meet", func(t *testing.T) {
+		testEdges(t, "web Mon 08:00-12:00 2\nweb Mon 12:00-14:00 2\nweb default 9\nweb Tue 2", []atCase{
+			{"2026-11-23T12:30:00Z", "web=2@2 11-23T08:00Z..11-23T14:00Z"},
+			{"2026-11-24T12:30:00Z", "web=2@4 11-24T00:00Z..11-25T00:00Z"},
+		})
+	})
+	t.Run("a weekly target that never changes", func(t *testing.T) {
+		testEdges(t, "web daily 00:00-12:00 5\nweb daily 12:00-24:00 5\nworker Mon-Fri 3\nworker default 3", []atCase{
+			{"2026-11-24T12:30:00Z", "web=5@2 -..-; worker=3@3 -..-"},
+		})
+	})
+	t.Run("a holiday far away", func(t *testing.T) {
+		src := "web default 1\nweb 2026-12-24 3\nworker daily 2\nworker 2026-12-24 12:00-13:00 4"
+		testEdges(t, src, []atCase{
+			{"2026-06-01T00:00:00Z", "web=1@1 -..12-24T00:00Z; worker=2@3 -..12-24T12:00Z"},
+			{"2026-12-24T12:00:00Z", "web=3@2 12-24T00:00Z..12-25T00:00Z; worker=4@4 12-24T12:00Z..12-24T13:00Z"},
+			{"2026-12-26T00:00:00Z", "web=1@1 12-25T00:00Z..-; worker=2@3 12-24T13:00Z..-"},
+			// The horizon ends with the local day Horizon days away.
+			{"2025-11-19T00:00:00Z", "web=1@1 -..12-24T00:00Z; worker=2@3 -..12-24T12:00Z"},
+			{"2025-11-18T23:59:59Z", "web=1@1 -..-; worker=2@3 -..-"},
+			{"2028-01-28T23:59:59Z", "web=1@1 12-25T00:00Z..-; worker=2@3 12-24T13:00Z..-"},
+			{"2028-01-29T00:00:00Z", "web=1@1 12-25T00:00Z..-; worker=2@3 -..-"},
+			{"2028-01-30T00:00:00Z", "web=1@1 -..-; worker=2@3 -..-"},
+		})
+	})
+	t.Run("dates over weekdays", func(t *testing.T) {
+		testEdges(t, "web Mon-Fri 08:00-20:00 3\nweb 2026-12-24..2026-12-26 12:00-14:00 1\nweb default 0", []atCase{
+			{"2026-12-24T11:00:00Z", "web=3@1 12-24T08:00Z..12-24T12:00Z"},
+			{"2026-12-24T13:00:00Z", "web=1@2 12-24T12:00Z..12-24T14:00Z"},
+			{"2026-12-24T15:00:00Z", "web=3@1 12-24T14:00Z..12-24T20:00Z"},
+			{"2026-12-26T15:00:00Z", "web=0@3 12-26T14:00Z..12-28T08:00Z"},
+		})
+	})
+	t.Run("DST in New York", func(t *testing.T) {
+		testEdges(t, "timezone America/New_York\nweb daily 01:00-02:30 2\nweb default 1", []atCase{
+			// Spring forward: 02:30 is the gap's end, 03:00 EDT.
+			{"2026-03-08T06:30:00Z", "web=2@2 03-08T06:00Z..03-08T07:00Z"},
+			{"2026-03-08T07:00:00Z", "web=1@3 03-08T07:00Z..03-09T05:00Z"},
+			// Fall back: the window ends at the first 02:30... which is the
+			// only one: 01:00 and 01:30 repeat, 02:30 does not.
+			{"2026-11-01T06:30:00Z", "web=2@2 11-01T05:00Z..11-01T07:30Z"},
+		})
+	})
+	t.Run("DST in Berlin", func(t *testing.T) {
+		testEdges(t, "timezone Europe/Berlin\nweb Sun 02:30-03:30 2\nweb default 1", []atCase{
+			{"2026-03-29T01:00:00Z", "web=2@2 03-29T01:00Z..03-29T01:30Z"}, // 03:00 CEST, the gap's end
+			{"2026-10-25T01:00:00Z", "web=2@2 10-25T00:30Z..10-25T02:30Z"}, // the first 02:30 to 03:30 CET
+		})
+	})
+}
+
+func TestAtEdgesOfOnce(t *testing.T) {
+	t.Run("an ordinary day in Berlin", func(t *testing.T) {
+		testEdges(t, "timezone Europe/Berlin\nnightly daily 02:00-05:00 once\nreport Mon 06:00-08:00 once:performance-l", []atCase{
+			{"2026-11-23T00:59:59Z", ""},
+			{"2026-11-23T01:00:00Z", "nightly=once@2 11-23T01:00Z..11-23T04:00Z"},
+			{"2026-11-23T03:59:59.9Z", "nightly=once@2 11-23T01:00Z..11-23T04:00Z"},
+			{"2026-11-23T04:00:00Z", ""},
+			{"2026-11-23T05:00:00Z", "report=once:Performance-L@3 11-23T05:00Z..11-23T07:00Z"},
+		})
+	})
+	t.Run("across midnight", func(t *testing.T) {
+		testEdges(t, "job daily 22:00-02:00 once", []atCase{
+			{"2026-11-24T01:00:00Z", "job=once@1 11-23T22:00Z..11-24T02:00Z"},
+		})
+	})
+	t.Run("windows that touch are two occurrences", func(t *testing.T) {
+		testEdges(t, "all daily once\njob Mon 02:00-04:00 once\njob Mon 04:00-06:00 once\nsat Sat 22:00-24:00 once\nsat Sun 00:00-02:00 once", []atCase{
+			{"2026-11-22T23:59:59Z", "all=once@1 11-22T00:00Z..11-23T00:00Z"},
+			{"2026-11-23T00:00:00Z", "all=once@1 11-23T00:00Z..11-24T00:00Z"},
+			{"2026-11-23T03:59:59Z", "all=once@1 11-23T00:00Z..11-24T00:00Z; job=once@2 11-23T02:00Z..11-23T04:00Z"},
+			{"2026-11-23T04:00:00Z", "all=once@1 11-23T00:00Z..11-24T00:00Z; job=once@3 11-23T04:00Z..11-23T06:00Z"},
+			{"2026-11-28T23:00:00Z", "all=once@1 11-28T00:00Z..11-29T00:00Z; sat=once@4 11-28T22:00Z..11-29T00:00Z"},
+			{"2026-11-29T00:00:00Z", "all=once@1 11-29T00:00Z..11-30T00:00Z; sat=once@5 11-29T00:00Z..11-29T02:00Z"},
+		})
+	})
+	t.Run("windows of one target that overlap are one occurrence", func(t *testing.T) {
+		testEdges(t, "job Mon 02:00-04:00 once\njob Mon 03:00-06:00 once\njob Mon 05:00-07:00 once", []atCase{
+			{"2026-11-23T02:00:00Z", "job=once@1 11-23T02:00Z..11-23T07:00Z"},
+			{"2026-11-23T05:30:00Z", "job=once@2 11-23T02:00Z..11-23T07:00Z"},
+			{"2026-11-23T06:30:00Z", "job=once@3 11-23T02:00Z..11-23T07:00Z"},
+		})
+	})
+	t.Run("a date window of another size splits a weekly one", func(t *testing.T) {
+		testEdges(t, "job daily 02:00-05:00 once\njob 2026-12-24 03:00-04:00 once:performance-l", []atCase{
+			{"2026-12-23T03:30:00Z", "job=once@1 12-23T02:00Z..12-23T05:00Z"},
+			{"2026-12-24T02:30:00Z", "job=once@1 12-24T02:00Z..12-24T03:00Z"},
+			{"2026-12-24T03:30:00Z", "job=once:Performance-L@2 12-24T03:00Z..12-24T04:00Z"},
+			{"2026-12-24T04:30:00Z", "job=once@1 12-24T04:00Z..12-24T05:00Z"},
+		})
+	})
+	t.Run("a date window of the same size does not", func(t *testing.T) {
+		testEdges(t, "job daily 02:00-05:00 once\njob 2026-12-24 03:00-06:00 once", []atCase{
+			{"2026-12-24T03:30:00Z", "job=once@2 12-24T02:00Z..12-24T06:00Z"},
+			{"2026-12-24T05:30:00Z", "job=once@2 12-24T02:00Z..12-24T06:00Z"},
+		})
+	})
+	t.Run("a date window replaces a weekly one that it covers", func(t *testing.T) {
+		testEdges(t, "job daily 02:00-05:00 once\njob 2026-12-24 00:00-06:00 once:performance-l", []atCase{
+			{"2026-12-24T02:30:00Z", "job=once:Performance-L@2 12-24T00:00Z..12-24T06:00Z"},
+			{"2026-12-25T02:30:00Z", "job=once@1 12-25T02:00Z..12-25T05:00Z"},
+		})
+	})
+	t.Run("DST in New York", func(t *testing.T) {
+		src := `timezone America/New_York
+gap     daily 02:30-04:00 once   # opens in the gap: at its end
+inside  daily 02:00-02:30 once   # wholly in the gap: no occurrence that day
+span    daily 01:00-03:00 once   # an hour shorter in spring, longer in the fall
+split   daily 01:00-02:30 once
+split   daily 02:15-04:00 once   # overlaps the line before, but in the gap: two occurrences
+`
+		testEdges(t, src, []atCase{
+			// An ordinary day: 01:00 EST is 06:00Z.
+			{"2026-03-07T07:20:00Z", "inside=once@3 03-07T07:00Z..03-07T07:30Z; span=once@4 03-07T06:00Z..03-07T08:00Z; split=once@5 03-07T06:00Z..03-07T09:00Z"},
+			// Spring forward: 02:00 EST (07:00Z) is 03:00 EDT.
+			{"2026-03-08T06:59:59Z", "span=once@4 03-08T06:00Z..03-08T07:00Z; split=once@5 03-08T06:00Z..03-08T07:00Z"},
+			{"2026-03-08T07:00:00Z", "gap=once@2 03-08T07:00Z..03-08T08:00Z; split=once@6 03-08T07:00Z..03-08T08:00Z"},
+			// Fall back: 02:00 EDT (06:00Z) is 01:00 EST.
+			{"2026-11-01T06:30:00Z", "span=once@4 11-01T05:00Z..11-01T08:00Z; split=once@5 11-01T05:00Z..11-01T09:00Z"},
+			{"2026-11-01T07:45:00Z", "gap=once@2 11-01T07:30Z..11-01T09:00Z; span=once@4 11-01T05:00Z..11-01T08:00Z; split=once@6 11-01T05:00Z..11-01T09:00Z"},
+		})
+	})
+	t.Run("DST in Berlin", func(t *testing.T) {
+		src := "timezone Europe/Berlin\njob Sun 01:30-02:30 once\nlate Sun 02:30-03:30 once"
+		testEdges(t, src, []atCase{
+			// Spring forward: 02:00 CET (01:00Z) is 03:00 CEST; 02:30 is 03:00.
+			{"2026-03-29T00:45:00Z", "job=once@2 03-29T00:30Z..03-29T01:00Z"},
+			{"2026-03-29T01:00:00Z", "late=once@3 03-29T01:00Z..03-29T01:30Z"},
+			// Fall back: 03:00 CEST (01:00Z) is 02:00 CET; the first 02:30
+			// ends job and opens late, which lasts to 03:30 CET.
+			{"2026-10-25T00:29:59Z", "job=once@2 10-24T23:30Z..10-25T00:30Z"},
+			{"2026-10-25T01:45:00Z", "late=once@3 10-25T00:30Z..10-25T02:30Z"},
+		})
+	})
+}
+
+func TestClosed(t *testing.T) {
+	src := `timezone America/New_York
+nightly daily 02:00-02:30 once          # wholly in the gap on 2026-03-08
+report  Mon   06:00-08:00 once:performance-l
+all     daily once                      # touching occurrences
+app other-app
+report  Mon   06:00-08:00 once
+web     default 1                       # level rules never close
+`
+	tests := []struct {
+		name, from, to string
+		want           []string
+	}{
+		{"a Monday", "2026-11-23T05:00:00Z", "2026-11-24T05:00:00Z", []string{
+			"11-23T07:00Z..11-23T07:30Z nightly@2",
+			"11-23T11:00Z..11-23T13:00Z report@3",
+			"11-23T11:00Z..11-23T13:00Z other-app/report@6",
+			"11-23T05:00Z..11-24T05:00Z all@4",
+		}},
+		{"bounds: after from, up to to", "2026-11-23T07:30:00Z", "2026-11-23T13:00:00Z", []string{
+			"11-23T11:00Z..11-23T13:00Z report@3",
+			"11-23T11:00Z..11-23T13:00Z other-app/report@6",
+		}},
+		{"opened long before from", "2026-11-24T04:59:59.5Z", "2026-11-24T05:00:00Z", []string{
+			"11-23T05:00Z..11-24T05:00Z all@4",
+		}},
+		{"the skipped window never opened", "2026-03-07T12:00:00Z", "2026-03-09T12:00:00Z", []string{
+			"03-07T05:00Z..03-08T05:00Z all@4",
+			"03-08T05:00Z..03-09T04:00Z all@4", // 23 hours
+			"03-09T06:00Z..03-09T06:30Z nightly@2",
+			"03-09T10:00Z..03-09T12:00Z report@3",
+			"03-09T10:00Z..03-09T12:00Z other-app/report@6",
+		}},
+		{"fall back", "2026-11-01T00:00:00Z", "2026-11-02T06:00:00Z", []string{
+			"10-31T04:00Z..11-01T04:00Z all@4",
+			"11-01T07:00Z..11-01T07:30Z nightly@2", // 02:00 EST, after the repeated hour
+			"11-01T04:00Z..11-02T05:00Z all@4",     // 25 hours
+		}},
+		{"empty period", "2026-11-23T05:00:00Z", "2026-11-23T05:00:00Z", nil},
+	}
+	s := mustParse(t, src)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			from, to := utc(tt.from), utc(tt.to)
+			var got []string
+			for _, o := range s.Closed(from, to) {
+				got = append(got, fmt.Sprintf("%s..%s %s@%d", edgeText(o.Open), edgeText(o.Close), name(o.App, o.Type), o.Rule.Line))
+			}
+			if strings.Join(got, "\n") != strings.Join(tt.want, "\n") {
+				t.Errorf("Closed(%v, %v) =\n%s\nwant:\n%s", from, to, strings.Join(got, "\n"), strings.Join(tt.want, "\n"))
+			}
+		})
+	}
+}
+
+// Closed agrees with At: each occurrence is the one At gives inside it.
+func TestClosedAgreesWithAt(t *testing.T) {
+	s := mustParse(t, "timezone Europe/Berlin\njob daily 02:00-05:00 once\njob 2026-03-29 03:00-04:00 once:performance-l\nall Sat,Sun once\nx Sat 22:00-02:00 once\nx Sun 01:00-03:00 once")
+	from, to := utc("2026-03-01T00:00:00Z"), utc("2026-04-15T00:00:00Z")
+	closed := s.Closed(from, to)
+	if len(closed) < 60 {
+		t.Fatalf("Closed over six weeks = %d, want more", len(closed))
+	}
+	for _, o := range closed {
+		for _, at := range []time.Time{o.Open, o.Close.Add(-time.Second)} {
+			found := false
+			for _, tg := range s.At(at) {
+				if tg.Type == o.Type {
+					found = true
+					if !tg.Since.Equal(o.Open) || !tg.Until.Equal(o.Close) {
+						t.Errorf("At(%v) of %s = %v..%v, but Closed gives %v..%v", at, o.Type, tg.Since, tg.Until, o.Open, o.Close)
+					}
+				}
+			}
+			if !found {
+				t.Errorf("At(%v) has no %s, but Closed gives %v..%v", at, o.Type, o.Open, o.Close)
+			}
+		}
+	}
+}
+
+func TestChangesOfOnce(t *testing.T) {
+	s := mustParse(t, "timezone Europe/Berlin\nnightly daily 02:00-05:00 once\nall daily once\nweb default 1")
+	var got []string
+	for _, c := range s.Changes(utc("2026-11-23T00:00:00Z"), utc("2026-11-24T02:00:00Z")) {
+		line := fmt.Sprintf("%s %s %s -> %s", c.At.Format("01-02T15:04Z"), c.Type, c.From, c.To)
+		for _, tg := range []*Target{c.From, c.To} {
+			if tg != nil {
+				line += fmt.Sprintf(" [%s..%s]", edgeText(tg.Since), edgeText(tg.Until))
+			}
+		}
+		got = append(got, line)
+	}
+	want := []string{
+		"11-23T01:00Z nightly unmanaged -> once [11-23T01:00Z..11-23T04:00Z]",
+		"11-23T04:00Z nightly once -> unmanaged [11-23T01:00Z..11-23T04:00Z]",
+		"11-23T23:00Z all once -> once [11-22T23:00Z..11-23T23:00Z] [11-23T23:00Z..11-24T23:00Z]",
+		"11-24T01:00Z nightly unmanaged -> once [11-24T01:00Z..11-24T04:00Z]",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("Changes =\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}

@@ -327,9 +327,15 @@ func parseClock(s, rng string) (int, string) {
 	return h*60 + m, ""
 }
 
+// parseQuantity reads QUANTITY[:SIZE] or once[:SIZE].
 func (p *parser) parseQuantity(r *Rule, n int, t token) {
 	num, size, hasSize := strings.Cut(t.text, ":")
 	switch {
+	case strings.EqualFold(num, "once"):
+		r.Quantity, r.Once = 1, true
+		if r.Tier == TierDefault {
+			p.errs.add(n, t.col, "a default rule cannot be once: it has no window to start the job in; write daily or days such as Mon-Fri, with a time range")
+		}
 	case !digits(num):
 		p.errs.add(n, t.col, "quantity %q is not a number of dynos (0 to %d)", num, scaler.MaxQuantity)
 	case len(strings.TrimLeft(num, "0")) > 3 || atoi(num) > scaler.MaxQuantity:

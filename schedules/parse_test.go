@@ -66,6 +66,35 @@ func TestParseRules(t *testing.T) {
 	}
 }
 
+func TestParseOnce(t *testing.T) {
+	tests := []struct {
+		src        string
+		size       string
+		tier       Tier
+		start, end int
+		canonical  string
+	}{
+		{"nightly daily 02:00-05:00 once", "", TierWeekly, 120, 300, "nightly daily 02:00-05:00 once\n"},
+		{"report Mon 06:00-08:00 once:performance-l", "Performance-L", TierWeekly, 360, 480, "report Mon 06:00-08:00 once:Performance-L\n"},
+		{"job Sat,Sun Once", "", TierWeekly, 0, 1440, "job Sat,Sun once\n"},
+		{"job daily 22:00-02:00 ONCE:eco", "Eco", TierWeekly, 1320, 1560, "job daily 22:00-02:00 once:Eco\n"},
+		{"job 2026-12-24..2026-12-26 00:00-24:00 once", "", TierDate, 0, 1440, "job 2026-12-24..2026-12-26 once\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.src, func(t *testing.T) {
+			s := mustParse(t, tt.src)
+			r := s.Rules[0]
+			if !r.Once || r.Quantity != 1 || r.Size != tt.size || r.Tier != tt.tier || r.start != tt.start || r.end != tt.end {
+				t.Errorf("Parse(%q) = once %v, quantity %d, size %q, tier %v, %s-%s; want once, 1, %q, %v, %s-%s", tt.src,
+					r.Once, r.Quantity, r.Size, r.Tier, clock(r.start), clock(r.end), tt.size, tt.tier, clock(tt.start), clock(tt.end))
+			}
+			if got := s.String(); got != tt.canonical {
+				t.Errorf("Parse(%q).String() = %q, want %q", tt.src, got, tt.canonical)
+			}
+		})
+	}
+}
+
 func TestParseWhen(t *testing.T) {
 	tests := []struct {
 		when string
@@ -177,6 +206,25 @@ func TestParseErrors(t *testing.T) {
 		{"two defaults", "web default 1\nweb default 2", "2:1: web default 2 conflicts with line 1 (web default 1): a process type has one default"},
 		{"two zones", "web Mon 1\ntimezone Europe/Berlin\nweb Tue 2",
 			"3:1: web Tue 2 is in time zone Europe/Berlin but line 1 (web Mon 1) is in UTC: the rules of one process type must share a time zone"},
+
+		{"default once", "nightly default once",
+			"1:17: a default rule cannot be once: it has no window to start the job in; write daily or days such as Mon-Fri, with a time range"},
+		{"default once with a size", "nightly\tDEFAULT\tOnce:eco",
+			"1:17: a default rule cannot be once: it has no window to start the job in; write daily or days such as Mon-Fri, with a time range"},
+		{"once without a size", "nightly daily 02:00-05:00 once:", "1:32: missing size after ':'"},
+		{"once of an unknown size", "nightly daily once:huge", `1:20: unknown dyno size "huge" (known sizes: Eco, Basic, Standard-1X, Standard-2X, Performance-M, Performance-L, Performance-L-RAM, Performance-XL, Performance-2XL, Private-S, Private-M, Private-L, Private-Memory-L, Private-Memory-XL, Private-Memory-2XL, Shield-S, Shield-M, Shield-L, Shield-Memory-L, Shield-Memory-XL, Shield-Memory-2XL, or dyno-Nc-Ngb)`},
+		{"a number of onces", "nightly daily 2once", `1:15: quantity "2once" is not a number of dynos (0 to 100)`},
+		{"once after a quantity", "nightly daily 1 once", `1:15: time range "1" is not HH:MM-HH:MM`},
+		{"once then a default", "nightly daily 02:00-05:00 once\nnightly default 0",
+			"2:1: nightly default 0 conflicts with line 1 (nightly daily 02:00-05:00 once): a process type with once rules may have no other kind of rule, which would scale its job while it runs"},
+		{"a level rule then once", "nightly Mon 08:00-09:00 1\n\nnightly daily 02:00-05:00 once",
+			"3:1: nightly daily 02:00-05:00 once conflicts with line 1 (nightly Mon 08:00-09:00 1): a process type with once rules may have no other kind of rule, which would scale its job while it runs"},
+		{"once among level rules", "web default 1\nweb Mon-Fri 08:00-20:00 3\n  web 2026-12-24 once",
+			"3:3: web 2026-12-24 once conflicts with line 1 (web default 1): a process type with once rules may have no other kind of rule, which would scale its job while it runs"},
+		{"once windows of two sizes overlap", "report daily 02:00-05:00 once\nreport Mon 04:00-06:00 once:eco",
+			"2:1: report Mon 04:00-06:00 once:eco overlaps line 1 (report daily 02:00-05:00 once) on Mon 04:00-05:00"},
+		{"once date windows overlap past midnight", "job 2026-12-24 22:00-02:00 once:performance-l\njob 2026-12-25 01:00-03:00 once",
+			"2:1: job 2026-12-25 01:00-03:00 once overlaps line 1 (job 2026-12-24 22:00-02:00 once:performance-l) on 2026-12-25 01:00-02:00"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -213,6 +261,13 @@ func TestParseAccepts(t *testing.T) {
 		{"end at midnight", "web daily 22:00-00:00 1"},
 		{"app id", "app 01234567-89ab-cdef-0123-456789ABCDEF\nweb daily 1"},
 		{"fir size", "web daily 1:Dyno-2C-4GB"},
+		{"once", "nightly daily 02:00-05:00 once"},
+		{"once in any case", "nightly daily 02:00-05:00 ONCE:Performance-L"},
+		{"once windows that touch", "job Mon 02:00-04:00 once\njob Mon 04:00-06:00 once:eco"},
+		{"once windows of one size overlap", "job daily 02:00-05:00 once\njob Mon 04:00-06:00 once"},
+		{"once over the tiers", "job daily 02:00-05:00 once\njob 2026-12-24 03:00-04:00 once:performance-l"},
+		{"once and level in other types", "job daily 02:00-05:00 once\nweb default 1\napp other-app\njob default 2"},
+		{"a type named once", "once daily once"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

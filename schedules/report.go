@@ -39,6 +39,7 @@ type TypeReport struct {
 	App  string     `json:"app"`
 	Type string     `json:"type"`
 	Zone string     `json:"zone"`
+	Once bool       `json:"once,omitempty"` // the type has once rules
 	Days []ChartDay `json:"days"`
 	// Transitions are the DST changes on the chart's days, which may start
 	// before the period and end after it.
@@ -53,10 +54,10 @@ const (
 )
 
 // ChartDay is one local day of a chart: 48 cells of 30 minutes, each the
-// quantity in force at the cell's start: a digit, '+' for 10 or more, '.'
-// when no rule is in force, and a space for a half hour that a spring
-// forward skips. On a day the clocks go back, the repeated half hours show
-// their first occurrence.
+// quantity in force at the cell's start: a digit, '+' for 10 or more, 'o'
+// when a once window is open, '.' when no rule is in force, and a space for
+// a half hour that a spring forward skips. On a day the clocks go back, the
+// repeated half hours show their first occurrence.
 type ChartDay struct {
 	Date    string `json:"date"` // YYYY-MM-DD
 	Weekday string `json:"weekday"`
@@ -68,7 +69,13 @@ type ChartDay struct {
 // real time: a spring-forward day has 23 hours. Time when no rule is in
 // force counts in neither figure and is reported as unmanaged. Sizes are not
 // weighed: a dyno-hour is a dyno-hour whatever its size.
+//
+// A once type's dyno-hours are its job's runtime, which the schedule cannot
+// know: for it, DynoHours, Peak and the figures built on them are zero,
+// Windows counts the occurrences of its windows in the period (a start of
+// the job each), and ManagedHours is the time they are open.
 type Usage struct {
+	Windows        int     `json:"windows,omitempty"`
 	DynoHours      float64 `json:"dyno_hours"`
 	Peak           int     `json:"peak"`
 	PeakDynoHours  float64 `json:"peak_dyno_hours"` // keeping Peak dynos all the managed time
@@ -92,18 +99,18 @@ func (s *Schedule) Report(from, to time.Time) Report {
 		return rep
 	}
 	var zones []*time.Location
-	all := make([][]segment, len(s.groups))
+	all := make([]sweep, len(s.groups))
 	for i, g := range s.groups {
 		d0, d1 := localDay(from, g.loc), localDay(to.Add(-time.Nanosecond), g.loc)
-		all[i] = g.segments(d0, d1)
-		rep.Types = append(rep.Types, g.report(all[i], d0, d1, from, to))
+		all[i] = g.sweep(d0, d1)
+		rep.Types = append(rep.Types, g.report(all[i].segs, d0, d1, from, to))
 		if !slices.ContainsFunc(zones, func(l *time.Location) bool { return l.String() == g.loc.String() }) {
 			zones = append(zones, g.loc)
 		}
 	}
 	lists := make([][]Change, len(s.groups))
 	for i, g := range s.groups {
-		lists[i] = g.changes(make([]Change, 0, len(all[i])), all[i], from, to)
+		lists[i] = g.changes(make([]Change, 0, len(all[i].segs)), all[i], from, to)
 	}
 	changes := mergeChanges(lists)
 	rep.Changes = make([]ReportChange, 0, len(changes))
@@ -128,7 +135,7 @@ func (s *Schedule) Report(from, to time.Time) Report {
 }
 
 func (g *group) report(segs []segment, d0, d1 day, from, to time.Time) TypeReport {
-	tr := TypeReport{App: g.app, Type: g.typ, Zone: g.loc.String()}
+	tr := TypeReport{App: g.app, Type: g.typ, Zone: g.loc.String(), Once: g.once}
 	first, last := newZoneDay(g.loc, d0), newZoneDay(g.loc, d1)
 	dayStart, _ := first.instant(0)
 	dayEnd, _ := last.instant(1440)
@@ -167,6 +174,8 @@ func cell(r *Rule) byte {
 	switch {
 	case r == nil:
 		return '.'
+	case r.Once:
+		return 'o'
 	case r.Quantity >= 10:
 		return '+'
 	}
@@ -175,6 +184,7 @@ func cell(r *Rule) byte {
 
 // usage integrates the quantity over [from, to) on real time. It sums
 // seconds, which float64 holds exactly, and turns them into hours last.
+// For once rules it counts the windows instead.
 func usage(segs []segment, from, to time.Time) Usage {
 	var u Usage
 	var managed, dyno float64
@@ -196,9 +206,13 @@ func usage(segs []segment, from, to time.Time) Usage {
 		}
 		sec := hi.Sub(lo).Seconds()
 		managed += sec
+		if sg.rule.Once {
+			continue
+		}
 		dyno += sec * float64(sg.rule.Quantity)
 		u.Peak = max(u.Peak, sg.rule.Quantity)
 	}
+	u.Windows = windows(segs, from, to)
 	u.ManagedHours = managed / 3600
 	u.UnmanagedHours = (to.Sub(from).Seconds() - managed) / 3600
 	u.DynoHours = dyno / 3600
@@ -208,4 +222,20 @@ func usage(segs []segment, from, to time.Time) Usage {
 		u.SavedPercent = 100 * (float64(u.Peak)*managed - dyno) / (float64(u.Peak) * managed)
 	}
 	return u
+}
+
+// windows counts the occurrences of once windows that overlap [from, to):
+// the one in force at from, and those that open after it.
+func windows(segs []segment, from, to time.Time) int {
+	i := segmentAt(segs, from.Unix())
+	n := 0
+	if r := segs[i].rule; r != nil && r.Once {
+		n++
+	}
+	for i++; i < len(segs) && time.Unix(segs[i].start, 0).Before(to); i++ {
+		if r := segs[i].rule; r != nil && r.Once && edge(segs, i) {
+			n++
+		}
+	}
+	return n
 }

@@ -44,11 +44,15 @@ type Rule struct {
 	Line, Col int    // position of the rule's first token
 	App       string // "" is the default app, which the caller names
 	Type      string
-	Quantity  int
+	Quantity  int    // 1 for a once rule
 	Size      string // canonical; "" keeps the size
-	Zone      *time.Location
-	Text      string // the rule's source text, comment stripped, spaces folded
-	Tier      Tier
+	// Once marks a once rule (`nightly daily 02:00-05:00 once`): one dyno
+	// of the type is started at most once per occurrence of its window,
+	// rather than kept at Quantity while the window is open.
+	Once bool
+	Zone *time.Location
+	Text string // the rule's source text, comment stripped, spaces folded
+	Tier Tier
 
 	index       int   // position in Schedule.Rules: ties go to the first rule
 	days        uint8 // weekly: 1<<time.Weekday for each day
@@ -69,16 +73,18 @@ func (r *Rule) covers(d day) bool {
 }
 
 func (r *Rule) target() Target {
-	return Target{App: r.App, Type: r.Type, Quantity: r.Quantity, Size: r.Size, Rule: r}
+	return Target{App: r.App, Type: r.Type, Quantity: r.Quantity, Size: r.Size, Once: r.Once, Rule: r}
 }
 
 // sameTarget reports whether two rules (nil: not managed) ask for the same
-// thing, so that passing from one to the other changes nothing.
+// thing, so that passing from one to the other changes nothing. For once
+// rules that is only half the story: two windows that touch are distinct
+// occurrences even when they ask for the same thing (see group.segments).
 func sameTarget(a, b *Rule) bool {
 	if a == nil || b == nil {
 		return a == b
 	}
-	return a.Quantity == b.Quantity && a.Size == b.Size
+	return a.Quantity == b.Quantity && a.Size == b.Size && a.Once == b.Once
 }
 
 // MarshalJSON writes the rule as its position, meaning and text; the zone
@@ -91,10 +97,11 @@ func (r *Rule) MarshalJSON() ([]byte, error) {
 		Type     string `json:"type"`
 		Quantity int    `json:"quantity"`
 		Size     string `json:"size,omitempty"`
+		Once     bool   `json:"once,omitempty"`
 		Zone     string `json:"zone"`
 		Tier     string `json:"tier"`
 		Text     string `json:"text"`
-	}{r.Line, r.Col, r.App, r.Type, r.Quantity, r.Size, r.Zone.String(), r.Tier.String(), r.Text})
+	}{r.Line, r.Col, r.App, r.Type, r.Quantity, r.Size, r.Once, r.Zone.String(), r.Tier.String(), r.Text})
 }
 
 // Schedule is a parsed schedule. Its methods are pure functions of the
@@ -105,35 +112,71 @@ type Schedule struct {
 	groups []*group // one per (app, type), sorted by app then type
 }
 
-// group is the rules of one (app, type): they share one zone.
+// group is the rules of one (app, type): they share one zone, and are all
+// once rules or none.
 type group struct {
 	app, typ string
 	loc      *time.Location
 	def      *Rule   // the first default rule, if any
 	windowed []*Rule // the weekly and date rules, in source order
+	once     bool    // the rules are once rules
+
+	// steady: without its date rules, the type's target never changes, so
+	// that far from its dates there is no edge to look for.
+	steady bool
+	// firstDate and lastDate bound the dates of the date rules, if any.
+	firstDate, lastDate day
+	hasDates            bool
 }
 
 // Target is what the schedule wants for one process type at an instant.
+//
+// For a level rule (a quantity), Since is the edge in force: the last
+// instant at or before t at which the type's target changed. Rules that
+// follow each other and ask for the same target are one target, so their
+// meeting is no edge. Until is the next instant at which the target
+// changes. For a once rule, Since is the instant the window's occurrence
+// in force opened and Until the instant it closes; two occurrences that
+// touch (`daily 00:00-24:00 once`, or two once windows that abut) are
+// distinct, each opening anew, while once windows of one target that
+// overlap make one occurrence.
+//
+// Since and Until look at most [Horizon] local days away from t: Since is
+// zero when the target has been in force since before that (a lone
+// default has been in force since forever), Until is zero when it holds
+// beyond it. [Schedule.At] fills both for every target; in a [Change] and
+// a [Report] only once targets carry them, the edges of level targets
+// being the changes themselves.
 type Target struct {
-	App      string `json:"app"`
-	Type     string `json:"type"`
-	Quantity int    `json:"quantity"`
-	Size     string `json:"size,omitempty"` // "" keeps the size
-	Rule     *Rule  `json:"rule"`           // the rule in force
+	App      string    `json:"app"`
+	Type     string    `json:"type"`
+	Quantity int       `json:"quantity"`       // 1 for a once target
+	Size     string    `json:"size,omitempty"` // "" keeps the size
+	Once     bool      `json:"once,omitempty"` // start one dyno once per occurrence of the window
+	Since    time.Time `json:"since,omitzero"` // in UTC
+	Until    time.Time `json:"until,omitzero"` // in UTC
+	Rule     *Rule     `json:"rule"`           // the rule in force
 }
 
-// String returns QUANTITY or QUANTITY:SIZE.
+// String returns QUANTITY or QUANTITY:SIZE, or for a once target once or
+// once:SIZE, as the rules write them.
 func (t *Target) String() string {
 	if t == nil {
 		return "unmanaged"
 	}
-	if t.Size != "" {
-		return fmt.Sprintf("%d:%s", t.Quantity, t.Size)
+	q := strconv.Itoa(t.Quantity)
+	if t.Once {
+		q = "once"
 	}
-	return strconv.Itoa(t.Quantity)
+	if t.Size != "" {
+		return q + ":" + t.Size
+	}
+	return q
 }
 
-// Change is an instant at which one (app, type)'s target changes.
+// Change is an instant at which one (app, type)'s target changes. For a
+// once type, a window's occurrence opening or closing is a change, even
+// when one occurrence closes as the next opens.
 type Change struct {
 	At   time.Time `json:"at"` // in UTC
 	App  string    `json:"app"`
@@ -178,17 +221,83 @@ func (s *Schedule) buildGroups() {
 			byKey[k] = g
 			s.groups = append(s.groups, g)
 		}
-		if r.Tier == TierDefault {
+		g.once = r.Once
+		switch r.Tier {
+		case TierDefault:
 			if g.def == nil {
 				g.def = r
 			}
 			continue
+		case TierDate:
+			if !g.hasDates {
+				g.firstDate, g.lastDate, g.hasDates = r.first, r.last, true
+			}
+			g.firstDate, g.lastDate = min(g.firstDate, r.first), max(g.lastDate, r.last)
 		}
 		g.windowed = append(g.windowed, r)
+	}
+	for _, g := range s.groups {
+		g.steady = g.isSteady()
 	}
 	slices.SortFunc(s.groups, func(a, b *group) int {
 		return cmp.Or(cmp.Compare(a.app, b.app), cmp.Compare(a.typ, b.typ))
 	})
+}
+
+// isSteady reports whether the group's weekly rules and default, without
+// its date rules, keep one target forever. That is decided on the wall
+// clock, and holds on DST days too: every window edge maps to an instant
+// by one monotonic map, so windows that meet or overlap on the wall clock
+// still meet or overlap in time. Once rules are steady only without weekly
+// rules: a DST day may turn two overlapping once windows into touching
+// ones, which are distinct occurrences.
+func (g *group) isSteady() bool {
+	var weekly []*Rule
+	for _, r := range g.windowed {
+		if r.Tier == TierWeekly {
+			weekly = append(weekly, r)
+		}
+	}
+	switch {
+	case len(weekly) == 0:
+		return true
+	case g.once:
+		return false
+	}
+	for _, r := range weekly[1:] {
+		if !sameTarget(r, weekly[0]) {
+			return false
+		}
+	}
+	if g.def != nil && sameTarget(g.def, weekly[0]) {
+		return true
+	}
+	// Otherwise the weekly windows must cover the whole week. Week minutes
+	// count from Sunday 00:00, and a window past the week's end wraps.
+	type span struct{ lo, hi int }
+	var spans []span
+	for _, r := range weekly {
+		for d := range 7 {
+			if r.days&(1<<d) == 0 {
+				continue
+			}
+			lo, hi := d*1440+r.start, d*1440+r.end
+			if hi > weekMinutes {
+				spans = append(spans, span{0, hi - weekMinutes})
+				hi = weekMinutes
+			}
+			spans = append(spans, span{lo, hi})
+		}
+	}
+	slices.SortFunc(spans, func(a, b span) int { return cmp.Compare(a.lo, b.lo) })
+	covered := 0
+	for _, sp := range spans {
+		if sp.lo > covered {
+			return false
+		}
+		covered = max(covered, sp.hi)
+	}
+	return covered >= weekMinutes
 }
 
 // String returns the schedule in canonical form: one rule per line in
@@ -235,10 +344,8 @@ func (r *Rule) hasRange() bool {
 }
 
 func (r *Rule) quantity() string {
-	if r.Size != "" {
-		return fmt.Sprintf("%d:%s", r.Quantity, r.Size)
-	}
-	return strconv.Itoa(r.Quantity)
+	t := r.target()
+	return t.String()
 }
 
 // when returns the canonical WHEN of the rule.

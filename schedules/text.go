@@ -4,9 +4,11 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
+	"time"
 )
 
 // WriteText writes the report for a person: the period, what is in force at
@@ -24,7 +26,7 @@ func (r Report) WriteText(w io.Writer) error {
 	}
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 	for _, t := range r.InForce {
-		fmt.Fprintf(tw, "  %s\t%s\tline %d: %s\n", name(t.App, t.Type), &t, t.Rule.Line, t.Rule.Text)
+		fmt.Fprintf(tw, "  %s\t%s\tline %d: %s\n", name(t.App, t.Type), targetText(&t), t.Rule.Line, t.Rule.Text)
 	}
 	tw.Flush()
 
@@ -44,7 +46,7 @@ func (r Report) WriteText(w io.Writer) error {
 			line = "end of line " + strconv.Itoa(rule.Rule.Line)
 		}
 		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s -> %s\t%s\n", c.Local.Format("Mon 2006-01-02 15:04 MST"),
-			c.UTC.Format("01-02 15:04Z"), name(c.App, c.Type), c.From, c.To, line)
+			c.UTC.Format("01-02 15:04Z"), name(c.App, c.Type), c.From, targetText(c.To), line)
 	}
 	tw.Flush()
 
@@ -60,6 +62,10 @@ func (r Report) WriteText(w io.Writer) error {
 		b.WriteString("\nCharts: a line per local day, a cell per 30 minutes, each the dynos in\n" +
 			"force at its start (+ for 10 or more, . when no rule is in force, blank\n" +
 			"for a half hour that the clocks skip).\n")
+	}
+	if slices.ContainsFunc(r.Types, func(t TypeReport) bool { return t.Once }) {
+		b.WriteString("o: a once window is open; the job starts once in each occurrence, and\n" +
+			"runs as long as it runs.\n")
 	}
 	for _, t := range r.Types {
 		writeChart(&b, t)
@@ -100,11 +106,60 @@ func writeChart(b *strings.Builder, t TypeReport) {
 		b.WriteString("  no rule is in force during the period\n")
 		return
 	}
+	if t.Once {
+		plural := "s"
+		if u.Windows == 1 {
+			plural = ""
+		}
+		fmt.Fprintf(b, "  %d window%s, open %s hours in all: one start in each; the dyno-hours\n"+
+			"  are the job's runtime, which the schedule does not know\n", u.Windows, plural, hours(u.ManagedHours))
+		return
+	}
 	fmt.Fprintf(b, "  %s dyno-hours; %s at a constant peak of %d: saves %s (%.1f%%)\n",
 		hours(u.DynoHours), hours(u.PeakDynoHours), u.Peak, hours(u.SavedDynoHours), u.SavedPercent)
 	if u.UnmanagedHours > 0 {
 		fmt.Fprintf(b, "  not managed for %s hours: no rule is in force then\n", hours(u.UnmanagedHours))
 	}
+}
+
+// targetText is how the report writes a target it goes to: as the rules
+// write it, or for a once target when its job starts.
+func targetText(t *Target) string {
+	if t == nil || !t.Once {
+		return t.String()
+	}
+	z := t.Rule.Zone
+	open, close := t.Since.In(z), t.Until.In(z)
+	s := "starts once"
+	switch {
+	case !t.Since.IsZero() && !t.Until.IsZero():
+		s += " between " + open.Format("15:04") + " and " + closing(open, close)
+	case !t.Since.IsZero():
+		s += " from " + open.Format("15:04")
+	case !t.Until.IsZero():
+		s += " before " + close.Format("Mon 2006-01-02 15:04")
+	}
+	if t.Size != "" {
+		s += " (" + t.Size + ")"
+	}
+	return s
+}
+
+// closing writes when a window that opened at open closes: 05:00, 24:00
+// for the next midnight, or with its day when that is later still.
+func closing(open, close time.Time) string {
+	y, m, d := open.Date()
+	next := time.Date(y, m, d+1, 0, 0, 0, 0, time.UTC)
+	cy, cm, cd := close.Date()
+	switch closeDay := time.Date(cy, cm, cd, 0, 0, 0, 0, time.UTC); {
+	case closeDay.Before(next):
+		return close.Format("15:04")
+	case closeDay.Equal(next) && close.Hour() == 0 && close.Minute() == 0:
+		return "24:00"
+	case closeDay.Equal(next):
+		return close.Format("15:04")
+	}
+	return close.Format("Mon 15:04")
 }
 
 // name is how the report names a process type: web for the default app,
