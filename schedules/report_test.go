@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -56,6 +57,20 @@ app other-app
 worker default 0
 `, "2026-12-30T00:00:00Z", "2027-01-02T00:00:00Z"},
 		{"empty.golden", "", "2026-11-23T00:00:00Z", "2026-11-24T00:00:00Z"},
+		{"once-berlin-spring.golden", `timezone Europe/Berlin
+nightly daily      02:00-05:00  once                 # opens at 03:00 on the 29th
+report  Mon        06:00-08:00  once:performance-l
+report  2026-03-30 06:00-09:00  once:performance-l   # overlaps Monday's window: one occurrence
+clock   2026-03-29 02:00-02:30  once                 # wholly in the skipped hour: none
+web     Mon-Fri    08:00-20:00  3
+web     default                 1
+`, "2026-03-28T12:00:00Z", "2026-03-31T00:00:00Z"},
+		{"once-newyork-fall.golden", `timezone America/New_York
+nightly daily 01:30-03:00 once   # 2.5 hours on the night the clocks go back
+all     daily once               # touching windows: one occurrence a day, 25 hours on the 1st
+app other-app
+backup  Sat,Sun 23:00-01:00 once:standard-2x
+`, "2026-10-31T04:00:00Z", "2026-11-02T05:00:00Z"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.golden, func(t *testing.T) {
@@ -97,6 +112,18 @@ func TestReportUsage(t *testing.T) {
 		{"part of a window", "worker daily 08:00-12:00 2",
 			"2026-11-23T11:00:00Z", "2026-11-23T13:30:00Z",
 			Usage{DynoHours: 2, Peak: 2, PeakDynoHours: 2, ManagedHours: 1, UnmanagedHours: 1.5}},
+		{"once windows are counted, not their dyno-hours", "nightly daily 02:00-05:00 once",
+			"2026-11-23T00:00:00Z", "2026-11-26T00:00:00Z",
+			Usage{Windows: 3, ManagedHours: 9, UnmanagedHours: 63}},
+		{"once windows in force at the start count", "nightly daily 02:00-05:00 once",
+			"2026-11-23T04:59:59Z", "2026-11-24T02:00:00Z",
+			Usage{Windows: 1, ManagedHours: 1 / 3600.0, UnmanagedHours: 21}},
+		{"once windows that open at the end do not", "nightly daily 02:00-05:00 once",
+			"2026-11-23T05:00:00Z", "2026-11-24T02:00:00Z",
+			Usage{Windows: 0, ManagedHours: 0, UnmanagedHours: 21}},
+		{"touching once windows each count", "all daily once",
+			"2026-11-23T12:00:00Z", "2026-11-25T12:00:00Z",
+			Usage{Windows: 3, ManagedHours: 48}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -115,7 +142,7 @@ func TestReportUsage(t *testing.T) {
 
 func closeUsage(a, b Usage) bool {
 	near := func(x, y float64) bool { return math.Abs(x-y) < 1e-9 }
-	return a.Peak == b.Peak && near(a.DynoHours, b.DynoHours) && near(a.PeakDynoHours, b.PeakDynoHours) &&
+	return a.Windows == b.Windows && a.Peak == b.Peak && near(a.DynoHours, b.DynoHours) && near(a.PeakDynoHours, b.PeakDynoHours) &&
 		near(a.SavedDynoHours, b.SavedDynoHours) && near(a.SavedPercent, b.SavedPercent) &&
 		near(a.ManagedHours, b.ManagedHours) && near(a.UnmanagedHours, b.UnmanagedHours)
 }
@@ -196,5 +223,58 @@ func TestReportJSON(t *testing.T) {
 	}
 	if !strings.Contains(string(data), `"from":null`) {
 		t.Errorf("an unmanaged side of a change should marshal as null: %s", data)
+	}
+}
+
+func TestReportJSONOnce(t *testing.T) {
+	s := mustParse(t, "timezone Europe/Berlin\nnightly daily 02:00-05:00 once:performance-l")
+	r := s.Report(utc("2026-11-23T02:00:00Z"), utc("2026-11-24T02:00:00Z"))
+	data, err := json.Marshal(r)
+	if err != nil {
+		t.Fatalf("json.Marshal(Report) error: %v", err)
+	}
+	var got struct {
+		InForce []struct {
+			Quantity     int
+			Once         bool
+			Since, Until time.Time
+		} `json:"in_force"`
+		Changes []struct {
+			From, To *struct {
+				Quantity     int    `json:"quantity"`
+				Size         string `json:"size"`
+				Once         bool   `json:"once"`
+				Since, Until string
+			}
+		} `json:"changes"`
+		Types []struct {
+			Once  bool           `json:"once"`
+			Usage map[string]any `json:"usage"`
+		} `json:"types"`
+	}
+	if err := json.Unmarshal(data, &got); err != nil {
+		t.Fatalf("json.Unmarshal error: %v", err)
+	}
+	if len(got.InForce) != 1 || !got.InForce[0].Once || got.InForce[0].Quantity != 1 ||
+		!got.InForce[0].Since.Equal(utc("2026-11-23T01:00:00Z")) || !got.InForce[0].Until.Equal(utc("2026-11-23T04:00:00Z")) {
+		t.Errorf("in_force = %+v, want the once window of 02:00 to 05:00 CET", got.InForce)
+	}
+	if len(got.Changes) != 2 || got.Changes[0].To != nil || got.Changes[1].To == nil ||
+		!got.Changes[1].To.Once || got.Changes[1].To.Since != "2026-11-24T01:00:00Z" || got.Changes[1].To.Until != "2026-11-24T04:00:00Z" {
+		t.Errorf("changes = %s, want the close, then an occurrence with since and until", data)
+	}
+	if len(got.Types) != 1 || !got.Types[0].Once || got.Types[0].Usage["windows"] != 2.0 || got.Types[0].Usage["dyno_hours"] != 0.0 {
+		t.Errorf("types = %+v, want a once type with 2 windows", got.Types)
+	}
+	// A level target's edges appear in force, and are left out when zero.
+	s = mustParse(t, "web default 1\nworker daily 08:00-09:00 1")
+	data, err = json.Marshal(s.At(utc("2026-11-23T08:30:00Z")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"type":"web","quantity":1,"rule"`, `"type":"worker","quantity":1,"since":"2026-11-23T08:00:00Z","until":"2026-11-23T09:00:00Z","rule"`} {
+		if !strings.Contains(string(data), want) {
+			t.Errorf("At as JSON = %s, want %s in it", data, want)
+		}
 	}
 }

@@ -102,6 +102,10 @@ func writeChart(b *strings.Builder, t TypeReport) {
 		fmt.Fprintf(b, "  * %s %s %s-%s (%s)\n", tr.Date, tr.Kind, tr.From, tr.To, note)
 	}
 	u := t.Usage
+	if t.Once && u.Windows == 0 {
+		b.WriteString("  no window opens during the period\n")
+		return
+	}
 	if u.ManagedHours == 0 {
 		b.WriteString("  no rule is in force during the period\n")
 		return
