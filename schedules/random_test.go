@@ -1,9 +1,11 @@
 package schedules
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -39,7 +41,7 @@ func TestRandomSchedules(t *testing.T) {
 	accepted, refused := 0, 0
 	for n := range 400 {
 		zone, base := randomZone(rng, n)
-		src := randomSchedule(rng, zone, base)
+		src := randomSchedule(rng, zone, base, false)
 		s, err := Parse(src)
 		conflict := referenceConflict(t, src)
 		if err != nil {
@@ -49,11 +51,7 @@ func TestRandomSchedules(t *testing.T) {
 			}
 			var list ErrorList
 			errors.As(err, &list)
-			for _, e := range list {
-				if !strings.Contains(e.Msg, "overlaps line") && !strings.Contains(e.Msg, "one default") {
-					t.Fatalf("unexpected error %v\n%s", e, src)
-				}
-			}
+			checkConflictErrors(t, list, src)
 			continue
 		}
 		accepted++
@@ -106,13 +104,25 @@ func sampleAround(rng *rand.Rand, s *Schedule, loc *time.Location, base day, cac
 	return ts
 }
 
+// checkConflictErrors fails unless every error is one that the reference
+// conflict finds: an overlap, two defaults, or once rules mixed with others.
+func checkConflictErrors(t *testing.T, list ErrorList, src string) {
+	t.Helper()
+	for _, e := range list {
+		if !strings.Contains(e.Msg, "overlaps line") && !strings.Contains(e.Msg, "one default") &&
+			!strings.Contains(e.Msg, "with once rules may have no other kind of rule") {
+			t.Fatalf("unexpected error %v\n%s", e, src)
+		}
+	}
+}
+
 // TestRandomOverlaps checks the overlap checks alone, on many more
-// schedules than TestRandomSchedules.
+// schedules than TestRandomSchedules, half of them with once rules.
 func TestRandomOverlaps(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	for n := range 3000 {
 		zone, base := randomZone(rng, n)
-		src := randomSchedule(rng, zone, base)
+		src := randomSchedule(rng, zone, base, n%2 == 1)
 		_, err := Parse(src)
 		if conflict := referenceConflict(t, src); conflict != (err != nil) {
 			t.Fatalf("Parse error = %v, want a conflict: %v\n%s", err, conflict, src)
@@ -120,13 +130,22 @@ func TestRandomOverlaps(t *testing.T) {
 	}
 }
 
-func randomSchedule(rng *rand.Rand, zone string, base day) string {
+// randomSchedule writes a schedule of one or two types in zone, with dates
+// from base on. With once, each type is a once type half of the time, and
+// one of its rules in twenty is a level rule, which is a mistake.
+func randomSchedule(rng *rand.Rand, zone string, base day, once bool) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "timezone %s\n", zone)
 	for _, typ := range []string{"web", "worker"}[:1+rng.IntN(2)] {
+		onceType := once && rng.IntN(2) == 0
 		for range 1 + rng.IntN(4) {
 			b.WriteString(typ + " ")
-			switch k := rng.IntN(10); {
+			k := rng.IntN(10)
+			level := !onceType || rng.IntN(20) == 0
+			if !level && k == 0 {
+				k = 1 + rng.IntN(9) // a default cannot be once
+			}
+			switch {
 			case k == 0:
 				fmt.Fprintf(&b, "default %d\n", rng.IntN(3))
 				continue
@@ -162,7 +181,14 @@ func randomSchedule(rng *rand.Rand, zone string, base day) string {
 				}
 				fmt.Fprintf(&b, " %s-%s", clock(s), clock(e))
 			}
-			fmt.Fprintf(&b, " %d\n", rng.IntN(3))
+			switch {
+			case level:
+				fmt.Fprintf(&b, " %d\n", rng.IntN(3))
+			case rng.IntN(3) == 0:
+				b.WriteString(" once:eco\n")
+			default:
+				b.WriteString(" once\n")
+			}
 		}
 	}
 	return b.String()
@@ -180,6 +206,7 @@ func referenceConflict(t *testing.T, src string) bool {
 	// minutes of the week from Sunday 00:00 for weekly rules, minutes from
 	// the origin for date rules (the random dates span under ten days).
 	marks := map[key][]int8{}
+	kinds := map[string]string{} // the first rule's quantity of each type
 	var origin day
 	for i, line := range strings.Split(src, "\n") {
 		toks := tokenize(line)
@@ -196,7 +223,17 @@ func referenceConflict(t *testing.T, src string) bool {
 				t.Fatalf("line %d: %s", i+1, err)
 			}
 		}
-		qty := int8(atoi(toks[len(toks)-1].text) + 1)
+		// The quantity+1, or 10 and 11 for once and once:eco.
+		q := toks[len(toks)-1].text
+		qty := int8(atoi(q) + 1)
+		if strings.HasPrefix(q, "once") {
+			qty = 10 + int8(len(q)-len("once"))/4
+		}
+		if first, ok := kinds[toks[0].text]; ok && strings.HasPrefix(first, "once") != strings.HasPrefix(q, "once") {
+			return true // once rules mixed with level rules
+		} else if !ok {
+			kinds[toks[0].text] = q
+		}
 		k := key{toks[0].text, r.Tier}
 		if marks[k] == nil {
 			marks[k] = make([]int8, 25*1440)
@@ -292,4 +329,238 @@ func referenceAt(s *Schedule, loc *time.Location, at time.Time, cache map[int64]
 		}
 	}
 	return strings.Join(parts, " ")
+}
+
+// TestRandomEdges checks Since, Until and Closed against a reference that
+// scans every minute of two months around random schedules, half of them
+// with once rules. The reference knows nothing of sweeps, horizons or
+// steady types: it marks each window's minutes, found by referenceInstant,
+// and reads the edges off the minutes.
+func TestRandomEdges(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	checked, onceTypes, touching := 0, 0, 0
+	for n := range 300 {
+		zone, base := randomZone(rng, n)
+		src := randomSchedule(rng, zone, base, n%2 == 0)
+		s, err := Parse(src)
+		if err != nil {
+			var list ErrorList
+			errors.As(err, &list)
+			checkConflictErrors(t, list, src)
+			continue
+		}
+		loc, _ := loadZone(zone)
+		cache := map[int64]int64{}
+		ref := newReferenceEdges(s, loc, base, cache)
+		for _, tl := range ref.types {
+			if tl.once {
+				onceTypes++
+				touching += tl.touching
+			}
+		}
+		// Edges at each sample.
+		for _, at := range sampleAround(rng, s, loc, base, cache) {
+			targets := s.At(at)
+			if got, want := render(targets), referenceAt(s, loc, at, cache); got != want {
+				t.Fatalf("At(%v) = %q, want %q (local %v)\n%s", at, got, want, at.In(loc), src)
+			}
+			for _, tg := range targets {
+				since, until, ok := ref.edges(tg.Type, at)
+				if !ok {
+					t.Fatalf("At(%v) has %s, which the reference has not\n%s", at, tg.Type, src)
+				}
+				if !ref.agree(since, tg.Since, true) || !ref.agree(until, tg.Until, false) {
+					t.Fatalf("At(%v) gives %s=%s %v..%v, want %v..%v (local %v)\n%s", at, tg.Type, &tg,
+						tg.Since, tg.Until, since, until, at.In(loc), src)
+				}
+				checked++
+			}
+		}
+		// Closed over the sampled days, and over a few hours.
+		from := time.Unix(int64(base)*86400, 0).Add(-24 * time.Hour)
+		for _, p := range [][2]time.Time{{from, from.Add(11 * 24 * time.Hour)}, {from.Add(31 * time.Hour), from.Add(35 * time.Hour)}} {
+			var got, want []string
+			for _, o := range s.Closed(p[0], p[1]) {
+				open := "?" // before the reference's minutes
+				if o.Open.Unix() > ref.start {
+					open = fmt.Sprint(o.Open.Unix())
+				}
+				got = append(got, fmt.Sprintf("%s %s..%v", o.Type, open, o.Close.Unix()))
+				if o.Rule == nil || o.Rule.Type != o.Type || !o.Rule.Once {
+					t.Fatalf("Closed gives %+v: its rule is not a once rule of its type\n%s", o, src)
+				}
+			}
+			for _, o := range ref.closed(p[0], p[1]) {
+				open := "?"
+				if !o.Open.IsZero() {
+					open = fmt.Sprint(o.Open.Unix())
+				}
+				want = append(want, fmt.Sprintf("%s %s..%v", o.Type, open, o.Close.Unix()))
+			}
+			if strings.Join(got, "\n") != strings.Join(want, "\n") {
+				t.Fatalf("Closed(%v, %v) =\n%s\nwant:\n%s\n%s", p[0], p[1], strings.Join(got, "\n"), strings.Join(want, "\n"), src)
+			}
+		}
+	}
+	if checked < 5000 || onceTypes < 60 || touching < 20 {
+		t.Errorf("checked %d targets, %d once types, %d touching occurrences: the generator should exercise more", checked, onceTypes, touching)
+	}
+}
+
+// referenceEdges is, for each type of a schedule, the minutes of two
+// months around a base day: the rule in force at each, and whether its
+// target changes there (a new occurrence, for a once type).
+type referenceEdges struct {
+	start int64 // Unix seconds of the first minute
+	types map[string]*referenceTimeline
+}
+
+type referenceTimeline struct {
+	once     bool
+	rule     []*Rule // at each minute
+	edge     []bool  // the target changes at the minute's start
+	touching int     // occurrences that open as another closes
+}
+
+const referenceDays = 60
+
+func newReferenceEdges(s *Schedule, loc *time.Location, base day, cache map[int64]int64) *referenceEdges {
+	first := base - 25
+	ref := &referenceEdges{start: int64(first) * 86400, types: map[string]*referenceTimeline{}}
+	n := referenceDays * 1440
+	for _, typ := range []string{"web", "worker"} {
+		var rules []*Rule
+		var def *Rule
+		for _, r := range s.Rules {
+			if r.Type != typ {
+				continue
+			}
+			if r.Tier == TierDefault {
+				def = cmp.Or(def, r)
+				continue
+			}
+			rules = append(rules, r)
+		}
+		if len(rules) == 0 && def == nil {
+			continue
+		}
+		// window[i][m]: the day of rule i's window that holds minute m, or -1.
+		window := make([][]int32, len(rules))
+		for i, r := range rules {
+			window[i] = make([]int32, n)
+			for m := range window[i] {
+				window[i][m] = -1
+			}
+			for d := first - 3; d < first+referenceDays+3; d++ {
+				if !r.covers(d) {
+					continue
+				}
+				s := referenceInstant(loc, int64(d)*86400+int64(r.start)*60, cache)
+				e := referenceInstant(loc, int64(d)*86400+int64(r.end)*60, cache)
+				for m := max(0, (s-ref.start)/60); m < min(int64(n), (e-ref.start)/60); m++ {
+					window[i][m] = int32(d)
+				}
+			}
+		}
+		tl := &referenceTimeline{once: len(rules) > 0 && rules[0].Once, rule: make([]*Rule, n), edge: make([]bool, n)}
+		for m := range n {
+			best := def
+			for i, r := range rules {
+				if window[i][m] >= 0 && (best == nil || better(r, best)) {
+					best = r
+				}
+			}
+			tl.rule[m] = best
+			if m == 0 {
+				continue
+			}
+			prev := tl.rule[m-1]
+			tl.edge[m] = !sameTarget(prev, best)
+			if tl.once && best != nil && !tl.edge[m] {
+				// The occurrence goes on only if a window of its target
+				// goes on: in force before the minute and at it.
+				goesOn := false
+				for i, r := range rules {
+					if window[i][m] >= 0 && window[i][m] == window[i][m-1] && sameTarget(r, best) {
+						goesOn = true
+					}
+				}
+				if !goesOn {
+					tl.edge[m] = true
+					tl.touching++
+				}
+			}
+		}
+		ref.types[typ] = tl
+	}
+	return ref
+}
+
+// edges returns the reference's edges around at: the last at or before it
+// and the next after it, each zero if not among the reference's minutes.
+func (ref *referenceEdges) edges(typ string, at time.Time) (since, until time.Time, ok bool) {
+	tl := ref.types[typ]
+	m := int((at.Unix() - ref.start) / 60)
+	if tl == nil || m < 0 || m >= len(tl.rule) || tl.rule[m] == nil {
+		return since, until, false
+	}
+	for j := m; j > 0; j-- {
+		if tl.edge[j] {
+			since = time.Unix(ref.start+int64(j)*60, 0).UTC()
+			break
+		}
+	}
+	for j := m + 1; j < len(tl.edge); j++ {
+		if tl.edge[j] {
+			until = time.Unix(ref.start+int64(j)*60, 0).UTC()
+			break
+		}
+	}
+	return since, until, true
+}
+
+// agree reports whether an edge of the package agrees with the reference's:
+// equal, or, where the reference saw none, outside its minutes.
+func (ref *referenceEdges) agree(want, got time.Time, since bool) bool {
+	if !want.IsZero() {
+		return got.Equal(want) && got.Location() == time.UTC
+	}
+	if got.IsZero() {
+		return true
+	}
+	if since {
+		return got.Unix() <= ref.start
+	}
+	return got.Unix() >= ref.start+referenceDays*86400
+}
+
+// closed returns the occurrences that close in (from, to], by time then
+// type; Open is zero when the occurrence opened before the first minute.
+func (ref *referenceEdges) closed(from, to time.Time) []Occurrence {
+	var out []Occurrence
+	for _, typ := range []string{"web", "worker"} {
+		tl := ref.types[typ]
+		if tl == nil || !tl.once {
+			continue
+		}
+		open := -1
+		for m := 1; m < len(tl.rule); m++ {
+			if !tl.edge[m] {
+				continue
+			}
+			at := time.Unix(ref.start+int64(m)*60, 0)
+			if tl.rule[m-1] != nil && at.After(from) && !at.After(to) {
+				o := Occurrence{Type: typ, Close: at}
+				if open > 0 {
+					o.Open = time.Unix(ref.start+int64(open)*60, 0)
+				}
+				out = append(out, o)
+			}
+			open = m
+		}
+	}
+	slices.SortStableFunc(out, func(a, b Occurrence) int {
+		return cmp.Or(a.Close.Compare(b.Close), strings.Compare(a.Type, b.Type))
+	})
+	return out
 }
