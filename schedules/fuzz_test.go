@@ -26,6 +26,10 @@ var seeds = []string{
 	"timezone Europe/Berlin; web Mon-Fri 08:00-20:00 3; web default 1",
 	"web Mon-Fri 08:00-20:00 3\nweb daily 18:00-22:00 2",
 	"web x 1\nrelease daily 1\nweb Mon 8:00-25:00 101:huge",
+	"timezone Europe/Berlin\nnightly daily 02:00-05:00 once\nreport Mon 06:00-08:00 once:performance-l",
+	"all daily once\njob Mon 02:00-04:00 once\njob Mon 04:00-06:00 ONCE\njob Mon 05:00-07:00 once\njob 2026-12-24 03:00-05:00 once:eco",
+	"timezone America/New_York\ngap 2026-03-08 02:30-04:00 once\ninside daily 02:00-02:30 once\nsplit daily 01:00-02:30 once\nsplit daily 02:15-04:00 once",
+	"nightly default once\nnightly daily 02:00-05:00 once\nnightly Mon 1\njob daily once:\nweb Mon once 2",
 }
 
 // sampleInstants are where a schedule and its canonical text must agree:
@@ -95,15 +99,30 @@ func checkParse(t *testing.T, src string, parse func(string) (*Schedule, error))
 		t.Fatalf("ParseEnv(%q) = %v, %v; want the same schedule", oneLine, env, err)
 	}
 	for _, at := range sampleInstants {
-		want, got := render(s.At(at)), render(again.At(at))
-		// The lines differ once directives move; the targets may not.
+		targets := s.At(at)
+		want, got := renderEdges(targets), renderEdges(again.At(at))
+		// The lines differ once directives move; the targets and their
+		// edges may not.
 		if strip(got) != strip(want) {
 			t.Fatalf("At(%v) = %s after the round trip, want %s\ncanonical:\n%s", at, got, want, text)
 		}
+		for _, tg := range targets {
+			if !tg.Since.IsZero() && tg.Since.After(at) || !tg.Until.IsZero() && !tg.Until.After(at) || tg.Once && tg.Quantity != 1 {
+				t.Fatalf("At(%v) gives %s=%s from %v until %v\ncanonical:\n%s", at, tg.Type, &tg, tg.Since, tg.Until, text)
+			}
+		}
 	}
-	rep := s.Report(sampleInstants[0], sampleInstants[0].Add(50*time.Hour))
+	from := sampleInstants[0]
+	rep := s.Report(from, from.Add(50*time.Hour))
 	if err := rep.WriteText(io.Discard); err != nil {
 		t.Fatalf("WriteText error: %v", err)
+	}
+	closed := s.Closed(from, from.Add(50*time.Hour))
+	for i, o := range closed {
+		if !o.Close.After(from) || o.Close.After(from.Add(50*time.Hour)) || !o.Open.IsZero() && !o.Open.Before(o.Close) ||
+			i > 0 && o.Close.Before(closed[i-1].Close) || !o.Rule.Once {
+			t.Fatalf("Closed gives %+v, out of order or out of the period\ncanonical:\n%s", o, text)
+		}
 	}
 }
 
