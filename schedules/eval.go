@@ -71,44 +71,32 @@ func (g *group) spanAt(sec int64, d0 day) (rule *Rule, since, until int64) {
 	sinceOK, untilOK := false, false
 	for {
 		lo, hi := d0-reach[back], d0+reach[ahead]
-		segs := g.segments(lo, hi)
-		// The segments are exact for the instants of the days [lo, hi].
-		first, last := g.dayStart(lo), g.dayStart(hi+1)
-		i := segmentAt(segs, sec)
-		rule = segs[i].rule
-		if rule == nil {
+		sw := g.sweep(lo, hi)
+		i := segmentAt(sw.segs, sec)
+		if rule = sw.segs[i].rule; rule == nil {
 			return nil, noSince, noUntil
 		}
-		if !sinceOK {
-			for j := i; j >= 1 && segs[j].start >= first; j-- {
-				if edge(segs, j) {
-					since, sinceOK = segs[j].start, true
-					break
-				}
-			}
-			if !sinceOK && (back == len(reach)-1 || g.settledBefore(lo)) {
-				since, sinceOK = noSince, true
-			}
+		s, u, sOK, uOK := sw.edgesAround(i)
+		switch {
+		case sinceOK:
+		case sOK:
+			since, sinceOK = s, true
+		case back == len(reach)-1 || g.settledBefore(lo):
+			since, sinceOK = noSince, true
+		default:
+			back++
 		}
-		if !untilOK {
-			for j := i + 1; j < len(segs) && segs[j].start < last; j++ {
-				if edge(segs, j) {
-					until, untilOK = segs[j].start, true
-					break
-				}
-			}
-			if !untilOK && (ahead == len(reach)-1 || g.settledAfter(hi)) {
-				until, untilOK = noUntil, true
-			}
+		switch {
+		case untilOK:
+		case uOK:
+			until, untilOK = u, true
+		case ahead == len(reach)-1 || g.settledAfter(hi):
+			until, untilOK = noUntil, true
+		default:
+			ahead++
 		}
 		if sinceOK && untilOK {
 			return rule, since, until
-		}
-		if !sinceOK {
-			back++
-		}
-		if !untilOK {
-			ahead++
 		}
 	}
 }
@@ -234,7 +222,9 @@ func (g *group) segments(d0, d1 day) []segment {
 			active[events[i].rule]++
 		}
 		next := best()
-		open := g.once && next != nil && (mid == nil || !sameTarget(cur, mid) || !sameTarget(mid, next))
+		// An occurrence goes on if a window of its target stays in force.
+		goesOn := mid != nil && sameTarget(cur, mid) && sameTarget(mid, next)
+		open := g.once && next != nil && !goesOn
 		if next != cur || open {
 			segs = append(segs, segment{at, next, open})
 		}
@@ -259,8 +249,8 @@ func (s *Schedule) Changes(from, to time.Time) []Change {
 	return mergeChanges(lists)
 }
 
-// sweep is the segments of a group over some local days, which are exact
-// for the instants in [first, last): the days' own.
+// sweep is the segments of a group over the local days [d0, d1], which
+// are exact for the instants of those days, [first, last).
 type sweep struct {
 	segs        []segment
 	first, last int64
@@ -268,6 +258,25 @@ type sweep struct {
 
 func (g *group) sweep(d0, d1 day) sweep {
 	return sweep{g.segments(d0, d1), g.dayStart(d0), g.dayStart(d1 + 1)}
+}
+
+// edgesAround returns the edges of the target of segment i that the sweep
+// gives exactly: the last at or before the segment's start, and the next
+// after it, each with whether it was found.
+func (sw sweep) edgesAround(i int) (since, until int64, sinceOK, untilOK bool) {
+	for j := i; j >= 1 && sw.segs[j].start >= sw.first; j-- {
+		if edge(sw.segs, j) {
+			since, sinceOK = sw.segs[j].start, true
+			break
+		}
+	}
+	for j := i + 1; j < len(sw.segs) && sw.segs[j].start < sw.last; j++ {
+		if edge(sw.segs, j) {
+			until, untilOK = sw.segs[j].start, true
+			break
+		}
+	}
+	return since, until, sinceOK, untilOK
 }
 
 // Occurrence is one occurrence of a once rule's window: the stretch of time
@@ -394,42 +403,32 @@ func (g *group) changes(out []Change, sw sweep, from, to time.Time) []Change {
 		if !at.Before(to) {
 			break
 		}
-		c := Change{At: at, App: g.app, Type: g.typ, From: targetOf(prev), To: targetOf(cur)}
-		if g.once {
-			if !known && prev != nil {
-				occ = g.occurrence(sw, i-1, segs[i].start-1)
-			}
-			c.From, occ, known = occ, nil, true
-			if cur != nil {
-				occ = g.occurrence(sw, i, segs[i].start)
-			}
-			c.To = occ
+		if !g.once {
+			out = append(out, Change{At: at, App: g.app, Type: g.typ, From: targetOf(prev), To: targetOf(cur)})
+			continue
 		}
+		// The occurrence that closes is the one that opened at the last
+		// change; before the first, it is looked for.
+		if !known && prev != nil {
+			occ = g.occurrence(sw, i-1, segs[i].start-1)
+		}
+		c := Change{At: at, App: g.app, Type: g.typ, From: occ}
+		occ, known = nil, true
+		if cur != nil {
+			occ = g.occurrence(sw, i, segs[i].start)
+		}
+		c.To = occ
 		out = append(out, c)
 	}
 	return out
 }
 
-// occurrence returns the target of the once occurrence of segment i, which
-// holds sec, an instant that the sweep gives exactly: its edges come from
-// the sweep when they are in its exact range, else from spanAt.
+// occurrence returns the target of the once occurrence of segment i, with
+// its edges: from the sweep when it has them exactly, else from spanAt at
+// sec, an instant of the segment.
 func (g *group) occurrence(sw sweep, i int, sec int64) *Target {
-	segs := sw.segs
-	t := segs[i].rule.target()
-	since, until := int64(0), int64(0)
-	sinceOK, untilOK := false, false
-	for j := i; j >= 1 && segs[j].start >= sw.first; j-- {
-		if edge(segs, j) {
-			since, sinceOK = segs[j].start, true
-			break
-		}
-	}
-	for j := i + 1; j < len(segs) && segs[j].start < sw.last; j++ {
-		if edge(segs, j) {
-			until, untilOK = segs[j].start, true
-			break
-		}
-	}
+	t := sw.segs[i].rule.target()
+	since, until, sinceOK, untilOK := sw.edgesAround(i)
 	if !sinceOK || !untilOK {
 		_, s, u := g.spanAt(sec, localDay(time.Unix(sec, 0), g.loc))
 		if !sinceOK {

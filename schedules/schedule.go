@@ -144,9 +144,9 @@ type group struct {
 // Since and Until look at most [Horizon] local days away from t: Since is
 // zero when the target has been in force since before that (a lone
 // default has been in force since forever), Until is zero when it holds
-// beyond it. [Schedule.At] fills both for every target; in a [Change] and
-// a [Report] only once targets carry them, the edges of level targets
-// being the changes themselves.
+// beyond it. [Schedule.At] fills both for every target, and so the
+// report's InForce; in a [Change] only once targets carry them, the edges
+// of level targets being the changes themselves.
 type Target struct {
 	App      string    `json:"app"`
 	Type     string    `json:"type"`
