@@ -17,7 +17,7 @@
 //	web     default              1
 //	worker  daily   22:00-06:00  1:standard-2x
 //	web     2026-12-24..2026-12-26  1
-//	nightly daily   02:00-05:00  once           # start the job once per window
+//	nightly daily   02:00-05:00  once   # start the job once per window
 //	app other-app                   # the rules after it scale another app
 //
 // A rule is TYPE WHEN [HH:MM-HH:MM] QUANTITY[:SIZE]. WHEN is default, daily,
@@ -30,6 +30,17 @@
 //
 // A directive has exactly one argument and a rule three or four tokens, so
 // a process type may be called app or timezone.
+//
+// For one (app, type) at one instant, a date rule wins over a weekday or
+// daily rule, which wins over default; a type without a default is left
+// untouched outside its windows. Two rules of one tier that ask for
+// different targets may not overlap, and the rules of one (app, type) must
+// share a time zone so that overlaps are decided exactly, in the wall-clock
+// minutes they are written in.
+//
+// Parse reports every mistake at once, each as LINE:COL: message.
+// ParseEnv reads the same language from a config var, where ';' also ends
+// a line.
 //
 // # Once rules
 //
@@ -48,22 +59,12 @@
 // occurrences, each opening anew: `daily 00:00-24:00 once` opens one at
 // every midnight. Windows of one tier may overlap only if they ask for the
 // same target (the same size), and then make one occurrence, from the
-// first opening to the last closing. A higher tier's window cuts a lower
-// one by precedence, as for other rules: a date window inside a weekly
-// window of another size splits it into three occurrences (the weekly
-// one, the date one, the weekly one again); to replace a day's window,
-// write the date rule over the whole window.
-//
-// For one (app, type) at one instant, a date rule wins over a weekday or
-// daily rule, which wins over default; a type without a default is left
-// untouched outside its windows. Two rules of one tier that ask for
-// different targets may not overlap, and the rules of one (app, type) must
-// share a time zone so that overlaps are decided exactly, in the wall-clock
-// minutes they are written in.
-//
-// Parse reports every mistake at once, each as LINE:COL: message.
-// ParseEnv reads the same language from a config var, where ';' also ends
-// a line.
+// first opening to the last closing; so does a date window inside a
+// weekly window of the same size. A higher tier's window cuts a lower one
+// by precedence, as for other rules: a date window inside a weekly window
+// of another size splits it into three occurrences (the weekly one, the
+// date one, the weekly one again); to replace a day's window, write the
+// date rule over the whole window.
 //
 // # Time zones and daylight saving time
 //
