@@ -56,10 +56,6 @@ func better(r, best *Rule) bool {
 	return best == nil || r.Tier > best.Tier || r.Tier == best.Tier && r.index < best.index
 }
 
-// reach is how many local days around an instant spanAt sweeps, widening
-// step by step: most edges are within the day, and a day is cheap.
-var reach = [...]day{0, 2, 8, 32, 128, Horizon}
-
 // spanAt returns the rule in force at sec (Unix seconds; d0 is its local
 // day) and the edges of its target: the last at or before sec and the next
 // after it, or noSince and noUntil beyond the horizon.
@@ -67,6 +63,9 @@ func (g *group) spanAt(sec int64, d0 day) (rule *Rule, since, until int64) {
 	if len(g.windowed) == 0 {
 		return g.def, noSince, noUntil // a lone default, or nothing, forever
 	}
+	// How many local days around sec to sweep, widening step by step: most
+	// edges are within the day, and a day is cheap.
+	reach := [...]day{0, 2, 8, 32, 128, Horizon}
 	back, ahead := 0, 0 // indexes in reach
 	sinceOK, untilOK := false, false
 	for {
