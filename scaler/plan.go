@@ -29,6 +29,8 @@ type Plan struct {
 	Changes []Change
 	// Unchanged are the process types the specs name that are already as asked.
 	Unchanged []Process
+	// Current is the formation the plan was made from, every type of it.
+	Current Formation
 	// Version and ReadAt are those of the read the plan was made from (see
 	// Read): its write is conditional on that version.
 	Version string
@@ -48,7 +50,7 @@ func (p Plan) Updates() []Spec {
 // wrapping ErrNotFound that lists the app's process types when a spec names
 // one the app does not have.
 func NewPlan(app string, current Formation, specs []Spec) (Plan, error) {
-	p := Plan{App: app, Specs: specs}
+	p := Plan{App: app, Specs: specs, Current: current}
 	var missing []string
 	for _, s := range specs {
 		cur, ok := current.Find(s.Type)

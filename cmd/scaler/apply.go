@@ -2,6 +2,7 @@ package main
 
 import (
 	"cmp"
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -74,6 +75,7 @@ Examples:
 			&cli.StringFlag{Name: "at", Usage: "apply as of this instant (RFC 3339) instead of now"},
 			&cli.BoolFlag{Name: "dry-run", Usage: "print the plan and send no write"},
 			&cli.IntFlag{Name: "concurrency", Value: 4, Usage: "apps handled at once"},
+			&cli.DurationFlag{Name: "every", Value: 10 * time.Minute, Usage: "how often Heroku Scheduler runs apply: a once window that closed within two intervals without its job starting is reported missed"},
 			timeoutFlag(defaultTimeout),
 			jsonFlag(),
 		},
@@ -101,7 +103,11 @@ func (a *App) applyAction(c *cli.Context) error {
 	if n := c.Int("concurrency"); n < 1 || n > 64 {
 		return scaler.Errorf(scaler.ErrInvalid, "--concurrency %d: want 1 to 64", n)
 	}
-	apps, specs, err := a.desired(c, sched, at)
+	every := c.Duration("every")
+	if every <= 0 {
+		return scaler.Errorf(scaler.ErrInvalid, "--every %s: want the interval of the Scheduler job that runs apply, such as 10m", every)
+	}
+	apps, specs, defaultApp, err := a.desired(c, sched, at)
 	if err != nil {
 		return err
 	}
@@ -117,7 +123,8 @@ func (a *App) applyAction(c *cli.Context) error {
 	svc := a.service(client)
 
 	results := svc.ApplyAll(ctx, apps, specs, c.Int("concurrency"), !c.Bool("dry-run"))
-	if err := a.printApply(c.Bool("json"), at, results, c.Bool("dry-run")); err != nil {
+	gone := a.missedWindows(ctx, svc, sched, at, every, defaultApp, results)
+	if err := a.printApply(c.Bool("json"), at, results, gone, c.Bool("dry-run")); err != nil {
 		return err
 	}
 	var failed []error
@@ -145,32 +152,90 @@ func (a *App) applyAction(c *cli.Context) error {
 // force at t. Rules without an `app` line target the app of --app,
 // HEROKU_APP or HEROKU_APP_NAME, which must not also be named by an `app`
 // line with rules for the same types: two sets of rules would claim them.
-func (a *App) desired(c *cli.Context, s *schedules.Schedule, t time.Time) ([]string, map[string][]scaler.Spec, error) {
-	defaultApp := ""
+func (a *App) desired(c *cli.Context, s *schedules.Schedule, t time.Time) (apps []string, specs map[string][]scaler.Spec, defaultApp string, err error) {
 	if slices.Contains(s.Apps(), "") {
 		name, err := a.resolveApp(c)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, "", err
 		}
 		defaultApp = name
 		for _, typ := range s.Types("") {
 			if slices.Contains(s.Types(name), typ) {
-				return nil, nil, scaler.Errorf(scaler.ErrInvalid, "app %s is both the default app and named by an `app` line, with rules for %s in both", name, typ)
+				return nil, nil, "", scaler.Errorf(scaler.ErrInvalid, "app %s is both the default app and named by an `app` line, with rules for %s in both", name, typ)
 			}
 		}
 	}
-	var apps []string
 	for _, app := range s.Apps() {
 		if app = cmp.Or(app, defaultApp); !slices.Contains(apps, app) {
 			apps = append(apps, app)
 		}
 	}
-	specs := map[string][]scaler.Spec{}
+	specs = map[string][]scaler.Spec{}
 	for _, target := range s.At(t) {
 		app := cmp.Or(target.App, defaultApp)
-		specs[app] = append(specs[app], scaler.Spec{Type: target.Type, Op: scaler.Set, N: target.Quantity, Size: target.Size})
+		spec := scaler.Spec{Type: target.Type, Op: scaler.Set, N: target.Quantity, Size: target.Size}
+		if target.Once {
+			// A job's window: started once in this occurrence of it.
+			spec.Op, spec.After = scaler.Start, target.Since
+		}
+		specs[app] = append(specs[app], spec)
 	}
-	return apps, specs, nil
+	return apps, specs, defaultApp, nil
+}
+
+// missed is an occurrence of a `once` window whose job never started.
+type missed struct {
+	App   string    `json:"app"`
+	Type  string    `json:"type"`
+	Open  time.Time `json:"open"`
+	Close time.Time `json:"close"`
+	Line  int       `json:"line"`
+}
+
+// missedWindows finds the occurrences of `once` windows that closed in the
+// last two Scheduler intervals (every) without their job ever starting:
+// the type is at 0 and has not changed since the window opened (the API
+// was down throughout, or every Scheduler run of the window was skipped).
+// Only the latest occurrence of each type is judged: a later window's run
+// changes the type too, and scaler keeps no memory of its own. Apps that
+// apply did not read are read once.
+func (a *App) missedWindows(ctx context.Context, svc *scaler.Service, s *schedules.Schedule, at time.Time, every time.Duration, defaultApp string, results []scaler.AppResult) []missed {
+	latest := map[[2]string]schedules.Occurrence{}
+	var keys [][2]string
+	for _, o := range s.Closed(at.Add(-2*every), at) {
+		k := [2]string{cmp.Or(o.App, defaultApp), o.Type}
+		if _, seen := latest[k]; !seen {
+			keys = append(keys, k)
+		}
+		latest[k] = o
+	}
+	forms := map[string]scaler.Formation{}
+	for _, r := range results {
+		if r.Err == nil && r.Plan.Current != nil {
+			forms[r.App] = r.Plan.Current
+		}
+	}
+	var out []missed
+	for _, k := range keys {
+		o := latest[k]
+		form, ok := forms[k[0]]
+		if !ok {
+			read, err := svc.Platform.Formation(ctx, k[0])
+			if err != nil {
+				a.log.Warn("window not checked", "app", k[0], "type", k[1], "err", err)
+				continue
+			}
+			form, forms[k[0]] = read.Formation, read.Formation
+		}
+		if p, ok := form.Find(k[1]); ok && p.Quantity == 0 && p.UpdatedAt.Before(o.Open) {
+			m := missed{App: k[0], Type: k[1], Open: o.Open.UTC(), Close: o.Close.UTC(), Line: o.Rule.Line}
+			a.log.Warn("window missed", "app", m.App, "type", m.Type, "open", m.Open.Format(time.RFC3339), "close", m.Close.Format(time.RFC3339),
+				"rule", fmt.Sprintf("line %d: %s", o.Rule.Line, o.Rule.Text),
+				"hint", "the job never started in this window: the API was out of reach, or Heroku Scheduler skipped every run of it; start it by hand with scaler up "+m.Type+"=1, or wait for the next window")
+			out = append(out, m)
+		}
+	}
+	return out
 }
 
 type appJSON struct {
@@ -183,14 +248,15 @@ type applyJSON struct {
 	At        time.Time `json:"at"`
 	DryRun    bool      `json:"dry_run"`
 	Apps      []appJSON `json:"apps"`
+	Missed    []missed  `json:"missed"`
 	Changed   int       `json:"changed"`
 	Unchanged int       `json:"unchanged"`
 	Failed    int       `json:"failed"`
 }
 
 // printApply prints what apply did for each app, and a summary.
-func (a *App) printApply(asJSON bool, at time.Time, results []scaler.AppResult, dry bool) error {
-	out := applyJSON{At: at.UTC(), DryRun: dry, Apps: []appJSON{}}
+func (a *App) printApply(asJSON bool, at time.Time, results []scaler.AppResult, gone []missed, dry bool) error {
+	out := applyJSON{At: at.UTC(), DryRun: dry, Apps: []appJSON{}, Missed: append([]missed{}, gone...)}
 	var b strings.Builder
 	verb := "scaled"
 	if dry {
@@ -219,6 +285,9 @@ func (a *App) printApply(asJSON bool, at time.Time, results []scaler.AppResult, 
 	}
 	if asJSON {
 		return writeJSON(a.Stdout, out)
+	}
+	for _, m := range gone {
+		fmt.Fprintf(&b, "%s: %s's window %s to %s closed without its job (line %d)\n", m.App, m.Type, m.Open.Format(time.RFC3339), m.Close.Format(time.RFC3339), m.Line)
 	}
 	fmt.Fprintf(&b, "%d apps as of %s: %d changed, %d in state, %d failed", len(results), at.UTC().Format(time.RFC3339), out.Changed, out.Unchanged, out.Failed)
 	if dry {

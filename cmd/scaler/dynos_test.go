@@ -354,7 +354,7 @@ func TestEmulatorDynoFlags(t *testing.T) {
 func TestRunThroughADeployRestart(t *testing.T) {
 	t.Parallel()
 	em := startDynoEmulator(t, `
-nightly: scaler run -- sh -c 'echo "job start $SCALER_RUN_ID"; trap "echo job cleanup; exit 0" TERM; sleep 1.5 & wait; echo "job finished"'
+nightly: scaler run -- sh -c 'echo "job start $SCALER_RUN_ID"; trap "echo job cleanup; exit 0" TERM; sleep 1.5 & if wait $!; then echo "job finished"; fi'
 `, "--formation", "nightly=0", "--env", envToken+"="+testToken, "--boot-delay", "50ms", "--stop-latency", "300ms", "--kill-after", "5s")
 	if r := runBinary(t, em.env, "up", "nightly=1"); r.code != 0 {
 		t.Fatalf("up:\n%s", r)
@@ -392,5 +392,24 @@ nightly: scaler run -- sh -c 'echo "job start $SCALER_RUN_ID"; trap "echo job cl
 		if n := len(regexp.MustCompile(`(?m)`+pattern).FindAllString(log, -1)); n != want {
 			t.Errorf("%d lines match %s, want %d:\n%s", n, pattern, want, log)
 		}
+	}
+}
+
+// The emulated clock: it starts where it is told and runs faster than real
+// time, in the log's stamps and in what every dyno is told of it.
+func TestEmulatorClock(t *testing.T) {
+	t.Parallel()
+	em := startDynoEmulator(t, "web: echo \"now=$"+emulator.EnvNow+"\"; exec sleep 60\n",
+		"--clock-start", "2026-12-01T01:55:00+01:00", "--clock-rate", "60", "--boot-delay", "50ms")
+	line := em.log.next(t, `app\[web\.1\]: now=`)
+	if !regexp.MustCompile(`^2026-12-01T00:5[5-9]:\S+ app\[web\.1\]: now=2026-12-01T00:5[5-9]:\d\dZ$`).MatchString(line) {
+		t.Errorf("the dyno printed %q, want the emulated time near 00:55 UTC", line)
+	}
+	if code, _ := em.stop(t, syscall.SIGTERM); code != 0 {
+		t.Errorf("the emulator exited %d", code)
+	}
+	r := runBinary(t, nil, "emulator", "--clock-rate", "0.5")
+	if r.code != 2 || !strings.Contains(r.stderr, "--clock-rate 0.5") {
+		t.Errorf("a clock slower than real time:\n%s", r)
 	}
 }

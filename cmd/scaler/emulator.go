@@ -35,7 +35,9 @@ stopped the way Heroku does it (SIGTERM to the whole group, SIGKILL after
 --kill-after), and stdout carries the log stream as ` + "`heroku logs`" + ` shows it.
 Dynos get DYNO, PORT, HEROKU_APP_NAME, HEROKU_APP_ID, HEROKU_DYNO_ID and
 HEROKU_API_URL (this emulator), with the Procfile directory's bin/ first on
-PATH. A second SIGINT or SIGTERM while it stops the dynos kills them at once.
+PATH, and SCALER_EMULATOR_NOW, the emulated time at their start (with
+--clock-rate, for scaler apply --at). A second SIGINT or SIGTERM while it
+stops the dynos kills them at once.
 
 Examples:
    $ scaler emulator

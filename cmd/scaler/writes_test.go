@@ -172,10 +172,21 @@ func TestWritesUnderLostAnswersAndOtherWriters(t *testing.T) {
 type chaos struct {
 	next http.Handler
 	p    float64
+	// down, when set and true, fails every request with a 503: the API is
+	// down.
+	down func() bool
 
 	mu     sync.Mutex
 	rng    *rand.Rand
 	client map[string]string // Request-Id -> client
+	faults int               // requests failed
+}
+
+// failed returns how many requests the faults failed.
+func (c *chaos) failed() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.faults
 }
 
 func (c *chaos) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -186,6 +197,12 @@ func (c *chaos) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	fault := -1
 	if c.rng.Float64() < c.p {
 		fault = c.rng.IntN(4)
+	}
+	if c.down != nil && c.down() {
+		fault = 0
+	}
+	if fault >= 0 {
+		c.faults++
 	}
 	c.mu.Unlock()
 	switch fault {

@@ -1,0 +1,410 @@
+package main
+
+// The proof that a nightly job runs to completion once per window, whatever
+// Heroku Scheduler and the platform do: many nights of a `once` window,
+// under the dyno manager, with real processes. Scheduler runs `scaler apply`
+// every few seconds with skips and duplicates; deploys and restarts land in
+// the middle of jobs; the API fails at random, and not at all during one
+// window. The emulator's clock runs 60 times faster than real time, so that
+// a minute's window passes in a second; every delay of the platform and of
+// scaler stays real.
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/scalerdev/scaler/platform/emulator"
+)
+
+// nights is a simulation's setting.
+type nights struct {
+	windows int     // occurrences of the window, one a night
+	faults  float64 // share of API requests that fail at random
+	down    int     // the window during which the API answers nothing but 503s; -1: none
+	// restarts hits jobs in the middle of their run: a deploy in one
+	// night out of four, a restart of the job's dyno in another.
+	restarts bool
+	seed     uint64
+}
+
+// The simulation's clock: each "night" is three emulated minutes, a
+// one-minute window and two minutes for the job to end and its dyno to
+// stop.
+const (
+	nightRate   = 60 // the emulated clock's speed: a minute in a second
+	nightPeriod = 3 * time.Minute
+	jobSeconds  = "0.4" // the job's own runtime, real seconds
+	stopLatency = time.Second
+	bootDelay   = 50 * time.Millisecond
+)
+
+var nightStart = time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+
+// window returns the k-th window's occurrence, on the emulated clock.
+func window(k int) (open, close time.Time) {
+	open = nightStart.Add(time.Minute + time.Duration(k)*nightPeriod)
+	return open, open.Add(time.Minute)
+}
+
+// schedule is a rule per window: `nightly daily HH:MM-HH:MM once`.
+func (n nights) schedule() string {
+	var b strings.Builder
+	for k := range n.windows {
+		open, close := window(k)
+		fmt.Fprintf(&b, "nightly daily %s-%s once;", open.Format("15:04"), close.Format("15:04"))
+	}
+	return b.String()
+}
+
+// nightsResult is what a simulation saw.
+type nightsResult struct {
+	log []string // the log stream
+	// overhead is, per completed run, the dyno's time beyond the job's own
+	// runtime and the boot delay, in real time.
+	overhead []time.Duration
+	final    int // nightly's quantity at the end
+	faults   int // requests that the faults failed
+}
+
+// The job counts its own starts and completions in the log stream, keyed by
+// its run's identity; its work (a sleep) is done only when it ran its
+// course. On SIGTERM (which the work gets too, as every process of the
+// dyno) it cleans up and exits 0, as Sidekiq does: the worst case for
+// telling a shutdown from a completion.
+const nightlyJob = `nightly: scaler run -- sh -c 'echo "job start $SCALER_RUN_ID"; trap "echo job stopped; exit 0" TERM; sleep ` + jobSeconds + ` & if wait $!; then echo "job done $SCALER_RUN_ID"; fi'` + "\n"
+
+func simulateNights(tb testing.TB, n nights) nightsResult {
+	tb.Helper()
+	dir := tb.TempDir()
+	if err := os.Mkdir(filepath.Join(dir, "bin"), 0o755); err != nil {
+		tb.Fatal(err)
+	}
+	if err := os.Symlink(binary, filepath.Join(dir, "bin", "scaler")); err != nil {
+		tb.Fatal(err)
+	}
+	procfile, err := emulator.ParseProcfile(strings.NewReader(nightlyJob))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	procfile.Dir = dir
+	clock := emulator.Clock(nightStart, nightRate)
+	// Scheduler runs apply every 15 emulated seconds: the window's minute
+	// sees four runs, of which a quarter are skipped and some doubled.
+	every := 15 * time.Second
+	apply, err := emulator.ParseSchedulerJob(fmt.Sprintf(`%v scaler apply --at "$%s" --every %v`, every/nightRate, emulator.EnvNow, every))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	stream := &lineWriter{}
+	em, err := emulator.New(emulator.Config{
+		Token: testToken, Now: clock,
+		Apps: []emulator.App{{Name: "demo", Formation: []emulator.Process{{Type: "nightly"}}}},
+		Dynos: &emulator.DynoConfig{
+			Procfile: procfile, Log: stream,
+			Env:         []string{envToken + "=" + testToken, envSchedule + "=" + n.schedule()},
+			StopLatency: stopLatency, KillAfter: 5 * time.Second, RestartDelay: time.Second,
+			Scheduler:     []emulator.SchedulerJob{apply},
+			SchedulerSkip: 0.25, SchedulerDup: 0.15, Seed: n.seed,
+		},
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	downOpen, downClose := window(n.down)
+	front := &chaos{next: em, p: n.faults, rng: rand.New(rand.NewPCG(n.seed, 11)), client: map[string]string{},
+		down: func() bool {
+			now := clock()
+			return n.down >= 0 && !now.Before(downOpen.Add(-10*time.Second)) && now.Before(downClose.Add(10*time.Second))
+		}}
+	// The dynos reach the API through the faults, under /dyno (chaos's
+	// name for its clients), and the test around them.
+	srv := httptest.NewServer(front)
+	defer srv.Close()
+	if err := em.StartDynos(srv.URL + "/dyno"); err != nil {
+		tb.Fatal(err)
+	}
+	stopped := false
+	defer func() {
+		if !stopped {
+			em.StopDynos(tb.Context())
+		}
+	}()
+
+	// The platform's own doings in the middle of jobs: a deploy (every dyno
+	// restarted) in one night out of four, and a restart of the job's dyno
+	// (as cycling does) in another, each as soon as the job has started.
+	restart := func(path string) {
+		req, _ := http.NewRequest("DELETE", srv.URL+"/test"+path, nil)
+		req.Header.Set("Accept", emulator.AcceptHeader)
+		req.Header.Set("Authorization", "Bearer "+testToken)
+		if resp, err := http.DefaultClient.Do(req); err == nil {
+			resp.Body.Close()
+		}
+	}
+	_, lastClose := window(n.windows - 1)
+	end := lastClose.Add(nightPeriod - time.Minute)
+	started := regexp.MustCompile(`^(\S+) app\[nightly\.1\]: job start (\S+)$`)
+	restarted := map[string]bool{}
+	for cursor := 0; clock().Before(end); {
+		lines, more := stream.wait(cursor, time.Until(realAt(clock, end)))
+		for ; cursor < len(lines); cursor++ {
+			m := started.FindStringSubmatch(lines[cursor])
+			if m == nil || restarted[m[2]] {
+				continue
+			}
+			restarted[m[2]] = true
+			if !n.restarts {
+				continue
+			}
+			switch k := nightOf(m[1]); k % 4 {
+			case 1:
+				restart("/apps/demo/dynos") // a deploy
+			case 2:
+				restart("/apps/demo/dynos/nightly.1") // a restart, as cycling does
+			}
+		}
+		if !more {
+			break
+		}
+	}
+	stopped = true
+	if err := em.StopDynos(tb.Context()); err != nil {
+		tb.Error(err)
+	}
+	lines, _ := stream.wait(0, 0)
+	return nightsResult{log: lines, overhead: overheads(tb, lines), final: em.Quantity("demo", "nightly"), faults: front.failed()}
+}
+
+// realAt returns the real instant at which the emulated clock reads t.
+func realAt(clock func() time.Time, t time.Time) time.Time {
+	return time.Now().Add(t.Sub(clock()) / nightRate)
+}
+
+// nightOf returns the window in which an emulated instant falls, or -1.
+func nightOf(stamp string) int {
+	t, err := time.Parse(time.RFC3339Nano, stamp)
+	if err != nil {
+		return -1
+	}
+	k := int(t.Sub(nightStart) / nightPeriod)
+	if open, close := window(k); t.Before(open) || !t.Before(close.Add(nightPeriod-time.Minute)) {
+		return -1
+	}
+	return k
+}
+
+// runNight returns the window of a run's identity (nightly-YYYYMMDDTHHMMSSZ,
+// when the type was scaled up), or -1 when it is not inside one.
+func runNight(id string) int {
+	t, err := time.Parse("20060102T150405Z", strings.TrimPrefix(id, "nightly-"))
+	if err != nil {
+		return -1
+	}
+	k := int(t.Sub(nightStart) / nightPeriod)
+	if open, close := window(k); t.Before(open) || !t.Before(close) {
+		return -1
+	}
+	return k
+}
+
+// overheads reads, for every dyno whose job completed, how long the dyno
+// ran beyond the job's own runtime and the boot delay: from the platform's
+// "Starting process" to its "Process exited", on the emulated clock scaled
+// back to real time, less the job's runtime as scaler reports it.
+func overheads(tb testing.TB, lines []string) []time.Duration {
+	stamp := func(l string) time.Time {
+		t, _ := time.Parse(time.RFC3339Nano, strings.Fields(l)[0])
+		return t
+	}
+	var out []time.Duration
+	var start time.Time
+	var took time.Duration
+	completed := false
+	for _, l := range lines {
+		switch {
+		case strings.Contains(l, "heroku[nightly.1]: Starting process"):
+			start, took, completed = stamp(l), 0, false
+		case strings.Contains(l, `app[nightly.1]: level=info msg="job exited" status=0`):
+			_, v, _ := strings.Cut(l, "took=")
+			took, _ = time.ParseDuration(v)
+		case strings.Contains(l, "app[nightly.1]: level=info msg=scaled app=demo type=nightly from=1 to=0"):
+			completed = true
+		case strings.Contains(l, "heroku[nightly.1]: Process exited") && completed && !start.IsZero():
+			lived := stamp(l).Sub(start) / nightRate
+			out = append(out, lived-took-bootDelay)
+			start = time.Time{}
+		}
+	}
+	return out
+}
+
+// lineWriter keeps the log stream's lines and tells a reader when more come.
+type lineWriter struct {
+	mu      sync.Mutex
+	lines   []string
+	partial string
+	changed chan struct{}
+}
+
+func (w *lineWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	text := w.partial + string(p)
+	parts := strings.Split(text, "\n")
+	w.partial = parts[len(parts)-1]
+	w.lines = append(w.lines, parts[:len(parts)-1]...)
+	if w.changed != nil {
+		close(w.changed)
+		w.changed = nil
+	}
+	return len(p), nil
+}
+
+// wait returns the lines once there are more than after, or once within has
+// passed; more is false when it returned for the time.
+func (w *lineWriter) wait(after int, within time.Duration) ([]string, bool) {
+	deadline := time.NewTimer(max(within, 0))
+	defer deadline.Stop()
+	for {
+		w.mu.Lock()
+		if len(w.lines) > after {
+			lines := slices.Clone(w.lines)
+			w.mu.Unlock()
+			return lines, true
+		}
+		if w.changed == nil {
+			w.changed = make(chan struct{})
+		}
+		ch := w.changed
+		w.mu.Unlock()
+		select {
+		case <-ch:
+		case <-deadline.C:
+			w.mu.Lock()
+			lines := slices.Clone(w.lines)
+			w.mu.Unlock()
+			return lines, false
+		}
+	}
+}
+
+// A nightly job, many nights: every window's job runs to completion exactly
+// once, or the window is reported missed, and only when the simulation made
+// it impossible or Scheduler skipped every run of it; no run's job starts
+// again after it completed; the type is at 0 at the end; the dyno time beyond
+// the job's own runtime stays under 2 s a run.
+func TestManyNights(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a simulation of 32 nights, about 100 s")
+	}
+	n := nights{windows: 32, faults: 0.08, down: 7, restarts: true, seed: 20261201}
+	res := simulateNights(t, n)
+	text := strings.Join(res.log, "\n")
+
+	starts, dones := map[string]int{}, map[string]int{}
+	doneAt := map[string]int{} // the line of a run's completion
+	runs := map[int][]string{} // window -> its runs
+	startRe := regexp.MustCompile(`app\[nightly\.1\]: job start (\S+)$`)
+	doneRe := regexp.MustCompile(`app\[nightly\.1\]: job done (\S+)$`)
+	for i, l := range res.log {
+		if m := startRe.FindStringSubmatch(l); m != nil {
+			if _, done := doneAt[m[1]]; done {
+				t.Errorf("run %s started again after it completed (line %d)", m[1], i)
+			}
+			if starts[m[1]]++; starts[m[1]] == 1 {
+				k := runNight(m[1])
+				if k < 0 {
+					t.Errorf("run %s started outside every window", m[1])
+				}
+				runs[k] = append(runs[k], m[1])
+			}
+		}
+		if m := doneRe.FindStringSubmatch(l); m != nil {
+			dones[m[1]]++
+			doneAt[m[1]] = i
+		}
+	}
+	missedRe := regexp.MustCompile(`msg="window missed" app=demo type=nightly open=(\S+)`)
+	missed := map[int]bool{}
+	for _, m := range missedRe.FindAllStringSubmatch(text, -1) {
+		open, _ := time.Parse(time.RFC3339, m[1])
+		missed[int(open.Sub(nightStart)/nightPeriod)] = true
+	}
+	completed := 0
+	for k := range n.windows {
+		switch ids := runs[k]; {
+		case k == n.down && (len(ids) > 0 || !missed[k]):
+			t.Errorf("window %d, with the API down throughout: runs %v, reported missed %v; want none, and reported", k, ids, missed[k])
+		case len(ids) == 0 && !missed[k]:
+			t.Errorf("window %d: no run, and not reported missed", k)
+		case len(ids) > 1:
+			t.Errorf("window %d started %d runs: %v", k, len(ids), ids)
+		case len(ids) == 1 && dones[ids[0]] != 1:
+			t.Errorf("window %d: run %s completed %d times, want once", k, ids[0], dones[ids[0]])
+		case len(ids) == 1 && missed[k]:
+			t.Errorf("window %d ran, and was reported missed", k)
+		case len(ids) == 1:
+			completed++
+		}
+	}
+	if completed < n.windows-3 {
+		t.Errorf("%d of %d windows completed: the simulation proves little", completed, n.windows)
+	}
+	// At the end no job runs: the type is at 0, and no dyno of it is left.
+	if res.final != 0 {
+		t.Errorf("nightly is at %d at the end, want 0", res.final)
+	}
+	slices.Sort(res.overhead)
+	if len(res.overhead) == 0 {
+		t.Fatal("no completed run to measure")
+	}
+	median, worst := res.overhead[len(res.overhead)/2], res.overhead[len(res.overhead)-1]
+	t.Logf("%d windows, %d completed, %d reported missed; dyno time beyond the job, per run: median %v, max %v (%d runs)",
+		n.windows, completed, len(missed), median.Round(time.Millisecond), worst.Round(time.Millisecond), len(res.overhead))
+	// What the simulation put the job through, so that a run that proves
+	// little shows.
+	count := func(pattern string) int { return len(regexp.MustCompile(pattern).FindAllString(text, -1)) }
+	restarts, applies := count(`heroku\[nightly\.1\]: Stopping all processes with SIGTERM`)-completed, count(`heroku\[scheduler\.\d+\]: Starting process`)
+	t.Logf("%d Scheduler runs of apply, %d jobs stopped by the platform mid-run, %d restarts of a job within its run, %d failed API answers",
+		applies, restarts, count(`app\[nightly\.1\]: job start`)-len(starts), res.faults)
+	if applies < 3*n.windows || restarts < n.windows/4 {
+		t.Errorf("the simulation did not do what it should: %d applies, %d restarts", applies, restarts)
+	}
+	if median > 2*time.Second {
+		t.Errorf("the dyno time beyond the job is %v a run (median), want under 2s", median)
+	}
+	if t.Failed() {
+		t.Logf("the log stream:\n%s", text)
+	}
+}
+
+// BenchmarkNights measures the dyno time a run costs beyond its job's own
+// runtime, on nights without faults or restarts: what a completed run
+// costs the app (the settle period, the scale-down, and the platform's
+// stop, which comes a second after it).
+//
+//	go test ./cmd/scaler -run '^$' -bench BenchmarkNights -benchtime 1x
+func BenchmarkNights(b *testing.B) {
+	var all []time.Duration
+	for i := range b.N {
+		res := simulateNights(b, nights{windows: 8, down: -1, seed: uint64(i + 1)})
+		all = append(all, res.overhead...)
+	}
+	slices.Sort(all)
+	if len(all) == 0 {
+		b.Fatal("no completed run")
+	}
+	b.ReportMetric(float64(all[len(all)/2].Milliseconds()), "ms-beyond-job/run")
+	b.ReportMetric(float64(all[len(all)-1].Milliseconds()), "max-ms-beyond-job/run")
+	b.ReportMetric(0, "ns/op")
+}
