@@ -32,6 +32,9 @@ const (
 	// KindScaleDownAfterFailure is a type scaled down after its job failed,
 	// or while it keeps failing.
 	KindScaleDownAfterFailure = "scale_down_after_failure"
+	// KindScaleDownFailing is a scale-down after a completed job that keeps
+	// failing: the job's dyno runs on, and scaler run keeps trying.
+	KindScaleDownFailing = "scale_down_failing"
 	// KindJobTimeout is a job that ran past its --timeout and was stopped.
 	KindJobTimeout = "job_timeout"
 	// KindJobFailedAtStart is a job that could not start, whose type was
@@ -66,6 +69,14 @@ var kinds = map[string]kind{
 		},
 		action: func(typ string) string {
 			return or(typ, "read the job's log, fix the cause, then scale %s up again", "read the job's log, fix the cause, then scale the type up again")
+		},
+	},
+	KindScaleDownFailing: {
+		what: func(typ string) string {
+			return or(typ, "the scale-down of %s after its job keeps failing, and its dyno runs on", "a scale-down after a job keeps failing, and its dyno runs on")
+		},
+		action: func(typ string) string {
+			return or(typ, "see https://status.heroku.com and scaler's log; scale %s to 0 by hand if it does not land", "see https://status.heroku.com and scaler's log; scale the type to 0 by hand if it does not land")
 		},
 	},
 	KindJobTimeout: {

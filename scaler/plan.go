@@ -29,6 +29,9 @@ type Plan struct {
 	Changes []Change
 	// Unchanged are the process types the specs name that are already as asked.
 	Unchanged []Process
+	// Kept are the process types that are not as asked, but were changed
+	// after the schedule's edge in force (Spec.Keep): left as they are.
+	Kept []Process
 	// Current is the formation the plan was made from, every type of it.
 	Current Formation
 	// Version and ReadAt are those of the read the plan was made from (see
@@ -87,8 +90,14 @@ func NewPlan(app string, current Formation, specs []Spec) (Plan, error) {
 		if s.Size != "" && !SameSize(s.Size, cur.Size) {
 			c.ToSize, c.Send.Size = s.Size, s.Size
 		}
-		if c.Send.Op == Resize && c.Send.Size == "" {
+		switch {
+		case c.Send.Op == Resize && c.Send.Size == "":
 			p.Unchanged = append(p.Unchanged, cur)
+			continue
+		case s.Keep && !cur.UpdatedAt.Before(s.After):
+			// Changed since the rule came into force, and not to what it
+			// asks: someone decided. It holds until the next edge.
+			p.Kept = append(p.Kept, cur)
 			continue
 		}
 		p.Changes = append(p.Changes, c)

@@ -45,8 +45,13 @@ type Spec struct {
 	N int
 	// Size is the canonical size to switch to, or "" to keep the size.
 	Size string
-	// After is, for Start, when the window opened.
+	// After is, for Start, when the window opened; for a Set that Keeps,
+	// when the schedule's rule came into force (the edge in force).
 	After time.Time
+	// Keep, for a Set from a schedule, leaves alone a type changed at or
+	// after After to something else: a person's change (or another
+	// tool's) holds until the schedule's next edge.
+	Keep bool
 }
 
 // String returns the spec in the syntax ParseSpec reads: parsing it gives the

@@ -48,6 +48,8 @@ type App struct {
 	// StopWait bounds the wait for the platform's SIGTERM after run or done
 	// scaled their own dyno's type to 0; zero means 60s.
 	StopWait time.Duration
+	// NotifyTimeout bounds one attempt at a notification; zero means 3s.
+	NotifyTimeout time.Duration
 	// Settle is how long run waits after its job exits for a sign of a
 	// shutdown before it calls the job done; zero means
 	// scaler.DefaultSettle.
@@ -159,6 +161,7 @@ func (a *App) cli() *cli.App {
 			a.applyCommand(),
 			a.planCommand(),
 			a.checkCommand(),
+			a.notifyCommand(),
 			a.emulatorCommand(),
 			a.demoCommand(),
 			a.completionCommand(),

@@ -8,10 +8,12 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/scalerdev/scaler/notify"
 	"github.com/scalerdev/scaler/scaler"
 	"github.com/scalerdev/scaler/schedules"
 )
@@ -75,6 +77,7 @@ Examples:
 			&cli.StringFlag{Name: "at", Usage: "apply as of this instant (RFC 3339) instead of now"},
 			&cli.BoolFlag{Name: "dry-run", Usage: "print the plan and send no write"},
 			&cli.IntFlag{Name: "concurrency", Value: 4, Usage: "apps handled at once"},
+			&cli.BoolFlag{Name: "enforce", Usage: "converge every type to its rule, even one a person changed since the rule came into force"},
 			&cli.DurationFlag{Name: "every", Value: 10 * time.Minute, Usage: "how often Heroku Scheduler runs apply: a once window that closed within two intervals without its job starting is reported missed"},
 			timeoutFlag(defaultTimeout),
 			jsonFlag(),
@@ -107,7 +110,7 @@ func (a *App) applyAction(c *cli.Context) error {
 	if every <= 0 {
 		return scaler.Errorf(scaler.ErrInvalid, "--every %s: want the interval of the Scheduler job that runs apply, such as 10m", every)
 	}
-	apps, specs, defaultApp, err := a.desired(c, sched, at)
+	d, err := a.desired(c, sched, at, c.Bool("enforce"))
 	if err != nil {
 		return err
 	}
@@ -120,11 +123,19 @@ func (a *App) applyAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	notifier, err := a.notifier()
+	if err != nil {
+		return err
+	}
 	svc := a.service(client)
 
-	results := svc.ApplyAll(ctx, apps, specs, c.Int("concurrency"), !c.Bool("dry-run"))
-	gone := a.missedWindows(ctx, svc, sched, at, every, defaultApp, results)
-	if err := a.printApply(c.Bool("json"), at, results, gone, c.Bool("dry-run")); err != nil {
+	dry := c.Bool("dry-run")
+	results := svc.ApplyAll(ctx, d.apps, d.specs, c.Int("concurrency"), !dry)
+	rev := a.review(ctx, svc, sched, d, at, every, results)
+	if !dry {
+		a.notifyAll(ctx, notifier, rev.events)
+	}
+	if err := a.printApply(c.Bool("json"), at, results, rev, dry); err != nil {
 		return err
 	}
 	var failed []error
@@ -148,39 +159,134 @@ func (a *App) applyAction(c *cli.Context) error {
 	}
 }
 
-// desired returns the apps the schedule targets, and for each the specs in
-// force at t. Rules without an `app` line target the app of --app,
-// HEROKU_APP or HEROKU_APP_NAME, which must not also be named by an `app`
-// line with rules for the same types: two sets of rules would claim them.
-func (a *App) desired(c *cli.Context, s *schedules.Schedule, t time.Time) (apps []string, specs map[string][]scaler.Spec, defaultApp string, err error) {
+// desired is what the schedule wants at an instant: the apps it targets,
+// and for each the specs in force, made from the targets in force.
+type desired struct {
+	apps       []string
+	specs      map[string][]scaler.Spec
+	targets    map[[2]string]schedules.Target // by app and type
+	defaultApp string
+}
+
+// desired returns what the schedule wants at t. Rules without an `app`
+// line target the app of --app, HEROKU_APP or HEROKU_APP_NAME, which must
+// not also be named by an `app` line with rules for the same types: two sets
+// of rules would claim them. A rule's target holds against a person's change
+// made since the rule came into force, unless enforce.
+func (a *App) desired(c *cli.Context, s *schedules.Schedule, t time.Time, enforce bool) (desired, error) {
+	d := desired{specs: map[string][]scaler.Spec{}, targets: map[[2]string]schedules.Target{}}
 	if slices.Contains(s.Apps(), "") {
 		name, err := a.resolveApp(c)
 		if err != nil {
-			return nil, nil, "", err
+			return d, err
 		}
-		defaultApp = name
+		d.defaultApp = name
 		for _, typ := range s.Types("") {
 			if slices.Contains(s.Types(name), typ) {
-				return nil, nil, "", scaler.Errorf(scaler.ErrInvalid, "app %s is both the default app and named by an `app` line, with rules for %s in both", name, typ)
+				return d, scaler.Errorf(scaler.ErrInvalid, "app %s is both the default app and named by an `app` line, with rules for %s in both", name, typ)
 			}
 		}
 	}
 	for _, app := range s.Apps() {
-		if app = cmp.Or(app, defaultApp); !slices.Contains(apps, app) {
-			apps = append(apps, app)
+		if app = cmp.Or(app, d.defaultApp); !slices.Contains(d.apps, app) {
+			d.apps = append(d.apps, app)
 		}
 	}
-	specs = map[string][]scaler.Spec{}
 	for _, target := range s.At(t) {
-		app := cmp.Or(target.App, defaultApp)
-		spec := scaler.Spec{Type: target.Type, Op: scaler.Set, N: target.Quantity, Size: target.Size}
+		app := cmp.Or(target.App, d.defaultApp)
+		// A rule that has been in force since beyond the schedule's horizon
+		// (a lone default) has no edge that a change could follow: apply
+		// converges to it, as it does to every rule with --enforce.
+		spec := scaler.Spec{Type: target.Type, Op: scaler.Set, N: target.Quantity, Size: target.Size, Keep: !enforce && !target.Since.IsZero(), After: target.Since}
 		if target.Once {
 			// A job's window: started once in this occurrence of it.
-			spec.Op, spec.After = scaler.Start, target.Since
+			spec.Op, spec.Keep = scaler.Start, false
 		}
-		specs[app] = append(specs[app], spec)
+		d.specs[app] = append(d.specs[app], spec)
+		d.targets[[2]string{app, target.Type}] = target
 	}
-	return apps, specs, defaultApp, nil
+	return d, nil
+}
+
+// review is what apply says of a run beyond its changes: the edges in
+// force, the changes of people it kept, the edges it healed late, the once
+// windows missed, and the events that need a person.
+type review struct {
+	edges  map[string][]edgeJSON // by app
+	missed []missed
+	events []notify.Event
+}
+
+// edgeJSON is one type's rule in force, as apply --json shows it.
+type edgeJSON struct {
+	Type   string    `json:"type"`
+	Target string    `json:"target"` // 3, 1:Standard-2X, once
+	Since  time.Time `json:"since,omitzero"`
+	Until  time.Time `json:"until,omitzero"`
+	// Kept is true when the type was changed after Since to something
+	// else, and apply left it: the schedule takes over at Until.
+	Kept bool `json:"kept"`
+	// Late is, for a change apply made, how long after the edge it came
+	// when that is a Scheduler interval or more: a missed edge, healed.
+	Late string `json:"late,omitempty"`
+}
+
+// keptLong is how long a kept change lasts before a person is told.
+const keptLong = 24 * time.Hour
+
+func (a *App) review(ctx context.Context, svc *scaler.Service, s *schedules.Schedule, d desired, at time.Time, every time.Duration, results []scaler.AppResult) review {
+	rev := review{edges: map[string][]edgeJSON{}}
+	until := func(t schedules.Target) string {
+		if t.Until.IsZero() {
+			return "no edge ahead"
+		}
+		return t.Until.UTC().Format(time.RFC3339)
+	}
+	for _, r := range results {
+		if r.Err != nil {
+			rev.events = append(rev.events, notify.Event{Kind: notify.KindApplyFailed, App: r.App, ExitCode: exitCode(r.Err), Detail: r.Err.Error()})
+			continue
+		}
+		kept := map[string]scaler.Process{}
+		for _, p := range r.Plan.Kept {
+			kept[p.Type] = p
+		}
+		late := map[string]time.Duration{}
+		for _, c := range r.Plan.Changes {
+			t := d.targets[[2]string{r.App, c.Type}]
+			if gap := at.Sub(t.Since); !t.Once && !t.Since.IsZero() && gap >= every {
+				late[c.Type] = gap
+			}
+		}
+		for _, spec := range r.Plan.Specs {
+			t := d.targets[[2]string{r.App, spec.Type}]
+			e := edgeJSON{Type: spec.Type, Target: t.String(), Since: t.Since.UTC(), Until: t.Until.UTC()}
+			if p, ok := kept[spec.Type]; ok {
+				e.Kept = true
+				a.log.Info("change kept", "app", r.App, "type", spec.Type, "is", fmt.Sprintf("%d:%s", p.Quantity, p.Size), "schedule", t.String(),
+					"changed", p.UpdatedAt.UTC().Format(time.RFC3339), "until", until(t))
+				if at.Sub(p.UpdatedAt) > keptLong {
+					rev.events = append(rev.events, notify.Event{Kind: notify.KindChangeKeptLong, App: r.App, Type: spec.Type,
+						Detail: fmt.Sprintf("%s=%d since %s; the schedule says %s (line %d), from %s", spec.Type, p.Quantity, p.UpdatedAt.UTC().Format(time.RFC3339), t.String(), t.Rule.Line, until(t))})
+				}
+			}
+			if gap, ok := late[spec.Type]; ok {
+				e.Late = gap.Round(time.Second).String()
+				edge := t.Since.UTC().Format(time.RFC3339)
+				a.log.Warn("missed edge healed", "app", r.App, "type", spec.Type, "edge", edge, "late", e.Late,
+					"hint", "Heroku Scheduler skipped the run at the edge, or it failed: the next run made it good")
+				rev.events = append(rev.events, notify.Event{Kind: notify.KindMissedEdgeHealed, App: r.App, Type: spec.Type,
+					Detail: fmt.Sprintf("the edge at %s (line %d: %s) was applied %s late", edge, t.Rule.Line, t.String(), e.Late)})
+			}
+			rev.edges[r.App] = append(rev.edges[r.App], e)
+		}
+	}
+	rev.missed = a.missedWindows(ctx, svc, s, at, every, d.defaultApp, results)
+	for _, m := range rev.missed {
+		rev.events = append(rev.events, notify.Event{Kind: notify.KindWindowMissed, App: m.App, Type: m.Type,
+			Detail: fmt.Sprintf("the window from %s to %s (line %d) closed, and the job never started", m.Open.Format(time.RFC3339), m.Close.Format(time.RFC3339), m.Line)})
+	}
+	return rev
 }
 
 // missed is an occurrence of a `once` window whose job never started.
@@ -238,10 +344,22 @@ func (a *App) missedWindows(ctx context.Context, svc *scaler.Service, s *schedul
 	return out
 }
 
+// notifyAll sends events to the notifier, all at once, and waits for them:
+// each is bounded (notify.Notifier), so the wait is too. A failure is
+// logged by the notifier and changes nothing else.
+func (a *App) notifyAll(ctx context.Context, n *notify.Notifier, events []notify.Event) {
+	var wg sync.WaitGroup
+	for _, e := range events {
+		wg.Go(func() { n.Notify(context.WithoutCancel(ctx), e) })
+	}
+	wg.Wait()
+}
+
 type appJSON struct {
 	planJSON
-	Scheduled bool   `json:"scheduled"`
-	Error     string `json:"error,omitempty"`
+	Scheduled bool       `json:"scheduled"`
+	Edges     []edgeJSON `json:"edges"`
+	Error     string     `json:"error,omitempty"`
 }
 
 type applyJSON struct {
@@ -250,21 +368,26 @@ type applyJSON struct {
 	Apps      []appJSON `json:"apps"`
 	Missed    []missed  `json:"missed"`
 	Changed   int       `json:"changed"`
+	Kept      int       `json:"kept"` // types whose change by a person holds
 	Unchanged int       `json:"unchanged"`
 	Failed    int       `json:"failed"`
 }
 
 // printApply prints what apply did for each app, and a summary.
-func (a *App) printApply(asJSON bool, at time.Time, results []scaler.AppResult, gone []missed, dry bool) error {
-	out := applyJSON{At: at.UTC(), DryRun: dry, Apps: []appJSON{}, Missed: append([]missed{}, gone...)}
+func (a *App) printApply(asJSON bool, at time.Time, results []scaler.AppResult, rev review, dry bool) error {
+	out := applyJSON{At: at.UTC(), DryRun: dry, Apps: []appJSON{}, Missed: append([]missed{}, rev.missed...)}
 	var b strings.Builder
 	verb := "scaled"
 	if dry {
 		verb = "would scale"
 	}
 	for _, r := range results {
-		aj := appJSON{planJSON: toPlanJSON(r.Plan, dry, false, nil), Scheduled: r.Plan.App != "" || r.Err != nil}
+		aj := appJSON{planJSON: toPlanJSON(r.Plan, dry, false, nil), Scheduled: r.Plan.App != "" || r.Err != nil, Edges: append([]edgeJSON{}, rev.edges[r.App]...)}
 		aj.App = r.App
+		for _, p := range r.Plan.Kept {
+			out.Kept++
+			fmt.Fprintf(&b, "%s: %s kept at %d (%s), changed since the schedule's edge\n", r.App, p.Type, p.Quantity, p.Size)
+		}
 		switch {
 		case r.Err != nil:
 			out.Failed++
@@ -272,6 +395,8 @@ func (a *App) printApply(asJSON bool, at time.Time, results []scaler.AppResult, 
 			fmt.Fprintf(&b, "%s: failed: %v\n", r.App, r.Err)
 		case r.Plan.App == "":
 			fmt.Fprintf(&b, "%s: no rule in force now: nothing to do\n", r.App)
+		case len(r.Plan.Changes) == 0 && len(r.Plan.Unchanged) == 0:
+			// Every type it names is kept: said above.
 		case len(r.Plan.Changes) > 0:
 			out.Changed++
 			for _, c := range r.Plan.Changes {
@@ -286,10 +411,13 @@ func (a *App) printApply(asJSON bool, at time.Time, results []scaler.AppResult, 
 	if asJSON {
 		return writeJSON(a.Stdout, out)
 	}
-	for _, m := range gone {
+	for _, m := range rev.missed {
 		fmt.Fprintf(&b, "%s: %s's window %s to %s closed without its job (line %d)\n", m.App, m.Type, m.Open.Format(time.RFC3339), m.Close.Format(time.RFC3339), m.Line)
 	}
 	fmt.Fprintf(&b, "%d apps as of %s: %d changed, %d in state, %d failed", len(results), at.UTC().Format(time.RFC3339), out.Changed, out.Unchanged, out.Failed)
+	if out.Kept > 0 {
+		fmt.Fprintf(&b, ", %d kept", out.Kept)
+	}
 	if dry {
 		b.WriteString(" (dry run: nothing sent)")
 	}

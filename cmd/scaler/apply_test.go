@@ -23,8 +23,12 @@ web     default              1
 worker  daily   22:00-06:00  1:standard-2x
 `
 
+// fleetConfig is two apps, on an emulator whose clock stands at Monday
+// 10:00 in Berlin: their formations were last changed a day before, before
+// every edge the tests apply at.
 func fleetConfig() emulator.Config {
-	return emulator.Config{Apps: []emulator.App{
+	monday, _ := time.Parse(time.RFC3339, mondayMorning)
+	return emulator.Config{Now: func() time.Time { return monday }, Apps: []emulator.App{
 		{Name: "demo", Formation: []emulator.Process{{Type: "web", Quantity: 1}, {Type: "worker"}, {Type: "clock", Quantity: 1}}},
 		{Name: "other", Formation: []emulator.Process{{Type: "web", Quantity: 1}}},
 	}}

@@ -123,6 +123,16 @@ func (a *App) checkAction(c *cli.Context) error {
 		f.fail("app", appErr)
 	}
 
+	// Where notifications go: checked, never tried (scaler notify --test
+	// sends one).
+	if n, err := a.notifier(); err != nil {
+		f.fail("notify", err)
+	} else if n == nil {
+		f.ok("notify", "%s is not set: what needs a person is only logged", envNotify)
+	} else {
+		f.ok("notify", "%s is set, to %s (not tried: scaler notify --test sends a test message)", envNotify, n)
+	}
+
 	// The token and the API URL; then, only when the configuration is
 	// sound, the API: a check that fails before sending exits 2, "nothing
 	// was sent", as every command does.

@@ -3,11 +3,13 @@ package main
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"strings"
 	"time"
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/scalerdev/scaler/notify"
 	"github.com/scalerdev/scaler/platform"
 	"github.com/scalerdev/scaler/scaler"
 )
@@ -20,6 +22,7 @@ const (
 	envAPIURL   = "HEROKU_API_URL"
 	envDyno     = "DYNO"
 	envLogLevel = "SCALER_LOG_LEVEL"
+	envNotify   = "SCALER_NOTIFY_URL"
 )
 
 // Flags shared by several commands.
@@ -85,11 +88,32 @@ func (a *App) client() (*platform.Client, error) {
 	})
 }
 
+// notifier returns the notifier of SCALER_NOTIFY_URL: nil (sending
+// nothing) when it is not set, and an error wrapping scaler.ErrInvalid when
+// it is not a URL scaler may post to. It sends nothing. The URL's path and
+// query, which hold a webhook's secret, are redacted from all output.
+func (a *App) notifier() (*notify.Notifier, error) {
+	raw := strings.TrimSpace(a.Getenv(envNotify))
+	if u, err := url.Parse(raw); err == nil {
+		a.secrets.add(u.Path)
+		a.secrets.add(u.RawQuery)
+	}
+	n, err := notify.New(notify.Config{
+		URL: raw, Log: a.log, UserAgent: userAgent(), Timeout: a.NotifyTimeout,
+		Redact: func(s string) string { return string(a.secrets.clean([]byte(s))) },
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", envNotify, err)
+	}
+	return n, nil
+}
+
 // target is what a command that acts on one app needs.
 type target struct {
-	app    string
-	client *platform.Client
-	svc    *scaler.Service
+	app      string
+	client   *platform.Client
+	svc      *scaler.Service
+	notifier *notify.Notifier // nil: no notifications
 }
 
 // connect resolves the app and the client. It sends nothing, so that every

@@ -138,7 +138,8 @@ func (h *harness) app(stdout, stderr *syncBuffer) *App {
 		StopWait: 100 * time.Millisecond,
 		// The settle period's length is the binary's to test
 		// (TestRunPlatformShutdownInAnyOrder): in-process, a short one.
-		Settle: 50 * time.Millisecond,
+		Settle:        50 * time.Millisecond,
+		NotifyTimeout: 500 * time.Millisecond,
 	}
 	if !h.now.IsZero() {
 		a.Now = func() time.Time { return h.now }

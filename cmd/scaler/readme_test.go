@@ -94,6 +94,7 @@ func TestReadmeExamples(t *testing.T) {
 			}})
 			h.env[envDyno] = "nightly.1"
 			h.env[envSchedule] = doc.schedule
+			h.env[envNotify] = newReceiver(t).URL + "/hook"
 			r := h.run(args...)
 			if r.code != 0 {
 				t.Errorf("README example %q:\n%s", line, r)

@@ -7,10 +7,12 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/scalerdev/scaler/notify"
 	"github.com/scalerdev/scaler/scaler"
 )
 
@@ -102,6 +104,9 @@ func (a *App) runAction(c *cli.Context) error {
 		if t, err = a.connect(c); err != nil {
 			return err
 		}
+		if t.notifier, err = a.notifier(); err != nil {
+			return err
+		}
 	} else {
 		a.log.Warn("not in a dyno of the formation: the formation will not be changed",
 			envDyno, a.Getenv(envDyno), "hint", "pass --type TYPE (and --app) to scale a type to 0 when the job is done")
@@ -145,8 +150,16 @@ func (a *App) runAction(c *cli.Context) error {
 	// again in this dyno.
 	ctx, cancel := context.WithCancel(context.WithoutCancel(c.Context))
 	defer cancel()
+	// What needs a person is sent while scaler goes on, and waited for
+	// before it exits (each notification is bounded).
+	var told sync.WaitGroup
+	defer told.Wait()
+	tell := func(e notify.Event) {
+		e.App, e.Type = t.app, typ
+		told.Go(func() { t.notifier.Notify(ctx, e) })
+	}
 	stops := a.followStops(ctx)
-	err := a.finish(ctx, t, typ, finishLimit, grace, stops)
+	err := a.finish(ctx, t, typ, finishLimit, grace, stops, tell)
 	switch {
 	case errors.Is(err, scaler.ErrShared):
 		a.log.Warn("formation kept", "app", t.app, "type", typ, "err", err)
@@ -155,11 +168,34 @@ func (a *App) runAction(c *cli.Context) error {
 		if out.Status == 0 {
 			done.code = exitFailure // the job succeeded, but its dyno runs on: say so
 		}
-	case a.ownType(typ):
-		a.awaitStop(stops)
+	default:
+		if e, ok := jobEvent(out, typ); ok {
+			tell(e)
+		}
+		if a.ownType(typ) {
+			a.awaitStop(stops)
+		}
 	}
 	return done
 }
+
+// jobEvent is what a person needs to hear of a job whose type was scaled
+// down: that it timed out, could not start, or failed.
+func jobEvent(out scaler.Outcome, typ string) (notify.Event, bool) {
+	switch {
+	case out.TimedOut:
+		return notify.Event{Kind: notify.KindJobTimeout, ExitCode: out.Status, Detail: typ + "'s job was stopped at its --timeout, and " + typ + " scaled to 0"}, true
+	case out.Status == scaler.StatusNotFound || out.Status == scaler.StatusCannotRun:
+		return notify.Event{Kind: notify.KindJobFailedAtStart, ExitCode: out.Status, Detail: fmt.Sprintf("the job's command could not start (exit %d), and %s was scaled to 0", out.Status, typ)}, true
+	case out.Status != 0:
+		return notify.Event{Kind: notify.KindScaleDownAfterFailure, ExitCode: out.Status, Detail: fmt.Sprintf("the job exited %d, and %s was scaled to 0", out.Status, typ)}, true
+	}
+	return notify.Event{}, false
+}
+
+// failingAttempts is how many failed attempts at the scale-down make it
+// news for a person.
+const failingAttempts = 3
 
 // finish scales typ to 0 after its job completed, and tries again, with a
 // pause that doubles up to maxFinishPause, until it lands or limit passes.
@@ -168,7 +204,7 @@ func (a *App) runAction(c *cli.Context) error {
 // grace, so as to give up before the platform's SIGKILL. A person's SIGINT
 // stops it at once. It returns nil once the type is at 0, or an error
 // wrapping scaler.ErrShared when the type runs more than one dyno.
-func (a *App) finish(ctx context.Context, t *target, typ string, limit, grace time.Duration, stops *stops) error {
+func (a *App) finish(ctx context.Context, t *target, typ string, limit, grace time.Duration, stops *stops, tell func(notify.Event)) error {
 	ctx, cancel := context.WithTimeout(ctx, limit)
 	defer cancel()
 	go func() {
@@ -191,6 +227,9 @@ func (a *App) finish(ctx context.Context, t *target, typ string, limit, grace ti
 			return err
 		}
 		a.log.Error("scale-down failed", "app", t.app, "type", typ, "attempt", attempt, "retry_in", pause, "err", err)
+		if attempt == failingAttempts {
+			tell(notify.Event{Kind: notify.KindScaleDownFailing, Detail: fmt.Sprintf("%d attempts failed, the last: %v; scaler run keeps trying until %s passes", attempt, err, limit)})
+		}
 		if sleepErr := scaler.Sleep(ctx, pause); sleepErr != nil {
 			return err
 		}

@@ -186,9 +186,10 @@ func (e *Emulator) AddApp(ac App) error {
 		return fmt.Errorf("emulator: app name %q must be 3 to 30 lowercase letters, digits or dashes, starting with a letter", ac.Name)
 	}
 	// The app was deployed before the emulator started: its formation was
-	// last changed an hour ago, not in the very second of a first read.
+	// last changed a day ago, not in the very second of a first read, nor
+	// after the edges of the day's schedule.
 	now := e.now()
-	booted, deployed := now.Add(-e.bootDelay), now.Add(-time.Hour).Truncate(time.Second)
+	booted, deployed := now.Add(-e.bootDelay), now.Add(-24*time.Hour).Truncate(time.Second)
 	a := &app{id: e.newID(), name: ac.Name, createdAt: deployed}
 	for _, pc := range ac.Formation {
 		size := DefaultSize

@@ -1,0 +1,103 @@
+package main
+
+// A person's change holds until the schedule's next edge: apply converges a
+// type only when its formation has not changed since the rule in force came
+// into force; --enforce always converges.
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/scalerdev/scaler/platform/emulator"
+)
+
+const officeWeb = "timezone Europe/Berlin; web Mon-Fri 08:00-20:00 3; web default 1"
+
+// berlin reads a wall time in Berlin, as 2026-11-23T08:25.
+func berlin(wall string) time.Time {
+	loc, _ := time.LoadLocation("Europe/Berlin")
+	t, err := time.ParseInLocation("2006-01-02T15:04", wall, loc)
+	if err != nil {
+		panic(err)
+	}
+	return t
+}
+
+// keepHarness is an app with web=1, last changed on Sunday, on a clock
+// the tests move, with officeWeb as the schedule.
+func keepHarness(t *testing.T) (*harness, *manual) {
+	clock := &manual{now: berlin("2026-11-23T07:00")} // a Monday; deployed on Sunday
+	h := newHarness(t, emulator.Config{Now: clock.Now,
+		Apps: []emulator.App{{Name: "demo", Formation: []emulator.Process{{Type: "web", Quantity: 1}, {Type: "worker"}}}}})
+	h.env[envSchedule] = officeWeb
+	return h, clock
+}
+
+func TestAPersonsChangeHoldsUntilTheNextEdge(t *testing.T) {
+	h, clock := keepHarness(t)
+	// 08:05: the edge of 08:00, applied on time.
+	r := h.applyAt(clock, berlin("2026-11-23T08:05"))
+	if r.code != 0 || h.em.Quantity("demo", "web") != 3 || strings.Contains(r.stderr, "missed edge healed") {
+		t.Fatalf("apply at 08:05:\n%s", r)
+	}
+	// 14:00: an incident; a person scales web to 6.
+	clock.set(berlin("2026-11-23T14:00"))
+	h.em.SetQuantity("demo", "web", 6)
+	r = h.applyAt(clock, berlin("2026-11-23T14:10"))
+	if r.code != 0 || h.em.Quantity("demo", "web") != 6 || len(h.em.Writes()) != 1 {
+		t.Errorf("apply after a person's change forced it back:\n%s", r)
+	}
+	if !strings.Contains(r.stderr, `level=info msg="change kept" app=demo type=web is=6:Standard-1X schedule=3`) || !strings.Contains(r.stderr, "until=2026-11-23T19:00:00Z") ||
+		!strings.Contains(r.stdout, "demo: web kept at 6") {
+		t.Errorf("the kept change is not said, with the next edge:\n%s", r)
+	}
+	// The dry run's JSON shows the edge in force, and the change kept.
+	r = h.applyAt(clock, berlin("2026-11-23T14:20"), "--dry-run", "--json")
+	var out applyJSON
+	if err := json.Unmarshal([]byte(r.stdout), &out); err != nil || len(out.Apps) != 1 || len(out.Apps[0].Edges) != 1 {
+		t.Fatalf("apply --dry-run --json: %v\n%s", err, r.stdout)
+	}
+	if e := out.Apps[0].Edges[0]; !e.Kept || e.Target != "3" || !e.Since.Equal(berlin("2026-11-23T08:00")) || !e.Until.Equal(berlin("2026-11-23T20:00")) {
+		t.Errorf("edge = %+v", e)
+	}
+	// 20:05: the next edge; the schedule takes over again.
+	r = h.applyAt(clock, berlin("2026-11-23T20:05"))
+	if r.code != 0 || h.em.Quantity("demo", "web") != 1 {
+		t.Errorf("apply at the next edge:\n%s", r)
+	}
+}
+
+func TestEnforceConvergesAlways(t *testing.T) {
+	h, clock := keepHarness(t)
+	h.applyAt(clock, berlin("2026-11-23T08:05"))
+	clock.set(berlin("2026-11-23T14:00"))
+	h.em.SetQuantity("demo", "web", 6)
+	if r := h.applyAt(clock, berlin("2026-11-23T14:10"), "--enforce"); r.code != 0 || h.em.Quantity("demo", "web") != 3 || strings.Contains(r.stderr, "change kept") {
+		t.Errorf("apply --enforce:\n%s", r)
+	}
+}
+
+// Scheduler skipped the runs at the edge: the next run heals it, and says
+// it came late.
+func TestMissedEdgeIsHealed(t *testing.T) {
+	h, clock := keepHarness(t)
+	r := h.applyAt(clock, berlin("2026-11-23T08:25"))
+	if r.code != 0 || h.em.Quantity("demo", "web") != 3 ||
+		!strings.Contains(r.stderr, `level=warn msg="missed edge healed" app=demo type=web edge=2026-11-23T07:00:00Z late=25m0s`) {
+		t.Errorf("apply 25 minutes after the edge:\n%s", r)
+	}
+}
+
+// A type that no edge ever changes (a lone default) has no edge a change
+// could follow: apply converges to it, as before.
+func TestEdgelessRuleConverges(t *testing.T) {
+	h, clock := keepHarness(t)
+	h.env[envSchedule] = "web default 2"
+	clock.set(berlin("2026-11-23T14:00"))
+	h.em.SetQuantity("demo", "web", 6)
+	if r := h.applyAt(clock, berlin("2026-11-23T14:10")); r.code != 0 || h.em.Quantity("demo", "web") != 2 {
+		t.Errorf("apply of a lone default:\n%s", r)
+	}
+}
