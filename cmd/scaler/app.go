@@ -20,9 +20,10 @@ import (
 	"github.com/scalerdev/scaler/scaler"
 )
 
-// version is the release's version, set by the release build with
-// -ldflags "-X main.version=v1.2.3"; otherwise it comes from the build info.
-var version = ""
+// version and commit are the release's, set by the Makefile's builds with
+// -ldflags "-X main.version=v1.2.3 -X main.commit=0123abcd"; otherwise they
+// come from the build info (go install, go build in a git checkout).
+var version, commit = "", ""
 
 // App is the scaler command line with its dependencies: streams, the
 // environment and signals, and for tests the network and the retry policy.
@@ -316,25 +317,25 @@ func newLogger(w io.Writer, level string) (*slog.Logger, error) {
 // versionString is the version, the commit and the Go version, from the
 // build info.
 func versionString() string {
-	v, commit, goVersion := version, "", "unknown"
+	v, c, goVersion := version, commit, "unknown"
 	if bi, ok := debug.ReadBuildInfo(); ok {
 		goVersion = bi.GoVersion
 		if v == "" {
 			v = bi.Main.Version
 		}
 		for _, s := range bi.Settings {
-			if s.Key == "vcs.revision" {
-				commit = s.Value
+			if s.Key == "vcs.revision" && c == "" {
+				c = s.Value[:min(12, len(s.Value))]
 			}
 		}
 	}
 	if v == "" || v == "(devel)" {
 		v = "dev"
 	}
-	if commit == "" {
-		commit = "unknown"
+	if c == "" {
+		c = "unknown"
 	}
-	return fmt.Sprintf("%s (commit %s, %s)", v, commit, goVersion)
+	return fmt.Sprintf("%s (commit %s, %s)", v, c, goVersion)
 }
 
 func userAgent() string {
