@@ -256,7 +256,7 @@ func (c *Client) explain(err error, app string) error {
 		return scaler.Errorf(scaler.ErrUnavailable, "the API answered with a body that is not the expected JSON: %v", err)
 	}
 	var ae *APIError
-	if errors.As(err, &ae) && ae.Status == http.StatusNotFound && app != "" && !strings.Contains(ae.Message, "process type") {
+	if errors.As(err, &ae) && ae.Status == http.StatusNotFound && app != "" && !strings.Contains(ae.Message, "process type") && !strings.Contains(strings.ToLower(ae.Message), "endpoint") {
 		return fmt.Errorf("app %s not found, or the token's account cannot see it: %w", app, err)
 	}
 	return err

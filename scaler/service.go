@@ -236,37 +236,62 @@ func (s *Service) Wait(ctx context.Context, p Plan) error {
 		return nil
 	}
 	pause := cmp.Or(s.PollInterval, 500*time.Millisecond)
-	var last string
+	// What it waits for, before it has seen a dyno.
+	var want []string
+	for _, c := range p.Changes {
+		want = append(want, pending(c, nil))
+	}
+	last := strings.Join(want, "; ")
 	for {
 		dynos, err := s.Platform.Dynos(ctx, p.App)
 		if err != nil {
-			if ctx.Err() != nil && last != "" {
-				return fmt.Errorf("wait for %s: %w (%s)", p.App, ctx.Err(), last)
+			if ctx.Err() != nil {
+				return &WaitError{App: p.App, Pending: last, Err: ctx.Err()}
 			}
 			return fmt.Errorf("wait for %s: %w", p.App, err)
 		}
-		var pending []string
+		var waiting []string
 		for _, c := range p.Changes {
-			if msg := settled(c, dynos); msg != "" {
-				pending = append(pending, msg)
+			if msg := pending(c, dynos); msg != "" {
+				waiting = append(waiting, msg)
 			}
 		}
-		if len(pending) == 0 {
+		if len(waiting) == 0 {
 			s.Log.Info("formation ready", "app", p.App)
 			return nil
 		}
-		last = strings.Join(pending, "; ")
-		s.Log.Debug("waiting", "app", p.App, "pending", last)
+		// A line each time what it waits for changes: a person sees the
+		// dynos come up.
+		if now := strings.Join(waiting, "; "); now != last {
+			last = now
+			s.Log.Info("waiting", "app", p.App, "pending", last)
+		}
 		if err := Sleep(ctx, pause); err != nil {
-			return fmt.Errorf("wait for %s: %w (%s)", p.App, err, last)
+			return &WaitError{App: p.App, Pending: last, Err: err}
 		}
 		pause = min(pause*3/2, MaxPollInterval)
 	}
 }
 
-// settled returns "" when the dynos of c's type are as c wants them, and
-// otherwise a short account of them ("worker: 1 of 2 up; worker.2 starting").
-func settled(c Change, dynos []Dyno) string {
+// WaitError is a wait that ended (its context did) before the formation was
+// ready: what was still pending, and why it ended.
+type WaitError struct {
+	App     string
+	Pending string // "worker: 1 of 2 up (worker.1 up, worker.2 starting)"
+	Err     error
+}
+
+func (e *WaitError) Error() string {
+	return fmt.Sprintf("wait for %s: %v (%s)", e.App, e.Err, e.Pending)
+}
+
+// Unwrap returns why the wait ended.
+func (e *WaitError) Unwrap() error { return e.Err }
+
+// pending returns what is still pending of c: "" when the dynos of its type
+// are as c wants them, and otherwise a short account of them ("worker: 1 of
+// 2 up (worker.1 up, worker.2 starting)").
+func pending(c Change, dynos []Dyno) string {
 	var mine []Dyno
 	up := 0
 	for _, d := range dynos {

@@ -64,6 +64,9 @@ type App struct {
 	// by `scaler run` inherits as they are.
 	secrets              redactor
 	jobStdout, jobStderr io.Writer
+	// jsonOut is set when the command was asked for JSON: its failure is
+	// said on stdout as JSON too.
+	jsonOut bool
 }
 
 // Main runs the command line and returns its exit code, after saying on
@@ -83,7 +86,11 @@ func (a *App) Main(ctx context.Context, args []string) (code int) {
 		stdout.Flush()
 		stderr.Flush()
 	}()
-	return a.report(a.Run(ctx, args))
+	err := a.Run(ctx, args)
+	if a.jsonOut {
+		a.reportJSON(err)
+	}
+	return a.report(err)
 }
 
 // Run runs the command line. Its error maps to an exit code with exitCode.
@@ -99,23 +106,33 @@ func (a *App) Run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	app := a.cli()
-	args, err = permute(app, args)
-	if err != nil {
-		return err
+	cmds := a.commands()
+	cmd := find(cmds, args)
+	if cmd != nil {
+		if args, err = cmd.arrange(args); err != nil {
+			return err
+		}
+		a.jsonOut = slices.Contains(args, "--"+flagJSON) || slices.Contains(args, "--"+flagJSON+"=true")
 	}
-	if !ownsSignals(app, args) {
+	if cmd == nil || !cmd.ownsSignals {
 		var cancel context.CancelFunc
 		ctx, cancel = a.cancelOnSignal(ctx, syscall.SIGTERM, syscall.SIGINT)
 		defer cancel()
 	}
-	return app.RunContext(ctx, args)
+	err = a.cli(cmds).RunContext(ctx, args)
+	// A command cut short by a signal says so, and exits 128+N.
+	if cause := context.Cause(ctx); err != nil && ctx.Err() != nil && !errors.Is(err, cause) && !errors.As(err, new(silent)) &&
+		(errors.Is(cause, errInterrupted) || errors.Is(cause, errStopped)) {
+		err = fmt.Errorf("%w: %w", cause, err)
+	}
+	return err
 }
 
 // cancelOnSignal returns a context that ends at the first of the given
-// signals; the others are let pass.
+// signals, with a cause that says which (errInterrupted for SIGINT,
+// errStopped for SIGTERM); the others are let pass.
 func (a *App) cancelOnSignal(parent context.Context, stop ...os.Signal) (context.Context, context.CancelFunc) {
-	ctx, cancel := context.WithCancel(parent)
+	ctx, cancel := context.WithCancelCause(parent)
 	go func() {
 		for {
 			select {
@@ -125,26 +142,22 @@ func (a *App) cancelOnSignal(parent context.Context, stop ...os.Signal) (context
 					continue
 				}
 				a.log.Warn("stopping", "signal", scaler.SignalName(sig))
-				cancel()
+				if sig == syscall.SIGINT {
+					cancel(errInterrupted)
+				} else {
+					cancel(errStopped)
+				}
 				return
 			case <-ctx.Done():
 				return
 			}
 		}
 	}()
-	return ctx, cancel
-}
-
-// ownsSignals reports whether the command handles signals itself: run
-// passes them to its job, and done must finish the write that stops its own
-// dyno even as the platform sends that dyno SIGTERM.
-func ownsSignals(app *cli.App, args []string) bool {
-	cmd := findCommand(app, args)
-	return cmd != nil && (cmd.Name == "run" || cmd.Name == "done")
+	return ctx, func() { cancel(nil) }
 }
 
 // cli builds the urfave/cli application: the one place that knows it.
-func (a *App) cli() *cli.App {
+func (a *App) cli(cmds []*command) *cli.App {
 	app := &cli.App{
 		Name:      "scaler",
 		Usage:     "scale a Heroku app's dyno formation from inside a dyno",
@@ -152,41 +165,34 @@ func (a *App) cli() *cli.App {
 		Writer:    a.Stdout,
 		ErrWriter: a.Stderr,
 		Reader:    a.Stdin,
-		Commands: []*cli.Command{
-			a.upCommand(),
-			a.scaleCommand(),
-			a.downCommand(),
-			a.statusCommand(),
-			a.runCommand(),
-			a.doneCommand(),
-			a.applyCommand(),
-			a.planCommand(),
-			a.checkCommand(),
-			a.notifyCommand(),
-			a.emulatorCommand(),
-			a.demoCommand(),
-			a.completionCommand(),
-		},
 		// Flags are parsed strictly; a bad one is a usage error, exit 2.
 		OnUsageError:              usageError,
 		ExitErrHandler:            func(*cli.Context, error) {},
 		DisableSliceFlagSeparator: true,
-		HideHelpCommand:           true,
+		// `scaler help CMD` is handled below: urfave's help command would
+		// send its fish completion into an endless loop.
+		HideHelpCommand: true,
 		Action: func(c *cli.Context) error {
-			if c.Args().Present() {
-				return scaler.Errorf(scaler.ErrInvalid, "unknown command %q (see scaler --help)", c.Args().First())
+			switch args := c.Args().Slice(); {
+			case len(args) == 0:
+				return cli.ShowAppHelp(c)
+			case args[0] != "help":
+				return unknownCommand(cmds, args[0])
+			case len(args) == 1:
+				return cli.ShowAppHelp(c)
+			case len(args) > 2:
+				return scaler.Errorf(scaler.ErrInvalid, "help takes one command: scaler help COMMAND")
+			case find(cmds, args) == nil:
+				return unknownCommand(cmds, args[1])
 			}
-			return cli.ShowAppHelp(c)
+			return cli.ShowCommandHelp(c, c.Args().Get(1))
 		},
 	}
-	for _, cmd := range app.Commands {
+	for _, cmd := range cmds {
 		cmd.OnUsageError = usageError
+		app.Commands = append(app.Commands, cmd.Command)
 	}
 	return app
-}
-
-func usageError(c *cli.Context, err error, _ bool) error {
-	return scaler.Errorf(scaler.ErrInvalid, "%v", err)
 }
 
 // Exit codes, as the README documents them.
@@ -196,16 +202,20 @@ const (
 	exitUsage    = 2 // usage, configuration or validation error; nothing was sent
 	exitAuth     = 3 // authentication or permission refused (401, 403)
 	exitNotFound = 4 // app or process type not found
+	// exitInterrupted and exitStopped are 128+N for signal N, as shells
+	// say: a person's Ctrl-C (SIGINT), SIGTERM.
+	exitInterrupted = 130
+	exitStopped     = 143
 )
 
 // exitCode is the one mapping of errors to exit codes.
 func exitCode(err error) int {
-	var st *exitStatus
+	var code silent
 	switch {
 	case err == nil:
 		return exitOK
-	case errors.As(err, &st):
-		return st.code
+	case errors.As(err, &code):
+		return int(code)
 	case errors.Is(err, scaler.ErrInvalid), errors.As(err, new(cli.ExitCoder)):
 		// urfave/cli's only ExitCoder is its help's "No help topic".
 		return exitUsage
@@ -213,40 +223,41 @@ func exitCode(err error) int {
 		return exitAuth
 	case errors.Is(err, scaler.ErrNotFound):
 		return exitNotFound
+	case errors.Is(err, errInterrupted):
+		return exitInterrupted
+	case errors.Is(err, errStopped):
+		return exitStopped
 	default:
 		return exitFailure
 	}
 }
 
-// exitStatus is an exit code chosen by a command itself (run passes on its
-// job's status), with an error to report or nil.
-type exitStatus struct {
-	code int
-	err  error
-}
+// silent is the error of a command that has said all there was to say (run
+// exits with its job's status, check after its report): Main says nothing
+// more, and exits with the code.
+type silent int
 
-func (e *exitStatus) Error() string {
-	if e.err == nil {
-		return fmt.Sprintf("exit status %d", e.code)
-	}
-	return e.err.Error()
-}
+func (s silent) Error() string { return fmt.Sprintf("exit status %d", int(s)) }
 
-func (e *exitStatus) Unwrap() error { return e.err }
+// errInterrupted and errStopped say that a command was stopped by a
+// signal: a person's Ctrl-C (SIGINT), or SIGTERM.
+var (
+	errInterrupted = errors.New("interrupted (SIGINT)")
+	errStopped     = errors.New("stopped (SIGTERM)")
+)
 
 // report says on stderr why the command failed, with a hint at what to do,
-// and returns the exit code.
+// and returns the exit code. It is the one place that says an error.
 func (a *App) report(err error) int {
 	code := exitCode(err)
-	var st *exitStatus
-	if err == nil || errors.As(err, &st) && st.err == nil {
+	if err == nil || errors.As(err, new(silent)) {
 		return code
 	}
 	log := a.log
 	if log == nil {
 		log, _ = newLogger(a.Stderr, "")
 	}
-	msg := map[int]string{exitUsage: "usage error", exitAuth: "refused", exitNotFound: "not found"}[code]
+	msg := map[int]string{exitUsage: "usage error", exitAuth: "refused", exitNotFound: "not found", exitInterrupted: "interrupted", exitStopped: "stopped"}[code]
 	if msg == "" {
 		msg = "failed"
 	}
@@ -262,6 +273,22 @@ func (a *App) report(err error) int {
 	return code
 }
 
+// reportJSON says a failure on stdout, as JSON, for a program that reads a
+// command's --json output: it always gets JSON.
+func (a *App) reportJSON(err error) {
+	if err == nil || errors.As(err, new(silent)) {
+		return
+	}
+	type failure struct {
+		Message  string `json:"message"`
+		ExitCode int    `json:"exit_code"`
+		Hint     string `json:"hint,omitempty"`
+	}
+	writeJSON(a.Stdout, struct {
+		Error failure `json:"error"`
+	}{failure{Message: err.Error(), ExitCode: exitCode(err), Hint: a.hint(err)}})
+}
+
 // hint says what a person can do about an error.
 func (a *App) hint(err error) string {
 	var ae *platform.APIError
@@ -274,6 +301,8 @@ func (a *App) hint(err error) string {
 		return "the token's account may not scale this app: it needs the operate (or manage) permission on the app, and a token with the write scope"
 	case errors.Is(err, scaler.ErrRateLimited):
 		return "the account's API budget (4500 requests, shared by every token and tool of the account) is spent; it refills at 75 a minute: run again later"
+	case errors.As(err, &ae) && ae.Status == http.StatusNotFound && strings.Contains(strings.ToLower(ae.Message), "endpoint"):
+		return "the API has no such endpoint: check " + envAPIURL + ", which is the API's base URL, without a path (https://api.heroku.com, or the emulator's http://127.0.0.1:5000)"
 	case errors.As(err, &ae) && ae.Status == http.StatusNotFound:
 		return "check the app's name (-a, " + envApp + ", " + envAppName + "), and that the token's account is a member of the app"
 	case errors.As(err, &ae) && (ae.Status == http.StatusRequestHeaderFieldsTooLarge || ae.Status == http.StatusRequestEntityTooLarge):
@@ -340,16 +369,4 @@ func versionString() string {
 
 func userAgent() string {
 	return "scaler/" + strings.Fields(versionString())[0]
-}
-
-// findCommand returns the command args name, or nil.
-func findCommand(app *cli.App, args []string) *cli.Command {
-	if len(args) < 2 {
-		return nil
-	}
-	i := slices.IndexFunc(app.Commands, func(c *cli.Command) bool { return c.HasName(args[1]) })
-	if i < 0 {
-		return nil
-	}
-	return app.Commands[i]
 }

@@ -20,15 +20,11 @@ import (
 
 const envSchedule = "SCALER_SCHEDULE"
 
-func scheduleFlag() cli.Flag {
-	return &cli.StringFlag{Name: "schedule", Usage: "schedule file (default: $" + envSchedule + ", where ';' also separates lines)"}
-}
-
-// loadSchedule reads and parses the schedule from --schedule FILE, else
-// from SCALER_SCHEDULE. found is false when neither is given. Every error
-// of the schedule is one line, "SOURCE:LINE:COLUMN: message".
-func (a *App) loadSchedule(c *cli.Context) (s *schedules.Schedule, source string, found bool, err error) {
-	if path := c.String("schedule"); path != "" {
+// loadSchedule reads and parses the schedule from path, else from
+// SCALER_SCHEDULE. found is false when neither is given. Every error of the
+// schedule is one line, "SOURCE:LINE:COLUMN: message".
+func (a *App) loadSchedule(path string) (s *schedules.Schedule, source string, found bool, err error) {
+	if path != "" {
 		b, err := os.ReadFile(path)
 		if err != nil {
 			return nil, path, true, scaler.Errorf(scaler.ErrInvalid, "read the schedule: %v", err)
@@ -57,15 +53,38 @@ func sourced(source string, err error) error {
 	return errors.Join(lines...)
 }
 
-func (a *App) applyCommand() *cli.Command {
-	return &cli.Command{
+// The flags of apply, beyond the shared ones.
+const (
+	flagAt          = "at"
+	flagConcurrency = "concurrency"
+	flagEnforce     = "enforce"
+)
+
+// applyOptions is what apply is asked.
+type applyOptions struct {
+	App, Schedule, At string
+	DryRun, JSON      bool
+	Enforce           bool
+	Concurrency       int
+	Every, Timeout    time.Duration
+	Args              []string
+}
+
+func (a *App) newApplyCommand(runF func(context.Context, *applyOptions) error) *command {
+	if runF == nil {
+		runF = a.runApply
+	}
+	return &command{Command: &cli.Command{
 		Name:  "apply",
 		Usage: "make the formation what the schedule says it should be now",
 		Description: `Computes, from the schedule, the formation in force now (or at --at), reads
 the current one, and sends at most one batch update per app, only for the
 process types that differ. A type the schedule does not name, or names but
-not now, is not touched. Run it from Heroku Scheduler every 10 minutes: a
-missed run is healed by the next, and a repeated run changes nothing.
+not now, is not touched. A type a person changed since its rule came into
+force is kept as it is until the next edge (--enforce converges it). A once
+window starts its job at most once. Run it from Heroku Scheduler every 10
+minutes: a missed run is healed by the next, and a repeated run changes
+nothing.
 
 Examples:
    $ scaler apply
@@ -74,47 +93,51 @@ Examples:
 		Flags: []cli.Flag{
 			appFlag(),
 			scheduleFlag(),
-			&cli.StringFlag{Name: "at", Usage: "apply as of this instant (RFC 3339) instead of now"},
-			&cli.BoolFlag{Name: "dry-run", Usage: "print the plan and send no write"},
-			&cli.IntFlag{Name: "concurrency", Value: 4, Usage: "apps handled at once"},
-			&cli.BoolFlag{Name: "enforce", Usage: "converge every type to its rule, even one a person changed since the rule came into force"},
-			&cli.DurationFlag{Name: "every", Value: 10 * time.Minute, Usage: "how often Heroku Scheduler runs apply: a once window that closed within two intervals without its job starting is reported missed"},
+			&cli.StringFlag{Name: flagAt, Usage: "apply as of this instant (RFC 3339) instead of now"},
+			&cli.BoolFlag{Name: flagDryRun, Usage: "print the plan and send no write"},
+			&cli.IntFlag{Name: flagConcurrency, Value: 4, Usage: "apps handled at once"},
+			&cli.BoolFlag{Name: flagEnforce, Usage: "converge every type to its rule, even one a person changed since the rule came into force"},
+			&cli.DurationFlag{Name: flagEvery, Value: 10 * time.Minute, Usage: "how often Heroku Scheduler runs apply: a late edge, or a once window closed within two intervals without its job, is reported"},
 			timeoutFlag(defaultTimeout),
 			jsonFlag(),
 		},
-		Action: a.applyAction,
-	}
+		Action: func(c *cli.Context) error {
+			return runF(c.Context, &applyOptions{
+				App: c.String(flagApp), Schedule: c.String(flagSchedule), At: c.String(flagAt),
+				DryRun: c.Bool(flagDryRun), JSON: c.Bool(flagJSON), Enforce: c.Bool(flagEnforce),
+				Concurrency: c.Int(flagConcurrency), Every: c.Duration(flagEvery), Timeout: c.Duration(flagTimeout),
+				Args: c.Args().Slice(),
+			})
+		},
+	}}
 }
 
-func (a *App) applyAction(c *cli.Context) error {
-	if c.Args().Present() {
-		return scaler.Errorf(scaler.ErrInvalid, "apply takes no arguments, got %q", c.Args().First())
+func (a *App) runApply(ctx context.Context, opts *applyOptions) error {
+	if len(opts.Args) > 0 {
+		return scaler.Errorf(scaler.ErrInvalid, "apply takes no arguments, got %q", opts.Args[0])
 	}
-	sched, _, found, err := a.loadSchedule(c)
+	sched, _, found, err := a.loadSchedule(opts.Schedule)
 	if err != nil {
 		return err
 	}
 	if !found {
 		return scaler.Errorf(scaler.ErrInvalid, "no schedule: pass --schedule FILE or set %s", envSchedule)
 	}
-	at := a.Now()
-	if s := c.String("at"); s != "" {
-		if at, err = time.Parse(time.RFC3339, s); err != nil {
-			return scaler.Errorf(scaler.ErrInvalid, "--at %q: want an RFC 3339 instant such as 2026-12-24T09:00:00+01:00", s)
-		}
-	}
-	if n := c.Int("concurrency"); n < 1 || n > 64 {
-		return scaler.Errorf(scaler.ErrInvalid, "--concurrency %d: want 1 to 64", n)
-	}
-	every := c.Duration("every")
-	if every <= 0 {
-		return scaler.Errorf(scaler.ErrInvalid, "--every %s: want the interval of the Scheduler job that runs apply, such as 10m", every)
-	}
-	d, err := a.desired(c, sched, at, c.Bool("enforce"))
+	at, err := a.instant(opts.At)
 	if err != nil {
 		return err
 	}
-	ctx, cancel, err := deadline(c)
+	if opts.Concurrency < 1 || opts.Concurrency > 64 {
+		return scaler.Errorf(scaler.ErrInvalid, "--concurrency %d: want 1 to 64", opts.Concurrency)
+	}
+	if opts.Every <= 0 {
+		return scaler.Errorf(scaler.ErrInvalid, "--every %s: want the interval of the Scheduler job that runs apply, such as 10m", opts.Every)
+	}
+	d, err := a.desired(opts.App, sched, at, opts.Enforce)
+	if err != nil {
+		return err
+	}
+	ctx, cancel, err := deadline(ctx, opts.Timeout)
 	if err != nil {
 		return err
 	}
@@ -129,34 +152,43 @@ func (a *App) applyAction(c *cli.Context) error {
 	}
 	svc := a.service(client)
 
-	dry := c.Bool("dry-run")
-	results := svc.ApplyAll(ctx, d.apps, d.specs, c.Int("concurrency"), !dry)
-	rev := a.review(ctx, svc, sched, d, at, every, results)
-	if !dry {
+	results := svc.ApplyAll(ctx, d.apps, d.specs, opts.Concurrency, !opts.DryRun)
+	rev := a.review(ctx, svc, sched, d, at, opts.Every, results)
+	if !opts.DryRun {
 		a.notifyAll(ctx, notifier, rev.events)
 	}
-	if err := a.printApply(c.Bool("json"), at, results, rev, dry); err != nil {
+	if err := a.printApply(opts.JSON, at, results, rev, opts.DryRun); err != nil {
 		return err
 	}
-	var failed []error
+	var failed []scaler.AppResult
 	for _, r := range results {
 		if r.Err != nil {
-			failed = append(failed, r.Err)
+			failed = append(failed, r)
 		}
 	}
 	switch {
 	case len(failed) == 0:
 		return nil
 	case len(results) == 1:
-		return failed[0] // one app: its error, and its exit code
-	default:
-		for _, r := range results {
-			if r.Err != nil {
-				a.report(r.Err) // every error names its app
-			}
-		}
-		return &exitStatus{code: exitFailure}
+		return failed[0].Err // one app: its error, and its exit code
 	}
+	for _, r := range failed {
+		// Every app's failure, each once, naming its app.
+		a.log.Error("failed", "app", r.App, "hint", a.hint(r.Err), "err", r.Err)
+	}
+	return silent(exitFailure)
+}
+
+// instant reads --at, or returns now.
+func (a *App) instant(at string) (time.Time, error) {
+	if at == "" {
+		return a.Now(), nil
+	}
+	t, err := time.Parse(time.RFC3339, at)
+	if err != nil {
+		return time.Time{}, scaler.Errorf(scaler.ErrInvalid, "--at %q: want an RFC 3339 instant such as 2026-12-24T09:00:00+01:00", at)
+	}
+	return t, nil
 }
 
 // desired is what the schedule wants at an instant: the apps it targets,
@@ -173,10 +205,10 @@ type desired struct {
 // not also be named by an `app` line with rules for the same types: two sets
 // of rules would claim them. A rule's target holds against a person's change
 // made since the rule came into force, unless enforce.
-func (a *App) desired(c *cli.Context, s *schedules.Schedule, t time.Time, enforce bool) (desired, error) {
+func (a *App) desired(flagApp string, s *schedules.Schedule, t time.Time, enforce bool) (desired, error) {
 	d := desired{specs: map[string][]scaler.Spec{}, targets: map[[2]string]schedules.Target{}}
 	if slices.Contains(s.Apps(), "") {
-		name, err := a.resolveApp(c)
+		name, err := a.resolveApp(flagApp)
 		if err != nil {
 			return d, err
 		}
@@ -414,7 +446,7 @@ func (a *App) printApply(asJSON bool, at time.Time, results []scaler.AppResult, 
 	for _, m := range rev.missed {
 		fmt.Fprintf(&b, "%s: %s's window %s to %s closed without its job (line %d)\n", m.App, m.Type, m.Open.Format(time.RFC3339), m.Close.Format(time.RFC3339), m.Line)
 	}
-	fmt.Fprintf(&b, "%d apps as of %s: %d changed, %d in state, %d failed", len(results), at.UTC().Format(time.RFC3339), out.Changed, out.Unchanged, out.Failed)
+	fmt.Fprintf(&b, "%s as of %s: %d changed, %d in state, %d failed", plural(len(results), "app"), at.UTC().Format(time.RFC3339), out.Changed, out.Unchanged, out.Failed)
 	if out.Kept > 0 {
 		fmt.Fprintf(&b, ", %d kept", out.Kept)
 	}

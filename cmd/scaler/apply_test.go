@@ -48,7 +48,7 @@ func TestApplyOneBatchOnlyNamedTypes(t *testing.T) {
 	if len(h.em.Requests()) != 2 {
 		t.Errorf("requests = %d, want 2", len(h.em.Requests()))
 	}
-	if !strings.Contains(r.stdout, "scaled demo: web 1 -> 3") || !strings.Contains(r.stdout, "1 apps as of 2026-11-23T09:00:00Z: 1 changed, 0 in state, 0 failed") {
+	if !strings.Contains(r.stdout, "scaled demo: web 1 -> 3") || !strings.Contains(r.stdout, "1 app as of 2026-11-23T09:00:00Z: 1 changed, 0 in state, 0 failed") {
 		t.Errorf("stdout:\n%s", r.stdout)
 	}
 

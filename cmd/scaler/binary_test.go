@@ -138,7 +138,7 @@ func TestEmulatorProcessWithBinary(t *testing.T) {
 	em, env := startEmulatorProcess(t, "--app", "demo", "--formation", "web=1,worker=0", "--boot-delay", "50ms", "--stop-delay", "50ms")
 
 	r := runBinary(t, env, "up", "worker=1", "--wait", "-a", "demo")
-	if r.code != 0 || r.stdout != "scaled demo: worker 0 -> 1\ndemo: worker has 1 dynos up\n" {
+	if r.code != 0 || r.stdout != "scaled demo: worker 0 -> 1\ndemo: worker has 1 dyno up\n" {
 		t.Errorf("up --wait:\n%s", r)
 	}
 	r = runBinary(t, env, "status", "-a", "demo")

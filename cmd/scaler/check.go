@@ -2,9 +2,11 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/urfave/cli/v2"
 
@@ -16,23 +18,257 @@ import (
 // lowBudget is the rate budget under which check warns.
 const lowBudget = 100
 
-func (a *App) checkCommand() *cli.Command {
-	return &cli.Command{
+// checkOptions is what check is asked.
+type checkOptions struct {
+	App, Schedule string
+	JSON          bool
+	Timeout       time.Duration
+	Args          []string
+}
+
+func (a *App) newCheckCommand(runF func(context.Context, *checkOptions) error) *command {
+	if runF == nil {
+		runF = a.runCheck
+	}
+	return &command{Command: &cli.Command{
 		Name:  "check",
 		Usage: "preflight: say, line by line, whether scaler will work here; never writes",
-		Description: `Checks the token (present, accepted, with a scope that can scale), the API
-URL, the target apps and their formations, the schedule (it parses, and every
-process type it names exists), where it runs (DYNO, HEROKU_APP_NAME) and the
-account's API budget. Exits non-zero when anything would stop scaler from
-working, so that a release phase (Procfile: release: bin/scaler check) fails
-the deploy instead of the first night. It sends only reads.
+		Description: `Checks where it runs (DYNO, HEROKU_APP_NAME), the schedule (it parses),
+the target apps, the notification webhook (set and well-formed, not tried),
+the token and the API URL; then, when all that is sound, the API: the token
+is accepted, with a scope that can scale, each app and its formation, every
+process type the schedule names, and the account's API budget. Exits
+non-zero when anything would stop scaler from working, so that a release
+phase (Procfile: release: bin/scaler check) fails the deploy instead of the
+first night: 2 when the configuration is wrong (nothing is sent then),
+otherwise the code of the first failing line. It sends only reads.
 
 Examples:
    $ scaler check
    $ scaler check --schedule schedule.txt --json`,
-		Flags:  []cli.Flag{appFlag(), scheduleFlag(), timeoutFlag(defaultTimeout), jsonFlag()},
-		Action: a.checkAction,
+		Flags: []cli.Flag{appFlag(), scheduleFlag(), timeoutFlag(defaultTimeout), jsonFlag()},
+		Action: func(c *cli.Context) error {
+			return runF(c.Context, &checkOptions{App: c.String(flagApp), Schedule: c.String(flagSchedule),
+				JSON: c.Bool(flagJSON), Timeout: c.Duration(flagTimeout), Args: c.Args().Slice()})
+		},
+	}}
+}
+
+// checkAPI is what check needs of the Platform API: reads only.
+type checkAPI interface {
+	Account(context.Context) (platform.Account, error)
+	App(context.Context, string) error
+	Formation(context.Context, string) (scaler.Read, error)
+	RateLimitRemaining(context.Context) (int, error)
+}
+
+// checking is what the checks learn as they go, and what they report.
+type checking struct {
+	opts       *checkOptions
+	schedule   *schedules.Schedule // nil: none, or a bad one
+	apps       []string            // the apps to check, the default app first
+	defaultApp string
+	api        checkAPI // nil until the configuration is sound
+	f          findings
+}
+
+// The checks, in order: first the configuration, which sends nothing, then
+// the API, which the last of the configuration's gives.
+var (
+	configChecks = []func(a *App, ch *checking){checkDyno, checkSchedule, checkApps, checkNotify, checkToken}
+	apiChecks    = []func(ctx context.Context, a *App, ch *checking) bool{checkAccount, checkAppsExist, checkBudget}
+)
+
+func (a *App) runCheck(ctx context.Context, opts *checkOptions) error {
+	if len(opts.Args) > 0 {
+		return scaler.Errorf(scaler.ErrInvalid, "check takes no arguments, got %q", opts.Args[0])
 	}
+	ctx, cancel, err := deadline(ctx, opts.Timeout)
+	if err != nil {
+		return err
+	}
+	defer cancel()
+	ch := &checking{opts: opts}
+	for _, check := range configChecks {
+		check(a, ch)
+	}
+	if ch.f.failed() {
+		// Exit 2 says that nothing was sent: the configuration is
+		// reported whole, and the API is not tried.
+		ch.f.skip("api", "not tried: mend the configuration above first")
+	} else {
+		for _, check := range apiChecks {
+			if !check(ctx, a, ch) {
+				break
+			}
+		}
+	}
+	return a.printFindings(opts.JSON, ch.f)
+}
+
+// checkDyno says where scaler runs.
+func checkDyno(a *App, ch *checking) {
+	dyno := a.Getenv(envDyno)
+	switch typ, formation := scaler.DynoType(dyno); {
+	case dyno == "":
+		ch.f.ok("dyno", "not in a dyno (DYNO is not set)")
+	case strings.HasPrefix(dyno, scaler.ReleaseType+"."):
+		ch.f.ok("dyno", "%s: the release phase", dyno)
+	case formation:
+		ch.f.ok("dyno", "%s: a dyno of process type %s, which scaler run and scaler done scale to 0", dyno, typ)
+	default:
+		ch.f.ok("dyno", "%s: a one-off dyno", dyno)
+	}
+	switch name := a.Getenv(envAppName); {
+	case dyno != "" && name != "":
+		ch.f.ok("metadata", "%s=%s (runtime-dyno-metadata)", envAppName, name)
+	case dyno != "":
+		ch.f.warn("metadata", "%s is not set: `heroku labs:enable runtime-dyno-metadata` sets it, so that scaler knows its app without %s", envAppName, envApp)
+	}
+}
+
+// checkSchedule parses the schedule, if there is one.
+func checkSchedule(a *App, ch *checking) {
+	sched, source, found, err := a.loadSchedule(ch.opts.Schedule)
+	switch {
+	case err != nil:
+		ch.f.fail("schedule", err)
+	case !found:
+		ch.f.ok("schedule", "none (scaler apply needs --schedule FILE or %s)", envSchedule)
+	default:
+		ch.schedule = sched
+		ch.f.ok("schedule", "%d rules from %s", len(sched.Rules), source)
+	}
+}
+
+// checkApps finds the apps to check: the default app (needed unless the
+// schedule names every app it scales), and the schedule's.
+func checkApps(a *App, ch *checking) {
+	needDefault := true
+	if ch.schedule != nil {
+		needDefault = slices.Contains(ch.schedule.Apps(), "")
+		for _, app := range ch.schedule.Apps() {
+			if app != "" {
+				ch.apps = append(ch.apps, app)
+			}
+		}
+	}
+	name, err := a.resolveApp(ch.opts.App)
+	switch {
+	case err == nil:
+		ch.defaultApp = name
+		ch.apps = append([]string{name}, slices.DeleteFunc(ch.apps, func(s string) bool { return s == name })...)
+	case needDefault:
+		ch.f.fail("app", err)
+	}
+}
+
+// checkNotify says where notifications go: never tried (scaler notify
+// --test sends one).
+func checkNotify(a *App, ch *checking) {
+	switch n, err := a.notifier(); {
+	case err != nil:
+		ch.f.fail("notify", err)
+	case n == nil:
+		ch.f.ok("notify", "%s is not set: what needs a person is only logged", envNotify)
+	default:
+		ch.f.ok("notify", "%s is set, to %s (not tried: scaler notify --test sends a test message)", envNotify, n)
+	}
+}
+
+// checkToken checks the token and the API URL, without sending them.
+func checkToken(a *App, ch *checking) {
+	client, err := a.client()
+	if err != nil {
+		ch.f.fail("token", err)
+		return
+	}
+	ch.api = client
+	ch.f.ok("token", "%s is set", envToken)
+}
+
+// checkAccount sends the token: it is accepted, with a scope that can
+// scale. The other API checks need it.
+func checkAccount(ctx context.Context, a *App, ch *checking) bool {
+	acc, err := ch.api.Account(ctx)
+	switch {
+	case errors.Is(err, scaler.ErrUnavailable) || errors.Is(err, scaler.ErrRateLimited) || ctx.Err() != nil:
+		ch.f.fail("api", fmt.Errorf("GET /account: %w", err))
+		ch.f.skip("token", "not tried: the API could not be reached")
+		return false
+	case err != nil:
+		ch.f.fail("token", fmt.Errorf("GET /account: %w", err))
+		ch.f.skip("api", "the token was not accepted")
+		return false
+	}
+	ch.f.ok("account", "token accepted, for %s", acc.Email)
+	switch scopes := strings.Join(acc.Scopes, " "); {
+	case len(acc.Scopes) == 0:
+		ch.f.warn("scope", "the API did not say the token's scope; scaling needs global or write")
+	case slices.Contains(acc.Scopes, "global"):
+		ch.f.warn("scope", "global: can scale, and can do everything your account can: create a token that can do less, `heroku authorizations:create --scope write --description scaler` (see docs/deploy.md, \"The token\")")
+	case acc.CanWrite():
+		ch.f.ok("scope", "%s: can scale", scopes)
+	default:
+		ch.f.fail("scope", scaler.Errorf(scaler.ErrForbidden, "%s cannot scale: create a token with `heroku authorizations:create --scope write --description scaler`", scopes))
+	}
+	return true
+}
+
+// checkAppsExist checks each app: it exists, its formation reads, and it
+// has every process type the schedule names for it.
+func checkAppsExist(ctx context.Context, a *App, ch *checking) bool {
+	for _, app := range ch.apps {
+		if err := ch.api.App(ctx, app); err != nil {
+			ch.f.fail("app", err)
+			continue
+		}
+		read, err := ch.api.Formation(ctx, app)
+		if err != nil {
+			ch.f.fail("app", fmt.Errorf("read formation of %s: %w", app, err))
+			continue
+		}
+		form := read.Formation
+		var have []string
+		for _, p := range sortedFormation(form) {
+			have = append(have, fmt.Sprintf("%s=%d", p.Type, p.Quantity))
+		}
+		ch.f.ok("app", "%s: found; formation %s", app, strings.Join(have, ", "))
+		if ch.schedule == nil {
+			continue
+		}
+		named := ch.schedule.Types(app)
+		if app == ch.defaultApp {
+			named = append(named, ch.schedule.Types("")...)
+		}
+		var missing []string
+		for _, typ := range named {
+			if _, ok := form.Find(typ); !ok && !slices.Contains(missing, typ) {
+				missing = append(missing, typ)
+			}
+		}
+		switch {
+		case len(missing) > 0:
+			ch.f.fail("schedule", scaler.Errorf(scaler.ErrNotFound, "app %s has no process type %s, which the schedule names (it has: %s)",
+				app, strings.Join(missing, ", "), strings.Join(form.Types(), ", ")))
+		case len(named) > 0:
+			ch.f.ok("schedule", "app %s has every process type the schedule names (%s)", app, strings.Join(named, ", "))
+		}
+	}
+	return true
+}
+
+// checkBudget reads what is left of the account's API budget.
+func checkBudget(ctx context.Context, a *App, ch *checking) bool {
+	switch left, err := ch.api.RateLimitRemaining(ctx); {
+	case err != nil:
+		ch.f.warn("rate limit", "cannot read it: %v", err)
+	case left < lowBudget:
+		ch.f.warn("rate limit", "only %d requests left in the account's budget (it refills at 75 a minute)", left)
+	default:
+		ch.f.ok("rate limit", "%d requests left in the account's budget", left)
+	}
+	return true
 }
 
 // finding is one line of check's report.
@@ -57,163 +293,13 @@ func (f *findings) skip(check, why string) {
 	*f = append(*f, finding{Check: check, Status: "skip", Detail: why})
 }
 
-// failed reports whether any check has failed.
-func (f *findings) failed() bool {
-	return slices.ContainsFunc(*f, func(x finding) bool { return x.err != nil })
-}
-
 func (f *findings) fail(check string, err error) {
 	*f = append(*f, finding{Check: check, Status: "fail", Detail: err.Error(), err: err})
 }
 
-func (a *App) checkAction(c *cli.Context) error {
-	if c.Args().Present() {
-		return scaler.Errorf(scaler.ErrInvalid, "check takes no arguments, got %q", c.Args().First())
-	}
-	ctx, cancel, err := deadline(c)
-	if err != nil {
-		return err
-	}
-	defer cancel()
-	var f findings
-
-	// Where it runs.
-	dyno := a.Getenv(envDyno)
-	switch {
-	case dyno == "":
-		f.ok("dyno", "not in a dyno (DYNO is not set)")
-	case strings.HasPrefix(dyno, scaler.ReleaseType+"."):
-		f.ok("dyno", "%s: the release phase", dyno)
-	default:
-		if typ, formation := scaler.DynoType(dyno); formation {
-			f.ok("dyno", "%s: a dyno of process type %s, which scaler run and scaler done scale to 0", dyno, typ)
-		} else {
-			f.ok("dyno", "%s: a one-off dyno", dyno)
-		}
-	}
-	if name := a.Getenv(envAppName); dyno != "" && name != "" {
-		f.ok("metadata", "%s=%s (runtime-dyno-metadata)", envAppName, name)
-	} else if dyno != "" {
-		f.warn("metadata", "%s is not set: `heroku labs:enable runtime-dyno-metadata` sets it, so that scaler knows its app without %s", envAppName, envApp)
-	}
-
-	// The schedule, and the apps it and --app name.
-	sched, source, found, err := a.loadSchedule(c)
-	var apps []string
-	needDefault := true
-	switch {
-	case err != nil:
-		f.fail("schedule", err)
-	case !found:
-		f.ok("schedule", "none (scaler apply needs --schedule FILE or %s)", envSchedule)
-	default:
-		f.ok("schedule", "%d rules from %s", len(sched.Rules), source)
-		needDefault = slices.Contains(sched.Apps(), "")
-		for _, app := range sched.Apps() {
-			if app != "" {
-				apps = append(apps, app)
-			}
-		}
-	}
-	defaultApp, appErr := a.resolveApp(c)
-	switch {
-	case appErr == nil:
-		apps = append([]string{defaultApp}, slices.DeleteFunc(apps, func(s string) bool { return s == defaultApp })...)
-	case needDefault:
-		f.fail("app", appErr)
-	}
-
-	// Where notifications go: checked, never tried (scaler notify --test
-	// sends one).
-	if n, err := a.notifier(); err != nil {
-		f.fail("notify", err)
-	} else if n == nil {
-		f.ok("notify", "%s is not set: what needs a person is only logged", envNotify)
-	} else {
-		f.ok("notify", "%s is set, to %s (not tried: scaler notify --test sends a test message)", envNotify, n)
-	}
-
-	// The token and the API URL; then, only when the configuration is
-	// sound, the API: a check that fails before sending exits 2, "nothing
-	// was sent", as every command does.
-	client, err := a.client()
-	if err != nil {
-		f.fail("token", err)
-	} else {
-		f.ok("token", "%s is set", envToken)
-	}
-	if f.failed() {
-		f.skip("api", "not tried: mend the configuration above first")
-		return a.printFindings(c.Bool("json"), f)
-	}
-	acc, err := client.Account(ctx)
-	if err != nil {
-		f.fail("token", fmt.Errorf("GET /account: %w", err))
-		f.skip("api", "the token was not accepted")
-		return a.printFindings(c.Bool("json"), f)
-	}
-	f.ok("account", "token accepted, for %s", acc.Email)
-	switch scopes := strings.Join(acc.Scopes, " "); {
-	case len(acc.Scopes) == 0:
-		f.warn("scope", "the API did not say the token's scope; scaling needs global or write")
-	case acc.CanWrite():
-		f.ok("scope", "%s: can scale", scopes)
-	default:
-		f.fail("scope", scaler.Errorf(scaler.ErrForbidden, "%s cannot scale: create a token with `heroku authorizations:create --scope write --description scaler`", scopes))
-	}
-
-	for _, app := range apps {
-		a.checkApp(ctx, &f, client, app, defaultApp, sched)
-	}
-
-	switch left, err := client.RateLimitRemaining(ctx); {
-	case err != nil:
-		f.warn("rate limit", "cannot read it: %v", err)
-	case left < lowBudget:
-		f.warn("rate limit", "only %d requests left in the account's budget (it refills at 75 a minute)", left)
-	default:
-		f.ok("rate limit", "%d requests left in the account's budget", left)
-	}
-	return a.printFindings(c.Bool("json"), f)
-}
-
-// checkApp checks that an app exists, that its formation is readable, and
-// that it has every process type the schedule names for it.
-func (a *App) checkApp(ctx context.Context, f *findings, client *platform.Client, app, defaultApp string, sched *schedules.Schedule) {
-	if err := client.App(ctx, app); err != nil {
-		f.fail("app", err)
-		return
-	}
-	read, err := client.Formation(ctx, app)
-	form := read.Formation
-	if err != nil {
-		f.fail("app", fmt.Errorf("read formation of %s: %w", app, err))
-		return
-	}
-	var have []string
-	for _, p := range sortedFormation(form) {
-		have = append(have, fmt.Sprintf("%s=%d", p.Type, p.Quantity))
-	}
-	f.ok("app", "%s: found; formation %s", app, strings.Join(have, ", "))
-	if sched == nil {
-		return
-	}
-	named := sched.Types(app)
-	if app == defaultApp {
-		named = append(named, sched.Types("")...)
-	}
-	var missing []string
-	for _, typ := range named {
-		if _, ok := form.Find(typ); !ok && !slices.Contains(missing, typ) {
-			missing = append(missing, typ)
-		}
-	}
-	if len(missing) > 0 {
-		f.fail("schedule", scaler.Errorf(scaler.ErrNotFound, "app %s has no process type %s, which the schedule names (it has: %s)",
-			app, strings.Join(missing, ", "), strings.Join(form.Types(), ", ")))
-	} else if len(named) > 0 {
-		f.ok("schedule", "app %s has every process type the schedule names (%s)", app, strings.Join(named, ", "))
-	}
+// failed reports whether any check has failed.
+func (f *findings) failed() bool {
+	return slices.ContainsFunc(*f, func(x finding) bool { return x.err != nil })
 }
 
 type checkJSON struct {
@@ -221,8 +307,8 @@ type checkJSON struct {
 	Checks []finding `json:"checks"`
 }
 
-// printFindings prints the report, and returns the error of the first
-// failure, for its exit code (already said: nothing more is logged).
+// printFindings prints the report, and returns, when a check failed, the
+// silent exit of the first failure's code: the report has said it all.
 func (a *App) printFindings(asJSON bool, f findings) error {
 	var first error
 	for _, x := range f {
@@ -257,5 +343,5 @@ func (a *App) printFindings(asJSON bool, f findings) error {
 	if first == nil {
 		return nil
 	}
-	return &exitStatus{code: exitCode(first)}
+	return silent(exitCode(first))
 }

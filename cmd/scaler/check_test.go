@@ -20,7 +20,7 @@ func TestCheck(t *testing.T) {
 		say    []string
 	}{
 		{name: "all good", env: map[string]string{envSchedule: "web default 1; worker daily 22:00-06:00 1"}, code: 0,
-			say: []string{"ok    account    token accepted, for scaler@example.com", "ok    scope      global: can scale", "ok    app        demo: found; formation web=1, worker=0",
+			say: []string{"ok    account    token accepted, for scaler@example.com", "warn  scope      global: can scale, and can do everything your account can", "ok    app        demo: found; formation web=1, worker=0",
 				"ok    schedule   app demo has every process type the schedule names (web, worker)", "check: scaler will work here"}},
 		{name: "no schedule is fine", code: 0, say: []string{"ok    schedule   none"}},
 		{name: "in the release phase", env: map[string]string{envDyno: "release.12"}, code: 0, say: []string{"release.12: the release phase"}},
@@ -29,6 +29,8 @@ func TestCheck(t *testing.T) {
 		{name: "no token", env: map[string]string{envToken: ""}, code: 2, say: []string{"fail  token", "heroku authorizations:create", "skip  api"}},
 		{name: "token refused", env: map[string]string{envToken: "HRKU-revoked"}, code: 3, say: []string{"fail  token      GET /account: 401 unauthorized"}},
 		{name: "read-only scope", cfg: func(c *emulator.Config) { c.Scope = "read" }, code: 3, say: []string{"fail  scope      read cannot scale"}},
+		{name: "write scope", cfg: func(c *emulator.Config) { c.Scope = "write" }, code: 0, say: []string{"ok    scope      write: can scale"}},
+		{name: "the API out of reach", env: map[string]string{envAPIURL: "http://127.0.0.1:1"}, code: 1, say: []string{"fail  api        GET /account", "skip  token      not tried: the API could not be reached"}},
 		{name: "no app", env: map[string]string{envApp: ""}, code: 2, say: []string{"fail  app        no app given", "skip  api        not tried"}},
 		// Exit 2 means that nothing was sent: a configuration that is wrong
 		// is reported whole, and the API is not tried.

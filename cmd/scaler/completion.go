@@ -11,8 +11,8 @@ import (
 	"github.com/scalerdev/scaler/scaler"
 )
 
-func (a *App) completionCommand() *cli.Command {
-	return &cli.Command{
+func (a *App) newCompletionCommand() *command {
+	return &command{Command: &cli.Command{
 		Name:      "completion",
 		Usage:     "print shell completion for bash, zsh or fish",
 		ArgsUsage: "bash|zsh|fish",
@@ -43,7 +43,7 @@ Examples:
 				return scaler.Errorf(scaler.ErrInvalid, "unknown shell %q: want bash, zsh or fish", shell)
 			}
 		},
-	}
+	}}
 }
 
 // writeBashCompletion writes a static completion function: the commands,

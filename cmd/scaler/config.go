@@ -7,8 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/urfave/cli/v2"
-
 	"github.com/scalerdev/scaler/notify"
 	"github.com/scalerdev/scaler/platform"
 	"github.com/scalerdev/scaler/scaler"
@@ -25,22 +23,10 @@ const (
 	envNotify   = "SCALER_NOTIFY_URL"
 )
 
-// Flags shared by several commands.
-func appFlag() cli.Flag {
-	return &cli.StringFlag{Name: "app", Aliases: []string{"a"}, Usage: "app to act on (default: $" + envApp + ", then $" + envAppName + ")"}
-}
-
-func jsonFlag() cli.Flag {
-	return &cli.BoolFlag{Name: "json", Usage: "print the result as JSON"}
-}
-
-func timeoutFlag(d time.Duration) cli.Flag {
-	return &cli.DurationFlag{Name: "timeout", Value: d, Usage: "deadline for the whole command, retries and waiting included"}
-}
-
-// resolveApp returns the app from --app, HEROKU_APP or HEROKU_APP_NAME.
-func (a *App) resolveApp(c *cli.Context) (string, error) {
-	name, from := c.String("app"), "--app"
+// resolveApp returns the app from --app (flagValue), HEROKU_APP or
+// HEROKU_APP_NAME.
+func (a *App) resolveApp(flagValue string) (string, error) {
+	name, from := flagValue, "--app"
 	for _, env := range []string{envApp, envAppName} {
 		if name != "" {
 			break
@@ -111,15 +97,15 @@ func (a *App) notifier() (*notify.Notifier, error) {
 // target is what a command that acts on one app needs.
 type target struct {
 	app      string
-	client   *platform.Client
 	svc      *scaler.Service
 	notifier *notify.Notifier // nil: no notifications
 }
 
-// connect resolves the app and the client. It sends nothing, so that every
-// usage or configuration error comes before the first request.
-func (a *App) connect(c *cli.Context) (*target, error) {
-	app, err := a.resolveApp(c)
+// connect resolves the app (from --app's value, or the environment) and
+// the client. It sends nothing, so that every usage or configuration error
+// comes before the first request.
+func (a *App) connect(flagApp string) (*target, error) {
+	app, err := a.resolveApp(flagApp)
 	if err != nil {
 		return nil, err
 	}
@@ -127,7 +113,7 @@ func (a *App) connect(c *cli.Context) (*target, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &target{app: app, client: client, svc: a.service(client)}, nil
+	return &target{app: app, svc: a.service(client)}, nil
 }
 
 // service is the domain's service over a client, with the App's pauses:
@@ -137,27 +123,11 @@ func (a *App) service(p scaler.Platform) *scaler.Service {
 	return &scaler.Service{Platform: p, Log: a.log, PollInterval: a.PollInterval, ResendPause: a.Retry.BaseDelay}
 }
 
-// start is where a command that acts on one app begins: its deadline, and
-// its app and client. It sends nothing.
-func (a *App) start(c *cli.Context) (context.Context, context.CancelFunc, *target, error) {
-	ctx, cancel, err := deadline(c)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	t, err := a.connect(c)
-	if err != nil {
-		cancel()
-		return nil, nil, nil, err
-	}
-	return ctx, cancel, t, nil
-}
-
-// deadline returns the command's context, bounded by --timeout.
-func deadline(c *cli.Context) (context.Context, context.CancelFunc, error) {
-	d := c.Duration("timeout")
+// deadline returns ctx bounded by a command's --timeout.
+func deadline(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc, error) {
 	if d <= 0 {
 		return nil, nil, scaler.Errorf(scaler.ErrInvalid, "--timeout %s: want a positive duration such as 60s", d)
 	}
-	ctx, cancel := context.WithTimeout(c.Context, d)
+	ctx, cancel := context.WithTimeout(ctx, d)
 	return ctx, cancel, nil
 }

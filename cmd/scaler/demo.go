@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -23,8 +24,10 @@ nightly: bin/scaler run -- sh -c 'echo "nightly report: started"; sleep 1; echo 
 // demoTimeout bounds the whole demo: it takes a few seconds.
 const demoTimeout = time.Minute
 
-func (a *App) demoCommand() *cli.Command {
-	return &cli.Command{
+// newDemoCommand builds the demo, which runs dynos: it owns the signals (a
+// second one stops them at once).
+func (a *App) newDemoCommand() *command {
+	return &command{ownsSignals: true, Command: &cli.Command{
 		Name:  "demo",
 		Usage: "show scaler at work on this machine, dynos and all, with no Heroku account",
 		Description: `Runs the whole story of a long job on Heroku, with real processes: an app
@@ -37,11 +40,13 @@ stream, as ` + "`heroku logs --tail`" + ` shows it, and takes a few seconds.
 Example:
    $ scaler demo`,
 		Action: a.demo,
-	}
+	}}
 }
 
 func (a *App) demo(c *cli.Context) error {
-	ctx, cancel := context.WithTimeout(c.Context, demoTimeout)
+	stopped, stop := a.cancelOnSignal(c.Context, syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+	ctx, cancel := context.WithTimeout(stopped, demoTimeout)
 	defer cancel()
 	dir, err := demoApp()
 	if dir != "" {
@@ -115,8 +120,8 @@ func (a *App) demo(c *cli.Context) error {
 	stopServing()
 	<-served
 	switch {
-	case c.Context.Err() != nil:
-		return c.Context.Err()
+	case stopped.Err() != nil:
+		return context.Cause(stopped)
 	case waitErr != nil:
 		return fmt.Errorf("demo: the job did not finish within %v: %w", demoTimeout, waitErr)
 	case stopErr != nil:

@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net"
+	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -19,8 +21,28 @@ import (
 // loopback only, since it accepts any token by default.
 const defaultListen = "127.0.0.1:5000"
 
-func (a *App) emulatorCommand() *cli.Command {
-	return &cli.Command{
+// emulatorOptions is what the emulator is asked: its flags as given, and
+// which were given.
+type emulatorOptions struct {
+	Listen, Token, Scope, Procfile, ClockStart string
+	Apps, Formations, Env, Scheduler           []string
+	BootDelay, StopDelay, Latency              time.Duration
+	StopLatency, KillAfter, RestartDelay       time.Duration
+	Cycle                                      time.Duration
+	RateLimit                                  int
+	ClockRate, SchedulerSkip, SchedulerDup     float64
+	Seed                                       uint64
+	// Set reports whether a flag was given.
+	Set func(name string) bool
+}
+
+// newEmulatorCommand builds the emulator, which, with a Procfile, runs
+// dynos: it owns the signals (a second one stops them at once).
+func (a *App) newEmulatorCommand(runF func(context.Context, *emulatorOptions) error) *command {
+	if runF == nil {
+		runF = a.runEmulator
+	}
+	return &command{ownsSignals: true, Command: &cli.Command{
 		Name:  "emulator",
 		Usage: "serve a local Platform API emulator to try scaler without a Heroku account",
 		Description: `Serves, on loopback, the part of the Heroku Platform API that scaler uses,
@@ -69,43 +91,75 @@ Examples:
 			&cli.Uint64Flag{Name: "seed", Usage: "seed of the Scheduler's skips and duplicates", DefaultText: "random, logged"},
 		},
 		Action: func(c *cli.Context) error {
-			cfg, err := emulatorConfig(c)
-			if err != nil {
-				return err
-			}
-			a.secrets.add(cfg.Token)
-			if cfg.Dynos, err = a.dynoConfig(c); err != nil {
-				return err
-			}
-			listen := c.String("listen")
-			cfg.Log = a.log
-			em, err := emulator.New(cfg)
-			if err != nil {
-				return scaler.Errorf(scaler.ErrInvalid, "%v", err)
-			}
-			ln, err := net.Listen("tcp", listen)
-			if err != nil {
-				return fmt.Errorf("emulator: %w", err)
-			}
-			if !emulator.IsLoopback(listen) {
-				a.log.Warn("emulator reachable from other hosts", "listen", listen)
-			}
-			if cfg.Token == "" {
-				a.log.Warn("emulator accepts any non-empty bearer token")
-			}
-			names := make([]string, len(cfg.Apps))
-			for i, ac := range cfg.Apps {
-				names[i] = ac.Name
-			}
-			url := "http://" + ln.Addr().String()
-			a.log.Info("emulator listening", "url", url, "apps", fmt.Sprint(names))
-			fmt.Fprintf(a.Stdout, "%s=%s\n", envAPIURL, url)
-			if cfg.Dynos == nil {
-				return emulator.Serve(c.Context, ln, em)
-			}
-			return a.serveDynos(c.Context, ln, em, url)
+			return runF(c.Context, &emulatorOptions{
+				Listen: c.String("listen"), Token: c.String("token"), Scope: c.String("scope"), Procfile: c.String("procfile"),
+				ClockStart: c.String("clock-start"), Apps: c.StringSlice("app"), Formations: c.StringSlice("formation"),
+				Env: *c.Generic("env").(*repeated), Scheduler: *c.Generic("scheduler").(*repeated),
+				BootDelay: c.Duration("boot-delay"), StopDelay: c.Duration("stop-delay"), Latency: c.Duration("latency"),
+				StopLatency: c.Duration("stop-latency"), KillAfter: c.Duration("kill-after"), RestartDelay: c.Duration("restart-delay"),
+				Cycle: c.Duration("cycle"), RateLimit: c.Int("rate-limit"), ClockRate: c.Float64("clock-rate"),
+				SchedulerSkip: c.Float64("scheduler-skip"), SchedulerDup: c.Float64("scheduler-dup"), Seed: c.Uint64("seed"),
+				Set: c.IsSet,
+			})
 		},
+	}}
+}
+
+// runEmulator serves the emulator until a signal (its context) ends it;
+// with a Procfile, it runs the dynos too, and stops them on the way out.
+func (a *App) runEmulator(ctx context.Context, opts *emulatorOptions) error {
+	cfg, err := emulatorConfig(opts)
+	if err != nil {
+		return err
 	}
+	a.secrets.add(cfg.Token)
+	if cfg.Dynos, err = a.dynoConfig(opts); err != nil {
+		return err
+	}
+	cfg.Log = a.log
+	em, err := emulator.New(cfg)
+	if err != nil {
+		return scaler.Errorf(scaler.ErrInvalid, "%v", err)
+	}
+	ln, err := net.Listen("tcp", opts.Listen)
+	if err != nil {
+		return fmt.Errorf("emulator: %w", err)
+	}
+	if !emulator.IsLoopback(opts.Listen) {
+		a.log.Warn("emulator reachable from other hosts", "listen", opts.Listen)
+	}
+	if cfg.Token == "" {
+		a.log.Warn("emulator accepts any non-empty bearer token")
+	}
+	names := make([]string, len(cfg.Apps))
+	for i, ac := range cfg.Apps {
+		names[i] = ac.Name
+	}
+	url := reachable(ln.Addr())
+	a.log.Info("emulator listening", "url", url, "apps", fmt.Sprint(names))
+	fmt.Fprintf(a.Stdout, "%s=%s\n", envAPIURL, url)
+	// Its own context, cancelled at the first SIGINT or SIGTERM; a second
+	// one, while the dynos stop, stops them at once (serveDynos).
+	ctx, cancel := a.cancelOnSignal(ctx, syscall.SIGTERM, syscall.SIGINT)
+	defer cancel()
+	if cfg.Dynos == nil {
+		return emulator.Serve(ctx, ln, em)
+	}
+	return a.serveDynos(ctx, ln, em, url)
+}
+
+// reachable is the URL of a listener as a client on this machine reaches
+// it: a listener on every address (0.0.0.0, [::]) is reached on loopback.
+func reachable(addr net.Addr) string {
+	tcp, ok := addr.(*net.TCPAddr)
+	if !ok {
+		return "http://" + addr.String()
+	}
+	host := tcp.IP
+	if host.IsUnspecified() {
+		host = net.IPv4(127, 0, 0, 1) // [::] listens on IPv4 too
+	}
+	return "http://" + net.JoinHostPort(host.String(), strconv.Itoa(tcp.Port))
 }
 
 // repeated is a flag that may be given several times, each value kept
@@ -138,11 +192,11 @@ var dynoFlags = []string{"env", "stop-latency", "kill-after", "restart-delay", "
 
 // dynoConfig reads the dyno manager's flags: nil without --procfile, and
 // then none of them may be set.
-func (a *App) dynoConfig(c *cli.Context) (*emulator.DynoConfig, error) {
-	path := c.String("procfile")
+func (a *App) dynoConfig(opts *emulatorOptions) (*emulator.DynoConfig, error) {
+	path := opts.Procfile
 	if path == "" {
 		for _, name := range dynoFlags {
-			if c.IsSet(name) {
+			if opts.Set(name) {
 				return nil, scaler.Errorf(scaler.ErrInvalid, "--%s runs dynos: it needs --procfile", name)
 			}
 		}
@@ -153,15 +207,15 @@ func (a *App) dynoConfig(c *cli.Context) (*emulator.DynoConfig, error) {
 		return nil, scaler.Errorf(scaler.ErrInvalid, "%v", err)
 	}
 	dc := &emulator.DynoConfig{
-		Procfile: pf, Log: a.Stdout, StopLatency: c.Duration("stop-latency"), KillAfter: c.Duration("kill-after"),
-		RestartDelay: c.Duration("restart-delay"), Cycle: c.Duration("cycle"),
-		SchedulerSkip: c.Float64("scheduler-skip"), SchedulerDup: c.Float64("scheduler-dup"), Seed: c.Uint64("seed"),
+		Procfile: pf, Log: a.Stdout, StopLatency: opts.StopLatency, KillAfter: opts.KillAfter,
+		RestartDelay: opts.RestartDelay, Cycle: opts.Cycle,
+		SchedulerSkip: opts.SchedulerSkip, SchedulerDup: opts.SchedulerDup, Seed: opts.Seed,
 		// The emulator's process runs nothing but dynos: it may reap
 		// whatever they leave behind. (So App.Run("emulator --procfile")
 		// must not run inside a process that has children of its own.)
 		Subreaper: true,
 	}
-	for i, kv := range *c.Generic("env").(*repeated) {
+	for i, kv := range opts.Env {
 		if k, _, ok := strings.Cut(kv, "="); !ok || k == "" || strings.ContainsAny(k, " \t") {
 			// The value is not repeated: it may be a secret.
 			return nil, scaler.Errorf(scaler.ErrInvalid, "--env number %d is not KEY=VALUE", i+1)
@@ -171,7 +225,7 @@ func (a *App) dynoConfig(c *cli.Context) (*emulator.DynoConfig, error) {
 			a.secrets.add(v) // a config var that holds a secret never shows in the log stream
 		}
 	}
-	for _, s := range *c.Generic("scheduler").(*repeated) {
+	for _, s := range opts.Scheduler {
 		job, err := emulator.ParseSchedulerJob(s)
 		if err != nil {
 			return nil, scaler.Errorf(scaler.ErrInvalid, "--scheduler: %v", err)
@@ -184,7 +238,7 @@ func (a *App) dynoConfig(c *cli.Context) (*emulator.DynoConfig, error) {
 	case dc.SchedulerSkip < 0 || dc.SchedulerSkip > 1 || dc.SchedulerDup < 0 || dc.SchedulerDup > 1:
 		return nil, scaler.Errorf(scaler.ErrInvalid, "--scheduler-skip and --scheduler-dup are probabilities, from 0 to 1")
 	}
-	if !c.IsSet("seed") && (dc.SchedulerSkip > 0 || dc.SchedulerDup > 0) {
+	if !opts.Set("seed") && (dc.SchedulerSkip > 0 || dc.SchedulerDup > 0) {
 		dc.Seed = rand.Uint64()
 		a.log.Info("scheduler seed", "seed", dc.Seed, "hint", "--seed replays the same skips and duplicates")
 	}
@@ -230,15 +284,15 @@ func (a *App) serveDynos(ctx context.Context, ln net.Listener, em *emulator.Emul
 
 // emulatorConfig reads the emulator's flags, pairing each --app with the
 // --formation at the same position.
-func emulatorConfig(c *cli.Context) (emulator.Config, error) {
-	names, forms := c.StringSlice("app"), c.StringSlice("formation")
+func emulatorConfig(opts *emulatorOptions) (emulator.Config, error) {
+	names, forms := opts.Apps, opts.Formations
 	if len(names) == 0 {
 		names = []string{"demo"}
 	}
 	// With a Procfile, its types make the formation (web=1, others 0)
 	// unless --formation says otherwise.
 	defaultForm := "web=1,worker=0"
-	if c.String("procfile") != "" {
+	if opts.Procfile != "" {
 		defaultForm = ""
 	}
 	if len(forms) == 0 {
@@ -250,12 +304,12 @@ func emulatorConfig(c *cli.Context) (emulator.Config, error) {
 		return emulator.Config{}, scaler.Errorf(scaler.ErrInvalid, "%d --app and %d --formation: give one formation per app, in the same order", len(names), len(forms))
 	}
 	cfg := emulator.Config{
-		Token: c.String("token"), Scope: c.String("scope"), BootDelay: c.Duration("boot-delay"),
-		StopDelay: c.Duration("stop-delay"), Latency: c.Duration("latency"), RateLimit: c.Int("rate-limit"),
+		Token: opts.Token, Scope: opts.Scope, BootDelay: opts.BootDelay,
+		StopDelay: opts.StopDelay, Latency: opts.Latency, RateLimit: opts.RateLimit,
 	}
-	if c.IsSet("clock-start") || c.IsSet("clock-rate") {
-		start, rate := time.Now(), c.Float64("clock-rate")
-		if s := c.String("clock-start"); s != "" {
+	if opts.Set("clock-start") || opts.Set("clock-rate") {
+		start, rate := time.Now(), opts.ClockRate
+		if s := opts.ClockStart; s != "" {
 			var err error
 			if start, err = time.Parse(time.RFC3339, s); err != nil {
 				return emulator.Config{}, scaler.Errorf(scaler.ErrInvalid, "--clock-start %q: want an RFC 3339 instant such as 2026-12-01T01:55:00+01:00", s)

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"context"
 	"fmt"
+	"time"
 
 	"github.com/urfave/cli/v2"
 
@@ -9,8 +11,22 @@ import (
 	"github.com/scalerdev/scaler/scaler"
 )
 
-func (a *App) notifyCommand() *cli.Command {
-	return &cli.Command{
+// flagTest is notify's flag.
+const flagTest = "test"
+
+// notifyOptions is what notify is asked.
+type notifyOptions struct {
+	Test    bool
+	App     string
+	Timeout time.Duration
+	Args    []string
+}
+
+func (a *App) newNotifyCommand(runF func(context.Context, *notifyOptions) error) *command {
+	if runF == nil {
+		runF = a.runNotify
+	}
+	return &command{Command: &cli.Command{
 		Name:  "notify",
 		Usage: "send a test notification to " + envNotify,
 		Description: `scaler posts to the webhook in ` + envNotify + ` whatever needs a person: a
@@ -24,32 +40,36 @@ Examples:
    $ scaler notify --test
    $ scaler notify --test -a myapp`,
 		Flags: []cli.Flag{
-			&cli.BoolFlag{Name: "test", Usage: "send a test notification"},
+			&cli.BoolFlag{Name: flagTest, Usage: "send a test notification"},
 			appFlag(),
 			timeoutFlag(defaultTimeout),
 		},
 		Action: func(c *cli.Context) error {
-			if !c.Bool("test") || c.Args().Present() {
-				return scaler.Errorf(scaler.ErrInvalid, "notify sends a test notification: scaler notify --test")
-			}
-			n, err := a.notifier()
-			if err != nil {
-				return err
-			}
-			if n == nil {
-				return scaler.Errorf(scaler.ErrInvalid, "%s is not set: set it to your webhook's URL (a Slack incoming webhook works as it is)", envNotify)
-			}
-			ctx, cancel, err := deadline(c)
-			if err != nil {
-				return err
-			}
-			defer cancel()
-			app, _ := a.resolveApp(c) // the app names the message, when there is one
-			if err := n.Notify(ctx, notify.Event{Kind: notify.KindTest, App: app, Detail: "sent by scaler notify --test"}); err != nil {
-				return err
-			}
-			_, err = fmt.Fprintf(a.Stdout, "sent a test notification to %s\n", n)
-			return err
+			return runF(c.Context, &notifyOptions{Test: c.Bool(flagTest), App: c.String(flagApp), Timeout: c.Duration(flagTimeout), Args: c.Args().Slice()})
 		},
+	}}
+}
+
+func (a *App) runNotify(ctx context.Context, opts *notifyOptions) error {
+	if !opts.Test || len(opts.Args) > 0 {
+		return scaler.Errorf(scaler.ErrInvalid, "notify sends a test notification: scaler notify --test")
 	}
+	n, err := a.notifier()
+	if err != nil {
+		return err
+	}
+	if n == nil {
+		return scaler.Errorf(scaler.ErrInvalid, "%s is not set: set it to your webhook's URL (a Slack incoming webhook works as it is)", envNotify)
+	}
+	ctx, cancel, err := deadline(ctx, opts.Timeout)
+	if err != nil {
+		return err
+	}
+	defer cancel()
+	app, _ := a.resolveApp(opts.App) // the app names the message, when there is one
+	if err := n.Notify(ctx, notify.Event{Kind: notify.KindTest, App: app, Detail: "sent by scaler notify --test"}); err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(a.Stdout, "sent a test notification to %s\n", n)
+	return err
 }

@@ -74,11 +74,19 @@ func (a *App) printPlan(asJSON bool, p scaler.Plan, dry, ready bool, restarted .
 		fmt.Fprintf(&b, "dry run: nothing sent\n")
 	case ready:
 		for _, c := range p.Changes {
-			fmt.Fprintf(&b, "%s: %s has %d dynos up\n", p.App, c.Type, c.To)
+			fmt.Fprintf(&b, "%s: %s has %s up\n", p.App, c.Type, plural(c.To, "dyno"))
 		}
 	}
 	_, err := io.WriteString(a.Stdout, b.String())
 	return err
+}
+
+// plural says n things: "1 dyno", "2 dynos".
+func plural(n int, thing string) string {
+	if n == 1 {
+		return "1 " + thing
+	}
+	return fmt.Sprintf("%d %ss", n, thing)
 }
 
 // describeChange reads like "worker 0 -> 1" or "web 2 -> 2, Standard-1X -> Performance-M".

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -12,8 +13,8 @@ import (
 // person reads.
 const maxPlanDays = 3660
 
-func (a *App) planCommand() *cli.Command {
-	return &cli.Command{
+func (a *App) newPlanCommand(runF func(context.Context, *cli.Context) error) *command {
+	return &command{Command: &cli.Command{
 		Name:  "plan",
 		Usage: "preview a schedule: every change, DST days, a chart per type, and the dyno-hours saved",
 		Description: `Validates the schedule, then shows every instant at which it changes the
@@ -39,7 +40,7 @@ Examples:
 			if days < 1 || days > maxPlanDays {
 				return scaler.Errorf(scaler.ErrInvalid, "--days %d: want 1 to %d", days, maxPlanDays)
 			}
-			sched, _, found, err := a.loadSchedule(c)
+			sched, _, found, err := a.loadSchedule(c.String(flagSchedule))
 			if err != nil {
 				return err
 			}
@@ -62,5 +63,5 @@ Examples:
 			}
 			return report.WriteText(a.Stdout)
 		},
-	}
+	}}
 }

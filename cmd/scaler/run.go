@@ -37,8 +37,27 @@ const (
 // before the platform kills the dyno.
 const defaultGrace = 25 * time.Second
 
-func (a *App) runCommand() *cli.Command {
-	return &cli.Command{
+// The flags of run, beyond the shared ones.
+const (
+	flagType          = "type"
+	flagKeepOnFailure = "keep-on-failure"
+)
+
+// runOptions is what run is asked.
+type runOptions struct {
+	App, Type                     string
+	Grace, Timeout, FinishTimeout time.Duration
+	KeepOnFailure                 bool
+	Command                       []string // the job: its program and arguments
+}
+
+// newRunCommand builds run. It owns the signals (they go on to its job),
+// and keeps its arguments in place (the job's, flags and all).
+func (a *App) newRunCommand(runF func(context.Context, *runOptions) error) *command {
+	if runF == nil {
+		runF = a.runRun
+	}
+	return &command{ownsSignals: true, argsInPlace: true, Command: &cli.Command{
 		Name:      "run",
 		Usage:     "run a long job in its dyno, and scale its process type to zero when the job is done",
 		ArgsUsage: "-- COMMAND [ARGS...]",
@@ -60,22 +79,28 @@ Trying it locally, against the emulator:
    $ scaler run --app demo --type worker -- sh -c 'echo working; sleep 1'`,
 		Flags: []cli.Flag{
 			appFlag(),
-			&cli.StringFlag{Name: "type", Usage: "process type to scale to 0 when the job is done (default: from $DYNO)"},
-			&cli.DurationFlag{Name: "grace", Value: defaultGrace, Usage: "time the job has to exit after SIGTERM before its group is killed (under 30s)"},
-			&cli.DurationFlag{Name: "timeout", Usage: "longest the job may run, as a cost guard; then it is stopped and counts as done with status 124 (default: none)"},
-			&cli.DurationFlag{Name: "finish-timeout", Value: defaultFinishTimeout, Usage: "how long to keep retrying the scale-down after the job is done, before exiting (which lets Heroku start the job again)"},
-			&cli.BoolFlag{Name: "keep-on-failure", Usage: "when the job fails, leave the formation as it is (for debugging)"},
+			&cli.StringFlag{Name: flagType, Usage: "process type to scale to 0 when the job is done", DefaultText: "from $DYNO"},
+			&cli.DurationFlag{Name: flagGrace, Value: defaultGrace, Usage: "time the job has to exit after SIGTERM before its group is killed (under 30s)"},
+			&cli.DurationFlag{Name: flagTimeout, Usage: "longest the job may run, as a cost guard; then it is stopped and counts as done with status 124", DefaultText: "none"},
+			&cli.DurationFlag{Name: flagFinishTimeout, Value: defaultFinishTimeout, Usage: "how long to keep retrying the scale-down after the job is done, before exiting (which lets Heroku start the job again)"},
+			&cli.BoolFlag{Name: flagKeepOnFailure, Usage: "when the job fails, leave the formation as it is (for debugging)"},
 		},
-		Action: a.runAction,
-	}
+		Action: func(c *cli.Context) error {
+			return runF(c.Context, &runOptions{
+				App: c.String(flagApp), Type: c.String(flagType),
+				Grace: c.Duration(flagGrace), Timeout: c.Duration(flagTimeout), FinishTimeout: c.Duration(flagFinishTimeout),
+				KeepOnFailure: c.Bool(flagKeepOnFailure), Command: c.Args().Slice(),
+			})
+		},
+	}}
 }
 
-func (a *App) runAction(c *cli.Context) error {
-	argv := c.Args().Slice()
+func (a *App) runRun(ctx context.Context, opts *runOptions) error {
+	argv := opts.Command
 	if len(argv) == 0 {
 		return scaler.Errorf(scaler.ErrInvalid, "no command to run: scaler run [flags] -- COMMAND [ARGS...]")
 	}
-	grace, limit, finishLimit := c.Duration("grace"), c.Duration("timeout"), c.Duration("finish-timeout")
+	grace, limit, finishLimit := opts.Grace, opts.Timeout, opts.FinishTimeout
 	if grace <= 0 || grace >= scaler.MaxGrace {
 		return scaler.Errorf(scaler.ErrInvalid, "--grace %s: want more than 0 and less than %s, since Heroku sends SIGKILL %s after SIGTERM", grace, scaler.MaxGrace, scaler.MaxGrace)
 	}
@@ -91,17 +116,17 @@ func (a *App) runAction(c *cli.Context) error {
 		t   *target
 		typ string
 	)
-	if flagType := c.String("type"); flagType != "" || a.formationDyno() {
+	if opts.Type != "" || a.formationDyno() {
 		var types []string
-		if flagType != "" {
-			types = []string{flagType}
+		if opts.Type != "" {
+			types = []string{opts.Type}
 		}
-		specs, err := a.downSpecs(types)
+		specs, err := a.downSpecs("run", types)
 		if err != nil {
 			return err
 		}
 		typ = specs[0].Type
-		if t, err = a.connect(c); err != nil {
+		if t, err = a.connect(opts.App); err != nil {
 			return err
 		}
 		if t.notifier, err = a.notifier(); err != nil {
@@ -120,14 +145,14 @@ func (a *App) runAction(c *cli.Context) error {
 	if t != nil {
 		// The run's identity, from the platform's state, before the job
 		// starts: the same for every start of the job within one run.
-		run, err := a.runOf(c.Context, t, typ)
+		run, err := a.runOf(ctx, t, typ)
 		switch {
 		case errors.Is(err, errTypeStopped):
 			// This dyno's type is at 0: the job completed (or a person
 			// stopped it), and the platform is stopping this dyno, which
 			// it restarted meanwhile. Running the job would run it again.
 			a.log.Warn("job not started", "app", t.app, "type", typ, "reason", err)
-			a.awaitStop(a.followStops(c.Context))
+			a.awaitStop(a.followStops(ctx))
 			return nil
 		case err != nil:
 			return fmt.Errorf("job not started: %w", err)
@@ -135,12 +160,12 @@ func (a *App) runAction(c *cli.Context) error {
 		a.log.Info("run", "app", t.app, "type", typ, "run_id", run)
 		job.Env = append(os.Environ(), envRunID+"="+run)
 	}
-	out := job.Run(c.Context)
-	done := &exitStatus{code: out.Status}
+	out := job.Run(ctx)
+	done := silent(out.Status)
 	switch {
 	case !out.Completed, t == nil:
 		return done
-	case out.Status != 0 && c.Bool("keep-on-failure"):
+	case out.Status != 0 && opts.KeepOnFailure:
 		a.log.Info("formation kept", "app", t.app, "type", typ, "reason", "the job failed and --keep-on-failure is set")
 		return done
 	}
@@ -148,7 +173,7 @@ func (a *App) runAction(c *cli.Context) error {
 	// The job is done. Whatever was cancelled before, the scale-down must
 	// land: until it does, exiting would let the platform start the job
 	// again in this dyno.
-	ctx, cancel := context.WithCancel(context.WithoutCancel(c.Context))
+	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancel()
 	// What needs a person is sent while scaler goes on, and waited for
 	// before it exits (each notification is bounded).
@@ -164,9 +189,9 @@ func (a *App) runAction(c *cli.Context) error {
 	case errors.Is(err, scaler.ErrShared):
 		a.log.Warn("formation kept", "app", t.app, "type", typ, "err", err)
 	case err != nil:
-		a.report(fmt.Errorf("scale %s to 0 after the job: %w", typ, err))
+		a.log.Error("failed", "hint", a.hint(err), "err", fmt.Errorf("scale %s to 0 after the job: %w", typ, err))
 		if out.Status == 0 {
-			done.code = exitFailure // the job succeeded, but its dyno runs on: say so
+			done = silent(exitFailure) // the job succeeded, but its dyno runs on: say so
 		}
 	default:
 		if e, ok := jobEvent(out, typ); ok {
@@ -282,8 +307,21 @@ func (a *App) formationDyno() bool {
 	return ok
 }
 
-func (a *App) doneCommand() *cli.Command {
-	return &cli.Command{
+// doneOptions is what done is asked.
+type doneOptions struct {
+	App     string
+	JSON    bool
+	Timeout time.Duration
+	Types   []string
+}
+
+// newDoneCommand builds done. It owns the signals: the platform's SIGTERM,
+// which its own scale-down brings, must not stop it before the answer.
+func (a *App) newDoneCommand(runF func(context.Context, *doneOptions) error) *command {
+	if runF == nil {
+		runF = a.runDone
+	}
+	return &command{ownsSignals: true, Command: &cli.Command{
 		Name:      "done",
 		Usage:     "report a job's completion from inside it: scale its process type to zero",
 		ArgsUsage: "[TYPE]",
@@ -300,48 +338,58 @@ Examples:
    $ scaler done nightly -a myapp`,
 		Flags: []cli.Flag{appFlag(), timeoutFlag(finishAttempt), jsonFlag()},
 		Action: func(c *cli.Context) error {
-			if c.NArg() > 1 {
-				return scaler.Errorf(scaler.ErrInvalid, "done takes one process type, got %q", c.Args().Slice())
-			}
-			specs, err := a.downSpecs(c.Args().Slice())
-			if err != nil {
-				return err
-			}
-			ctx, cancel, t, err := a.start(c)
-			if err != nil {
-				return err
-			}
-			defer cancel()
-			// The platform's SIGTERM, which the scale-down brings, must not
-			// stop it before the answer; a person's Ctrl-C may.
-			watch, unwatch := context.WithCancel(context.WithoutCancel(ctx))
-			defer unwatch()
-			stops := a.followStops(watch)
-			ctx, stop := context.WithCancel(ctx)
-			defer stop()
-			go func() {
-				select {
-				case <-stops.intr:
-					stop()
-				case <-ctx.Done():
-				}
-			}()
-			typ := specs[0].Type
-			plan, err := t.svc.Finish(ctx, t.app, typ)
-			if errors.Is(err, scaler.ErrShared) {
-				a.log.Warn("formation kept", "app", t.app, "type", typ, "err", err)
-				return nil
-			}
-			if err != nil {
-				return err
-			}
-			if err := a.printPlan(c.Bool("json"), plan, false, false); err != nil {
-				return err
-			}
-			if a.ownType(typ) {
-				a.awaitStop(stops)
-			}
-			return nil
+			return runF(c.Context, &doneOptions{App: c.String(flagApp), JSON: c.Bool(flagJSON), Timeout: c.Duration(flagTimeout), Types: c.Args().Slice()})
 		},
+	}}
+}
+
+func (a *App) runDone(ctx context.Context, opts *doneOptions) error {
+	if len(opts.Types) > 1 {
+		return scaler.Errorf(scaler.ErrInvalid, "done takes one process type, got %q", opts.Types)
 	}
+	specs, err := a.downSpecs("done", opts.Types)
+	if err != nil {
+		return err
+	}
+	ctx, cancel, err := deadline(ctx, opts.Timeout)
+	if err != nil {
+		return err
+	}
+	defer cancel()
+	t, err := a.connect(opts.App)
+	if err != nil {
+		return err
+	}
+	// The platform's SIGTERM, which the scale-down brings, must not stop it
+	// before the answer; a person's Ctrl-C may.
+	watch, unwatch := context.WithCancel(context.WithoutCancel(ctx))
+	defer unwatch()
+	stops := a.followStops(watch)
+	ctx, stop := context.WithCancelCause(ctx)
+	defer stop(nil)
+	go func() {
+		select {
+		case <-stops.intr:
+			stop(errInterrupted)
+		case <-ctx.Done():
+		}
+	}()
+	typ := specs[0].Type
+	plan, err := t.svc.Finish(ctx, t.app, typ)
+	switch {
+	case errors.Is(err, scaler.ErrShared):
+		a.log.Warn("formation kept", "app", t.app, "type", typ, "err", err)
+		return nil
+	case err != nil && errors.Is(context.Cause(ctx), errInterrupted):
+		return fmt.Errorf("%w: %w", errInterrupted, err)
+	case err != nil:
+		return err
+	}
+	if err := a.printPlan(opts.JSON, plan, false, false); err != nil {
+		return err
+	}
+	if a.ownType(typ) {
+		a.awaitStop(stops)
+	}
+	return nil
 }

@@ -409,7 +409,7 @@ func TestRunBadInputStartsNothing(t *testing.T) {
 		{"release type", nil, []string{"--type", "release"}, "never scaled"},
 		{"no token", map[string]string{envToken: ""}, nil, "heroku authorizations:create"},
 		{"plain http elsewhere", map[string]string{envAPIURL: "http://example.com"}, nil, "clear text"},
-		{"unknown flag", nil, []string{"--force"}, "flag provided but not defined"},
+		{"unknown flag", nil, []string{"--force"}, "flag --force is not one of run's"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -512,8 +512,8 @@ func TestDoneStopsOnInterrupt(t *testing.T) {
 		h.signals <- syscall.SIGINT
 	}})
 	r := h.run("done", "worker")
-	if r.code != 1 || !strings.Contains(r.stderr, "msg=stopping signal=INT") || strings.Contains(r.stderr, "msg=stopping signal=TERM") {
-		t.Errorf("done interrupted:\n%s", r)
+	if r.code != 130 || !strings.Contains(r.stderr, "msg=stopping signal=INT") || strings.Contains(r.stderr, "msg=stopping signal=TERM") {
+		t.Errorf("done interrupted: want exit 130:\n%s", r)
 	}
 }
 

@@ -1,6 +1,9 @@
 package main
 
 import (
+	"context"
+	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -13,23 +16,31 @@ import (
 // defaultTimeout bounds a command that reads and writes the formation.
 const defaultTimeout = 60 * time.Second
 
-func scaleFlags() []cli.Flag {
-	return []cli.Flag{
-		appFlag(),
-		&cli.BoolFlag{Name: "dry-run", Usage: "print the plan and send no write"},
-		&cli.BoolFlag{Name: "wait", Usage: "wait until the new dynos are up (or gone, when scaling down), within --timeout"},
-		timeoutFlag(defaultTimeout),
-		jsonFlag(),
-	}
+// The kinds of scale: three commands, one shape.
+const (
+	up    = "up"
+	scale = "scale"
+	down  = "down"
+)
+
+// The flags of up, scale and down, beyond the shared ones.
+const (
+	flagWait    = "wait"
+	flagRestart = "restart"
+)
+
+// scaleOptions is what up, scale and down are asked.
+type scaleOptions struct {
+	Kind string // up, scale or down
+	App  string
+	// Args are the specs (up, scale) or the process types (down).
+	Args                        []string
+	DryRun, Wait, JSON, Restart bool
+	Timeout                     time.Duration
 }
 
-func (a *App) upCommand() *cli.Command {
-	flags := append(scaleFlags(), &cli.BoolFlag{Name: "restart", Usage: "restart the dynos of a type that already runs, so that the job starts in a fresh dyno"})
-	return &cli.Command{
-		Name:      "up",
-		Usage:     "start or add dynos, e.g. a worker before a long job",
-		ArgsUsage: "SPEC...",
-		Description: `SPEC is TYPE=N, TYPE=N:SIZE, TYPE+N or TYPE:SIZE, as with heroku ps:scale.
+var scaleHelp = map[string]struct{ usage, args, description string }{
+	up: {"start or add dynos, e.g. a worker before a long job", "SPEC...", `SPEC is TYPE=N, TYPE=N:SIZE, TYPE+N or TYPE:SIZE, as with heroku ps:scale.
 All specs go to the API as one batch, and only what changes is sent.
 
 With --restart, a type that already runs has its dynos restarted first: Heroku
@@ -40,86 +51,114 @@ the old dyno was doing).
 Examples:
    $ scaler up worker=1
    $ scaler up worker=1:standard-2x --wait
-   $ scaler up nightly=1 --restart -a myapp`,
-		Flags:  flags,
-		Action: a.scaleAction("up"),
-	}
-}
-
-func (a *App) scaleCommand() *cli.Command {
-	return &cli.Command{
-		Name:      "scale",
-		Usage:     "set the formation: quantities and sizes",
-		ArgsUsage: "SPEC...",
-		Description: `SPEC is TYPE=N, TYPE=N:SIZE, TYPE+N, TYPE-N or TYPE:SIZE, as with heroku ps:scale.
+   $ scaler up nightly=1 --restart -a myapp`},
+	scale: {"set the formation: quantities and sizes", "SPEC...", `SPEC is TYPE=N, TYPE=N:SIZE, TYPE+N, TYPE-N or TYPE:SIZE, as with heroku ps:scale.
 Sizes are case-insensitive. All specs go to the API as one batch; relative
 specs (web+1) are applied by the platform, so two jobs scaling at once both count.
 
 Examples:
    $ scaler scale web=2 worker=1
    $ scaler scale web+1 --wait
-   $ scaler scale worker=2:performance-m -a myapp`,
-		Flags:  scaleFlags(),
-		Action: a.scaleAction("scale"),
-	}
-}
-
-func (a *App) downCommand() *cli.Command {
-	return &cli.Command{
-		Name:      "down",
-		Usage:     "scale process types to zero",
-		ArgsUsage: "[TYPE...]",
-		Description: `Without TYPE, scales the process type of the dyno it runs in (from $DYNO:
+   $ scaler scale worker=2:performance-m -a myapp`},
+	down: {"scale process types to zero", "[TYPE...]", `Without TYPE, scales the process type of the dyno it runs in (from $DYNO:
 worker.1 is worker). In a one-off dyno (run.N, scheduler.N), name the type.
 
 Examples:
    $ scaler down worker
    $ scaler down worker clock --wait
-   $ scaler down        # inside worker.1: scales worker to 0`,
-		Flags:  scaleFlags(),
-		Action: a.scaleAction("down"),
-	}
+   $ scaler down        # inside worker.1: scales worker to 0`},
 }
 
-// scaleAction is up, scale and down: parse, plan against one read of the
-// formation, send one batch with only what changes, and optionally wait.
-func (a *App) scaleAction(kind string) cli.ActionFunc {
-	return func(c *cli.Context) error {
-		specs, err := a.specsFor(kind, c.Args().Slice())
-		if err != nil {
-			return err
-		}
-		ctx, cancel, t, err := a.start(c)
-		if err != nil {
-			return err
-		}
-		defer cancel()
-		plan, err := t.svc.Plan(ctx, t.app, specs)
-		if err != nil {
-			return err
-		}
-		dry := c.Bool("dry-run")
-		var restart []string
-		if c.Bool("restart") {
-			restart = running(plan)
-		}
-		if !dry {
-			if err := t.svc.Restart(ctx, t.app, restart); err != nil {
-				return err
-			}
-			if plan, err = t.svc.Apply(ctx, plan); err != nil {
-				return err
-			}
-		}
-		waited := false
-		if c.Bool("wait") && !dry {
-			if err := t.svc.Wait(ctx, withRestarted(plan, restart)); err != nil {
-				return err
-			}
-			waited = true
-		}
-		return a.printPlan(c.Bool("json"), plan, dry, waited, restart...)
+// newScaleCommand builds up, scale or down; runF does the work (runScale
+// when nil: tests may pass their own to see the options).
+func (a *App) newScaleCommand(kind string, runF func(context.Context, *scaleOptions) error) *command {
+	if runF == nil {
+		runF = a.runScale
 	}
+	flags := []cli.Flag{
+		appFlag(),
+		&cli.BoolFlag{Name: flagDryRun, Usage: "print the plan and send no write"},
+		&cli.BoolFlag{Name: flagWait, Usage: "wait until the new dynos are up (or gone, when scaling down), within --timeout, saying how they come"},
+		timeoutFlag(defaultTimeout),
+		jsonFlag(),
+	}
+	if kind == up {
+		flags = append(flags, &cli.BoolFlag{Name: flagRestart, Usage: "restart the dynos of a type that already runs, so that the job starts in a fresh dyno"})
+	}
+	help := scaleHelp[kind]
+	return &command{Command: &cli.Command{
+		Name: kind, Usage: help.usage, ArgsUsage: help.args, Description: help.description, Flags: flags,
+		Action: func(c *cli.Context) error {
+			return runF(c.Context, &scaleOptions{
+				Kind: kind, App: c.String(flagApp), Args: c.Args().Slice(),
+				DryRun: c.Bool(flagDryRun), Wait: c.Bool(flagWait), JSON: c.Bool(flagJSON), Restart: c.Bool(flagRestart),
+				Timeout: c.Duration(flagTimeout),
+			})
+		},
+	}}
+}
+
+// runScale is up, scale and down: parse, plan against one read of the
+// formation, send one batch with only what changes, and optionally wait.
+func (a *App) runScale(ctx context.Context, opts *scaleOptions) error {
+	specs, err := a.specsFor(opts.Kind, opts.Args)
+	if err != nil {
+		return err
+	}
+	ctx, cancel, err := deadline(ctx, opts.Timeout)
+	if err != nil {
+		return err
+	}
+	defer cancel()
+	t, err := a.connect(opts.App)
+	if err != nil {
+		return err
+	}
+	plan, err := t.svc.Plan(ctx, t.app, specs)
+	if err != nil {
+		return err
+	}
+	var restart []string
+	if opts.Restart {
+		restart = running(plan)
+	}
+	if !opts.DryRun {
+		if err := t.svc.Restart(ctx, t.app, restart); err != nil {
+			return err
+		}
+		if plan, err = t.svc.Apply(ctx, plan); err != nil {
+			return err
+		}
+	}
+	waited := false
+	if opts.Wait && !opts.DryRun {
+		if err := t.svc.Wait(ctx, withRestarted(plan, restart)); err != nil {
+			// The change landed; only the wait is cut short. Say what
+			// landed, then why the wait ended, in words.
+			if perr := a.printPlan(opts.JSON, plan, false, false, restart...); perr != nil {
+				return perr
+			}
+			return waitError(ctx, err, opts.Timeout)
+		}
+		waited = true
+	}
+	return a.printPlan(opts.JSON, plan, opts.DryRun, waited, restart...)
+}
+
+// waitError says why a wait ended before the dynos were ready: a person's
+// Ctrl-C (exit 130), the platform's SIGTERM, or --timeout.
+func waitError(ctx context.Context, err error, timeout time.Duration) error {
+	var we *scaler.WaitError
+	if !errors.As(err, &we) {
+		return err
+	}
+	switch cause := context.Cause(ctx); {
+	case errors.Is(cause, errInterrupted) || errors.Is(cause, errStopped):
+		return fmt.Errorf("the change landed, but the wait was stopped (not ready: %s): %w", we.Pending, cause)
+	case errors.Is(err, context.DeadlineExceeded):
+		return scaler.Errorf(scaler.ErrUnavailable, "the change landed, but the dynos were not ready within --timeout %s: %s", timeout, we.Pending)
+	}
+	return err
 }
 
 // withRestarted adds to a plan, for waiting, the restarted types that it
@@ -154,7 +193,7 @@ func running(p scaler.Plan) []string {
 // what makes no sense for the command.
 func (a *App) specsFor(kind string, args []string) ([]scaler.Spec, error) {
 	if kind == "down" {
-		return a.downSpecs(args)
+		return a.downSpecs(kind, args)
 	}
 	specs, err := scaler.ParseSpecs(args)
 	if err != nil {
@@ -170,12 +209,18 @@ func (a *App) specsFor(kind string, args []string) ([]scaler.Spec, error) {
 	return specs, nil
 }
 
-func (a *App) downSpecs(types []string) ([]scaler.Spec, error) {
+// downSpecs turns the process types of down, done or run (what for) into
+// specs to 0; without one, the type of this dyno.
+func (a *App) downSpecs(what string, types []string) ([]scaler.Spec, error) {
 	if len(types) == 0 {
 		dyno := a.Getenv(envDyno)
 		typ, ok := scaler.DynoType(dyno)
 		if !ok {
-			return nil, scaler.Errorf(scaler.ErrInvalid, "no process type given, and %s=%q is not a dyno of the formation: name the type, e.g. scaler down worker", envDyno, dyno)
+			example := "scaler " + what + " worker"
+			if what == "run" {
+				example = "scaler run --type worker -- JOB"
+			}
+			return nil, scaler.Errorf(scaler.ErrInvalid, "no process type given, and %s=%q is not a dyno of the formation: name the type, e.g. %s", envDyno, dyno, example)
 		}
 		types = []string{typ}
 	}

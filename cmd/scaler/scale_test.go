@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -128,11 +129,15 @@ func TestBadInputSendsNothing(t *testing.T) {
 		{"no app", map[string]string{envApp: ""}, []string{"up", "worker=1"}, "HEROKU_APP or HEROKU_APP_NAME"},
 		{"bad app", nil, []string{"up", "worker=1", "-a", "My App"}, `app "My App" (from --app)`},
 		{"http elsewhere", map[string]string{envAPIURL: "http://api.example.com"}, []string{"status"}, `refusing API URL "http://api.example.com"`},
-		{"unknown flag", nil, []string{"up", "worker=1", "--force"}, "flag provided but not defined: -force"},
+		{"unknown flag", nil, []string{"up", "worker=1", "--force"}, "flag --force is not one of up's"},
+		{"a flag's typo", nil, []string{"up", "worker=1", "--wiat"}, "flag --wiat is not one of up's: did you mean --wait?"},
+		{"a flag without its value", nil, []string{"up", "worker=1", "--app"}, "flag --app needs a value"},
 		{"flag twice", nil, []string{"up", "worker=1", "-a", "demo", "--app", "other"}, "flag --app given twice"},
 		{"zero timeout", nil, []string{"up", "worker=1", "--timeout", "0s"}, "--timeout 0s"},
-		{"bad timeout", nil, []string{"up", "worker=1", "--timeout", "soon"}, `invalid value "soon"`},
-		{"unknown command", nil, []string{"upp", "worker=1"}, `unknown command "upp"`},
+		{"bad timeout", nil, []string{"up", "worker=1", "--timeout", "soon"}, `--timeout "soon" is not a duration: write it with its unit, such as 30s`},
+		{"a duration without its unit", nil, []string{"up", "worker=1", "--timeout", "5"}, `--timeout "5" is not a duration`},
+		{"unknown command", nil, []string{"upp", "worker=1"}, `unknown command "upp": did you mean up?`},
+		{"the heroku CLI's command", nil, []string{"ps:scale", "worker=1"}, `unknown command "ps:scale": that is the heroku CLI's; scaler's is scale`},
 		{"status with arguments", nil, []string{"status", "web"}, `status takes no arguments, got "web"`},
 		{"bad log level", map[string]string{envLogLevel: "loud"}, []string{"status"}, `SCALER_LOG_LEVEL="loud"`},
 		{"impossible port", map[string]string{envAPIURL: "http://127.0.0.1:99999"}, []string{"status"}, "port 99999 is not a port"},
@@ -236,22 +241,31 @@ func TestWaitTimesOut(t *testing.T) {
 	cfg.BootDelay = time.Hour
 	h := newHarness(t, cfg)
 	r := h.run("up", "worker=2", "--wait", "--timeout", "300ms")
-	if r.code != 1 || !strings.Contains(r.stderr, "worker: 0 of 2 up (worker.1 starting, worker.2 starting)") {
-		t.Errorf("up --wait past its timeout:\n%s", r)
+	if r.code != 1 || !strings.Contains(r.stderr, "the change landed, but the dynos were not ready within --timeout 300ms: worker: 0 of 2 up (worker.1 starting, worker.2 starting)") ||
+		strings.Contains(r.stderr, "context deadline exceeded") || r.stdout != "scaled demo: worker 0 -> 2\n" {
+		t.Errorf("up --wait past its timeout: want what landed, and the timeout said in words:\n%s", r)
+	}
+	// The wait says how the dynos come, a line each time it changes.
+	if !strings.Contains(r.stderr, `level=info msg=waiting app=demo pending="worker: 0 of 2 up (worker.1 starting, worker.2 starting)"`) {
+		t.Errorf("the wait is silent:\n%s", r.stderr)
 	}
 	if h.em.Quantity("demo", "worker") != 2 {
 		t.Error("the write did not land before the wait")
 	}
 }
 
+// A signal during --wait stops the wait, not the change, which has landed:
+// scaler says what landed and what it did not wait for, and exits 128+N.
 func TestSignalStopsAWait(t *testing.T) {
-	cfg := demoConfig()
-	cfg.BootDelay = time.Hour
-	h := newHarness(t, cfg)
-	h.em.Inject(emulator.Fault{Method: "GET", Path: "/apps/demo/dynos", Times: 1, During: func() { h.signals <- sigterm }})
-	r := h.run("up", "worker=1", "--wait")
-	if r.code != 1 || !strings.Contains(r.stderr, "signal=TERM") || !strings.Contains(r.stderr, "context canceled") {
-		t.Errorf("SIGTERM during up --wait:\n%s", r)
+	for sig, code := range map[syscall.Signal]int{syscall.SIGINT: 130, syscall.SIGTERM: 143} {
+		cfg := demoConfig()
+		cfg.BootDelay = time.Hour
+		h := newHarness(t, cfg)
+		h.em.Inject(emulator.Fault{Method: "GET", Path: "/apps/demo/dynos", Times: 1, During: func() { h.signals <- sig }})
+		r := h.run("up", "worker=1", "--wait")
+		if r.code != code || r.stdout != "scaled demo: worker 0 -> 1\n" || !strings.Contains(r.stderr, "the change landed, but the wait was stopped (not ready: worker: 0 of 1 up") {
+			t.Errorf("%v during up --wait: want exit %d, what landed, and what was not waited for:\n%s", sig, code, r)
+		}
 	}
 }
 

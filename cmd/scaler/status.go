@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"slices"
@@ -12,8 +13,19 @@ import (
 	"github.com/scalerdev/scaler/scaler"
 )
 
-func (a *App) statusCommand() *cli.Command {
-	return &cli.Command{
+// statusOptions is what status is asked.
+type statusOptions struct {
+	App     string
+	JSON    bool
+	Timeout time.Duration
+	Args    []string
+}
+
+func (a *App) newStatusCommand(runF func(context.Context, *statusOptions) error) *command {
+	if runF == nil {
+		runF = a.runStatus
+	}
+	return &command{Command: &cli.Command{
 		Name:    "status",
 		Aliases: []string{"ps"},
 		Usage:   "show each process type's quantity and size, and each dyno's state and age",
@@ -22,25 +34,33 @@ func (a *App) statusCommand() *cli.Command {
    $ scaler ps -a myapp --json`,
 		Flags: []cli.Flag{appFlag(), timeoutFlag(defaultTimeout), jsonFlag()},
 		Action: func(c *cli.Context) error {
-			if c.Args().Present() {
-				return scaler.Errorf(scaler.ErrInvalid, "status takes no arguments, got %q", c.Args().First())
-			}
-			ctx, cancel, t, err := a.start(c)
-			if err != nil {
-				return err
-			}
-			defer cancel()
-			form, dynos, err := t.svc.Status(ctx, t.app)
-			if err != nil {
-				return err
-			}
-			if c.Bool("json") {
-				return writeJSON(a.Stdout, statusToJSON(t.app, form, dynos, a.Now()))
-			}
-			_, err = io.WriteString(a.Stdout, formatStatus(t.app, form, dynos, a.Now()))
-			return err
+			return runF(c.Context, &statusOptions{App: c.String(flagApp), JSON: c.Bool(flagJSON), Timeout: c.Duration(flagTimeout), Args: c.Args().Slice()})
 		},
+	}}
+}
+
+func (a *App) runStatus(ctx context.Context, opts *statusOptions) error {
+	if len(opts.Args) > 0 {
+		return scaler.Errorf(scaler.ErrInvalid, "status takes no arguments, got %q", opts.Args[0])
 	}
+	ctx, cancel, err := deadline(ctx, opts.Timeout)
+	if err != nil {
+		return err
+	}
+	defer cancel()
+	t, err := a.connect(opts.App)
+	if err != nil {
+		return err
+	}
+	form, dynos, err := t.svc.Status(ctx, t.app)
+	if err != nil {
+		return err
+	}
+	if opts.JSON {
+		return writeJSON(a.Stdout, statusToJSON(t.app, form, dynos, a.Now()))
+	}
+	_, err = io.WriteString(a.Stdout, formatStatus(t.app, form, dynos, a.Now()))
+	return err
 }
 
 type dynoJSON struct {
@@ -50,6 +70,38 @@ type dynoJSON struct {
 	State      string    `json:"state"`
 	Since      time.Time `json:"since"`
 	AgeSeconds int64     `json:"age_seconds"`
+	// Stopping counts the older dynos of the same name still stopping
+	// (after a restart, or a scale down and up).
+	Stopping int `json:"stopping,omitempty"`
+}
+
+// named is one dyno name: the dyno that holds it now, and how many older
+// ones of that name are still stopping.
+type named struct {
+	scaler.Dyno
+	stopping int
+}
+
+// byName gathers dynos by name, in their order: a name is one row, the
+// dyno that is not down (the newest, if several), else the newest down.
+func byName(dynos []scaler.Dyno) []named {
+	var out []named
+	at := map[string]int{}
+	for _, d := range dynos {
+		i, seen := at[d.Name]
+		if !seen {
+			at[d.Name] = len(out)
+			out = append(out, named{Dyno: d})
+			continue
+		}
+		cur := &out[i]
+		cur.stopping++
+		newer := d.UpdatedAt.After(cur.UpdatedAt)
+		if (cur.State == "down" && (d.State != "down" || newer)) || (d.State != "down" && newer) {
+			cur.Dyno = d
+		}
+	}
+	return out
 }
 
 type statusJSON struct {
@@ -63,8 +115,8 @@ func statusToJSON(app string, form scaler.Formation, dynos []scaler.Dyno, now ti
 	for _, p := range sortedFormation(form) {
 		out.Formation = append(out.Formation, processJSON{p.Type, p.Quantity, p.Size})
 	}
-	for _, d := range dynos {
-		out.Dynos = append(out.Dynos, dynoJSON{d.Name, d.Type, d.Size, d.State, d.UpdatedAt.UTC(), int64(max(0, now.Sub(d.UpdatedAt)).Seconds())})
+	for _, d := range byName(dynos) {
+		out.Dynos = append(out.Dynos, dynoJSON{d.Name, d.Type, d.Size, d.State, d.UpdatedAt.UTC(), int64(max(0, now.Sub(d.UpdatedAt)).Seconds()), d.stopping})
 	}
 	return out
 }
@@ -98,10 +150,15 @@ func formatStatus(app string, form scaler.Formation, dynos []scaler.Dyno, now ti
 }
 
 func writeDynos(b *strings.Builder, dynos []scaler.Dyno, typ string, now time.Time) {
-	for _, d := range dynos {
-		if d.Type == typ {
-			fmt.Fprintf(b, "%s: %s for %s\n", d.Name, d.State, age(now.Sub(d.UpdatedAt)))
+	for _, d := range byName(dynos) {
+		if d.Type != typ {
+			continue
 		}
+		fmt.Fprintf(b, "%s: %s for %s", d.Name, d.State, age(now.Sub(d.UpdatedAt)))
+		if d.stopping > 0 {
+			fmt.Fprintf(b, " (and %s of that name stopping)", plural(d.stopping, "older dyno"))
+		}
+		b.WriteString("\n")
 	}
 }
 

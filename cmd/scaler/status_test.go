@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/scalerdev/scaler/platform/emulator"
+	"github.com/scalerdev/scaler/scaler"
 )
 
 func TestStatus(t *testing.T) {
@@ -67,5 +68,23 @@ func TestHelpVersionAndNoCommand(t *testing.T) {
 	// -h after a spec is help too, not a spec.
 	if r := h.run("up", "worker=1", "-h"); r.code != 0 || !strings.Contains(r.stdout, "USAGE") || len(h.em.Requests()) != 0 {
 		t.Errorf("up worker=1 -h:\n%s", r)
+	}
+}
+
+// A name is one row: the dyno that holds it now, and how many older ones of
+// that name are still stopping.
+func TestStatusOneRowPerName(t *testing.T) {
+	at := time.Date(2026, 11, 30, 2, 0, 0, 0, time.UTC)
+	dynos := []scaler.Dyno{
+		{Name: "nightly.1", Type: "nightly", State: "down", UpdatedAt: at},
+		{Name: "nightly.1", Type: "nightly", State: "down", UpdatedAt: at.Add(time.Second)},
+		{Name: "nightly.1", Type: "nightly", State: "starting", UpdatedAt: at.Add(2 * time.Second)},
+		{Name: "web.1", Type: "web", State: "up", UpdatedAt: at},
+	}
+	form := scaler.Formation{{Type: "nightly", Quantity: 1, Size: "Standard-1X"}, {Type: "web", Quantity: 1, Size: "Standard-1X"}}
+	got := formatStatus("demo", form, dynos, at.Add(time.Minute))
+	want := "app demo\n=== nightly (Standard-1X): 1\nnightly.1: starting for 58s (and 2 older dynos of that name stopping)\n=== web (Standard-1X): 1\nweb.1: up for 1m\n"
+	if got != want {
+		t.Errorf("formatStatus =\n%s\nwant\n%s", got, want)
 	}
 }

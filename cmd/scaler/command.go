@@ -1,0 +1,241 @@
+package main
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/scalerdev/scaler/scaler"
+)
+
+// command is one of scaler's commands, with the traits that decide how it
+// is run, declared with it:
+//
+//	flags → an options struct → run(ctx, opts) error
+//
+// Each command's constructor (newUpCommand, newRunCommand, ...) builds its
+// *cli.Command, whose action only reads the flags into the command's options
+// and calls its run function, which does the work and only returns an
+// error; Main reports it, once.
+type command struct {
+	*cli.Command
+	// ownsSignals: the command handles SIGTERM and SIGINT itself (run passes
+	// them to its job; done must finish the write that stops its own dyno).
+	// Every other command stops at the first.
+	ownsSignals bool
+	// argsInPlace: the command's arguments stay as they are, its flags
+	// first (run passes what follows to its job). Every other command takes
+	// its flags anywhere among its arguments, as the heroku CLI does
+	// (`scaler up worker=1 -a myapp`).
+	argsInPlace bool
+}
+
+// commands returns scaler's commands, in the order --help lists them.
+func (a *App) commands() []*command {
+	return []*command{
+		a.newScaleCommand(up, nil),
+		a.newScaleCommand(scale, nil),
+		a.newScaleCommand(down, nil),
+		a.newStatusCommand(nil),
+		a.newRunCommand(nil),
+		a.newDoneCommand(nil),
+		a.newApplyCommand(nil),
+		a.newPlanCommand(nil),
+		a.newCheckCommand(nil),
+		a.newNotifyCommand(nil),
+		a.newEmulatorCommand(nil),
+		a.newDemoCommand(),
+		a.newCompletionCommand(),
+	}
+}
+
+// find returns the command args name (args[1], by name or alias), or nil.
+func find(cmds []*command, args []string) *command {
+	if len(args) < 2 {
+		return nil
+	}
+	i := slices.IndexFunc(cmds, func(c *command) bool { return c.HasName(args[1]) })
+	if i < 0 {
+		return nil
+	}
+	return cmds[i]
+}
+
+// arrange returns args with the command's flags before its other
+// arguments, for urfave/cli v2, which stops reading flags at the first
+// argument that is not one. Everything after `--` stays in place. A flag
+// given twice is an error unless it may repeat, so that no value is
+// silently dropped; so is a flag that takes a value and has none, so that
+// it never takes the next argument's.
+func (c *command) arrange(args []string) ([]string, error) {
+	if c.argsInPlace || c.SkipFlagParsing {
+		return args, nil
+	}
+	type flagInfo struct {
+		canonical  string
+		takesValue bool
+		repeats    bool
+	}
+	known := map[string]flagInfo{}
+	for _, f := range append(c.Flags, cli.HelpFlag) {
+		info := flagInfo{canonical: f.Names()[0]}
+		if d, ok := f.(cli.DocGenerationFlag); ok {
+			info.takesValue = d.TakesValue()
+		}
+		switch f.(type) {
+		case *cli.StringSliceFlag, *cli.IntSliceFlag:
+			info.repeats = true
+		case *cli.GenericFlag:
+			info.repeats = true // scaler's own repeatable flags (--env, --scheduler)
+		}
+		for _, n := range f.Names() {
+			known[n] = info
+		}
+	}
+
+	rest := args[2:]
+	var flags, others []string
+	seen := map[string]string{}
+	for i := 0; i < len(rest); i++ {
+		arg := rest[i]
+		if arg == "--" {
+			others = append(others, rest[i:]...)
+			break
+		}
+		if len(arg) < 2 || arg[0] != '-' {
+			others = append(others, arg)
+			continue
+		}
+		flags = append(flags, arg)
+		name, _, hasValue := strings.Cut(strings.TrimLeft(arg, "-"), "=")
+		info, ok := known[name]
+		if !ok {
+			continue // urfave/cli reports it, and usageError words it
+		}
+		if prev, dup := seen[info.canonical]; dup && !info.repeats {
+			return nil, scaler.Errorf(scaler.ErrInvalid, "flag --%s given twice (%s and %s)", info.canonical, prev, arg)
+		}
+		seen[info.canonical] = arg
+		if info.takesValue && !hasValue {
+			if i+1 >= len(rest) || rest[i+1] == "--" {
+				return nil, scaler.Errorf(scaler.ErrInvalid, "flag %s needs a value (%s)", arg, flagExample(info.canonical))
+			}
+			i++
+			flags = append(flags, rest[i])
+		}
+	}
+	out := append([]string{}, args[:2]...)
+	if _, help := seen["help"]; help {
+		// urfave/cli would read the first other argument as a help topic.
+		return append(out, "--help"), nil
+	}
+	out = append(out, flags...)
+	return append(out, others...), nil
+}
+
+// flagExample shows how a flag takes its value.
+func flagExample(name string) string {
+	switch name {
+	case flagApp:
+		return "--app myapp"
+	case flagTimeout, flagGrace, flagFinishTimeout, flagEvery:
+		return "--" + name + " 30s, 5m"
+	}
+	return "--" + name + " VALUE"
+}
+
+// nearest returns the candidate closest to s, by edit distance, when it is
+// close enough to be a typo of it.
+func nearest(s string, candidates []string) (string, bool) {
+	best, bestDist := "", len(s)/2+1
+	for _, c := range candidates {
+		if d := distance(s, c); d < bestDist {
+			best, bestDist = c, d
+		}
+	}
+	return best, best != ""
+}
+
+// distance is the Levenshtein distance of two strings.
+func distance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
+}
+
+// herokuNames are the heroku CLI's commands that scaler has under another
+// name.
+var herokuNames = map[string]string{
+	"ps:scale": "scale", "ps:stop": "down", "ps:restart": "up --restart", "ps:type": "scale TYPE:SIZE", "ps:autoscale": "apply, with a schedule",
+}
+
+// unknownCommand says that name is no command of scaler's, with the one it
+// most likely meant.
+func unknownCommand(cmds []*command, name string) error {
+	if alias, ok := herokuNames[name]; ok {
+		return scaler.Errorf(scaler.ErrInvalid, "unknown command %q: that is the heroku CLI's; scaler's is %s (see scaler --help)", name, alias)
+	}
+	var names []string
+	for _, c := range cmds {
+		names = append(names, c.Names()...)
+	}
+	if near, ok := nearest(name, names); ok {
+		return scaler.Errorf(scaler.ErrInvalid, "unknown command %q: did you mean %s? (see scaler --help)", name, near)
+	}
+	return scaler.Errorf(scaler.ErrInvalid, "unknown command %q (see scaler --help)", name)
+}
+
+// usageError words urfave/cli's errors about flags as scaler's: flags with
+// two dashes, the nearest flag of the command for a typo, and an example of
+// a duration.
+func usageError(c *cli.Context, err error, _ bool) error {
+	msg := err.Error()
+	if name, ok := strings.CutPrefix(msg, "flag provided but not defined: -"); ok {
+		var names []string
+		for _, f := range c.Command.Flags {
+			names = append(names, f.Names()...)
+		}
+		what := fmt.Sprintf("flag --%s is not one of %s's", name, c.Command.Name)
+		if near, ok := nearest(name, names); ok {
+			return scaler.Errorf(scaler.ErrInvalid, "%s: did you mean --%s? (see scaler %s --help)", what, near, c.Command.Name)
+		}
+		return scaler.Errorf(scaler.ErrInvalid, "%s (see scaler %s --help)", what, c.Command.Name)
+	}
+	// invalid value "5" for flag -timeout: parse error
+	if rest, ok := strings.CutPrefix(msg, "invalid value "); ok {
+		value, flag, _ := strings.Cut(rest, " for flag -")
+		flag, _, _ = strings.Cut(flag, ":")
+		if f := flagByName(c, flag); f != nil {
+			if _, duration := f.(*cli.DurationFlag); duration {
+				return scaler.Errorf(scaler.ErrInvalid, "--%s %s is not a duration: write it with its unit, such as 30s, 5m or 1h30m", flag, value)
+			}
+		}
+		return scaler.Errorf(scaler.ErrInvalid, "--%s %s is not a valid value (see scaler %s --help)", flag, value, c.Command.Name)
+	}
+	return scaler.Errorf(scaler.ErrInvalid, "%s", strings.ReplaceAll(msg, " -", " --"))
+}
+
+func flagByName(c *cli.Context, name string) cli.Flag {
+	for _, f := range c.Command.Flags {
+		if slices.Contains(f.Names(), name) {
+			return f
+		}
+	}
+	return nil
+}
