@@ -28,6 +28,8 @@ func (e *Emulator) routes() {
 	m.HandleFunc("DELETE /apps/{app}/dynos", e.withApp(e.restartAllManaged))
 	m.HandleFunc("DELETE /apps/{app}/dynos/{dyno}", e.withApp(e.restartManaged))
 	m.HandleFunc("POST /apps/{app}/dynos/{dyno}/actions/stop", e.withApp(e.stopManaged))
+	m.HandleFunc("GET /dyno-sizes", e.listDynoSizes)
+	m.HandleFunc("GET /dyno-sizes/{size}", e.getDynoSize)
 	// The platform answers an unknown path, or a known one with another
 	// method, with a 404 in its own shape.
 	m.HandleFunc("/", e.noEndpoint)

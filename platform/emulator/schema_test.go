@@ -187,6 +187,9 @@ func TestAnswersMatchPlatformSchemas(t *testing.T) {
 		{"PATCH", "/apps/demo/formation/web", `{"quantity":"3","dyno_size":{"name":"performance-m"}}`, "formation"},
 		{"GET", "/apps/demo/dynos", "", "dyno"},
 		{"GET", "/apps/demo/dynos/web.1", "", "dyno"},
+		{"GET", "/dyno-sizes", "", "dyno-size"},
+		{"GET", "/dyno-sizes/standard-2x", "", "dyno-size"},
+		{"GET", "/dyno-sizes/private-s", "", "dyno-size"}, // cost null
 	}
 	for _, c := range calls {
 		t.Run(c.method+" "+c.path, func(t *testing.T) {
@@ -214,6 +217,9 @@ func TestSchemasRejectWrongShapes(t *testing.T) {
 			if err := s.validate("formation", []byte(bad)); err == nil {
 				t.Errorf("%s accepted %s as a formation", s.name, bad)
 			}
+		}
+		if bad := `[{"name":"Standard-1X","cost":"2500"}]`; s.validate("dyno-size", []byte(bad)) == nil {
+			t.Errorf("%s accepted %s as a dyno size", s.name, bad)
 		}
 	}
 }
