@@ -201,6 +201,45 @@ func (c *Client) RestartDynos(ctx context.Context, app, typ string) error {
 	return c.explain(err, app)
 }
 
+// DynoSize is a dyno size as the platform lists it, with its list price:
+// Cents per Unit ("month"), or no price (Priced false) when the API gives
+// none, as for sizes sold by contract, or gives it in a shape this client
+// does not read.
+type DynoSize struct {
+	Name   string
+	Priced bool
+	Cents  float64
+	Unit   string
+}
+
+// DynoSizes lists the dyno sizes the platform offers, with their prices:
+// one request, GET /dyno-sizes, which names no app. A price that cannot be
+// read leaves its size unpriced rather than failing the list.
+func (c *Client) DynoSizes(ctx context.Context) ([]DynoSize, error) {
+	// heroku-go's DynoSize has the cost as an empty struct (the schema
+	// defines its fields outside its properties): read it here.
+	var list []struct {
+		Name string          `json:"name"`
+		Cost json.RawMessage `json:"cost"`
+	}
+	if err := c.api.Get(ctx, &list, "/dyno-sizes", nil, everything); err != nil {
+		return nil, c.explain(err, "")
+	}
+	out := make([]DynoSize, 0, len(list))
+	for _, s := range list {
+		size := DynoSize{Name: s.Name}
+		var cost struct {
+			Cents *float64 `json:"cents"`
+			Unit  string   `json:"unit"`
+		}
+		if json.Unmarshal(s.Cost, &cost) == nil && cost.Cents != nil && cost.Unit != "" {
+			size.Priced, size.Cents, size.Unit = true, *cost.Cents, cost.Unit
+		}
+		out = append(out, size)
+	}
+	return out, nil
+}
+
 // Account is who the token acts for, and what it may do.
 type Account struct {
 	Email string
