@@ -19,6 +19,9 @@ type Report struct {
 	// DST is every offset change in the period of the zones the rules use.
 	DST   []Transition `json:"dst"`
 	Types []TypeReport `json:"types"` // sorted by app then type
+	// Scheduler, when the caller sets it (see [Schedule.Scheduler]), is
+	// where Heroku Scheduler cannot carry out the schedule on time.
+	Scheduler *SchedulerCheck `json:"scheduler,omitempty"`
 }
 
 // ReportChange is a [Change] with its instant on the wall clock of the
@@ -189,18 +192,7 @@ func usage(segs []segment, from, to time.Time) Usage {
 	var u Usage
 	var managed, dyno float64
 	for i, sg := range segs {
-		lo := from
-		if i > 0 {
-			if t := time.Unix(sg.start, 0); t.After(lo) {
-				lo = t
-			}
-		}
-		hi := to
-		if i+1 < len(segs) {
-			if t := time.Unix(segs[i+1].start, 0); t.Before(hi) {
-				hi = t
-			}
-		}
+		lo, hi := within(segs, i, from, to)
 		if !hi.After(lo) || sg.rule == nil {
 			continue
 		}
@@ -222,6 +214,23 @@ func usage(segs []segment, from, to time.Time) Usage {
 		u.SavedPercent = 100 * (float64(u.Peak)*managed - dyno) / (float64(u.Peak) * managed)
 	}
 	return u
+}
+
+// within returns the part of [from, to) that segment i covers; empty
+// (hi not after lo) when none.
+func within(segs []segment, i int, from, to time.Time) (lo, hi time.Time) {
+	lo, hi = from, to
+	if i > 0 {
+		if t := time.Unix(segs[i].start, 0); t.After(lo) {
+			lo = t
+		}
+	}
+	if i+1 < len(segs) {
+		if t := time.Unix(segs[i+1].start, 0); t.Before(hi) {
+			hi = t
+		}
+	}
+	return lo, hi
 }
 
 // windows counts the occurrences of once windows that overlap [from, to):

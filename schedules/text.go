@@ -12,9 +12,10 @@ import (
 )
 
 // WriteText writes the report for a person: the period, what is in force at
-// its start, the changes with local and UTC times, the DST transitions, and
-// per process type a chart of its days and its dyno-hours. Lines stay under
-// 80 columns for the usual names.
+// its start, the changes with local and UTC times, what Heroku Scheduler
+// cannot meet (when checked), the DST transitions, and per process type a
+// chart of its days and its dyno-hours. Lines stay under 80 columns for
+// the usual names.
 func (r Report) WriteText(w io.Writer) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Plan from %s to %s (%s hours)\n",
@@ -49,6 +50,10 @@ func (r Report) WriteText(w io.Writer) error {
 			c.UTC.Format("01-02 15:04Z"), name(c.App, c.Type), c.From, targetText(c.To), line)
 	}
 	tw.Flush()
+
+	if r.Scheduler != nil {
+		writeScheduler(&b, *r.Scheduler)
+	}
 
 	b.WriteString("\nDaylight saving time\n")
 	if len(r.DST) == 0 {
@@ -178,4 +183,54 @@ func name(app, typ string) string {
 // hours writes a number of hours to a tenth, without a needless ".0".
 func hours(h float64) string {
 	return strconv.FormatFloat(math.Round(h*10)/10, 'f', -1, 64)
+}
+
+// writeScheduler writes the Scheduler check: the runs it assumes, and each
+// warning under its rule.
+func writeScheduler(b *strings.Builder, c SchedulerCheck) {
+	switch c.Every {
+	case Every10Minutes:
+		b.WriteString("\nHeroku Scheduler every 10 minutes: runs at :00, :10, ... UTC (assumed)\n")
+	case EveryHour:
+		fmt.Fprintf(b, "\nHeroku Scheduler every hour: one run an hour, at a minute that is a multiple\n"+
+			"of 10 (assumed); here :%02d, the one that meets the most changes\n", c.Offset)
+	default:
+		fmt.Fprintf(b, "\nHeroku Scheduler daily: one run a day, on the hour or half hour UTC; here\n"+
+			"%s UTC, the time that meets the most changes\n", clock(c.Offset))
+	}
+	switch {
+	case c.Changes == 0:
+		b.WriteString("  no change to meet in this period\n")
+	case len(c.Warnings) == 0:
+		b.WriteString("  every change is met on time\n")
+	}
+	line := -1
+	for _, w := range c.Warnings {
+		if w.Line != line {
+			fmt.Fprintf(b, "  line %d: %s\n", w.Line, w.Rule)
+			line = w.Line
+		}
+		wrap(b, w.Message, "    ", "    ", 78)
+	}
+}
+
+// wrap writes text in lines of at most width columns (but for a word
+// longer than that), the first starting with first and the others with
+// indent.
+func wrap(b *strings.Builder, text, first, indent string, width int) {
+	n := 0
+	for _, word := range strings.Fields(text) {
+		switch {
+		case n == 0:
+			b.WriteString(first + word)
+			n = len(first) + len(word)
+		case n+1+len(word) > width:
+			b.WriteString("\n" + indent + word)
+			n = len(indent) + len(word)
+		default:
+			b.WriteString(" " + word)
+			n += 1 + len(word)
+		}
+	}
+	b.WriteByte('\n')
 }

@@ -1,0 +1,402 @@
+package schedules
+
+import (
+	"cmp"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"time"
+)
+
+// Interval is how often Heroku Scheduler runs `scaler apply`: one of the
+// three frequencies Scheduler offers, in minutes.
+type Interval int
+
+// The frequencies of Heroku Scheduler.
+const (
+	Every10Minutes Interval = 10
+	EveryHour      Interval = 60
+	Daily          Interval = 1440
+)
+
+// ParseInterval reads an interval as `scaler plan --every` takes it: 10m,
+// 1h or 1d.
+func ParseInterval(s string) (Interval, error) {
+	switch s {
+	case "10m":
+		return Every10Minutes, nil
+	case "1h":
+		return EveryHour, nil
+	case "1d":
+		return Daily, nil
+	}
+	return 0, fmt.Errorf("%q: want 10m, 1h or 1d, the frequencies of Heroku Scheduler (every 10 minutes, every hour, daily)", s)
+}
+
+// String returns 10m, 1h or 1d.
+func (iv Interval) String() string {
+	switch iv {
+	case Every10Minutes:
+		return "10m"
+	case EveryHour:
+		return "1h"
+	case Daily:
+		return "1d"
+	}
+	return strconv.Itoa(int(iv)) + "min"
+}
+
+// offsets are the minutes, after midnight UTC and modulo the interval, at
+// which Scheduler can run a job of the interval. Daily jobs start on the
+// hour or half hour UTC (Heroku's documentation). That hourly jobs run at a
+// minute that is a multiple of 10, and 10-minute jobs at :00, :10, ... of
+// the hour, is unconfirmed.
+func (iv Interval) offsets() []int {
+	step := 10
+	if iv == Daily {
+		step = 30
+	}
+	var out []int
+	for m := 0; m < int(iv); m += step {
+		out = append(out, m)
+	}
+	return out
+}
+
+// MarshalText writes the interval as it is written: 10m, 1h or 1d.
+func (iv Interval) MarshalText() ([]byte, error) { return []byte(iv.String()), nil }
+
+// SchedulerCheck is how Heroku Scheduler, running `scaler apply` at one
+// interval, carries out a schedule's changes in a period: the runs it
+// assumes, and where they cannot meet the schedule on time.
+type SchedulerCheck struct {
+	Every Interval `json:"every"`
+	// Offset is the runs' minute after midnight UTC, modulo the interval:
+	// the minute of the hour of an hourly job, the time of day of a daily
+	// one. 10-minute jobs are taken to run at :00, :10, ... (offset 0).
+	Offset   int       `json:"offset_minutes"`
+	Changes  int       `json:"changes"` // the changes in the period that need a run
+	Warnings []Warning `json:"warnings"`
+}
+
+// Warning is one problem that Scheduler has with one rule, said once
+// however often it happens in the period.
+type Warning struct {
+	App  string `json:"app"`
+	Type string `json:"type"`
+	Line int    `json:"line"` // of the rule
+	Rule string `json:"rule"` // its text
+	// Edge is the edge of the rule's window that the problem is at: start
+	// or end. A once window's problems are at its start.
+	Edge string `json:"edge"`
+	// Problem is late (a change, or a job's first chance to start, comes
+	// after the edge), never (a change is replaced by the next one before
+	// any run), no_run (no run in a once window: its job never starts) or
+	// one_run (one run in a once window: if Scheduler skips it, the job
+	// does not start).
+	Problem string    `json:"problem"`
+	Times   int       `json:"times"`                  // in the period
+	First   time.Time `json:"first"`                  // the first time, in UTC
+	Late    int       `json:"late_minutes,omitempty"` // the most, for late
+	Message string    `json:"message"`                // for a person
+}
+
+// The problems of a Warning.
+const (
+	ProblemLate   = "late"
+	ProblemNever  = "never"
+	ProblemNoRun  = "no_run"
+	ProblemOneRun = "one_run"
+)
+
+// Scheduler says where Heroku Scheduler, running `scaler apply` every
+// interval, cannot carry out the changes of [from, to) on time. Each
+// problem is said once per rule and edge, with how many times it happens
+// and the first.
+//
+// apply is level-triggered: a run sets each type to the target in force at
+// that instant. So a change is carried out at the first run at or after
+// it, and never if the type's next change comes first; a once window's job
+// can start at any run inside the window's occurrence. A change to no rule
+// in force (the end of a window without a default) and a once window's
+// close need no run: apply does nothing there.
+//
+// The runs lie on a grid of the interval in UTC (see [Interval]). An
+// hourly job runs at one minute of the hour and a daily job at one time of
+// day, which the user picks: the check takes the one that meets the most
+// changes (fewest never carried out, then fewest late, then earliest),
+// and says which. Runs are taken as punctual: a Scheduler job's dyno takes
+// some seconds to start, and Scheduler may skip a run or start one late
+// (it is best effort), which no interval helps with.
+func (s *Schedule) Scheduler(from, to time.Time, every Interval) SchedulerCheck {
+	check := SchedulerCheck{Every: every, Warnings: []Warning{}}
+	if !to.After(from) || every <= 0 {
+		return check
+	}
+	period := int64(every) * 60
+	edges := s.edgesToMeet(from, to, time.Duration(period)*time.Second)
+	check.Changes = len(edges)
+	var best []outcome
+	bestScore := score{failures: math.MaxInt}
+	for _, off := range every.offsets() {
+		g := grid{period: period, offset: int64(off) * 60}
+		outcomes := make([]outcome, len(edges))
+		var sc score
+		for i, e := range edges {
+			outcomes[i] = g.meet(e)
+			sc.add(outcomes[i])
+		}
+		if sc.less(bestScore) {
+			best, bestScore, check.Offset = outcomes, sc, off
+		}
+	}
+	check.Warnings = warnings(edges, best)
+	return check
+}
+
+// edgeToMeet is a change that needs a run: one to a level target, or the
+// opening of a once window's occurrence.
+type edgeToMeet struct {
+	c *Change
+	// prior are the type's changes before c, latest last, back to one
+	// interval before it at least; before the first of them, first.From
+	// was in force.
+	prior []Change
+	// next is the instant of the type's next change, or noUntil.
+	next int64
+	// close is the instant the once occurrence closes, or noUntil.
+	close int64
+}
+
+// targetAt returns the target of the edge's type at sec, an instant before
+// the edge and no earlier than its prior changes reach.
+func (e edgeToMeet) targetAt(sec int64) *Target {
+	for i := len(e.prior) - 1; i >= 0; i-- {
+		if e.prior[i].At.Unix() <= sec {
+			return e.prior[i].To
+		}
+	}
+	if len(e.prior) > 0 {
+		return e.prior[0].From
+	}
+	return e.c.From
+}
+
+// edgesToMeet lists the changes of [from, to) that need a run, each with
+// what comes before and after it. It looks one interval (ahead) past to,
+// as far as the first run after a change in the period can be, and one
+// before from, as far back as the last run before a change can be.
+func (s *Schedule) edgesToMeet(from, to time.Time, ahead time.Duration) []edgeToMeet {
+	changes := s.Changes(from.Add(-ahead), to.Add(ahead))
+	byType := map[[2]string][]Change{}
+	var order [][2]string
+	for _, c := range changes {
+		k := [2]string{c.App, c.Type}
+		if _, ok := byType[k]; !ok {
+			order = append(order, k)
+		}
+		byType[k] = append(byType[k], c)
+	}
+	var out []edgeToMeet
+	for _, k := range order {
+		list := byType[k]
+		for i := range list {
+			c := &list[i]
+			if c.To == nil || !c.At.After(from) || !c.At.Before(to) {
+				continue
+			}
+			e := edgeToMeet{c: c, prior: list[:i], next: noUntil, close: noUntil}
+			if i+1 < len(list) {
+				e.next = list[i+1].At.Unix()
+			}
+			if c.To.Once && !c.To.Until.IsZero() {
+				e.close = c.To.Until.Unix()
+			}
+			out = append(out, e)
+		}
+	}
+	slices.SortStableFunc(out, func(a, b edgeToMeet) int { return a.c.At.Compare(b.c.At) })
+	return out
+}
+
+// grid is the runs of a Scheduler job: offset + k*period, in Unix seconds.
+type grid struct{ period, offset int64 }
+
+// next returns the first run at or after sec.
+func (g grid) next(sec int64) int64 {
+	return g.offset + (floorDiv(sec-g.offset-1, g.period)+1)*g.period
+}
+
+// count returns how many runs fall in [lo, hi).
+func (g grid) count(lo, hi int64) int64 {
+	if hi == noUntil {
+		return math.MaxInt64
+	}
+	return floorDiv(hi-1-g.offset, g.period) - floorDiv(lo-1-g.offset, g.period)
+}
+
+// outcome is what the runs do with one edge.
+type outcome struct {
+	problem string // "" when it is met on time and nothing else is wrong
+	late    int64  // seconds, for late
+	// also is a second problem of a once window: late, and one run only.
+	also string
+}
+
+func (g grid) meet(e edgeToMeet) outcome {
+	at := e.c.At.Unix()
+	run := g.next(at)
+	if e.c.To.Once {
+		n := g.count(at, e.close)
+		if n == 0 {
+			return outcome{problem: ProblemNoRun}
+		}
+		var o outcome
+		if run > at {
+			o.problem, o.late = ProblemLate, run-at
+		}
+		if n == 1 {
+			o.also = ProblemOneRun
+		}
+		return o
+	}
+	// Until the first run, the type is at the target of the run before:
+	// when that is the target the change goes to, nothing is wrong.
+	if before := e.targetAt(run - g.period); before != nil && !before.Once &&
+		before.Quantity == e.c.To.Quantity && before.Size == e.c.To.Size {
+		return outcome{}
+	}
+	switch {
+	case e.next <= run:
+		return outcome{problem: ProblemNever}
+	case run > at:
+		return outcome{problem: ProblemLate, late: run - at}
+	}
+	return outcome{}
+}
+
+// score ranks the offsets of a grid: fewer changes never carried out (or
+// windows without a run), then fewer late, then less lateness in all, then
+// fewer windows with one run.
+type score struct {
+	failures, late int
+	lateness       int64
+	oneRun         int
+}
+
+func (s *score) add(o outcome) {
+	for _, p := range []string{o.problem, o.also} {
+		switch p {
+		case ProblemNever, ProblemNoRun:
+			s.failures++
+		case ProblemLate:
+			s.late++
+			s.lateness += o.late
+		case ProblemOneRun:
+			s.oneRun++
+		}
+	}
+}
+
+func (s score) less(t score) bool {
+	return cmp.Or(cmp.Compare(s.failures, t.failures), cmp.Compare(s.late, t.late),
+		cmp.Compare(s.lateness, t.lateness), cmp.Compare(s.oneRun, t.oneRun)) < 0
+}
+
+// warnings gathers the outcomes into one warning per rule, edge and
+// problem, in the order of the rules' lines.
+func warnings(edges []edgeToMeet, outcomes []outcome) []Warning {
+	type key struct {
+		app, typ      string
+		line          int
+		edge, problem string
+	}
+	index := map[key]int{}
+	out := []Warning{}
+	var firsts []*Change // the first change of each warning
+	for i, e := range edges {
+		o := outcomes[i]
+		for _, p := range []string{o.problem, o.also} {
+			if p == "" {
+				continue
+			}
+			rule, edge := cause(e.c)
+			k := key{e.c.App, e.c.Type, rule.Line, edge, p}
+			j, seen := index[k]
+			if !seen {
+				j = len(out)
+				index[k] = j
+				out = append(out, Warning{
+					App: e.c.App, Type: e.c.Type, Line: rule.Line, Rule: rule.Text, Edge: edge,
+					Problem: p, First: e.c.At,
+				})
+				firsts = append(firsts, e.c)
+			}
+			out[j].Times++
+			if p == ProblemLate {
+				out[j].Late = max(out[j].Late, int((o.late+59)/60))
+			}
+		}
+	}
+	for i := range out {
+		w, c := &out[i], firsts[i]
+		first := c.At.In(c.To.Rule.Zone).Format("Mon 2006-01-02 15:04 MST")
+		if w.Times == 1 {
+			w.Message = message(c, w.Problem, w.Late) + " (once in the period: " + first + ")"
+		} else {
+			w.Message = message(c, w.Problem, w.Late) + " (" + strconv.Itoa(w.Times) + " times in the period; first " + first + ")"
+		}
+	}
+	slices.SortStableFunc(out, func(a, b Warning) int {
+		return cmp.Or(cmp.Compare(a.Line, b.Line), cmp.Compare(edgeOrder(a.Edge), edgeOrder(b.Edge)))
+	})
+	return out
+}
+
+func edgeOrder(edge string) int {
+	if edge == "start" {
+		return 0
+	}
+	return 1
+}
+
+// cause returns the rule whose window edge makes a change, and which edge:
+// the start of the rule coming into force, unless that rule is of a lower
+// tier than the one going out of force (a date or weekly window ending,
+// back to the week or the default), which is then the one whose end it is.
+func cause(c *Change) (*Rule, string) {
+	if c.From != nil && !c.To.Once && c.To.Rule.Tier < c.From.Rule.Tier {
+		return c.From.Rule, "end"
+	}
+	return c.To.Rule, "start"
+}
+
+// message says a problem for a person; late is the most lateness, in
+// minutes.
+func message(c *Change, problem string, late int) string {
+	_, edge := cause(c)
+	switch {
+	case problem == ProblemNoRun:
+		return "no run falls in the window: the job never starts"
+	case problem == ProblemOneRun:
+		return "one run falls in the window: if Scheduler skips it, the job does not start"
+	case problem == ProblemLate && c.To.Once:
+		return "the job can start only at the first run in the window, up to " + minutes(late) + " after it opens"
+	case problem == ProblemLate:
+		return fmt.Sprintf("%s goes to %s up to %s after the rule's %s, at the next run", name(c.App, c.Type), c.To, minutes(late), edge)
+	}
+	return fmt.Sprintf("%s never goes to %s at the rule's %s: no run falls before the type's next change", name(c.App, c.Type), c.To, edge)
+}
+
+// minutes writes a lateness: 5 min, 1 h, 2 h 30 min.
+func minutes(m int) string {
+	switch h := m / 60; {
+	case h == 0:
+		return strconv.Itoa(m) + " min"
+	case m%60 == 0:
+		return strconv.Itoa(h) + " h"
+	default:
+		return strconv.Itoa(h) + " h " + strconv.Itoa(m%60) + " min"
+	}
+}
