@@ -22,6 +22,8 @@ type Report struct {
 	// Scheduler, when the caller sets it (see [Schedule.Scheduler]), is
 	// where Heroku Scheduler cannot carry out the schedule on time.
 	Scheduler *SchedulerCheck `json:"scheduler,omitempty"`
+	// Cost is set by [Report.Price].
+	Cost *Cost `json:"cost,omitempty"`
 }
 
 // ReportChange is a [Change] with its instant on the wall clock of the
@@ -48,6 +50,8 @@ type TypeReport struct {
 	// before the period and end after it.
 	Transitions []Transition `json:"transitions,omitempty"`
 	Usage       Usage        `json:"usage"`
+
+	sized []sizedTime // for Report.Price
 }
 
 // Cell width and count of a chart line: 48 half hours.
@@ -170,6 +174,7 @@ func (g *group) report(segs []segment, d0, d1 day, from, to time.Time) TypeRepor
 		})
 	}
 	tr.Usage = usage(segs, from, to)
+	tr.sized = g.sizedTimes(segs, d0, from, to)
 	return tr
 }
 

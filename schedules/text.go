@@ -13,9 +13,9 @@ import (
 
 // WriteText writes the report for a person: the period, what is in force at
 // its start, the changes with local and UTC times, what Heroku Scheduler
-// cannot meet (when checked), the DST transitions, and per process type a
-// chart of its days and its dyno-hours. Lines stay under 80 columns for
-// the usual names.
+// cannot meet (when checked), the DST transitions, per process type a
+// chart of its days and its dyno-hours, and what they cost (when priced).
+// Lines stay under 80 columns for the usual names.
 func (r Report) WriteText(w io.Writer) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Plan from %s to %s (%s hours)\n",
@@ -74,6 +74,9 @@ func (r Report) WriteText(w io.Writer) error {
 	}
 	for _, t := range r.Types {
 		writeChart(&b, t)
+	}
+	if r.Cost != nil {
+		writeCost(&b, *r.Cost)
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
@@ -233,4 +236,85 @@ func wrap(b *strings.Builder, text, first, indent string, width int) {
 		}
 	}
 	b.WriteByte('\n')
+}
+
+// writeCost writes a table of the types' money, its total, and notes on
+// the sizes assumed and the sizes without a price.
+func writeCost(b *strings.Builder, c Cost) {
+	fmt.Fprintf(b, "\nCost at the list prices of the Platform API (%d hours a month: an estimate)\n", c.HoursPerMonth)
+	if len(c.Types) == 0 {
+		b.WriteString("  no process type\n")
+		return
+	}
+	tw := tabwriter.NewWriter(b, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "  type\tsize\tdyno-hours\tcost\tat a constant peak\tsaves\n")
+	assumed, once, priced, unpriced := false, false, 0, 0
+	var dynoHours float64
+	for _, t := range c.Types {
+		var sizes []string
+		for _, s := range t.Sizes {
+			mark := ""
+			if s.Assumed {
+				mark, assumed = "*", true
+			}
+			sizes = append(sizes, s.Size+mark)
+		}
+		size := strings.Join(sizes, ", ")
+		if size == "" {
+			size = "-"
+		}
+		switch {
+		case t.Once && t.Priced:
+			once = true
+			var each []string
+			for _, s := range t.Sizes {
+				each = append(each, dollars(*s.CentsPerHour, 3)+"/h")
+			}
+			fmt.Fprintf(tw, "  %s\t%s\tonce\t%s\t-\t-\n", name(t.App, t.Type), size, strings.Join(each, ", "))
+		case t.Once:
+			once = true
+			fmt.Fprintf(tw, "  %s\t%s\tonce\tno price\t-\t-\n", name(t.App, t.Type), size)
+		case !t.Priced:
+			unpriced++
+			fmt.Fprintf(tw, "  %s\t%s\t%s\tno price\t-\t-\n", name(t.App, t.Type), size, hours(sum(t.Sizes)))
+		default:
+			priced++
+			dynoHours += t.DynoHours
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s (%.1f%%)\n", name(t.App, t.Type), size, hours(t.DynoHours),
+				dollars(t.Cents, 2), dollars(t.PeakCents, 2), dollars(t.SavedCents, 2), t.SavedPercent)
+		}
+	}
+	if priced > 0 {
+		label := "total"
+		if unpriced > 0 {
+			label = "priced total"
+		}
+		fmt.Fprintf(tw, "  %s\t\t%s\t%s\t%s\t%s (%.1f%%)\n", label, hours(dynoHours),
+			dollars(c.Cents, 2), dollars(c.PeakCents, 2), dollars(c.SavedCents, 2), c.SavedPercent)
+	}
+	tw.Flush()
+	if once {
+		wrap(b, "once: a job's dyno-hours are its runtime, which the schedule does not know: the cost is the price of an hour of it", "  ", "    ", 78)
+	}
+	if assumed {
+		wrap(b, "* a rule without a size leaves the size as it is, which plan does not read: priced at the size the type's rules set before, or else at "+
+			c.NewTypeSize+", the size of a new process type", "  ", "    ", 78)
+	}
+	for _, u := range c.Unpriced {
+		wrap(b, u.Size+": "+u.Reason, "  ", "    ", 78)
+	}
+}
+
+// sum returns the dyno-hours of a type's sizes.
+func sum(sizes []SizeCost) float64 {
+	var h float64
+	for _, s := range sizes {
+		h += s.DynoHours
+	}
+	return h
+}
+
+// dollars writes cents as dollars with the given decimals: $2.50.
+func dollars(cents float64, decimals int) string {
+	return "$" + strconv.FormatFloat(cents/100, 'f', decimals, 64)
 }
