@@ -2,66 +2,122 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/scalerdev/scaler/platform"
 	"github.com/scalerdev/scaler/scaler"
+	"github.com/scalerdev/scaler/schedules"
 )
 
 // maxPlanDays bounds --days: ten years of charts is already more than a
 // person reads.
 const maxPlanDays = 3660
 
-func (a *App) newPlanCommand(runF func(context.Context, *cli.Context) error) *command {
-	return &command{Command: &cli.Command{
+func (a *App) planCommand() *cli.Command {
+	return &cli.Command{
 		Name:  "plan",
-		Usage: "preview a schedule: every change, DST days, a chart per type, and the dyno-hours saved",
+		Usage: "preview a schedule: every change, what Heroku Scheduler cannot meet, DST days, a chart per type, the dyno-hours saved and, with --cost, their price",
 		Description: `Validates the schedule, then shows every instant at which it changes the
-formation (in the rule's local time and in UTC), the days a time zone skips
-or repeats an hour, a chart per process type, and the dyno-hours per type
-against keeping each type at its peak all the time. It sends no request.
+formation (in the rule's local time and in UTC), where Heroku Scheduler
+running apply --every 10m, 1h or 1d cannot meet a change on time, the days
+a time zone skips or repeats an hour, a chart per process type, and the
+dyno-hours per type against keeping each type at its peak all the time.
+It sends no request, and needs no token.
+
+With --cost it prices the dyno-hours at the sizes' list prices, which it
+reads from the Platform API (GET /dyno-sizes, its only request, which needs
+HEROKU_API_KEY): a monthly price is spread over 720 hours, an estimate.
 
 Examples:
    $ scaler plan
    $ scaler plan --schedule schedule.txt --from 2026-12-21 --days 14
+   $ scaler plan --every 1h
+   $ scaler plan --cost
    $ scaler plan --json`,
 		Flags: []cli.Flag{
 			scheduleFlag(),
 			&cli.StringFlag{Name: "from", Usage: "first day, YYYY-MM-DD, from midnight in the schedule's first time zone (default: now)"},
 			&cli.IntFlag{Name: "days", Value: 7, Usage: "how many days to show"},
+			&cli.StringFlag{Name: "every", Value: "10m", Usage: "how often Heroku Scheduler runs apply: 10m, 1h or 1d; plan says where that cannot meet the schedule on time"},
+			&cli.BoolFlag{Name: "cost", Usage: "price the dyno-hours at the sizes' list prices from the Platform API (one request; needs " + envToken + ")"},
 			jsonFlag(),
 		},
-		Action: func(c *cli.Context) error {
-			if c.Args().Present() {
-				return scaler.Errorf(scaler.ErrInvalid, "plan takes no arguments, got %q", c.Args().First())
-			}
-			days := c.Int("days")
-			if days < 1 || days > maxPlanDays {
-				return scaler.Errorf(scaler.ErrInvalid, "--days %d: want 1 to %d", days, maxPlanDays)
-			}
-			sched, _, found, err := a.loadSchedule(c.String(flagSchedule))
-			if err != nil {
-				return err
-			}
-			if !found {
-				return scaler.Errorf(scaler.ErrInvalid, "no schedule: pass --schedule FILE or set %s", envSchedule)
-			}
-			from := a.Now()
-			if s := c.String("from"); s != "" {
-				zone := time.UTC
-				if len(sched.Rules) > 0 {
-					zone = sched.Rules[0].Zone
-				}
-				if from, err = time.ParseInLocation(time.DateOnly, s, zone); err != nil {
-					return scaler.Errorf(scaler.ErrInvalid, "--from %q: want a date such as 2026-12-21", s)
-				}
-			}
-			report := sched.Report(from, from.AddDate(0, 0, days))
-			if c.Bool("json") {
-				return writeJSON(a.Stdout, report)
-			}
-			return report.WriteText(a.Stdout)
-		},
-	}}
+		Action: a.plan,
+	}
+}
+
+func (a *App) plan(c *cli.Context) error {
+	if c.Args().Present() {
+		return scaler.Errorf(scaler.ErrInvalid, "plan takes no arguments, got %q", c.Args().First())
+	}
+	days := c.Int("days")
+	if days < 1 || days > maxPlanDays {
+		return scaler.Errorf(scaler.ErrInvalid, "--days %d: want 1 to %d", days, maxPlanDays)
+	}
+	every, err := schedules.ParseInterval(c.String("every"))
+	if err != nil {
+		return scaler.Errorf(scaler.ErrInvalid, "--every %v", err)
+	}
+	sched, _, found, err := a.loadSchedule(c)
+	if err != nil {
+		return err
+	}
+	if !found {
+		return scaler.Errorf(scaler.ErrInvalid, "no schedule: pass --schedule FILE or set %s", envSchedule)
+	}
+	from := a.Now()
+	if s := c.String("from"); s != "" {
+		zone := time.UTC
+		if len(sched.Rules) > 0 {
+			zone = sched.Rules[0].Zone
+		}
+		if from, err = time.ParseInLocation(time.DateOnly, s, zone); err != nil {
+			return scaler.Errorf(scaler.ErrInvalid, "--from %q: want a date such as 2026-12-21", s)
+		}
+	}
+	var client *platform.Client
+	if c.Bool("cost") {
+		// The token and the URL are checked before anything is computed
+		// or sent, as every command does.
+		if client, err = a.client(); err != nil {
+			return fmt.Errorf("--cost reads the sizes' prices from the Platform API: %w", err)
+		}
+	}
+	to := from.AddDate(0, 0, days)
+	report := sched.Report(from, to)
+	check := sched.Scheduler(from, to, every)
+	report.Scheduler = &check
+	if client != nil {
+		prices, err := a.sizePrices(c.Context, client)
+		if err != nil {
+			return err
+		}
+		report.Price(prices)
+	}
+	if c.Bool("json") {
+		return writeJSON(a.Stdout, report)
+	}
+	return report.WriteText(a.Stdout)
+}
+
+// sizePrices reads the dyno sizes' list prices: plan's only request,
+// bounded like the other commands' by defaultTimeout.
+func (a *App) sizePrices(ctx context.Context, client *platform.Client) ([]schedules.SizePrice, error) {
+	ctx, cancel := context.WithTimeout(ctx, defaultTimeout)
+	defer cancel()
+	sizes, err := client.DynoSizes(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("plan --cost: read the dyno sizes' prices: %w", err)
+	}
+	out := make([]schedules.SizePrice, len(sizes))
+	for i, s := range sizes {
+		out[i] = schedules.SizePrice{Size: s.Name, Unit: s.Unit}
+		if s.Priced {
+			out[i].Cents = &s.Cents
+		}
+	}
+	return out, nil
 }
