@@ -137,78 +137,78 @@ func (s *Schedule) Scheduler(from, to time.Time, every Interval) SchedulerCheck 
 	period := int64(every) * 60
 	edges := s.edgesToMeet(from, to, time.Duration(period)*time.Second)
 	check.Changes = len(edges)
-	var best []outcome
-	bestScore := score{failures: math.MaxInt}
+	best := score{failures: math.MaxInt}
 	for _, off := range every.offsets() {
 		g := grid{period: period, offset: int64(off) * 60}
-		outcomes := make([]outcome, len(edges))
 		var sc score
-		for i, e := range edges {
-			outcomes[i] = g.meet(e)
-			sc.add(outcomes[i])
+		for _, e := range edges {
+			sc.add(g.meet(e))
 		}
-		if sc.less(bestScore) {
-			best, bestScore, check.Offset = outcomes, sc, off
+		if sc.less(best) {
+			best, check.Offset = sc, off
 		}
 	}
-	check.Warnings = warnings(edges, best)
+	g := grid{period: period, offset: int64(check.Offset) * 60}
+	outcomes := make([]outcome, len(edges))
+	for i, e := range edges {
+		outcomes[i] = g.meet(e)
+	}
+	check.Warnings = warnings(edges, outcomes)
 	return check
 }
 
+// typeChanges are the changes of one (app, type), in time order, with
+// their instants in Unix seconds.
+type typeChanges struct {
+	list []Change
+	at   []int64
+}
+
 // edgeToMeet is a change that needs a run: one to a level target, or the
-// opening of a once window's occurrence.
+// opening of a once window's occurrence. Its type's changes reach back
+// one interval before it at least.
 type edgeToMeet struct {
-	c *Change
-	// prior are the type's changes before c, latest last, back to one
-	// interval before it at least; before the first of them, first.From
-	// was in force.
-	prior []Change
+	tc *typeChanges
+	i  int // the change's index in tc
 	// next is the instant of the type's next change, or noUntil.
 	next int64
 	// close is the instant the once occurrence closes, or noUntil.
 	close int64
 }
 
+func (e edgeToMeet) change() *Change { return &e.tc.list[e.i] }
+
 // targetAt returns the target of the edge's type at sec, an instant before
-// the edge and no earlier than its prior changes reach.
+// the edge and no earlier than the type's changes reach.
 func (e edgeToMeet) targetAt(sec int64) *Target {
-	for i := len(e.prior) - 1; i >= 0; i-- {
-		if e.prior[i].At.Unix() <= sec {
-			return e.prior[i].To
+	for j := e.i - 1; j >= 0; j-- {
+		if e.tc.at[j] <= sec {
+			return e.tc.list[j].To
 		}
 	}
-	if len(e.prior) > 0 {
-		return e.prior[0].From
-	}
-	return e.c.From
+	return e.tc.list[0].From
 }
 
-// edgesToMeet lists the changes of [from, to) that need a run, each with
-// what comes before and after it. It looks one interval (ahead) past to,
-// as far as the first run after a change in the period can be, and one
-// before from, as far back as the last run before a change can be.
+// edgesToMeet lists the changes of (from, to) that need a run, type by
+// type, each in time order. It looks one interval (ahead) past to, as far
+// as the first run after a change in the period can be, and one before
+// from, as far back as the last run before a change can be.
 func (s *Schedule) edgesToMeet(from, to time.Time, ahead time.Duration) []edgeToMeet {
-	changes := s.Changes(from.Add(-ahead), to.Add(ahead))
-	byType := map[[2]string][]Change{}
-	var order [][2]string
-	for _, c := range changes {
-		k := [2]string{c.App, c.Type}
-		if _, ok := byType[k]; !ok {
-			order = append(order, k)
-		}
-		byType[k] = append(byType[k], c)
-	}
+	lo, hi := from.Add(-ahead), to.Add(ahead)
 	var out []edgeToMeet
-	for _, k := range order {
-		list := byType[k]
-		for i := range list {
-			c := &list[i]
+	for _, g := range s.groups {
+		tc := &typeChanges{list: g.changes(nil, g.sweep(localDay(lo, g.loc), localDay(hi, g.loc)), lo, hi)}
+		tc.at = make([]int64, len(tc.list))
+		for i, c := range tc.list {
+			tc.at[i] = c.At.Unix()
+		}
+		for i, c := range tc.list {
 			if c.To == nil || !c.At.After(from) || !c.At.Before(to) {
 				continue
 			}
-			e := edgeToMeet{c: c, prior: list[:i], next: noUntil, close: noUntil}
-			if i+1 < len(list) {
-				e.next = list[i+1].At.Unix()
+			e := edgeToMeet{tc: tc, i: i, next: noUntil, close: noUntil}
+			if i+1 < len(tc.list) {
+				e.next = tc.at[i+1]
 			}
 			if c.To.Once && !c.To.Until.IsZero() {
 				e.close = c.To.Until.Unix()
@@ -216,7 +216,6 @@ func (s *Schedule) edgesToMeet(from, to time.Time, ahead time.Duration) []edgeTo
 			out = append(out, e)
 		}
 	}
-	slices.SortStableFunc(out, func(a, b edgeToMeet) int { return a.c.At.Compare(b.c.At) })
 	return out
 }
 
@@ -245,9 +244,9 @@ type outcome struct {
 }
 
 func (g grid) meet(e edgeToMeet) outcome {
-	at := e.c.At.Unix()
+	at, to := e.tc.at[e.i], e.tc.list[e.i].To
 	run := g.next(at)
-	if e.c.To.Once {
+	if to.Once {
 		n := g.count(at, e.close)
 		if n == 0 {
 			return outcome{problem: ProblemNoRun}
@@ -264,7 +263,7 @@ func (g grid) meet(e edgeToMeet) outcome {
 	// Until the first run, the type is at the target of the run before:
 	// when that is the target the change goes to, nothing is wrong.
 	if before := e.targetAt(run - g.period); before != nil && !before.Once &&
-		before.Quantity == e.c.To.Quantity && before.Size == e.c.To.Size {
+		before.Quantity == to.Quantity && before.Size == to.Size {
 		return outcome{}
 	}
 	switch {
@@ -321,17 +320,18 @@ func warnings(edges []edgeToMeet, outcomes []outcome) []Warning {
 			if p == "" {
 				continue
 			}
-			rule, edge := cause(e.c)
-			k := key{e.c.App, e.c.Type, rule.Line, edge, p}
+			c := e.change()
+			rule, edge := cause(c)
+			k := key{c.App, c.Type, rule.Line, edge, p}
 			j, seen := index[k]
 			if !seen {
 				j = len(out)
 				index[k] = j
 				out = append(out, Warning{
-					App: e.c.App, Type: e.c.Type, Line: rule.Line, Rule: rule.Text, Edge: edge,
-					Problem: p, First: e.c.At,
+					App: c.App, Type: c.Type, Line: rule.Line, Rule: rule.Text, Edge: edge,
+					Problem: p, First: c.At,
 				})
-				firsts = append(firsts, e.c)
+				firsts = append(firsts, c)
 			}
 			out[j].Times++
 			if p == ProblemLate {
