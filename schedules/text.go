@@ -76,7 +76,8 @@ func (r Report) WriteText(w io.Writer) error {
 		writeChart(&b, t)
 	}
 	if r.Cost != nil {
-		writeCost(&b, *r.Cost)
+		unmanaged := slices.ContainsFunc(r.Types, func(t TypeReport) bool { return t.Usage.UnmanagedHours > 0 })
+		writeCost(&b, *r.Cost, unmanaged)
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
@@ -239,8 +240,9 @@ func wrap(b *strings.Builder, text, first, indent string, width int) {
 }
 
 // writeCost writes a table of the types' money, its total, and notes on
-// the sizes assumed and the sizes without a price.
-func writeCost(b *strings.Builder, c Cost) {
+// once types, the time not priced, the sizes assumed and the sizes without
+// a price.
+func writeCost(b *strings.Builder, c Cost, unmanaged bool) {
 	fmt.Fprintf(b, "\nCost at the list prices of the Platform API (%d hours a month: an estimate)\n", c.HoursPerMonth)
 	if len(c.Types) == 0 {
 		b.WriteString("  no process type\n")
@@ -295,6 +297,9 @@ func writeCost(b *strings.Builder, c Cost) {
 	tw.Flush()
 	if once {
 		wrap(b, "once: a job's dyno-hours are its runtime, which the schedule does not know: the cost is the price of an hour of it", "  ", "    ", 78)
+	}
+	if unmanaged {
+		wrap(b, "time when no rule is in force is not priced: plan does not know the formation then", "  ", "    ", 78)
 	}
 	if assumed {
 		wrap(b, "* a rule without a size leaves the size as it is, which plan does not read: priced at the size the type's rules set before, or else at "+
