@@ -16,19 +16,21 @@ import (
 type readme struct {
 	commands []string
 	outputs  map[string]string // command -> the output shown after it
+	parts    map[string]string // command -> a part of its output shown after it
 	schedule string
 }
 
 // readDoc reads a document's console examples (without their comments),
 // the text block marked <!-- schedule.txt -->, and each text block marked
-// <!-- output of the command above -->.
+// <!-- output of the command above --> or <!-- part of the output of the
+// command above -->.
 func readDoc(t *testing.T, path string) readme {
 	t.Helper()
 	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := readme{outputs: map[string]string{}}
+	r := readme{outputs: map[string]string{}, parts: map[string]string{}}
 	var (
 		block, marker string
 		text          strings.Builder
@@ -46,6 +48,8 @@ func readDoc(t *testing.T, path string) readme {
 				r.schedule = text.String()
 			case block == "text" && marker == "<!-- output of the command above -->":
 				r.outputs[r.commands[len(r.commands)-1]] = text.String()
+			case block == "text" && marker == "<!-- part of the output of the command above -->":
+				r.parts[r.commands[len(r.commands)-1]] = text.String()
 			}
 			marker = ""
 		case inBlock && block == "console" && strings.HasPrefix(line, "$ scaler "):
@@ -101,6 +105,9 @@ func TestReadmeExamples(t *testing.T) {
 			}
 			if want, ok := doc.outputs[line]; ok && r.stdout != want {
 				t.Errorf("the README shows, after %q:\n%s\nbut it prints:\n%s", line, want, r.stdout)
+			}
+			if want, ok := doc.parts[line]; ok && !strings.Contains(r.stdout, want) {
+				t.Errorf("the README shows, in the output of %q:\n%s\nbut it prints:\n%s", line, want, r.stdout)
 			}
 		})
 	}
