@@ -29,7 +29,8 @@ It sends no request, and needs no token.
 
 With --cost it prices the dyno-hours at the sizes' list prices, which it
 reads from the Platform API (GET /dyno-sizes, its only request, which needs
-HEROKU_API_KEY): a monthly price is spread over 720 hours, an estimate.
+HEROKU_API_KEY; --timeout bounds it): a monthly price is spread over 720
+hours, an estimate.
 
 Examples:
    $ scaler plan
@@ -43,6 +44,7 @@ Examples:
 			&cli.IntFlag{Name: "days", Value: 7, Usage: "how many days to show"},
 			&cli.StringFlag{Name: "every", Value: "10m", Usage: "how often Heroku Scheduler runs apply: 10m, 1h or 1d; plan says where that cannot meet the schedule on time"},
 			&cli.BoolFlag{Name: "cost", Usage: "price the dyno-hours at the sizes' list prices from the Platform API (one request; needs " + envToken + ")"},
+			&cli.DurationFlag{Name: "timeout", Value: defaultTimeout, Usage: "deadline for --cost's request, retries included"},
 			jsonFlag(),
 		},
 		Action: a.plan,
@@ -79,19 +81,28 @@ func (a *App) plan(c *cli.Context) error {
 		}
 	}
 	var client *platform.Client
-	if c.Bool("cost") {
+	ctx := c.Context
+	switch {
+	case c.Bool("cost"):
+		var cancel context.CancelFunc
+		if ctx, cancel, err = deadline(c); err != nil {
+			return err
+		}
+		defer cancel()
 		// The token and the URL are checked before anything is computed
 		// or sent, as every command does.
 		if client, err = a.client(); err != nil {
 			return fmt.Errorf("--cost reads the sizes' prices from the Platform API: %w", err)
 		}
+	case c.IsSet("timeout"):
+		return scaler.Errorf(scaler.ErrInvalid, "--timeout bounds the request of --cost: without --cost, plan sends none")
 	}
 	to := from.AddDate(0, 0, days)
 	report := sched.Report(from, to)
 	check := sched.Scheduler(from, to, every)
 	report.Scheduler = &check
 	if client != nil {
-		prices, err := a.sizePrices(c.Context, client)
+		prices, err := a.sizePrices(ctx, client)
 		if err != nil {
 			return err
 		}
@@ -103,11 +114,8 @@ func (a *App) plan(c *cli.Context) error {
 	return report.WriteText(a.Stdout)
 }
 
-// sizePrices reads the dyno sizes' list prices: plan's only request,
-// bounded like the other commands' by defaultTimeout.
+// sizePrices reads the dyno sizes' list prices: plan's only request.
 func (a *App) sizePrices(ctx context.Context, client *platform.Client) ([]schedules.SizePrice, error) {
-	ctx, cancel := context.WithTimeout(ctx, defaultTimeout)
-	defer cancel()
 	sizes, err := client.DynoSizes(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("plan --cost: read the dyno sizes' prices: %w", err)
