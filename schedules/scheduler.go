@@ -10,7 +10,11 @@ import (
 )
 
 // Interval is how often Heroku Scheduler runs `scaler apply`: one of the
-// three frequencies Scheduler offers, in minutes.
+// three frequencies Scheduler offers, in minutes. A job's runs lie on a
+// grid of its interval in UTC: a daily job starts once a day on the hour
+// or half hour (Heroku's documentation); that an hourly job runs at a
+// minute of the hour that is a multiple of 10, and a 10-minute job at :00,
+// :10, ..., is assumed (unconfirmed).
 type Interval int
 
 // The frequencies of Heroku Scheduler.
@@ -48,14 +52,16 @@ func (iv Interval) String() string {
 }
 
 // offsets are the minutes, after midnight UTC and modulo the interval, at
-// which Scheduler can run a job of the interval. Daily jobs start on the
-// hour or half hour UTC (Heroku's documentation). That hourly jobs run at a
-// minute that is a multiple of 10, and 10-minute jobs at :00, :10, ... of
-// the hour, is unconfirmed.
+// which a job of the interval can run (see [Interval]).
 func (iv Interval) offsets() []int {
-	step := 10
-	if iv == Daily {
+	var step int
+	switch iv {
+	case EveryHour:
+		step = 10
+	case Daily:
 		step = 30
+	default:
+		return []int{0}
 	}
 	var out []int
 	for m := 0; m < int(iv); m += step {
