@@ -2,6 +2,8 @@ package schedules
 
 import (
 	"fmt"
+	"math"
+	"math/rand/v2"
 	"strings"
 	"testing"
 	"time"
@@ -136,5 +138,118 @@ func BenchmarkSchedulerYear(b *testing.B) {
 				s.Scheduler(from, to, every)
 			}
 		})
+	}
+}
+
+// TestSchedulerAgainstRuns checks the check on random schedules against a
+// plain simulation of Scheduler's runs over Schedule.At: at each offset a
+// job can run at, each change of the period is judged by the targets that
+// At gives at the runs around it, and the check must pick the offset that
+// the documented order ranks first, and count each problem as often as
+// the simulation finds it.
+func TestSchedulerAgainstRuns(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	checked, found := 0, map[string]int{}
+	defer func() {
+		t.Logf("%d schedules checked, problems found: %v", checked, found)
+		if len(found) != 4 {
+			t.Errorf("the random schedules found %v: not every kind of problem", found)
+		}
+	}()
+	for n := range 600 {
+		zone, base := randomZone(rng, n)
+		src := randomSchedule(rng, zone, base, true)
+		s, err := Parse(src)
+		if err != nil {
+			continue
+		}
+		every := []Interval{Every10Minutes, EveryHour, Daily}[n%3]
+		loc, _ := loadZone(zone)
+		zd := newZoneDay(loc, base-1)
+		sec, _ := zd.instant(0)
+		from := time.Unix(sec, 0)
+		to := from.Add(4 * 24 * time.Hour)
+		changes := s.Changes(from, to)
+		target := func(app, typ string, at int64) *Target {
+			for _, tg := range s.At(time.Unix(at, 0)) {
+				if tg.App == app && tg.Type == typ {
+					return &tg
+				}
+			}
+			return nil
+		}
+		period := int64(every) * 60
+		simulate := func(off int64) (sc score, counts map[string]int) {
+			counts = map[string]int{}
+			for _, c := range changes {
+				if c.To == nil {
+					continue
+				}
+				e := c.At.Unix()
+				run := off + (floorDiv(e-off-1, period)+1)*period
+				var problems []string
+				if c.To.Once {
+					runs := 0
+					for r := run; c.To.Until.IsZero() || r < c.To.Until.Unix(); r += period {
+						if runs++; runs > 2 {
+							break
+						}
+					}
+					switch {
+					case runs == 0:
+						problems = append(problems, ProblemNoRun)
+					default:
+						if run > e {
+							problems = append(problems, ProblemLate)
+							sc.lateness += run - e
+						}
+						if runs == 1 {
+							problems = append(problems, ProblemOneRun)
+						}
+					}
+				} else {
+					before := target(c.App, c.Type, run-period)
+					at := target(c.App, c.Type, run)
+					switch {
+					case before != nil && before.Quantity == c.To.Quantity && before.Size == c.To.Size:
+					case at == nil || at.Since.After(c.At):
+						problems = append(problems, ProblemNever)
+					case run > e:
+						problems = append(problems, ProblemLate)
+						sc.lateness += run - e
+					}
+				}
+				for _, p := range problems {
+					counts[p]++
+					switch p {
+					case ProblemNever, ProblemNoRun:
+						sc.failures++
+					case ProblemLate:
+						sc.late++
+					case ProblemOneRun:
+						sc.oneRun++
+					}
+				}
+			}
+			return sc, counts
+		}
+		best, bestOff := score{failures: math.MaxInt}, -1
+		for _, off := range every.offsets() {
+			if sc, _ := simulate(int64(off) * 60); sc.less(best) {
+				best, bestOff = sc, off
+			}
+		}
+		c := s.Scheduler(from, to, every)
+		_, want := simulate(int64(bestOff) * 60)
+		got := map[string]int{}
+		for _, w := range c.Warnings {
+			got[w.Problem] += w.Times
+			found[w.Problem] += w.Times
+		}
+		checked++
+		if c.Offset != bestOff || fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Fatalf("schedule %d, every %v: offset %d, problems %v; the simulation: offset %d, %v\n%s",
+				n, every, c.Offset, got, bestOff, want, src)
+		}
 	}
 }
