@@ -16,8 +16,29 @@ import (
 // person reads.
 const maxPlanDays = 3660
 
-func (a *App) planCommand() *cli.Command {
-	return &cli.Command{
+// The flags of plan, beyond the shared ones.
+const (
+	flagFrom = "from"
+	flagDays = "days"
+	flagCost = "cost"
+)
+
+// planOptions is what plan is asked.
+type planOptions struct {
+	Schedule, From, Every string
+	Days                  int
+	Cost, JSON            bool
+	Timeout               time.Duration
+	// TimeoutSet says --timeout was given: it bounds --cost's request.
+	TimeoutSet bool
+	Args       []string
+}
+
+func (a *App) newPlanCommand(runF func(context.Context, *planOptions) error) *command {
+	if runF == nil {
+		runF = a.runPlan
+	}
+	return &command{Command: &cli.Command{
 		Name:  "plan",
 		Usage: "preview a schedule: every change, what Heroku Scheduler cannot meet, DST days, a chart per type, the dyno-hours saved and, with --cost, their price",
 		Description: `Validates the schedule, then shows every instant at which it changes the
@@ -40,30 +61,35 @@ Examples:
    $ scaler plan --json`,
 		Flags: []cli.Flag{
 			scheduleFlag(),
-			&cli.StringFlag{Name: "from", Usage: "first day, YYYY-MM-DD, from midnight in the schedule's first time zone (default: now)"},
-			&cli.IntFlag{Name: "days", Value: 7, Usage: "how many days to show"},
-			&cli.StringFlag{Name: "every", Value: "10m", Usage: "how often Heroku Scheduler runs apply: 10m, 1h or 1d; plan says where that cannot meet the schedule on time"},
-			&cli.BoolFlag{Name: "cost", Usage: "price the dyno-hours at the sizes' list prices from the Platform API (one request; needs " + envToken + ")"},
-			&cli.DurationFlag{Name: "timeout", Value: defaultTimeout, Usage: "deadline for --cost's request, retries included"},
+			&cli.StringFlag{Name: flagFrom, Usage: "first day, YYYY-MM-DD, from midnight in the schedule's first time zone", DefaultText: "now"},
+			&cli.IntFlag{Name: flagDays, Value: 7, Usage: "how many days to show"},
+			&cli.StringFlag{Name: flagEvery, Value: "10m", Usage: "how often Heroku Scheduler runs apply: 10m, 1h or 1d; plan says where that cannot meet the schedule on time"},
+			&cli.BoolFlag{Name: flagCost, Usage: "price the dyno-hours at the sizes' list prices from the Platform API (one request; needs " + envToken + ")"},
+			&cli.DurationFlag{Name: flagTimeout, Value: defaultTimeout, Usage: "deadline for --cost's request, retries included"},
 			jsonFlag(),
 		},
-		Action: a.plan,
-	}
+		Action: func(c *cli.Context) error {
+			return runF(c.Context, &planOptions{
+				Schedule: c.String(flagSchedule), From: c.String(flagFrom), Every: c.String(flagEvery), Days: c.Int(flagDays),
+				Cost: c.Bool(flagCost), JSON: c.Bool(flagJSON), Timeout: c.Duration(flagTimeout), TimeoutSet: c.IsSet(flagTimeout),
+				Args: c.Args().Slice(),
+			})
+		},
+	}}
 }
 
-func (a *App) plan(c *cli.Context) error {
-	if c.Args().Present() {
-		return scaler.Errorf(scaler.ErrInvalid, "plan takes no arguments, got %q", c.Args().First())
+func (a *App) runPlan(ctx context.Context, opts *planOptions) error {
+	if len(opts.Args) > 0 {
+		return scaler.Errorf(scaler.ErrInvalid, "plan takes no arguments, got %q", opts.Args[0])
 	}
-	days := c.Int("days")
-	if days < 1 || days > maxPlanDays {
-		return scaler.Errorf(scaler.ErrInvalid, "--days %d: want 1 to %d", days, maxPlanDays)
+	if opts.Days < 1 || opts.Days > maxPlanDays {
+		return scaler.Errorf(scaler.ErrInvalid, "--days %d: want 1 to %d", opts.Days, maxPlanDays)
 	}
-	every, err := schedules.ParseInterval(c.String("every"))
+	every, err := schedules.ParseInterval(opts.Every)
 	if err != nil {
 		return scaler.Errorf(scaler.ErrInvalid, "--every %v", err)
 	}
-	sched, _, found, err := a.loadSchedule(c)
+	sched, _, found, err := a.loadSchedule(opts.Schedule)
 	if err != nil {
 		return err
 	}
@@ -71,21 +97,20 @@ func (a *App) plan(c *cli.Context) error {
 		return scaler.Errorf(scaler.ErrInvalid, "no schedule: pass --schedule FILE or set %s", envSchedule)
 	}
 	from := a.Now()
-	if s := c.String("from"); s != "" {
+	if opts.From != "" {
 		zone := time.UTC
 		if len(sched.Rules) > 0 {
 			zone = sched.Rules[0].Zone
 		}
-		if from, err = time.ParseInLocation(time.DateOnly, s, zone); err != nil {
-			return scaler.Errorf(scaler.ErrInvalid, "--from %q: want a date such as 2026-12-21", s)
+		if from, err = time.ParseInLocation(time.DateOnly, opts.From, zone); err != nil {
+			return scaler.Errorf(scaler.ErrInvalid, "--from %q: want a date such as 2026-12-21", opts.From)
 		}
 	}
 	var client *platform.Client
-	ctx := c.Context
 	switch {
-	case c.Bool("cost"):
+	case opts.Cost:
 		var cancel context.CancelFunc
-		if ctx, cancel, err = deadline(c); err != nil {
+		if ctx, cancel, err = deadline(ctx, opts.Timeout); err != nil {
 			return err
 		}
 		defer cancel()
@@ -94,10 +119,10 @@ func (a *App) plan(c *cli.Context) error {
 		if client, err = a.client(); err != nil {
 			return fmt.Errorf("--cost reads the sizes' prices from the Platform API: %w", err)
 		}
-	case c.IsSet("timeout"):
+	case opts.TimeoutSet:
 		return scaler.Errorf(scaler.ErrInvalid, "--timeout bounds the request of --cost: without --cost, plan sends none")
 	}
-	to := from.AddDate(0, 0, days)
+	to := from.AddDate(0, 0, opts.Days)
 	report := sched.Report(from, to)
 	check := sched.Scheduler(from, to, every)
 	report.Scheduler = &check
@@ -108,7 +133,7 @@ func (a *App) plan(c *cli.Context) error {
 		}
 		report.Price(prices)
 	}
-	if c.Bool("json") {
+	if opts.JSON {
 		return writeJSON(a.Stdout, report)
 	}
 	return report.WriteText(a.Stdout)
