@@ -18,8 +18,20 @@ import (
 // Lines stay under 80 columns for the usual names.
 func (r Report) WriteText(w io.Writer) error {
 	var b strings.Builder
+	// The period in the schedule's own time first, the days a person asked
+	// for; in UTC after.
+	local := time.UTC
+	if len(r.Types) > 0 {
+		if loc, err := time.LoadLocation(r.Types[0].Zone); err == nil {
+			local = loc
+		}
+	}
+	const stamp = "Mon 2006-01-02 15:04 MST"
 	fmt.Fprintf(&b, "Plan from %s to %s (%s hours)\n",
-		r.From.Format("Mon 2006-01-02 15:04 MST"), r.To.Format("Mon 2006-01-02 15:04 MST"), hours(r.To.Sub(r.From).Hours()))
+		r.From.In(local).Format(stamp), r.To.In(local).Format(stamp), hours(r.To.Sub(r.From).Hours()))
+	if local != time.UTC {
+		fmt.Fprintf(&b, "  in UTC: %s to %s\n", r.From.UTC().Format(stamp), r.To.UTC().Format(stamp))
+	}
 
 	b.WriteString("\nIn force at the start\n")
 	if len(r.InForce) == 0 {
@@ -28,6 +40,11 @@ func (r Report) WriteText(w io.Writer) error {
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 	for _, t := range r.InForce {
 		fmt.Fprintf(tw, "  %s\t%s\tline %d: %s\n", name(t.App, t.Type), targetText(&t), t.Rule.Line, t.Rule.Text)
+		if !t.Once {
+			// The edge in force, after which a person's change holds
+			// until the next (scaler apply).
+			fmt.Fprintf(tw, "  \t\t%s\n", edges(&t))
+		}
 	}
 	tw.Flush()
 
@@ -137,6 +154,20 @@ func writeChart(b *strings.Builder, t TypeReport) {
 
 // targetText is how the report writes a target it goes to: as the rules
 // write it, or for a once target when its job starts.
+// edges says when a target came into force and when it ends, in its rule's
+// zone.
+func edges(t *Target) string {
+	z, stamp := t.Rule.Zone, "Mon 01-02 15:04 MST"
+	since, until := "in force since before the period", "no edge ahead"
+	if !t.Since.IsZero() {
+		since = "since " + t.Since.In(z).Format(stamp)
+	}
+	if !t.Until.IsZero() {
+		until = "until " + t.Until.In(z).Format(stamp)
+	}
+	return since + ", " + until
+}
+
 func targetText(t *Target) string {
 	if t == nil || !t.Once {
 		return t.String()
