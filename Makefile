@@ -59,7 +59,7 @@ release:
 	  CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch $(GO) build $(FLAGS) -o $(DIST)/scaler-$$os-$$arch ./cmd/scaler || exit 1; \
 	done
 	if [ -f $(DIST)/scaler-linux-amd64 ]; then \
-	  $(GO) run ./buildpack -binary $(DIST)/scaler-linux-amd64 -version "$(VERSION)" -o $(DIST)/scaler-buildpack.tgz; \
+	  $(GO) run ./buildpack -binary $(DIST)/scaler-linux-amd64 -version "$(VERSION)" -license LICENSE -o $(DIST)/scaler-buildpack.tgz; \
 	fi
 	cd $(DIST) && if command -v sha256sum >/dev/null; then sha256sum scaler-* > SHA256SUMS; else shasum -a 256 scaler-* > SHA256SUMS; fi
 	ls -l $(DIST)

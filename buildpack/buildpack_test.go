@@ -87,7 +87,7 @@ func build() (dir, version, answer string, err error) {
 	if answer, version, err = versionOf(scaler); err != nil {
 		return dir, "", "", err
 	}
-	args := []string{"-binary", scaler, "-version", version, "-o", filepath.Join(dir, "scaler-buildpack.tgz")}
+	args := []string{"-binary", scaler, "-version", version, "-license", "../LICENSE", "-o", filepath.Join(dir, "scaler-buildpack.tgz")}
 	if out, err := exec.Command(buildpack, args...).CombinedOutput(); err != nil {
 		return dir, "", "", fmt.Errorf("buildpack %s: %v\n%s", strings.Join(args, " "), err, out)
 	}
@@ -115,7 +115,8 @@ func sha256hex(b []byte) string {
 
 // checkTarball checks what the buildpack holds and how: the entries in
 // order, owned by 0:0 without names, dated epoch, with their modes; the
-// scripts of this folder; the binary, its SHA-256 and its version.
+// scripts of this folder; the binary, its SHA-256 and its version; the
+// repository's LICENSE.
 func checkTarball(t *testing.T, tgz, binary []byte, version string) {
 	t.Helper()
 	zr, err := gzip.NewReader(bytes.NewReader(tgz))
@@ -130,7 +131,7 @@ func checkTarball(t *testing.T, tgz, binary []byte, version string) {
 		dir  bool
 	}
 	want := map[string]meta{
-		"VERSION": {0o644, false}, "bin/": {0o755, true}, "bin/compile": {0o755, false}, "bin/detect": {0o755, false},
+		"LICENSE": {0o644, false}, "VERSION": {0o644, false}, "bin/": {0o755, true}, "bin/compile": {0o755, false}, "bin/detect": {0o755, false},
 		"bin/release": {0o755, false}, binaryName: {0o755, false}, binaryName + ".sha256": {0o644, false},
 	}
 	files := map[string][]byte{}
@@ -166,6 +167,9 @@ func checkTarball(t *testing.T, tgz, binary []byte, version string) {
 		if src, _ := os.ReadFile(script); !bytes.Equal(files[script], src) {
 			t.Errorf("the tarball's %s is not this folder's", script)
 		}
+	}
+	if src, _ := os.ReadFile("../LICENSE"); len(src) == 0 || !bytes.Equal(files["LICENSE"], src) {
+		t.Errorf("the tarball's LICENSE is not the repository's")
 	}
 	if !bytes.Equal(files[binaryName], binary) {
 		t.Errorf("the tarball's %s (%d bytes) is not the binary (%d bytes)", binaryName, len(files[binaryName]), len(binary))
@@ -656,7 +660,7 @@ func TestReleaseBuildpack(t *testing.T) {
 
 func TestPackRefusesAVersionThatIsNotOneWord(t *testing.T) {
 	for _, v := range []string{"", "v1 2", "v1\n", "v1\t"} {
-		if err := pack(io.Discard, []byte("binary"), v); err == nil {
+		if err := pack(io.Discard, []byte("binary"), v, []byte("MIT")); err == nil {
 			t.Errorf("pack(version %q) = nil, want an error", v)
 		}
 	}
@@ -668,7 +672,7 @@ func TestBuildpackRefusesABinaryThatIsNotForLinuxAMD64(t *testing.T) {
 	script := filepath.Join(t.TempDir(), "scaler")
 	writeFile(t, script, "#!/bin/sh\necho scaler version v1\n")
 	out := filepath.Join(t.TempDir(), "scaler-buildpack.tgz")
-	err := run([]string{"-binary", script, "-version", "v1", "-o", out})
+	err := run([]string{"-binary", script, "-version", "v1", "-license", "../LICENSE", "-o", out})
 	if err == nil || !strings.Contains(err.Error(), "not a Linux executable") {
 		t.Errorf("buildpack -binary (a script) = %v, want an error saying it is not a Linux executable", err)
 	}

@@ -1,13 +1,13 @@
 // Command buildpack writes scaler's Heroku buildpack: a classic buildpack
 // (bin/detect, bin/compile, bin/release, in this folder) that carries the
-// linux/amd64 release binary, its SHA-256 and its version, as one tarball
+// linux/amd64 release binary, its SHA-256, its version and its LICENSE, as one tarball
 // that any app adds with `heroku buildpacks:add --index 1 URL`. make release
 // runs it:
 //
-//	go run ./buildpack -binary dist/release/scaler-linux-amd64 -version v1.2.0 -o dist/release/scaler-buildpack.tgz
+//	go run ./buildpack -binary dist/release/scaler-linux-amd64 -version v1.2.0 -license LICENSE -o dist/release/scaler-buildpack.tgz
 //
 // The tarball is reproducible: its bytes depend only on the scripts, the
-// binary, the version and the Go release that compresses them (entries
+// binary, the version, the license and the Go release that compresses them (entries
 // sorted by name, owned by 0:0 without names, all dated 2000-01-01, in a
 // gzip stream that records no name and no time, as gzip -n writes). bin/compile runs with POSIX sh and coreutils only, and no network.
 package main
@@ -40,7 +40,7 @@ var scripts embed.FS
 const binaryName = "scaler-linux-amd64"
 
 // errUsage is a command line that cannot be run.
-var errUsage = errors.New("usage: go run ./buildpack -binary FILE -version VERSION -o FILE.tgz")
+var errUsage = errors.New("usage: go run ./buildpack -binary FILE -version VERSION -license FILE -o FILE.tgz")
 
 // epoch dates every entry of the tarball: a fixed time, so that the bytes do
 // not depend on when or where the tarball was made, and a plausible one, so
@@ -55,13 +55,14 @@ type entry struct {
 }
 
 // contents returns the buildpack's entries, sorted by name.
-func contents(binary []byte, version string) ([]entry, error) {
+func contents(binary []byte, version string, license []byte) ([]entry, error) {
 	if version == "" || strings.ContainsFunc(version, func(r rune) bool { return r <= ' ' || r == 0x7f }) {
 		return nil, fmt.Errorf("version %q: want one word, e.g. v1.2.0", version)
 	}
 	sum := sha256.Sum256(binary)
 	entries := []entry{
 		{"bin/", 0o755, nil},
+		{"LICENSE", 0o644, license},
 		{"VERSION", 0o644, []byte(version + "\n")},
 		{binaryName, 0o755, binary},
 		{binaryName + ".sha256", 0o644, []byte(hex.EncodeToString(sum[:]) + "  " + binaryName + "\n")},
@@ -82,8 +83,8 @@ func contents(binary []byte, version string) ([]entry, error) {
 }
 
 // pack writes the buildpack that carries binary, as a gzipped tarball.
-func pack(w io.Writer, binary []byte, version string) error {
-	entries, err := contents(binary, version)
+func pack(w io.Writer, binary []byte, version string, license []byte) error {
+	entries, err := contents(binary, version, license)
 	if err != nil {
 		return err
 	}
@@ -135,11 +136,12 @@ func run(args []string) error {
 	fs := flag.NewFlagSet("buildpack", flag.ContinueOnError)
 	binary := fs.String("binary", "", "the linux/amd64 release binary to carry (make release builds it)")
 	version := fs.String("version", "", "the release's version, as the binary reports it")
+	license := fs.String("license", "", "the license the binary is released under (the repository's LICENSE)")
 	out := fs.String("o", "", "the tarball to write, e.g. dist/release/scaler-buildpack.tgz")
 	if err := fs.Parse(args); err != nil {
 		return fmt.Errorf("%w: %w", errUsage, err)
 	}
-	if *binary == "" || *version == "" || *out == "" || fs.NArg() > 0 {
+	if *binary == "" || *version == "" || *license == "" || *out == "" || fs.NArg() > 0 {
 		return errUsage
 	}
 	if err := checkBinary(*binary); err != nil {
@@ -149,8 +151,12 @@ func run(args []string) error {
 	if err != nil {
 		return err
 	}
+	lic, err := os.ReadFile(*license)
+	if err != nil {
+		return err
+	}
 	var tgz bytes.Buffer
-	if err := pack(&tgz, bin, *version); err != nil {
+	if err := pack(&tgz, bin, *version, lic); err != nil {
 		return err
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(*out), ".buildpack-*")
