@@ -16,11 +16,10 @@ package main
 
 import (
 	"bufio"
-	"context"
 	"flag"
 	"fmt"
 	"io"
-	"net"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -32,6 +31,7 @@ import (
 	"time"
 
 	"github.com/scalerdev/scaler/platform/emulator"
+	"github.com/scalerdev/scaler/platform/emulator/emulatortest"
 	"github.com/scalerdev/scaler/scaler"
 )
 
@@ -181,21 +181,21 @@ func (b *bench) run(bin, out string) error {
 	return nil
 }
 
-// serve runs an emulator on a free loopback port until stop is called.
-func serve(cfg emulator.Config) (*emulator.Emulator, string, func(), error) {
-	em, err := emulator.New(cfg)
+// serve runs an emulator on a free loopback port until stop is called. It
+// is the tests' emulator, whose record of requests the report counts.
+func serve(cfg emulator.Config) (*emulatortest.Emulator, string, func(), error) {
+	em, err := emulatortest.New(cfg)
 	if err != nil {
 		return nil, "", nil, err
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, "", nil, err
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { emulator.Serve(ctx, ln, em); close(done) }()
-	return em, "http://" + ln.Addr().String(), func() { cancel(); <-done }, nil
+	srv := httptest.NewServer(em)
+	return em, srv.URL, srv.Close, nil
 }
+
+// fresh is a refill rate (Config.RefillPerMinute) at which every run finds
+// the account's bucket full, as a fresh account would: so that no run is
+// paced for the runs before it.
+const fresh = 60_000_000
 
 func environ(url string, extra ...string) []string {
 	return append([]string{"HEROKU_API_URL=" + url, "HEROKU_API_KEY=bench-token", "HEROKU_APP=demo", "PATH=" + os.Getenv("PATH")}, extra...)
@@ -204,7 +204,7 @@ func environ(url string, extra ...string) []string {
 // measure runs the binary once: wall time and the requests the emulator
 // received meanwhile; or, with rss, its peak RSS (through GNU time, whose
 // own start would blur the wall time).
-func measure(em *emulator.Emulator, env []string, rss bool, bin string, args ...string) (sample, error) {
+func measure(em *emulatortest.Emulator, env []string, rss bool, bin string, args ...string) (sample, error) {
 	before, writesBefore := len(em.Requests()), len(em.Writes())
 	cmd := exec.Command(bin, args...)
 	cmd.Env = env
@@ -290,7 +290,7 @@ func mib(kib int64) string      { return fmt.Sprintf("%.1f MiB", float64(kib)/10
 
 // commands: the everyday commands against one app.
 func (b *bench) commands() error {
-	em, url, stop, err := serve(emulator.Config{Apps: []emulator.App{{Name: "demo", Formation: []emulator.Process{{Type: "web", Quantity: 1}, {Type: "worker"}}}}})
+	em, url, stop, err := serve(emulator.Config{RefillPerMinute: fresh, Apps: []emulator.App{{Name: "demo", Formation: []emulator.Process{{Type: "web", Quantity: 1}, {Type: "worker"}}}}})
 	if err != nil {
 		return err
 	}
@@ -320,7 +320,7 @@ func (b *bench) commands() error {
 	}
 	b.printf("| the floor: a Go program that links net/http, and exits | | %s | %s | %s | | |\n", ms(s.wall), ms(s.wallMin), mib(s.rssKiB))
 	for _, sc := range scenarios {
-		s, err := repeat(b.runs, func() { sc.reset(); em.SetRateRemaining(emulator.DefaultRateLimit) }, func(rss bool) (sample, error) {
+		s, err := repeat(b.runs, sc.reset, func(rss bool) (sample, error) {
 			return measure(em, environ(url, schedule), rss, b.bin, sc.args...)
 		})
 		if err != nil {
@@ -363,6 +363,7 @@ func (b *bench) fleet() error {
 	var sizes []int
 	for _, n := range []int{1, 10, 100, 500} {
 		cfg, sched := fleetOf(n, latency)
+		cfg.RefillPerMinute = fresh
 		em, url, stop, err := serve(cfg)
 		if err != nil {
 			return err
@@ -373,7 +374,6 @@ func (b *bench) fleet() error {
 				for _, a := range cfg.Apps {
 					em.SetQuantity(a.Name, "web", q)
 				}
-				em.SetRateRemaining(emulator.DefaultRateLimit)
 			}
 		}
 		change, err := repeat(b.fleetRuns, setAll(1), func(rss bool) (sample, error) { return measure(em, env, rss, b.bin, "apply") })
@@ -409,12 +409,12 @@ func (b *bench) fleet() error {
 func (b *bench) pacedFleet() error {
 	const apps, left = 10, 110
 	cfg, sched := fleetOf(apps, 0)
+	cfg.RateLimit = left
 	em, url, stop, err := serve(cfg)
 	if err != nil {
 		return err
 	}
 	defer stop()
-	em.SetRateRemaining(left)
 	s, err := measure(em, environ(url, "SCALER_SCHEDULE="+sched), false, b.bin, "apply")
 	if err != nil {
 		return err
@@ -437,7 +437,7 @@ func fleetOf(n int, latency time.Duration) (emulator.Config, string) {
 }
 
 // throttled counts the requests the emulator answered with 429.
-func throttled(em *emulator.Emulator) int {
+func throttled(em *emulatortest.Emulator) int {
 	n := 0
 	for _, r := range em.Requests() {
 		if r.Status == 429 {
@@ -482,7 +482,7 @@ func (b *bench) runLatency() error {
 		io.WriteString(stdin, "go\n")
 		// Once the scale-down lands, the platform stops the dyno: scaler
 		// waits for that SIGTERM before it exits.
-		for !slices.ContainsFunc(em.Requests()[before:], func(r emulator.Request) bool { return r.Method == "PATCH" && r.Status != 0 }) {
+		for !slices.ContainsFunc(em.Requests()[before:], func(r emulatortest.Request) bool { return r.Method == "PATCH" && r.Status != 0 }) {
 			time.Sleep(time.Millisecond)
 		}
 		cmd.Process.Signal(syscall.SIGTERM)
@@ -606,14 +606,14 @@ func (b *bench) peer() error {
 		b.printf("No comparison: the official `heroku` CLI is not on PATH and `%s` is not set (install it, e.g. `npm install -g heroku`, and run `%s=/path/to/heroku make bench` again).\n", herokuEnv, herokuEnv)
 		return nil
 	}
-	em, url, stop, err := serve(emulator.Config{Apps: []emulator.App{{Name: "demo", Formation: []emulator.Process{{Type: "web", Quantity: 1}, {Type: "worker"}}}}})
+	em, url, stop, err := serve(emulator.Config{RefillPerMinute: fresh, Apps: []emulator.App{{Name: "demo", Formation: []emulator.Process{{Type: "web", Quantity: 1}, {Type: "worker"}}}}})
 	if err != nil {
 		return err
 	}
 	defer stop()
 	runs := max(3, b.runs/3)
 	env := append(environ(url), "HEROKU_HOST="+url, "HOME="+os.TempDir(), "HEROKU_SKIP_NEW_VERSION_CHECK=1", "HEROKU_UPDATE_INSTRUCTIONS=none")
-	reset := func() { em.SetQuantity("demo", "worker", 0); em.SetRateRemaining(emulator.DefaultRateLimit) }
+	reset := func() { em.SetQuantity("demo", "worker", 0) }
 	ours, err := repeat(runs, reset, func(rss bool) (sample, error) { return measure(em, env, rss, b.bin, "up", "worker=1") })
 	if err != nil {
 		return err

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/scalerdev/scaler/platform/emulator"
+	"github.com/scalerdev/scaler/platform/emulator/emulatortest"
 	"github.com/scalerdev/scaler/scaler"
 )
 
@@ -40,19 +41,25 @@ func (s *headerSpy) RoundTrip(r *http.Request) (*http.Response, error) {
 }
 
 type fixture struct {
-	em     *emulator.Emulator
+	em     *emulatortest.Emulator
 	client *Client
 	logs   *bytes.Buffer
 	spy    *headerSpy
 	url    string
 }
 
-func setup(t *testing.T, policy RetryPolicy) *fixture {
+// setup serves an emulator with an app demo (web=1, worker=0), changed by
+// edit when given, and a client of it.
+func setup(t *testing.T, policy RetryPolicy, edit ...func(*emulator.Config)) *fixture {
 	t.Helper()
-	em, err := emulator.New(emulator.Config{
+	cfg := emulator.Config{
 		Token: secret,
 		Apps:  []emulator.App{{Name: "demo", Formation: []emulator.Process{{Type: "web", Quantity: 1}, {Type: "worker"}}}},
-	})
+	}
+	for _, f := range edit {
+		f(&cfg)
+	}
+	em, err := emulatortest.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -230,15 +237,15 @@ func TestAccountAndRateLimit(t *testing.T) {
 // sentinel of the error, or nil for success; writes is how many writes
 // reach the emulator's state.
 func TestFaults(t *testing.T) {
-	html := emulator.Fault{Status: 502, Body: emulator.HTMLErrorPage}
-	unavailable := emulator.Fault{Status: 503, ID: "service_unavailable", Message: "API unavailable"}
-	with := func(f emulator.Fault, times int, after bool) emulator.Fault {
+	html := emulatortest.Fault{Status: 502, Body: emulatortest.HTMLErrorPage}
+	unavailable := emulatortest.Fault{Status: 503, ID: "service_unavailable", Message: "API unavailable"}
+	with := func(f emulatortest.Fault, times int, after bool) emulatortest.Fault {
 		f.Times, f.After = times, after
 		return f
 	}
 	tests := []struct {
 		name     string
-		fault    emulator.Fault
+		fault    emulatortest.Fault
 		call     string // read, set, add
 		want     error
 		requests int
@@ -253,21 +260,21 @@ func TestFaults(t *testing.T) {
 		{"5xx after a relative write landed: not resent", with(unavailable, 1, true), "add", scaler.ErrUncertain, 1, 1},
 		{"HTML 502 page: read retried", with(html, 1, false), "read", nil, 2, 0},
 		{"HTML 502 page: longer than the budget", with(html, 0, false), "read", scaler.ErrUnavailable, 6, 0},
-		{"429 without Retry-After: retried", emulator.Fault{Status: 429, ID: "rate_limit", Message: "slow down", Times: 2}, "add", nil, 3, 1},
-		{"429 for ever", emulator.Fault{Status: 429, ID: "rate_limit", Message: "slow down"}, "add", scaler.ErrRateLimited, 6, 0},
-		{"reset: read retried", emulator.Fault{Reset: true, Times: 2}, "read", nil, 3, 0},
-		{"reset after a relative write landed: not resent", emulator.Fault{Reset: true, Times: 1, After: true}, "add", scaler.ErrUncertain, 1, 1},
-		{"reset after an absolute write landed: not resent", emulator.Fault{Reset: true, Times: 1, After: true}, "set", scaler.ErrUncertain, 1, 2},
-		{"200 with an HTML page: read retried", emulator.Fault{Status: 200, Body: "<html><title>Down for maintenance</title></html>", Times: 1}, "read", nil, 2, 0},
-		{"200 with an empty body: read retried", emulator.Fault{Status: 200, Body: " ", Times: 1}, "read", nil, 2, 0},
-		{"200 with an HTML page to a write", emulator.Fault{Status: 200, Body: "<html><title>Down for maintenance</title></html>", Times: 1}, "add", scaler.ErrUncertain, 1, 0},
-		{"truncated body: read retried", emulator.Fault{Truncate: true, Times: 1}, "read", nil, 2, 0},
-		{"truncated answer to a relative write", emulator.Fault{Truncate: true, Times: 1, After: true}, "add", scaler.ErrUncertain, 1, 1},
-		{"preboot refusal passes", emulator.Fault{Status: 422, ID: "invalid_params", Message: "Cannot change formation for a preboot app until release phase and preboot complete", Times: 2}, "add", nil, 3, 1},
-		{"401 is not retried", emulator.Fault{Status: 401, ID: "unauthorized", Message: "Invalid credentials provided."}, "read", scaler.ErrUnauthorized, 1, 0},
-		{"403 two_factor is not retried", emulator.Fault{Status: 403, ID: "two_factor", Message: "Invalid two-factor code."}, "set", scaler.ErrForbidden, 1, 0},
-		{"422 is not retried", emulator.Fault{Status: 422, ID: "invalid_params", Message: "Cannot update to more than 1 Basic size dynos per process type."}, "set", scaler.ErrRejected, 1, 0},
-		{"404 is not retried", emulator.Fault{Status: 404, ID: "not_found", Message: "Couldn't find that app."}, "read", scaler.ErrNotFound, 1, 0},
+		{"429 without Retry-After: retried", emulatortest.Fault{Status: 429, ID: "rate_limit", Message: "slow down", Times: 2}, "add", nil, 3, 1},
+		{"429 for ever", emulatortest.Fault{Status: 429, ID: "rate_limit", Message: "slow down"}, "add", scaler.ErrRateLimited, 6, 0},
+		{"reset: read retried", emulatortest.Fault{Reset: true, Times: 2}, "read", nil, 3, 0},
+		{"reset after a relative write landed: not resent", emulatortest.Fault{Reset: true, Times: 1, After: true}, "add", scaler.ErrUncertain, 1, 1},
+		{"reset after an absolute write landed: not resent", emulatortest.Fault{Reset: true, Times: 1, After: true}, "set", scaler.ErrUncertain, 1, 2},
+		{"200 with an HTML page: read retried", emulatortest.Fault{Status: 200, Body: "<html><title>Down for maintenance</title></html>", Times: 1}, "read", nil, 2, 0},
+		{"200 with an empty body: read retried", emulatortest.Fault{Status: 200, Body: " ", Times: 1}, "read", nil, 2, 0},
+		{"200 with an HTML page to a write", emulatortest.Fault{Status: 200, Body: "<html><title>Down for maintenance</title></html>", Times: 1}, "add", scaler.ErrUncertain, 1, 0},
+		{"truncated body: read retried", emulatortest.Fault{Truncate: true, Times: 1}, "read", nil, 2, 0},
+		{"truncated answer to a relative write", emulatortest.Fault{Truncate: true, Times: 1, After: true}, "add", scaler.ErrUncertain, 1, 1},
+		{"preboot refusal passes", emulatortest.Fault{Status: 422, ID: "invalid_params", Message: "Cannot change formation for a preboot app until release phase and preboot complete", Times: 2}, "add", nil, 3, 1},
+		{"401 is not retried", emulatortest.Fault{Status: 401, ID: "unauthorized", Message: "Invalid credentials provided."}, "read", scaler.ErrUnauthorized, 1, 0},
+		{"403 two_factor is not retried", emulatortest.Fault{Status: 403, ID: "two_factor", Message: "Invalid two-factor code."}, "set", scaler.ErrForbidden, 1, 0},
+		{"422 is not retried", emulatortest.Fault{Status: 422, ID: "invalid_params", Message: "Cannot update to more than 1 Basic size dynos per process type."}, "set", scaler.ErrRejected, 1, 0},
+		{"404 is not retried", emulatortest.Fault{Status: 404, ID: "not_found", Message: "Couldn't find that app."}, "read", scaler.ErrNotFound, 1, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -301,7 +308,7 @@ func TestFaults(t *testing.T) {
 
 func TestErrorSentences(t *testing.T) {
 	f := setup(t, fast)
-	f.em.Inject(emulator.Fault{Status: 502, Body: emulator.HTMLErrorPage})
+	f.em.Inject(emulatortest.Fault{Status: 502, Body: emulatortest.HTMLErrorPage})
 	_, err := f.client.Formation(t.Context(), "demo")
 	if want := `502 Bad Gateway: the API answered with a body that is not JSON ("Application Error") (after 6 attempts)`; err == nil || err.Error() != want {
 		t.Errorf("error = %v, want %s", err, want)
@@ -315,7 +322,7 @@ func TestErrorSentences(t *testing.T) {
 
 func TestRetryAfterIsHonoured(t *testing.T) {
 	f := setup(t, fast)
-	f.em.Inject(emulator.Fault{Status: 429, ID: "rate_limit", Message: "slow down", Times: 1, Header: map[string]string{"Retry-After": "1"}})
+	f.em.Inject(emulatortest.Fault{Status: 429, ID: "rate_limit", Message: "slow down", Times: 1, Header: map[string]string{"Retry-After": "1"}})
 	began := time.Now()
 	if _, err := f.client.Formation(t.Context(), "demo"); err != nil {
 		t.Fatal(err)
@@ -327,7 +334,7 @@ func TestRetryAfterIsHonoured(t *testing.T) {
 
 func TestRetryAfterPastTheDeadlineGivesUp(t *testing.T) {
 	f := setup(t, fast)
-	f.em.Inject(emulator.Fault{Status: 429, ID: "rate_limit", Message: "slow down", Header: map[string]string{"Retry-After": "3600"}})
+	f.em.Inject(emulatortest.Fault{Status: 429, ID: "rate_limit", Message: "slow down", Header: map[string]string{"Retry-After": "3600"}})
 	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
 	defer cancel()
 	_, err := f.client.Formation(ctx, "demo")
@@ -338,7 +345,7 @@ func TestRetryAfterPastTheDeadlineGivesUp(t *testing.T) {
 
 func TestSlowAnswerMeetsTheDeadline(t *testing.T) {
 	f := setup(t, fast)
-	f.em.Inject(emulator.Fault{Delay: time.Minute})
+	f.em.Inject(emulatortest.Fault{Delay: time.Minute})
 	ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
 	defer cancel()
 	_, err := f.client.UpdateFormation(ctx, "demo", []scaler.Spec{{Type: "worker", Op: scaler.Add, N: 1}}, "")
@@ -366,8 +373,8 @@ func TestUnreachableAPI(t *testing.T) {
 }
 
 func TestLowBudgetIsPaced(t *testing.T) {
-	f := setup(t, RetryPolicy{BaseDelay: time.Millisecond, MaxDelay: 4 * time.Millisecond, LowWater: 50, Refill: 100 * time.Millisecond})
-	f.em.SetRateRemaining(10)
+	f := setup(t, RetryPolicy{BaseDelay: time.Millisecond, MaxDelay: 4 * time.Millisecond, LowWater: 50, Refill: 100 * time.Millisecond},
+		func(c *emulator.Config) { c.RateLimit = 10 })
 	began := time.Now()
 	for range 4 {
 		if _, err := f.client.Formation(t.Context(), "demo"); err != nil {
@@ -398,7 +405,7 @@ func TestConcurrentUse(t *testing.T) {
 
 func TestDebugTraceHasNoSecrets(t *testing.T) {
 	f := setup(t, fast)
-	f.em.Inject(emulator.Fault{Status: 401, ID: "unauthorized", Message: "Invalid credentials provided."})
+	f.em.Inject(emulatortest.Fault{Status: 401, ID: "unauthorized", Message: "Invalid credentials provided."})
 	_, err := f.client.Formation(t.Context(), "demo")
 	noLeak(t, err)
 	if !strings.Contains(f.logs.String(), "msg=\"api request\"") {

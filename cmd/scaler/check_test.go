@@ -12,12 +12,11 @@ import (
 // the first, and never writes.
 func TestCheck(t *testing.T) {
 	tests := []struct {
-		name   string
-		cfg    func(*emulator.Config)
-		env    map[string]string
-		budget int
-		code   int
-		say    []string
+		name string
+		cfg  func(*emulator.Config)
+		env  map[string]string
+		code int
+		say  []string
 	}{
 		{name: "all good", env: map[string]string{envSchedule: "web default 1; worker daily 22:00-06:00 1"}, code: 0,
 			say: []string{"ok    account    token accepted, for scaler@example.com", "warn  scope      global: can scale, and can do everything your account can", "ok    app        demo: found; formation web=1, worker=0",
@@ -40,7 +39,7 @@ func TestCheck(t *testing.T) {
 			say: []string{"fail  schedule   app demo has no process type clock, which the schedule names (it has: web, worker)"}},
 		{name: "schedule for another app", env: map[string]string{envSchedule: "app other; web default 1", envApp: ""}, code: 4,
 			say: []string{"app other not found"}},
-		{name: "low budget", budget: 20, code: 0, say: []string{"warn  rate limit only "}},
+		{name: "low budget", cfg: func(c *emulator.Config) { c.RateLimit = 20 }, code: 0, say: []string{"warn  rate limit only "}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -51,9 +50,6 @@ func TestCheck(t *testing.T) {
 			h := newHarness(t, cfg)
 			for k, v := range tt.env {
 				h.env[k] = v
-			}
-			if tt.budget > 0 {
-				h.em.SetRateRemaining(tt.budget)
 			}
 			r := h.run("check")
 			if r.code != tt.code {

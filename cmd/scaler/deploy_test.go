@@ -16,6 +16,7 @@ import (
 	"testing"
 
 	"github.com/scalerdev/scaler/platform/emulator"
+	"github.com/scalerdev/scaler/platform/emulator/emulatortest"
 )
 
 // appJSONSchema is Heroku's documented app.json schema, by key and type
@@ -259,25 +260,25 @@ func TestTroubleshootingTable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	unavailable := emulator.Fault{Status: 503, ID: "service_unavailable", Message: "The service is unavailable."}
+	unavailable := emulatortest.Fault{Status: 503, ID: "service_unavailable", Message: "The service is unavailable."}
 	rows := []struct {
 		prints string
-		fault  *emulator.Fault
+		fault  *emulatortest.Fault
 		env    map[string]string
 		args   []string
 		code   int
 	}{
 		{"`401 unauthorized: Invalid credentials provided.`", nil, map[string]string{envToken: "HRKU-revoked"}, []string{"up", "worker=1"}, 3},
-		{"`403 forbidden: You do not have access to the app`", &emulator.Fault{Method: "PATCH", Status: 403, ID: "forbidden", Message: "You do not have access to the app my-app."}, nil, []string{"up", "worker=1"}, 3},
-		{"`403 two_factor`", &emulator.Fault{Status: 403, ID: "two_factor", Message: "Invalid two-factor code."}, nil, []string{"up", "worker=1"}, 3},
+		{"`403 forbidden: You do not have access to the app`", &emulatortest.Fault{Method: "PATCH", Status: 403, ID: "forbidden", Message: "You do not have access to the app my-app."}, nil, []string{"up", "worker=1"}, 3},
+		{"`403 two_factor`", &emulatortest.Fault{Status: 403, ID: "two_factor", Message: "Invalid two-factor code."}, nil, []string{"up", "worker=1"}, 3},
 		{"`app my-app not found, or the token's account cannot see it`", nil, nil, []string{"up", "worker=1"}, 4},
 		{"`app my-app has no process type wrker (it has: web, worker)`", nil, nil, []string{"up", "wrker=1"}, 4},
 		{"`422 invalid_params: Cannot update to more than 1 Basic size dynos per process type.`", nil, nil, []string{"scale", "web=2:basic"}, 1},
-		{"`429 rate_limit` … `(after 6 attempts)`", &emulator.Fault{Status: 429, ID: "rate_limit", Message: "Your account reached the API rate limit"}, nil, []string{"up", "worker=1"}, 1},
+		{"`429 rate_limit` … `(after 6 attempts)`", &emulatortest.Fault{Status: 429, ID: "rate_limit", Message: "Your account reached the API rate limit"}, nil, []string{"up", "worker=1"}, 1},
 		{"`503 service_unavailable` … `(after 6 attempts)`", &unavailable, nil, []string{"up", "worker=1"}, 1},
-		{"`502 Bad Gateway: the API answered with a body that is not JSON`", &emulator.Fault{Status: 502, Body: emulator.HTMLErrorPage}, nil, []string{"up", "worker=1"}, 1},
-		{"`the change may or may not have landed`", &emulator.Fault{Method: "PATCH", After: true, Reset: true, Times: 1}, nil, []string{"scale", "web+1"}, 1},
-		{"`msg=\"scale-down failed\"` … `retry_in=`", &emulator.Fault{Method: "PATCH", Status: 503, ID: "service_unavailable", Message: "down"}, map[string]string{envDyno: "web.1"},
+		{"`502 Bad Gateway: the API answered with a body that is not JSON`", &emulatortest.Fault{Status: 502, Body: emulatortest.HTMLErrorPage}, nil, []string{"up", "worker=1"}, 1},
+		{"`the change may or may not have landed`", &emulatortest.Fault{Method: "PATCH", After: true, Reset: true, Times: 1}, nil, []string{"scale", "web+1"}, 1},
+		{"`msg=\"scale-down failed\"` … `retry_in=`", &emulatortest.Fault{Method: "PATCH", Status: 503, ID: "service_unavailable", Message: "down"}, map[string]string{envDyno: "web.1"},
 			[]string{"run", "--finish-timeout", "500ms", "--", "true"}, 1},
 		{"`HEROKU_API_KEY is not set`", nil, map[string]string{envToken: ""}, []string{"up", "worker=1"}, 2},
 		{"`refusing API URL \"http://…\": plain http would send the token in clear text`", nil, map[string]string{envAPIURL: "http://api.example.com"}, []string{"up", "worker=1"}, 2},

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/scalerdev/scaler/platform/emulator"
+	"github.com/scalerdev/scaler/platform/emulator/emulatortest"
 )
 
 // matrixCommand is one column of the matrix: a command that changes the
@@ -100,15 +101,15 @@ var (
 	lostRelative = codes{0, 1, 0, 0, 0, 0}
 )
 
-func unavailable(times int) emulator.Fault {
-	return emulator.Fault{Status: 503, ID: "service_unavailable", Message: "The service is unavailable.", Times: times}
+func unavailable(times int) emulatortest.Fault {
+	return emulatortest.Fault{Status: 503, ID: "service_unavailable", Message: "The service is unavailable.", Times: times}
 }
 
 func TestFaultMatrix(t *testing.T) {
 	rows := []struct {
 		name   string
-		faults []emulator.Fault
-		budget int // RateLimit-Remaining to start with, when set
+		faults []emulatortest.Fault
+		budget int // the account's rate limit, when set (RateLimit-Remaining to start with)
 		// slow runs the command with a 300ms deadline.
 		slow     bool
 		want     codes
@@ -118,32 +119,32 @@ func TestFaultMatrix(t *testing.T) {
 		// command that fails has changed the formation, exactly once.
 		landed bool
 	}{
-		{name: "5xx burst shorter than the retry budget", faults: []emulator.Fault{unavailable(3)}, want: allOK},
-		{name: "5xx on the write, shorter than the budget", faults: []emulator.Fault{withMethod("PATCH", unavailable(2))}, want: allOK},
-		{name: "5xx longer than the retry budget", faults: []emulator.Fault{unavailable(0)}, want: allFailed, say: "after 6 attempts"},
-		{name: "5xx on every write", faults: []emulator.Fault{withMethod("PATCH", unavailable(0))}, want: allFailed, say: "503 service_unavailable"},
-		{name: "429 without Retry-After, then through", faults: []emulator.Fault{{Status: 429, ID: "rate_limit", Message: "Your account reached the API rate limit", Times: 2}}, want: allOK},
-		{name: "429 with Retry-After: 1", faults: []emulator.Fault{{Status: 429, ID: "rate_limit", Message: "Your account reached the API rate limit", Times: 1, Header: map[string]string{"Retry-After": "1"}}}, want: allOK, min: time.Second},
-		{name: "429 for ever", faults: []emulator.Fault{{Status: 429, ID: "rate_limit", Message: "Your account reached the API rate limit"}}, want: allFailed, say: "4500 requests"},
+		{name: "5xx burst shorter than the retry budget", faults: []emulatortest.Fault{unavailable(3)}, want: allOK},
+		{name: "5xx on the write, shorter than the budget", faults: []emulatortest.Fault{withMethod("PATCH", unavailable(2))}, want: allOK},
+		{name: "5xx longer than the retry budget", faults: []emulatortest.Fault{unavailable(0)}, want: allFailed, say: "after 6 attempts"},
+		{name: "5xx on every write", faults: []emulatortest.Fault{withMethod("PATCH", unavailable(0))}, want: allFailed, say: "503 service_unavailable"},
+		{name: "429 without Retry-After, then through", faults: []emulatortest.Fault{{Status: 429, ID: "rate_limit", Message: "Your account reached the API rate limit", Times: 2}}, want: allOK},
+		{name: "429 with Retry-After: 1", faults: []emulatortest.Fault{{Status: 429, ID: "rate_limit", Message: "Your account reached the API rate limit", Times: 1, Header: map[string]string{"Retry-After": "1"}}}, want: allOK, min: time.Second},
+		{name: "429 for ever", faults: []emulatortest.Fault{{Status: 429, ID: "rate_limit", Message: "Your account reached the API rate limit"}}, want: allFailed, say: "4500 requests"},
 		{name: "low RateLimit-Remaining", budget: 5, want: allOK},
-		{name: "connection reset, then through", faults: []emulator.Fault{{Reset: true, Times: 1}}, want: allOK},
-		{name: "connection reset after the write landed", faults: []emulator.Fault{{Method: "PATCH", Reset: true, After: true, Times: 1}}, want: lostRelative, say: "may or may not have landed", landed: true},
-		{name: "answer slower than the deadline", faults: []emulator.Fault{{Delay: time.Minute}}, slow: true, want: allFailed, max: 3 * time.Second, say: "deadline"},
-		{name: "truncated body, then through", faults: []emulator.Fault{{Truncate: true, Times: 1}}, want: allOK},
-		{name: "truncated answer to a write that landed", faults: []emulator.Fault{{Method: "PATCH", Truncate: true, After: true, Times: 1}}, want: lostRelative, say: "may or may not have landed", landed: true},
-		{name: "200 with a maintenance page, then through", faults: []emulator.Fault{{Status: 200, Body: "<html><title>Down for maintenance</title></html>", Times: 1}}, want: allOK},
-		{name: "HTML 502 page, then through", faults: []emulator.Fault{{Status: 502, Body: emulator.HTMLErrorPage, Times: 2}}, want: allOK},
-		{name: "HTML 502 page for ever", faults: []emulator.Fault{{Status: 502, Body: emulator.HTMLErrorPage}}, want: allFailed, say: "not JSON"},
-		{name: "401 unauthorized", faults: []emulator.Fault{{Status: 401, ID: "unauthorized", Message: "Invalid credentials provided."}}, want: refused, say: "heroku authorizations:create"},
-		{name: "403 two_factor", faults: []emulator.Fault{{Status: 403, ID: "two_factor", Message: "Invalid two-factor code."}}, want: refused, say: "second factor"},
-		{name: "404 not_found", faults: []emulator.Fault{{Status: 404, ID: "not_found", Message: "Couldn't find that app."}}, want: notFound, say: "not found"},
-		{name: "422 invalid_params on the write", faults: []emulator.Fault{{Method: "PATCH", Status: 422, ID: "invalid_params", Message: "Cannot update to more than 1 Basic size dynos per process type."}}, want: allFailed, say: "Cannot update to more than 1 Basic"},
+		{name: "connection reset, then through", faults: []emulatortest.Fault{{Reset: true, Times: 1}}, want: allOK},
+		{name: "connection reset after the write landed", faults: []emulatortest.Fault{{Method: "PATCH", Reset: true, After: true, Times: 1}}, want: lostRelative, say: "may or may not have landed", landed: true},
+		{name: "answer slower than the deadline", faults: []emulatortest.Fault{{Delay: time.Minute}}, slow: true, want: allFailed, max: 3 * time.Second, say: "deadline"},
+		{name: "truncated body, then through", faults: []emulatortest.Fault{{Truncate: true, Times: 1}}, want: allOK},
+		{name: "truncated answer to a write that landed", faults: []emulatortest.Fault{{Method: "PATCH", Truncate: true, After: true, Times: 1}}, want: lostRelative, say: "may or may not have landed", landed: true},
+		{name: "200 with a maintenance page, then through", faults: []emulatortest.Fault{{Status: 200, Body: "<html><title>Down for maintenance</title></html>", Times: 1}}, want: allOK},
+		{name: "HTML 502 page, then through", faults: []emulatortest.Fault{{Status: 502, Body: emulatortest.HTMLErrorPage, Times: 2}}, want: allOK},
+		{name: "HTML 502 page for ever", faults: []emulatortest.Fault{{Status: 502, Body: emulatortest.HTMLErrorPage}}, want: allFailed, say: "not JSON"},
+		{name: "401 unauthorized", faults: []emulatortest.Fault{{Status: 401, ID: "unauthorized", Message: "Invalid credentials provided."}}, want: refused, say: "heroku authorizations:create"},
+		{name: "403 two_factor", faults: []emulatortest.Fault{{Status: 403, ID: "two_factor", Message: "Invalid two-factor code."}}, want: refused, say: "second factor"},
+		{name: "404 not_found", faults: []emulatortest.Fault{{Status: 404, ID: "not_found", Message: "Couldn't find that app."}}, want: notFound, say: "not found"},
+		{name: "422 invalid_params on the write", faults: []emulatortest.Fault{{Method: "PATCH", Status: 422, ID: "invalid_params", Message: "Cannot update to more than 1 Basic size dynos per process type."}}, want: allFailed, say: "Cannot update to more than 1 Basic"},
 	}
 	for _, row := range rows {
 		t.Run(row.name, func(t *testing.T) {
 			for col, cmd := range matrixCommands {
 				t.Run(cmd.name, func(t *testing.T) {
-					h := newHarness(t, emulator.Config{Apps: []emulator.App{
+					h := newHarness(t, emulator.Config{RateLimit: row.budget, Apps: []emulator.App{
 						{Name: "demo", Formation: []emulator.Process{{Type: "web", Quantity: 1}, {Type: "worker"}}},
 						{Name: "other", Formation: []emulator.Process{{Type: "web", Quantity: 1}, {Type: "worker"}}},
 					}})
@@ -161,9 +162,6 @@ func TestFaultMatrix(t *testing.T) {
 					for _, f := range row.faults {
 						h.em.Inject(f)
 					}
-					if row.budget > 0 {
-						h.em.SetRateRemaining(row.budget)
-					}
 
 					began := time.Now()
 					r := h.run(args...)
@@ -174,9 +172,9 @@ func TestFaultMatrix(t *testing.T) {
 						t.Errorf("exit %d, want %d:\n%s", r.code, want, r)
 					}
 					switch {
-					case (want == 0 || row.landed) && !cmd.done(h.em):
+					case (want == 0 || row.landed) && !cmd.done(h.em.Emulator):
 						t.Errorf("the change did not land exactly once: %+v %+v", h.em.Formation("demo"), h.em.Formation("other"))
-					case want != 0 && !row.landed && !cmd.same(h.em):
+					case want != 0 && !row.landed && !cmd.same(h.em.Emulator):
 						t.Errorf("a failed command changed the formation: %+v %+v", h.em.Formation("demo"), h.em.Formation("other"))
 					}
 					if want != 0 && row.say != "" && !strings.Contains(r.stderr, row.say) {
@@ -198,7 +196,7 @@ func TestFaultMatrix(t *testing.T) {
 	}
 }
 
-func withMethod(method string, f emulator.Fault) emulator.Fault {
+func withMethod(method string, f emulatortest.Fault) emulatortest.Fault {
 	f.Method = method
 	return f
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/scalerdev/scaler/platform"
 	"github.com/scalerdev/scaler/platform/emulator"
+	"github.com/scalerdev/scaler/platform/emulator/emulatortest"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -31,7 +32,7 @@ var fastRetry = platform.RetryPolicy{BaseDelay: time.Millisecond, MaxDelay: 4 * 
 // HTTP on loopback.
 type harness struct {
 	t   testing.TB
-	em  *emulator.Emulator
+	em  *emulatortest.Emulator
 	url string
 	env map[string]string
 	now time.Time
@@ -53,7 +54,7 @@ func newHarness(t testing.TB, cfg emulator.Config) *harness {
 	if cfg.Token == "" {
 		cfg.Token = testToken
 	}
-	em, err := emulator.New(cfg)
+	em, err := emulatortest.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

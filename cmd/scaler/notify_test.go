@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/scalerdev/scaler/platform/emulator"
+	"github.com/scalerdev/scaler/platform/emulator/emulatortest"
 )
 
 // receiver is a webhook that keeps what it is sent.
@@ -99,14 +99,14 @@ func TestNotifications(t *testing.T) {
 		}, 127},
 		{"scale_down_failing", func(t *testing.T) result {
 			h := withWorker()
-			h.em.Inject(emulator.Fault{Method: "PATCH", Status: 503, ID: "service_unavailable", Message: "down"})
+			h.em.Inject(emulatortest.Fault{Method: "PATCH", Status: 503, ID: "service_unavailable", Message: "down"})
 			t.Setenv("SCALER_TEST_JOB", "exit:0")
 			return h.run(append([]string{"run", "--finish-timeout", "3500ms"}, jobArgs()...)...)
 		}, 1},
 		{"apply_failed", func(t *testing.T) result {
 			h := withWorker()
 			h.env[envSchedule] = "worker default 0"
-			h.em.Inject(emulator.Fault{Status: 401, ID: "unauthorized", Message: "Invalid credentials provided."})
+			h.em.Inject(emulatortest.Fault{Status: 401, ID: "unauthorized", Message: "Invalid credentials provided."})
 			return h.run("apply")
 		}, 3},
 		{"window_missed", func(t *testing.T) result {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/scalerdev/scaler/platform/emulator"
+	"github.com/scalerdev/scaler/platform/emulator/emulatortest"
 )
 
 // manual is a clock that moves only when a test says so.
@@ -154,7 +155,7 @@ func TestOnceWindowConcurrentApplies(t *testing.T) {
 			clock.set(at("02:00"))
 			// The other apply starts the job between this one's read and
 			// its write; its job may even have completed already.
-			h.em.Inject(emulator.Fault{Method: "PATCH", Times: 1, During: func() {
+			h.em.Inject(emulatortest.Fault{Method: "PATCH", Times: 1, During: func() {
 				var stdout, stderr syncBuffer
 				if code := h.app(&stdout, &stderr).Main(t.Context(), []string{"scaler", "apply", "--at", at("02:00").Format(time.RFC3339)}); code != 0 {
 					t.Errorf("the other apply: exit %d\n%s", code, stderr.String())

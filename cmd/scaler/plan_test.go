@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/scalerdev/scaler/platform/emulator"
+	"github.com/scalerdev/scaler/platform/emulator/emulatortest"
 )
 
 // costSchedule over Monday 2026-11-23 (UTC), priced by hand at the
@@ -128,18 +128,18 @@ func TestPlanWithoutCostSendsNothing(t *testing.T) {
 func TestPlanCostFailures(t *testing.T) {
 	for _, tt := range []struct {
 		name  string
-		fault *emulator.Fault
+		fault *emulatortest.Fault
 		env   map[string]string
 		code  int
 		say   string
 		sent  bool
 	}{
 		{name: "a token the API refuses", env: map[string]string{envToken: "HRKU-wrong-token-0000000000"}, code: 3, say: "401 unauthorized", sent: true},
-		{name: "403", fault: &emulator.Fault{Status: 403, ID: "forbidden", Message: "You do not have access."}, code: 3, say: "403 forbidden", sent: true},
-		{name: "5xx for ever", fault: &emulator.Fault{Status: 503, ID: "service_unavailable", Message: "The service is unavailable."}, code: 1, say: "after 6 attempts", sent: true},
-		{name: "an HTML 502 page", fault: &emulator.Fault{Status: 502, Body: "<html><title>Bad Gateway</title></html>"}, code: 1, say: "502", sent: true},
-		{name: "429 for ever", fault: &emulator.Fault{Status: 429, ID: "rate_limit", Message: "Your account reached the API rate limit"}, code: 1, say: "4500 requests", sent: true},
-		{name: "a 5xx burst shorter than the retry budget", fault: &emulator.Fault{Status: 503, ID: "service_unavailable", Times: 2}, code: 0, sent: true},
+		{name: "403", fault: &emulatortest.Fault{Status: 403, ID: "forbidden", Message: "You do not have access."}, code: 3, say: "403 forbidden", sent: true},
+		{name: "5xx for ever", fault: &emulatortest.Fault{Status: 503, ID: "service_unavailable", Message: "The service is unavailable."}, code: 1, say: "after 6 attempts", sent: true},
+		{name: "an HTML 502 page", fault: &emulatortest.Fault{Status: 502, Body: "<html><title>Bad Gateway</title></html>"}, code: 1, say: "502", sent: true},
+		{name: "429 for ever", fault: &emulatortest.Fault{Status: 429, ID: "rate_limit", Message: "Your account reached the API rate limit"}, code: 1, say: "4500 requests", sent: true},
+		{name: "a 5xx burst shorter than the retry budget", fault: &emulatortest.Fault{Status: 503, ID: "service_unavailable", Times: 2}, code: 0, sent: true},
 		{name: "plain http to a host that is not loopback", env: map[string]string{envAPIURL: "http://api.example.com"}, code: 2, say: "clear text"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

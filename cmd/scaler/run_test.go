@@ -16,6 +16,7 @@ import (
 	"unsafe"
 
 	"github.com/scalerdev/scaler/platform/emulator"
+	"github.com/scalerdev/scaler/platform/emulator/emulatortest"
 )
 
 // jobArgs is the job that `scaler run` runs in these tests: the scaler
@@ -25,13 +26,13 @@ func jobArgs() []string { return []string{"--", jobBinary, "-test.run=^TestHelpe
 // runFixture is an emulator in this process, served over HTTP, and the
 // environment of a worker dyno that points scaler at it.
 type runFixture struct {
-	em  *emulator.Emulator
+	em  *emulatortest.Emulator
 	env map[string]string
 }
 
 func newRunFixture(t *testing.T, workers int) *runFixture {
 	t.Helper()
-	em, err := emulator.New(emulator.Config{
+	em, err := emulatortest.New(emulator.Config{
 		Token: testToken,
 		Apps:  []emulator.App{{Name: "demo", Formation: []emulator.Process{{Type: "web", Quantity: 1}, {Type: "worker", Quantity: workers}}}},
 	})
@@ -280,12 +281,12 @@ func TestRunSeveralDynosOfTheType(t *testing.T) {
 // for --finish-timeout; once the platform's SIGTERM has come, only for the
 // grace.
 func TestRunScaleDownFailures(t *testing.T) {
-	down := func(times int) emulator.Fault {
-		return emulator.Fault{Method: "PATCH", Times: times, Status: 503, ID: "service_unavailable", Message: "down"}
+	down := func(times int) emulatortest.Fault {
+		return emulatortest.Fault{Method: "PATCH", Times: times, Status: 503, ID: "service_unavailable", Message: "down"}
 	}
 	tests := []struct {
 		name     string
-		fault    emulator.Fault
+		fault    emulatortest.Fault
 		job      string
 		code     int
 		worker   int
@@ -295,8 +296,8 @@ func TestRunScaleDownFailures(t *testing.T) {
 		{"5xx for longer than one attempt, retried until it lands", down(14), "exit:0", 0, 0, 2},
 		{"5xx for ever, job succeeded", down(0), "exit:0", 1, 1, 2},
 		{"5xx for ever, job failed", down(0), "exit:3", 3, 1, 2},
-		{"401 on the write", emulator.Fault{Method: "PATCH", Status: 401, ID: "unauthorized", Message: "Invalid credentials provided."}, "exit:0", 1, 1, 2},
-		{"answer lost after the write landed", emulator.Fault{Method: "PATCH", Times: 1, After: true, Reset: true}, "exit:0", 0, 0, 0},
+		{"401 on the write", emulatortest.Fault{Method: "PATCH", Status: 401, ID: "unauthorized", Message: "Invalid credentials provided."}, "exit:0", 1, 1, 2},
+		{"answer lost after the write landed", emulatortest.Fault{Method: "PATCH", Times: 1, After: true, Reset: true}, "exit:0", 0, 0, 0},
 	}
 	// In-process, with fast retries: the retry policy's timing is the
 	// platform package's to test.
@@ -335,7 +336,7 @@ func TestRunStopsRetryingWithinTheGraceAfterSigterm(t *testing.T) {
 	cfg.Apps[0].Formation[1].Quantity = 1
 	h := newHarness(t, cfg)
 	h.env[envDyno] = "worker.1"
-	h.em.Inject(emulator.Fault{Method: "PATCH", Status: 503, ID: "service_unavailable", Message: "down"})
+	h.em.Inject(emulatortest.Fault{Method: "PATCH", Status: 503, ID: "service_unavailable", Message: "down"})
 	t.Setenv("SCALER_TEST_JOB", "exit:0")
 	var stdout, stderr syncBuffer
 	go func() {
@@ -358,7 +359,7 @@ func TestRunStopsRetryingWithinTheGraceAfterSigterm(t *testing.T) {
 func TestRunExpectedTermAfterCompletion(t *testing.T) {
 	f := newRunFixture(t, 1)
 	var p atomic.Pointer[process]
-	f.em.Inject(emulator.Fault{Method: "PATCH", Times: 1, After: true, Delay: 50 * time.Millisecond,
+	f.em.Inject(emulatortest.Fault{Method: "PATCH", Times: 1, After: true, Delay: 50 * time.Millisecond,
 		During: func() { p.Load().cmd.Process.Signal(syscall.SIGTERM) }})
 	f.env["SCALER_TEST_JOB"] = "exit:0"
 	p.Store(startBinary(t, f.env, append([]string{"run"}, jobArgs()...)...))
@@ -465,7 +466,7 @@ func TestDone(t *testing.T) {
 func TestDoneSurvivesItsOwnSigterm(t *testing.T) {
 	f := newRunFixture(t, 1)
 	var p atomic.Pointer[process]
-	f.em.Inject(emulator.Fault{Method: "PATCH", Times: 1, After: true, Delay: 100 * time.Millisecond,
+	f.em.Inject(emulatortest.Fault{Method: "PATCH", Times: 1, After: true, Delay: 100 * time.Millisecond,
 		During: func() { p.Load().cmd.Process.Signal(syscall.SIGTERM) }})
 	p.Store(startBinary(t, f.env, "done"))
 	r := f.finish(t, p.Load())
@@ -507,7 +508,7 @@ func TestDoneStopsOnInterrupt(t *testing.T) {
 	cfg := demoConfig()
 	cfg.Apps[0].Formation[1].Quantity = 1
 	h := newHarness(t, cfg)
-	h.em.Inject(emulator.Fault{Method: "PATCH", Delay: time.Minute, During: func() {
+	h.em.Inject(emulatortest.Fault{Method: "PATCH", Delay: time.Minute, During: func() {
 		h.signals <- syscall.SIGTERM // let pass
 		h.signals <- syscall.SIGINT
 	}})

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/scalerdev/scaler/platform/emulator"
+	"github.com/scalerdev/scaler/platform/emulator/emulatortest"
 )
 
 func TestUpSendsAtMostTwoRequests(t *testing.T) {
@@ -169,7 +169,7 @@ func TestBadInputSendsNothing(t *testing.T) {
 func TestAPIFailuresMapToExitCodes(t *testing.T) {
 	tests := []struct {
 		name  string
-		fault *emulator.Fault
+		fault *emulatortest.Fault
 		token string
 		args  []string
 		code  int
@@ -178,14 +178,14 @@ func TestAPIFailuresMapToExitCodes(t *testing.T) {
 		{"unknown type", nil, "", []string{"up", "wrker=1"}, 4, "app demo has no process type wrker (it has: web, worker)"},
 		{"unknown app", nil, "", []string{"up", "worker=1", "-a", "nope"}, 4, "app nope not found"},
 		{"401", nil, "HRKU-wrong", []string{"up", "worker=1"}, 3, "heroku authorizations:create"},
-		{"403 two_factor", &emulator.Fault{Status: 403, ID: "two_factor", Message: "Invalid two-factor code."}, "", []string{"up", "worker=1"}, 3, "cannot give"},
-		{"403 forbidden", &emulator.Fault{Method: "PATCH", Status: 403, ID: "forbidden", Message: "You do not have access to the app demo."}, "", []string{"up", "worker=1"}, 3, "operate (or manage) permission"},
+		{"403 two_factor", &emulatortest.Fault{Status: 403, ID: "two_factor", Message: "Invalid two-factor code."}, "", []string{"up", "worker=1"}, 3, "cannot give"},
+		{"403 forbidden", &emulatortest.Fault{Method: "PATCH", Status: 403, ID: "forbidden", Message: "You do not have access to the app demo."}, "", []string{"up", "worker=1"}, 3, "operate (or manage) permission"},
 		{"422 Basic limit", nil, "", []string{"scale", "web=1:basic", "worker=2:basic"}, 1, "Cannot update to more than 1 Basic size dynos per process type."},
-		{"429 for ever", &emulator.Fault{Status: 429, ID: "rate_limit", Message: "Your account reached the API rate limit"}, "", []string{"up", "worker=1"}, 1, "4500 requests"},
-		{"5xx for ever", &emulator.Fault{Status: 503, ID: "service_unavailable", Message: "down"}, "", []string{"up", "worker=1"}, 1, "status.heroku.com"},
-		{"HTML 502", &emulator.Fault{Status: 502, Body: emulator.HTMLErrorPage}, "", []string{"status"}, 1, "not JSON"},
-		{"an absolute write past the deadline", &emulator.Fault{Method: "PATCH", Delay: time.Minute}, "", []string{"up", "worker=1", "--timeout", "300ms"}, 1, "may or may not have landed"},
-		{"431: a token too large for the headers", &emulator.Fault{Status: 431, ID: "request_header_fields_too_large", Message: "Request Header Fields Too Large"}, "", []string{"status"}, 1, "too large (431): the token in HEROKU_API_KEY is 43 bytes long"},
+		{"429 for ever", &emulatortest.Fault{Status: 429, ID: "rate_limit", Message: "Your account reached the API rate limit"}, "", []string{"up", "worker=1"}, 1, "4500 requests"},
+		{"5xx for ever", &emulatortest.Fault{Status: 503, ID: "service_unavailable", Message: "down"}, "", []string{"up", "worker=1"}, 1, "status.heroku.com"},
+		{"HTML 502", &emulatortest.Fault{Status: 502, Body: emulatortest.HTMLErrorPage}, "", []string{"status"}, 1, "not JSON"},
+		{"an absolute write past the deadline", &emulatortest.Fault{Method: "PATCH", Delay: time.Minute}, "", []string{"up", "worker=1", "--timeout", "300ms"}, 1, "may or may not have landed"},
+		{"431: a token too large for the headers", &emulatortest.Fault{Status: 431, ID: "request_header_fields_too_large", Message: "Request Header Fields Too Large"}, "", []string{"status"}, 1, "too large (431): the token in HEROKU_API_KEY is 43 bytes long"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -261,7 +261,7 @@ func TestSignalStopsAWait(t *testing.T) {
 		cfg := demoConfig()
 		cfg.BootDelay = time.Hour
 		h := newHarness(t, cfg)
-		h.em.Inject(emulator.Fault{Method: "GET", Path: "/apps/demo/dynos", Times: 1, During: func() { h.signals <- sig }})
+		h.em.Inject(emulatortest.Fault{Method: "GET", Path: "/apps/demo/dynos", Times: 1, During: func() { h.signals <- sig }})
 		r := h.run("up", "worker=1", "--wait")
 		if r.code != code || r.stdout != "scaled demo: worker 0 -> 1\n" || !strings.Contains(r.stderr, "the change landed, but the wait was stopped (not ready: worker: 0 of 1 up") {
 			t.Errorf("%v during up --wait: want exit %d, what landed, and what was not waited for:\n%s", sig, code, r)
@@ -284,10 +284,11 @@ func TestDebugLogsHaveNoToken(t *testing.T) {
 //
 //	go test ./cmd/scaler -run '^$' -bench BenchmarkUpInProcess
 func BenchmarkUpInProcess(b *testing.B) {
-	h := newHarness(b, demoConfig())
+	cfg := demoConfig()
+	cfg.RefillPerMinute = 60e6 // no pacing: each run finds the bucket full, as a fresh account would
+	h := newHarness(b, cfg)
 	for b.Loop() {
 		h.em.SetQuantity("demo", "worker", 0)
-		h.em.SetRateRemaining(emulator.DefaultRateLimit) // no pacing: each run is a fresh account
 		if r := h.run("up", "worker=1"); r.code != 0 {
 			b.Fatalf("up:\n%s", r)
 		}

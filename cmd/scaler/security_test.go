@@ -16,13 +16,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/scalerdev/scaler/platform/emulator"
+	"github.com/scalerdev/scaler/platform/emulator/emulatortest"
 )
 
 // Every command, on every kind of failure, at debug level: the harness
 // fails the test if stdout or stderr holds the token.
 func TestTokenNeverShows(t *testing.T) {
-	faults := map[string]*emulator.Fault{
+	faults := map[string]*emulatortest.Fault{
 		"none":      nil,
 		"401":       {Status: 401, ID: "unauthorized", Message: "Invalid credentials provided."},
 		"403":       {Status: 403, ID: "two_factor", Message: "Invalid two-factor code."},
@@ -30,7 +30,7 @@ func TestTokenNeverShows(t *testing.T) {
 		"422":       {Status: 422, ID: "invalid_params", Message: "Cannot update to more than 1 Basic size dynos per process type."},
 		"429":       {Status: 429, ID: "rate_limit", Message: "Your account reached the API rate limit"},
 		"503":       {Status: 503, ID: "service_unavailable", Message: "The service is unavailable."},
-		"html":      {Status: 502, Body: emulator.HTMLErrorPage},
+		"html":      {Status: 502, Body: emulatortest.HTMLErrorPage},
 		"reset":     {Reset: true},
 		"truncated": {Truncate: true},
 		"slow":      {Delay: time.Minute},

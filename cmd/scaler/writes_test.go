@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/scalerdev/scaler/platform/emulator"
+	"github.com/scalerdev/scaler/platform/emulator/emulatortest"
 )
 
 // requestIDs records the Request-Id of every request one client sends, so
@@ -39,7 +40,7 @@ func (r *requestIDs) RoundTrip(req *http.Request) (*http.Response, error) {
 
 // applied counts the requests of this client that changed the emulator's
 // state.
-func (r *requestIDs) applied(em *emulator.Emulator) int {
+func (r *requestIDs) applied(em *emulatortest.Emulator) int {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	n := 0
@@ -70,7 +71,7 @@ func TestWritesUnderLostAnswersAndOtherWriters(t *testing.T) {
 		// was last changed: the worst case for one-second timestamps.
 		frozen bool
 		start  int // web's quantity
-		fault  func(h *harness) emulator.Fault
+		fault  func(h *harness) emulatortest.Fault
 		spec   string
 		code   int
 		web    int
@@ -79,15 +80,15 @@ func TestWritesUnderLostAnswersAndOtherWriters(t *testing.T) {
 	}{
 		{
 			name: "the answer is lost after the write landed", start: 1, spec: "web+1",
-			fault: func(h *harness) emulator.Fault {
-				return emulator.Fault{Method: "PATCH", Times: 1, After: true, Status: 503, ID: "service_unavailable", Message: "lost"}
+			fault: func(h *harness) emulatortest.Fault {
+				return emulatortest.Fault{Method: "PATCH", Times: 1, After: true, Status: 503, ID: "service_unavailable", Message: "lost"}
 			},
 			code: 1, web: 2, ours: 1, say: "may or may not have landed",
 		},
 		{
 			name: "answered 503 and never landed: sent again", start: 1, spec: "web+1",
-			fault: func(h *harness) emulator.Fault {
-				return emulator.Fault{Method: "PATCH", Times: 1, Status: 503, ID: "service_unavailable", Message: "lost"}
+			fault: func(h *harness) emulatortest.Fault {
+				return emulatortest.Fault{Method: "PATCH", Times: 1, Status: 503, ID: "service_unavailable", Message: "lost"}
 			},
 			code: 0, web: 2, ours: 1,
 		},
@@ -95,8 +96,8 @@ func TestWritesUnderLostAnswersAndOtherWriters(t *testing.T) {
 			// The lost update: the read-back finds the planned quantity,
 			// but it is the other client's +1.
 			name: "answered 503 and never landed, while another client's +1 landed", start: 1, spec: "web+1",
-			fault: func(h *harness) emulator.Fault {
-				return emulator.Fault{Method: "PATCH", Times: 1, Status: 503, ID: "service_unavailable", Message: "lost", During: other(h, "web+1")}
+			fault: func(h *harness) emulatortest.Fault {
+				return emulatortest.Fault{Method: "PATCH", Times: 1, Status: 503, ID: "service_unavailable", Message: "lost", During: other(h, "web+1")}
 			},
 			code: 1, web: 2, ours: 0, say: "may or may not have landed",
 		},
@@ -105,31 +106,31 @@ func TestWritesUnderLostAnswersAndOtherWriters(t *testing.T) {
 			// another client's -1 in the same second put the quantity and
 			// updated_at back as they were.
 			name: "landed, answer lost, another client's -1 in the same second", frozen: true, start: 1, spec: "web+1",
-			fault: func(h *harness) emulator.Fault {
-				return emulator.Fault{Method: "PATCH", Times: 1, After: true, Reset: true, During: other(h, "web-1")}
+			fault: func(h *harness) emulatortest.Fault {
+				return emulatortest.Fault{Method: "PATCH", Times: 1, After: true, Reset: true, During: other(h, "web-1")}
 			},
 			code: 1, web: 1, ours: 1, say: "may or may not have landed",
 		},
 		{
 			name: "landed, answer lost, another client's -1 a second later", start: 1, spec: "web+1",
-			fault: func(h *harness) emulator.Fault {
-				return emulator.Fault{Method: "PATCH", Times: 1, After: true, Reset: true, During: other(h, "web-1")}
+			fault: func(h *harness) emulatortest.Fault {
+				return emulatortest.Fault{Method: "PATCH", Times: 1, After: true, Reset: true, During: other(h, "web-1")}
 			},
 			code: 1, web: 1, ours: 1, say: "may or may not have landed",
 		},
 		{
 			// Another client writes between scaler's read and its write.
 			name: "another client's +1 between the read and the write: both count", start: 1, spec: "web+1",
-			fault: func(h *harness) emulator.Fault {
-				return emulator.Fault{Method: "PATCH", Times: 1, During: other(h, "web+1")}
+			fault: func(h *harness) emulatortest.Fault {
+				return emulatortest.Fault{Method: "PATCH", Times: 1, During: other(h, "web+1")}
 			},
 			code: 0, web: 3, ours: 1,
 		},
 		{
 			// Sent as =0 from the read, it would erase the other's +10.
 			name: "a relative spec below zero, with another client's +10 in between", start: 2, spec: "web-5",
-			fault: func(h *harness) emulator.Fault {
-				return emulator.Fault{Method: "PATCH", Times: 1, During: other(h, "web+10")}
+			fault: func(h *harness) emulatortest.Fault {
+				return emulatortest.Fault{Method: "PATCH", Times: 1, During: other(h, "web+10")}
 			},
 			code: 0, web: 7, ours: 1,
 		},
@@ -223,7 +224,7 @@ func (c *chaos) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // applied counts, per client, the requests that changed the state.
-func (c *chaos) applied(em *emulator.Emulator) map[string]int {
+func (c *chaos) applied(em *emulatortest.Emulator) map[string]int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	n := map[string]int{}
@@ -261,7 +262,7 @@ func TestConcurrentRelativeWritersWithRandomFaults(t *testing.T) {
 				t.Parallel()
 				// Every answer takes 25ms, so that the clients' reads and
 				// writes interleave.
-				em, err := emulator.New(emulator.Config{Token: testToken, IgnoreIfMatch: ignore, Latency: 25 * time.Millisecond,
+				em, err := emulatortest.New(emulator.Config{Token: testToken, IgnoreIfMatch: ignore, Latency: 25 * time.Millisecond,
 					Apps: []emulator.App{{Name: "demo", Formation: []emulator.Process{{Type: "worker", Quantity: start}}}}})
 				if err != nil {
 					t.Fatal(err)
