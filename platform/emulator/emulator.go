@@ -6,9 +6,11 @@
 // messages, and enforces the Eco/Basic dyno limits. Its responses validate
 // against the official Platform API JSON schemas.
 //
-// Tests use it over real HTTP, with faults injected (5xx bursts, 429s, slow
-// answers, resets, lost answers); users try scaler against it with
-// `scaler emulator` and `scaler demo`, without a Heroku account.
+// Users try scaler against it with `scaler emulator` and `scaler demo`,
+// without a Heroku account; tests use it over real HTTP through package
+// emulatortest, which wraps it with faults (5xx bursts, 429s, slow answers,
+// resets, lost answers) and a record of the requests, so that none of that
+// ships in scaler's binary.
 //
 // It depends on the scaler domain for the spelling of sizes and nothing else
 // of the project.
@@ -20,6 +22,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -110,31 +113,18 @@ type Emulator struct {
 	rateBucket    *bucket
 	dynos         *manager // nil without Config.Dynos
 	seq           atomic.Int64
-	inFlight      atomic.Int64
-	maxFlight     atomic.Int64
 
-	mu       sync.Mutex
-	apps     map[string]*app
-	faults   []*Fault
-	requests []Request
-	ids      int
+	mu     sync.Mutex
+	apps   map[string]*app
+	writes []Write
+	ids    int
 }
 
-// Request is one request the emulator received, as tests inspect them.
-type Request struct {
+// Write is a formation update the emulator carried out.
+type Write struct {
 	Method, Path string
-	Body         string
-	// At is when the request arrived, by the machine's clock (not Config.Now).
+	// At is when it was carried out, by the emulator's clock.
 	At time.Time
-	// Status is the answer's status; 0 while unanswered, or when the
-	// connection was dropped instead.
-	Status int
-	// RequestID is the request's Request-Id header, which heroku-go sets
-	// afresh for each request.
-	RequestID string
-	// Applied is true when the request changed the state, whatever the
-	// client was answered (a fault may have replaced the answer).
-	Applied bool
 }
 
 // New returns an emulator holding cfg's apps.
@@ -256,45 +246,17 @@ func (e *Emulator) Quantity(appName, typ string) int {
 	return -1
 }
 
-// SetQuantity changes a process type's quantity directly, as another client
-// of the API would, and reports whether the app and type exist.
-func (e *Emulator) SetQuantity(appName, typ string, n int) bool {
+// Writes returns the formation updates carried out so far, oldest first:
+// `scaler demo` waits for its two.
+//
+// Deprecated: a record that grows with every write, kept only until
+// `scaler demo` waits on its dynos instead (WaitDynos: until a nightly dyno
+// has run and is gone). Tests use emulatortest, whose record has every
+// request.
+func (e *Emulator) Writes() []Write {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	a := e.apps[appName]
-	if a == nil || a.process(typ) == nil {
-		return false
-	}
-	p := a.process(typ)
-	p.quantity, p.updatedAt = n, e.now()
-	e.reconcile(a, p, false, e.now())
-	return true
-}
-
-// Requests returns the requests received so far, oldest first.
-func (e *Emulator) Requests() []Request {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return append([]Request(nil), e.requests...)
-}
-
-// Writes returns the requests answered so far that could change state.
-func (e *Emulator) Writes() []Request {
-	var w []Request
-	for _, r := range e.Requests() {
-		if r.Method != http.MethodGet && r.Method != http.MethodHead {
-			w = append(w, r)
-		}
-	}
-	return w
-}
-
-// MaxInFlight returns the most requests the emulator has served at once.
-func (e *Emulator) MaxInFlight() int { return int(e.maxFlight.Load()) }
-
-// SetRateRemaining sets what is left in the account's request bucket.
-func (e *Emulator) SetRateRemaining(n int) {
-	e.rateBucket.set(n, e.now())
+	return slices.Clone(e.writes)
 }
 
 // apiError is an error answer in the Platform API's shape.
@@ -323,26 +285,18 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 // ServeHTTP answers one Platform API request.
 func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rec := &recorder{ResponseWriter: w}
-	for n := e.inFlight.Add(1); ; {
-		if m := e.maxFlight.Load(); n <= m || e.maxFlight.CompareAndSwap(m, n) {
-			break
-		}
-	}
-	defer e.inFlight.Add(-1)
-	body := readBody(r)
 	w.Header().Set("Request-Id", fmt.Sprintf("emulator-%d", e.seq.Add(1)))
 	w.Header().Set("Date", e.now().UTC().Format(http.TimeFormat))
+	if r.Body != nil {
+		r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+	}
 	r, served := withNote(r)
-	// The request is logged before it is answered, so that a client that
-	// sees the answer (or the reset) finds it in the log.
-	e.mu.Lock()
-	e.requests = append(e.requests, Request{Method: r.Method, Path: r.URL.Path, Body: body, At: time.Now(), RequestID: r.Header.Get("Request-Id")})
-	i := len(e.requests) - 1
-	e.mu.Unlock()
 	defer func() {
-		e.mu.Lock()
-		e.requests[i].Status, e.requests[i].Applied = rec.status, served.applied
-		e.mu.Unlock()
+		if served.applied {
+			e.mu.Lock()
+			e.writes = append(e.writes, Write{Method: r.Method, Path: r.URL.Path, At: e.now()})
+			e.mu.Unlock()
+		}
 		if e.log != nil {
 			e.log.Info("request", "method", r.Method, "path", r.URL.Path, "status", rec.status)
 		}
@@ -351,26 +305,15 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if e.latency > 0 && !sleep(r, e.latency) {
 		return
 	}
-	fault := e.takeFault(r)
-	if fault != nil && !fault.After && fault.answer(rec, r, nil) {
-		return
-	}
 	if ae := e.admit(w.Header(), r); ae != nil {
 		e.writeError(rec, ae)
 		return
 	}
-	if fault != nil && fault.After {
-		// The request is carried out, then its answer is replaced: the
-		// client cannot know that its write landed.
-		real := &capture{header: http.Header{}}
-		e.mux.ServeHTTP(real, r)
-		if !fault.answer(rec, r, real.body.Bytes()) {
-			real.send(rec)
-		}
-		return
-	}
 	e.mux.ServeHTTP(rec, r)
 }
+
+// maxBody bounds a request's body: the API's are a few hundred bytes.
+const maxBody = 1 << 20
 
 // admit checks what the platform checks before routing: the API version,
 // the bearer token and its scope, and the account's rate limit. It sets the
@@ -425,8 +368,8 @@ func permits(scope, method, path string) bool {
 	}
 }
 
-// recorder notes the status of an answer; 0 means no answer was sent (a
-// reset).
+// recorder notes the status of an answer, for the log; 0 means no answer
+// was sent (the client went away).
 type recorder struct {
 	http.ResponseWriter
 	status int
@@ -438,10 +381,6 @@ func (r *recorder) Write(b []byte) (int, error) {
 	}
 	return r.ResponseWriter.Write(b)
 }
-
-// Unwrap lets http.ResponseController reach the connection, for faults
-// that flush or hijack it.
-func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
 
 func (r *recorder) WriteHeader(status int) {
 	r.status = status

@@ -2,7 +2,6 @@ package emulator
 
 import (
 	"encoding/json"
-	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -315,67 +314,6 @@ func TestScope(t *testing.T) {
 	wantError(t, status, body, 403, "forbidden", "scope (read)")
 	if em.Quantity("demo", "worker") != 0 {
 		t.Error("a refused write changed the formation")
-	}
-}
-
-func TestFaults(t *testing.T) {
-	em, url := start(t, demo())
-
-	// A burst of two 503s, then normal answers.
-	em.Inject(Fault{Path: "/apps/demo/formation", Times: 2, Status: 503, ID: "service_unavailable", Message: "down"})
-	for i, want := range []int{503, 503, 200} {
-		if status, _ := do(t, url, "GET", "/apps/demo/formation", ""); status != want {
-			t.Errorf("request %d = %d, want %d", i, status, want)
-		}
-	}
-
-	// A write that lands but whose answer is lost.
-	em.Inject(Fault{Method: "PATCH", Times: 1, After: true, Status: 503, ID: "service_unavailable", Message: "lost"})
-	if status, _ := do(t, url, "PATCH", "/apps/demo/formation", `{"updates":[{"type":"worker","quantity":"+1"}]}`); status != 503 {
-		t.Errorf("PATCH with a lost answer = %d, want 503", status)
-	}
-	if got := em.Quantity("demo", "worker"); got != 1 {
-		t.Errorf("worker = %d after a landed write, want 1", got)
-	}
-
-	// Not JSON at all.
-	em.Inject(Fault{Times: 1, Status: 502, Body: HTMLErrorPage})
-	req, _ := http.NewRequestWithContext(t.Context(), "GET", url+"/apps/demo", nil)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != 502 || !strings.HasPrefix(string(b), "<!DOCTYPE html>") {
-		t.Errorf("HTML fault = %d %q", resp.StatusCode, b)
-	}
-
-	// A reset, and a truncated body.
-	// (PATCH, because Go's client resends an idempotent request once when a
-	// reused connection breaks.)
-	em.Inject(Fault{Times: 1, Reset: true})
-	req, _ = http.NewRequestWithContext(t.Context(), "PATCH", url+"/apps/demo/formation", strings.NewReader(`{}`))
-	if resp, err := http.DefaultClient.Do(req); err == nil {
-		resp.Body.Close()
-		t.Error("reset: the request succeeded")
-	}
-	em.Inject(Fault{Times: 1, Truncate: true})
-	resp, err = http.Get(url + "/apps/demo/formation")
-	if err == nil {
-		_, err = io.ReadAll(resp.Body)
-		resp.Body.Close()
-	}
-	if !errors.Is(err, io.ErrUnexpectedEOF) {
-		t.Errorf("truncated body: err = %v, want unexpected EOF", err)
-	}
-
-	// The faults are used up: the API answers normally again.
-	if status, body := do(t, url, "GET", "/apps/demo/formation", ""); status != 200 {
-		t.Errorf("after the faults = %d %s", status, body)
-	}
-	if n := len(em.Writes()); n != 2 {
-		t.Errorf("writes = %d, want 2", n)
 	}
 }
 

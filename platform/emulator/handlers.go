@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"slices"
 	"strings"
@@ -340,16 +339,4 @@ func (e *Emulator) restartAll(w http.ResponseWriter, r *http.Request, a *app, no
 		}
 	}
 	writeJSON(w, 202, struct{}{})
-}
-
-// readBody reads the request body for the request log and puts it back for
-// the handlers.
-func readBody(r *http.Request) string {
-	if r.Body == nil {
-		return ""
-	}
-	b, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
-	r.Body.Close()
-	r.Body = io.NopCloser(bytes.NewReader(b))
-	return string(b)
 }

@@ -46,10 +46,3 @@ func (b *bucket) level(now time.Time) int {
 	b.refill(now)
 	return int(b.tokens)
 }
-
-func (b *bucket) set(n int, now time.Time) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.refill(now)
-	b.tokens = min(b.size, float64(n))
-}
