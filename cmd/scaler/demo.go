@@ -6,6 +6,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -94,15 +95,16 @@ func (a *App) demo(c *cli.Context) error {
 	if err := em.StartDynos("http://" + ln.Addr().String()); err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}
-	// The story is over when nightly was scaled up and back to 0 (two
-	// writes) and the platform has stopped its dyno.
+	// The story is over when a nightly dyno has run, nightly is back to 0,
+	// and the platform has stopped the dyno. WaitDynos sees every change of
+	// the dynos, and the job runs for seconds: the dyno cannot go unseen.
+	ran := false
 	waitErr := em.WaitDynos(ctx, "demo", func(dynos []emulator.DynoState) bool {
-		for _, d := range dynos {
-			if d.Type == "nightly" {
-				return false
-			}
+		if slices.ContainsFunc(dynos, func(d emulator.DynoState) bool { return d.Type == "nightly" }) {
+			ran = true
+			return false
 		}
-		return len(em.Writes()) >= 2 && em.Quantity("demo", "nightly") == 0
+		return ran && em.Quantity("demo", "nightly") == 0
 	})
 
 	// A second interrupt while the dynos stop kills them at once.

@@ -1,7 +1,6 @@
 package emulator
 
 import (
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -53,22 +52,3 @@ func (e *Emulator) matches(r *http.Request, v any) bool {
 // errStale is the refusal of a write whose If-Match no longer holds. The
 // status is the reference's; the id and the message are not confirmed.
 var errStale = &apiError{http.StatusPreconditionFailed, "precondition_failed", "The resource has changed since it was read (If-Match does not match its ETag)."}
-
-type noteKey struct{}
-
-// note is what a handler tells ServeHTTP about the request it served.
-type note struct {
-	applied bool // the request changed the state
-}
-
-// markApplied notes that the request changed the emulator's state.
-func markApplied(r *http.Request) {
-	if n, ok := r.Context().Value(noteKey{}).(*note); ok {
-		n.applied = true
-	}
-}
-
-func withNote(r *http.Request) (*http.Request, *note) {
-	n := &note{}
-	return r.WithContext(context.WithValue(r.Context(), noteKey{}, n)), n
-}

@@ -22,7 +22,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -114,17 +113,9 @@ type Emulator struct {
 	dynos         *manager // nil without Config.Dynos
 	seq           atomic.Int64
 
-	mu     sync.Mutex
-	apps   map[string]*app
-	writes []Write
-	ids    int
-}
-
-// Write is a formation update the emulator carried out.
-type Write struct {
-	Method, Path string
-	// At is when it was carried out, by the emulator's clock.
-	At time.Time
+	mu   sync.Mutex
+	apps map[string]*app
+	ids  int
 }
 
 // New returns an emulator holding cfg's apps.
@@ -246,19 +237,6 @@ func (e *Emulator) Quantity(appName, typ string) int {
 	return -1
 }
 
-// Writes returns the formation updates carried out so far, oldest first:
-// `scaler demo` waits for its two.
-//
-// Deprecated: a record that grows with every write, kept only until
-// `scaler demo` waits on its dynos instead (WaitDynos: until a nightly dyno
-// has run and is gone). Tests use emulatortest, whose record has every
-// request.
-func (e *Emulator) Writes() []Write {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return slices.Clone(e.writes)
-}
-
 // apiError is an error answer in the Platform API's shape.
 type apiError struct {
 	status      int
@@ -290,13 +268,7 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Body != nil {
 		r.Body = http.MaxBytesReader(w, r.Body, maxBody)
 	}
-	r, served := withNote(r)
 	defer func() {
-		if served.applied {
-			e.mu.Lock()
-			e.writes = append(e.writes, Write{Method: r.Method, Path: r.URL.Path, At: e.now()})
-			e.mu.Unlock()
-		}
 		if e.log != nil {
 			e.log.Info("request", "method", r.Method, "path", r.URL.Path, "status", rec.status)
 		}

@@ -242,7 +242,6 @@ func (e *Emulator) updateProcess(w http.ResponseWriter, r *http.Request, a *app,
 	if ae == nil {
 		var changed []*process
 		if changed, ae = e.apply(a, []update{u}, now); ae == nil {
-			markApplied(r)
 			writeJSON(w, 200, a.formationJSON(changed[0]))
 			return
 		}
@@ -280,7 +279,6 @@ func (e *Emulator) batchUpdate(w http.ResponseWriter, r *http.Request, a *app, n
 		e.writeError(w, ae)
 		return
 	}
-	markApplied(r)
 	out := make([]formationJSON, len(changed))
 	for i, p := range changed {
 		out[i] = a.formationJSON(p)
