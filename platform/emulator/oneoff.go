@@ -151,6 +151,14 @@ func (e *Emulator) getDynoManaged(w http.ResponseWriter, r *http.Request, a *app
 // never restarts, is stopped; a one-off dyno of another type is left alone
 // (the platform's restart does not kill those).
 func (e *Emulator) restartManaged(w http.ResponseWriter, r *http.Request, a *app, now time.Time) {
+	e.eachNamed(w, r, a, now, (*manager).restartDyno)
+}
+
+// eachNamed does what a request asks of the live dynos that its {dyno}
+// names (a dyno's name or id, or a process type), and answers 202; 404 when
+// it names none. Without a dyno manager, it restarts them as the API alone
+// does.
+func (e *Emulator) eachNamed(w http.ResponseWriter, r *http.Request, a *app, now time.Time, do func(*manager, *dyno, time.Time)) {
 	m := e.dynos
 	if m == nil {
 		e.restart(w, r, a, now)
@@ -162,7 +170,7 @@ func (e *Emulator) restartManaged(w http.ResponseWriter, r *http.Request, a *app
 		return
 	}
 	for _, d := range dynos {
-		m.restartDyno(d, now)
+		do(m, d, now)
 	}
 	writeJSON(w, 202, struct{}{})
 }
@@ -197,27 +205,18 @@ func (m *manager) restartDyno(d *dyno, now time.Time) {
 	}
 }
 
-// stopManaged answers POST /apps/{app}/dynos/{dyno}/actions/stop: a one-off
-// dyno stops for good; a formation dyno stops, and the formation brings a
-// new one at once.
+// stopManaged answers POST /apps/{app}/dynos/{dyno}/actions/stop.
 func (e *Emulator) stopManaged(w http.ResponseWriter, r *http.Request, a *app, now time.Time) {
-	m := e.dynos
-	if m == nil {
-		e.restart(w, r, a, now)
+	e.eachNamed(w, r, a, now, (*manager).stopDyno)
+}
+
+// stopDyno stops a dyno: a one-off dyno for good; a formation dyno, which
+// the formation brings back at once as a new one.
+func (m *manager) stopDyno(d *dyno, now time.Time) {
+	if d.run.oneOff {
+		m.setState(d, "down", now)
+		m.terminate(d, now)
 		return
 	}
-	dynos := findLive(a, r.PathValue("dyno"))
-	if len(dynos) == 0 {
-		e.writeError(w, &apiError{404, "not_found", "Couldn't find that dyno."})
-		return
-	}
-	for _, d := range dynos {
-		if d.run.oneOff {
-			m.setState(d, "down", now)
-			m.terminate(d, now)
-			continue
-		}
-		m.replace(d, "", "down", now)
-	}
-	writeJSON(w, 202, struct{}{})
+	m.replace(d, "", "down", now)
 }
