@@ -3,7 +3,12 @@ package main
 import (
 	"bufio"
 	"errors"
+	"fmt"
+	"io"
 	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,6 +17,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -151,6 +157,23 @@ func (em *dynoEmulator) stop(t *testing.T, sig syscall.Signal) (int, time.Durati
 		t.Fatal(err)
 	}
 	return em.wait(t), time.Since(began)
+}
+
+// restartAll restarts every dyno of the app, as a deploy does to running
+// dynos: DELETE /apps/{app}/dynos.
+func (em *dynoEmulator) restartAll(t *testing.T) {
+	t.Helper()
+	req, _ := http.NewRequestWithContext(t.Context(), "DELETE", em.env[envAPIURL]+"/apps/demo/dynos", nil)
+	req.Header.Set("Accept", emulator.AcceptHeader)
+	req.Header.Set("Authorization", "Bearer "+testToken)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("restart: %v", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 202 {
+		t.Fatalf("restart: %s", resp.Status)
+	}
 }
 
 func (em *dynoEmulator) wait(t *testing.T) int {
@@ -360,15 +383,7 @@ nightly: scaler run -- sh -c 'echo "job start $SCALER_RUN_ID"; trap "echo job cl
 		t.Fatalf("up:\n%s", r)
 	}
 	first := em.log.next(t, `app\[nightly\.1\]: job start nightly-\d{8}T\d{6}Z$`)
-	// What a deploy does to running dynos: DELETE /apps/{app}/dynos.
-	req, _ := http.NewRequestWithContext(t.Context(), "DELETE", em.env[envAPIURL]+"/apps/demo/dynos", nil)
-	req.Header.Set("Accept", emulator.AcceptHeader)
-	req.Header.Set("Authorization", "Bearer "+testToken)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil || resp.StatusCode != 202 {
-		t.Fatalf("restart: %v %v", resp, err)
-	}
-	resp.Body.Close()
+	em.restartAll(t)
 	em.log.next(t, `app\[nightly\.1\]: job cleanup$`)
 	em.log.next(t, `app\[nightly\.1\]: job finished$`)
 	em.log.next(t, `heroku\[nightly\.1\]: Stopping all processes with SIGTERM$`)
@@ -411,5 +426,103 @@ func TestEmulatorClock(t *testing.T) {
 	r := runBinary(t, nil, "emulator", "--clock-rate", "0.5")
 	if r.code != 2 || !strings.Contains(r.stderr, "--clock-rate 0.5") {
 		t.Errorf("a clock slower than real time:\n%s", r)
+	}
+}
+
+// apiProxy stands between a dyno's scaler and the emulator: it passes every
+// request on, and answers the formation's writes 503 while failing is set.
+type apiProxy struct {
+	target  atomic.Pointer[url.URL]
+	failing atomic.Bool
+	failed  atomic.Int64
+}
+
+func newAPIProxy(t *testing.T) (*apiProxy, string) {
+	p := &apiProxy{}
+	srv := httptest.NewServer(p)
+	t.Cleanup(srv.Close)
+	return p, srv.URL
+}
+
+func (p *apiProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method == "PATCH" && p.failing.Load() {
+		p.failed.Add(1)
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusServiceUnavailable)
+		io.WriteString(w, `{"id":"service_unavailable","message":"down"}`)
+		return
+	}
+	httputil.NewSingleHostReverseProxy(p.target.Load()).ServeHTTP(w, r)
+}
+
+// A completed job whose scale-down keeps failing, under the dyno manager
+// with real processes and the platform's own signals. scaler does not exit
+// while it retries (the platform would start the job again at once); when
+// the writes come back, the scale-down lands and the platform stops the
+// dyno. When a deploy's SIGTERM comes first, scaler tries for --grace only
+// and exits; the platform starts the job again in the new dyno, in the same
+// run, and that run's scale-down lands.
+func TestRunKeepsItsScaleDownUntilItLands(t *testing.T) {
+	t.Parallel()
+	for _, deploy := range []bool{false, true} {
+		t.Run(fmt.Sprintf("deploy=%v", deploy), func(t *testing.T) {
+			t.Parallel()
+			proxy, proxyURL := newAPIProxy(t)
+			proxy.failing.Store(true)
+			// The dyno's scaler reaches the API through the proxy.
+			em := startDynoEmulator(t, `
+nightly: HEROKU_API_URL=$SCALER_TEST_PROXY exec scaler run --grace 1s -- sh -c 'echo "job start $SCALER_RUN_ID"; sleep 0.5; echo "job finished"'
+`, "--formation", "nightly=0", "--env", envToken+"="+testToken, "--env", "SCALER_TEST_PROXY="+proxyURL,
+				"--boot-delay", "50ms", "--stop-latency", "300ms", "--kill-after", "5s")
+			target, err := url.Parse(em.env[envAPIURL])
+			if err != nil {
+				t.Fatal(err)
+			}
+			proxy.target.Store(target)
+			if r := runBinary(t, em.env, "up", "nightly=1"); r.code != 0 {
+				t.Fatalf("up:\n%s", r)
+			}
+			first := em.log.next(t, `app\[nightly\.1\]: job start `)
+			em.log.next(t, `app\[nightly\.1\]: job finished$`)
+			em.log.next(t, `app\[nightly\.1\]: level=error msg="scale-down failed" app=demo type=nightly attempt=1 `)
+			if em.log.has(`heroku\[nightly\.1\]: Process exited`) {
+				t.Fatalf("scaler exited while its scale-down had not landed:\n%s", em.log)
+			}
+			if deploy {
+				em.restartAll(t)
+				em.log.next(t, `app\[nightly\.1\]: level=info msg="stop received" signal=TERM`)
+				em.log.next(t, `heroku\[nightly\.1\]: Process exited with status 1$`)
+			}
+			proxy.failing.Store(false)
+			em.log.next(t, `app\[nightly\.1\]: level=info msg=scaled app=demo type=nightly from=1 to=0`)
+			em.log.next(t, `heroku\[nightly\.1\]: Stopping all processes with SIGTERM$`)
+			em.log.next(t, `heroku\[nightly\.1\]: Process exited with status 0$`)
+			if r := runBinary(t, em.env, "status", "--json"); r.code != 0 || !strings.Contains(r.stdout, `"quantity": 0`) {
+				t.Errorf("status after the scale-down landed:\n%s", r)
+			}
+			if code, _ := em.stop(t, syscall.SIGTERM); code != 0 {
+				t.Errorf("the emulator exited %d", code)
+			}
+			// Without a deploy the job ran once; with one, once more, in
+			// the same run. The scale-down landed once.
+			_, run, _ := strings.Cut(first, "job start ")
+			starts := 1
+			if deploy {
+				starts = 2
+			}
+			log := em.log.String()
+			for pattern, want := range map[string]int{
+				`app\[nightly\.1\]: job start ` + regexp.QuoteMeta(run) + `$`:                starts,
+				`app\[nightly\.1\]: job start `:                                              starts,
+				`app\[nightly\.1\]: level=info msg=scaled app=demo type=nightly from=1 to=0`: 1,
+			} {
+				if n := len(regexp.MustCompile(`(?m)`+pattern).FindAllString(log, -1)); n != want {
+					t.Errorf("%d lines match %s, want %d:\n%s", n, pattern, want, log)
+				}
+			}
+			if proxy.failed.Load() < 2 {
+				t.Errorf("%d writes failed: the proxy was not in the way", proxy.failed.Load())
+			}
+		})
 	}
 }
