@@ -8,6 +8,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -145,7 +146,7 @@ func (a *App) runRun(ctx context.Context, opts *runOptions) error {
 	if t != nil {
 		// The run's identity, from the platform's state, before the job
 		// starts: the same for every start of the job within one run.
-		run, err := a.runOf(ctx, t, typ)
+		run, err := a.identify(ctx, t, typ, finishLimit)
 		switch {
 		case errors.Is(err, errTypeStopped):
 			// This dyno's type is at 0: the job completed (or a person
@@ -291,6 +292,47 @@ func (a *App) runOf(ctx context.Context, t *target, typ string) (string, error) 
 		return "", errTypeStopped
 	}
 	return typ + "-" + p.UpdatedAt.UTC().Format("20060102T150405Z"), nil
+}
+
+// identify returns the run's identity before the job starts (runOf). An API
+// that fails (5xx, the network, a spent rate limit, no answer in time) is
+// tried again, with a pause that doubles up to maxFinishPause, until limit
+// passes: exiting would only have the platform start this dyno again, after
+// a crash back-off that grows to 20 minutes, and the job would start that
+// much later. A refusal, a missing type or a type at 0 ends it at once. So
+// does a signal: a shutdown before the job started, which leaves the
+// formation alone.
+func (a *App) identify(ctx context.Context, t *target, typ string, limit time.Duration) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, limit)
+	defer cancel()
+	pause := time.Second
+	for attempt := 1; ; attempt++ {
+		run, err := a.runOf(ctx, t, typ)
+		if err == nil || !failing(err) || ctx.Err() != nil {
+			return run, err
+		}
+		a.log.Error("job not started yet", "app", t.app, "type", typ, "attempt", attempt, "retry_in", pause, "err", err)
+		wait := time.NewTimer(pause)
+		select {
+		case sig := <-a.Signals:
+			wait.Stop()
+			if sig == syscall.SIGINT {
+				return "", fmt.Errorf("%w: the job was not started", errInterrupted)
+			}
+			return "", fmt.Errorf("%w: the job was not started, and will be when the platform starts the dyno again", errStopped)
+		case <-ctx.Done():
+			wait.Stop()
+			return "", err
+		case <-wait.C:
+		}
+		pause = min(2*pause, maxFinishPause)
+	}
+}
+
+// failing reports whether err is the API failing, which may pass, rather
+// than refusing, which will not.
+func failing(err error) bool {
+	return errors.Is(err, scaler.ErrUnavailable) || errors.Is(err, scaler.ErrRateLimited) || errors.Is(err, context.DeadlineExceeded)
 }
 
 // ownType reports whether typ is the process type of the dyno scaler runs

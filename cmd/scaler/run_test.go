@@ -611,3 +611,64 @@ func TestRunDoesNotStartAJobWhoseTypeIsAtZero(t *testing.T) {
 		t.Errorf("exit %d; want 0, no job, no write:\n%s", r.code, r)
 	}
 }
+
+// Before its job, run reads the formation (the run's identity). An API
+// that fails is waited for, in the dyno, so that the job starts as soon as
+// it is back (exiting would have the platform start the dyno again after a
+// growing crash back-off); a refusal, which will not pass, exits at once.
+// Either way the job does not start until the read is done.
+func TestRunWaitsForTheAPIBeforeItsJob(t *testing.T) {
+	tests := []struct {
+		name  string
+		fault emulatortest.Fault
+		code  int
+		ran   bool
+	}{
+		{"5xx for longer than one attempt, then back", emulatortest.Fault{Method: "GET", Times: 8, Status: 503, ID: "service_unavailable", Message: "down"}, 0, true},
+		{"401", emulatortest.Fault{Method: "GET", Status: 401, ID: "unauthorized", Message: "Invalid credentials provided."}, 3, false},
+		{"the type is gone", emulatortest.Fault{Method: "GET", Status: 404, ID: "not_found", Message: "Couldn't find that process type (worker)."}, 4, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := demoConfig()
+			cfg.Apps[0].Formation[1].Quantity = 1
+			h := newHarness(t, cfg)
+			h.env[envDyno] = "worker.1"
+			h.stopOnScaleDown("demo", "worker")
+			h.em.Inject(tt.fault)
+			t.Setenv("SCALER_TEST_JOB", "exit:0")
+			r := h.run(append([]string{"run"}, jobArgs()...)...)
+			ran := strings.Contains(r.stderr, `msg="job exited"`)
+			if r.code != tt.code || ran != tt.ran {
+				t.Errorf("exit %d, the job ran: %v; want %d and %v:\n%s", r.code, ran, tt.code, tt.ran, r)
+			}
+			if retried := strings.Contains(r.stderr, `msg="job not started yet"`); retried != tt.ran {
+				t.Errorf("the wait for the API logged: %v, want %v:\n%s", retried, tt.ran, r.stderr)
+			}
+			if want := map[bool]int{true: 0, false: 1}[tt.ran]; h.em.Quantity("demo", "worker") != want {
+				t.Errorf("worker = %d, want %d", h.em.Quantity("demo", "worker"), want)
+			}
+		})
+	}
+}
+
+// The platform's SIGTERM while run waits for the API before its job: a
+// shutdown. The job never started, the formation is left alone, and scaler
+// exits 143 at once, not at --finish-timeout.
+func TestRunStoppedWhileItWaitsForTheAPI(t *testing.T) {
+	f := newRunFixture(t, 1)
+	f.em.Inject(emulatortest.Fault{Method: "GET", Status: 503, ID: "service_unavailable", Message: "down"})
+	f.env["SCALER_TEST_JOB"] = "exit:0"
+	p := startBinary(t, f.env, append([]string{"run"}, jobArgs()...)...)
+	if !p.stderr.waitFor(`msg="job not started yet"`, time.Minute) {
+		t.Fatalf("no word of the wait:\n%s", p.stderr)
+	}
+	p.cmd.Process.Signal(syscall.SIGTERM)
+	r := f.finish(t, p)
+	if r.code != 143 || strings.Contains(r.stdout, "job: ready") || f.em.Quantity("demo", "worker") != 1 {
+		t.Errorf("exit %d, worker %d; want 143, the job never started and worker left at 1:\n%s", r.code, f.em.Quantity("demo", "worker"), r)
+	}
+	if !strings.Contains(r.stderr, "the job was not started") {
+		t.Errorf("it does not say the job was not started:\n%s", r.stderr)
+	}
+}

@@ -18,6 +18,9 @@ type Fault struct {
 	Method, Path string
 	// Times is how many matching requests the fault affects; 0 means all.
 	Times int
+	// Skip lets the first Skip matching requests through untouched: a fault
+	// that starts in the middle of a command.
+	Skip int
 
 	// After carries the request out first and then answers with the fault,
 	// so that the client cannot know its write landed.
@@ -77,6 +80,10 @@ func (e *Emulator) take(r *http.Request) *Fault {
 	defer e.mu.Unlock()
 	for _, f := range e.faults {
 		if f.left == 0 || (f.Method != "" && f.Method != r.Method) || (f.Path != "" && f.Path != r.URL.Path) {
+			continue
+		}
+		if f.Skip > 0 {
+			f.Skip--
 			continue
 		}
 		if f.left > 0 {
