@@ -64,8 +64,9 @@ func (r *receiver) all() string {
 }
 
 func TestNotifications(t *testing.T) {
-	rcv := newReceiver(t)
-	withWorker := func() *harness {
+	// Each case has a receiver of its own: what it gets came from the case.
+	var rcv *receiver
+	withWorker := func(t *testing.T) *harness {
 		cfg := demoConfig()
 		cfg.Apps[0].Formation[1].Quantity = 1
 		h := newHarness(t, cfg)
@@ -78,75 +79,113 @@ func TestNotifications(t *testing.T) {
 		kind string
 		do   func(t *testing.T) result
 		code int
+		// typ and exit are the event's type and exit status (the job's,
+		// or apply's), when it has them.
+		typ  string
+		exit int
 	}{
 		{"test", func(t *testing.T) result {
-			h := withWorker()
-			return h.run("notify", "--test")
-		}, 0},
+			return withWorker(t).run("notify", "--test")
+		}, 0, "", 0},
 		{"scale_down_after_failure", func(t *testing.T) result {
-			h := withWorker()
+			h := withWorker(t)
 			t.Setenv("SCALER_TEST_JOB", "exit:3")
 			return h.run(append([]string{"run"}, jobArgs()...)...)
-		}, 3},
+		}, 3, "worker", 3},
 		{"job_timeout", func(t *testing.T) result {
-			h := withWorker()
+			h := withWorker(t)
 			t.Setenv("SCALER_TEST_JOB", "wait")
 			return h.run(append([]string{"run", "--timeout", "100ms"}, jobArgs()...)...)
-		}, 124},
+		}, 124, "worker", 124},
 		{"job_failed_at_start", func(t *testing.T) result {
-			h := withWorker()
-			return h.run("run", "--", "/no/such/job")
-		}, 127},
+			return withWorker(t).run("run", "--", "/no/such/job")
+		}, 127, "worker", 127},
 		{"scale_down_failing", func(t *testing.T) result {
-			h := withWorker()
+			h := withWorker(t)
 			h.em.Inject(emulatortest.Fault{Method: "PATCH", Status: 503, ID: "service_unavailable", Message: "down"})
 			t.Setenv("SCALER_TEST_JOB", "exit:0")
 			return h.run(append([]string{"run", "--finish-timeout", "3500ms"}, jobArgs()...)...)
-		}, 1},
+		}, 1, "worker", 0},
 		{"apply_failed", func(t *testing.T) result {
-			h := withWorker()
+			h := withWorker(t)
 			h.env[envSchedule] = "worker default 0"
 			h.em.Inject(emulatortest.Fault{Status: 401, ID: "unauthorized", Message: "Invalid credentials provided."})
 			return h.run("apply")
-		}, 3},
+		}, 3, "", 3},
 		{"window_missed", func(t *testing.T) result {
 			h, clock := onceHarness(t, false)
 			h.env[envNotify] = rcv.URL + "/hook"
 			return h.applyAt(clock, at("05:10"))
-		}, 0},
+		}, 0, "nightly", 0},
 		{"missed_edge_healed", func(t *testing.T) result {
 			h, clock := keepHarness(t)
 			h.env[envNotify] = rcv.URL + "/hook"
 			return h.applyAt(clock, berlin("2026-11-23T08:25"))
-		}, 0},
+		}, 0, "web", 0},
 		{"change_kept_long", func(t *testing.T) result {
 			h, clock := keepHarness(t)
 			h.env[envNotify] = rcv.URL + "/hook"
 			h.env[envSchedule] = "timezone Europe/Berlin; web Sat,Sun 2; web default 1"
-			h.applyAt(clock, berlin("2026-11-28T00:10")) // Saturday: web to 2
+			h.applyAt(clock, berlin("2026-11-28T00:05")) // Saturday: web to 2, on time
 			clock.set(berlin("2026-11-28T01:00"))
 			h.em.SetQuantity("demo", "web", 5) // a person
 			return h.applyAt(clock, berlin("2026-11-29T02:00"))
-		}, 0},
+		}, 0, "web", 0},
 	}
 	for _, c := range cases {
 		t.Run(c.kind, func(t *testing.T) {
+			rcv = newReceiver(t)
 			r := c.do(t)
 			if r.code != c.code {
 				t.Errorf("exit %d, want %d:\n%s", r.code, c.code, r)
 			}
-			e, ok := rcv.events()[c.kind]
-			if !ok {
-				t.Fatalf("no %s notification; received:\n%s\nscaler:\n%s", c.kind, rcv.all(), r)
+			events := rcv.events()
+			e, ok := events[c.kind]
+			if !ok || len(events) != 1 {
+				t.Fatalf("received %d kinds of event, want one %s:\n%s\nscaler:\n%s", len(events), c.kind, rcv.all(), r)
 			}
 			text, _ := e["text"].(string)
-			if e["app"] != "demo" || !strings.Contains(text, "demo") || e["action"] == "" {
-				t.Errorf("the %s notification is not one a person can act on: %v", c.kind, e)
+			action, _ := e["action"].(string)
+			detail, _ := e["detail"].(string)
+			if e["app"] != "demo" || !strings.Contains(text, "demo") || action == "" || !strings.Contains(text, action) {
+				t.Errorf("the %s notification does not name the app and say what to do: %v", c.kind, e)
+			}
+			if c.kind != "test" && (detail == "" || !strings.Contains(text, detail)) {
+				t.Errorf("the %s notification does not say what happened: %v", c.kind, e)
+			}
+			if typ, _ := e["type"].(string); typ != c.typ || !strings.Contains(text, c.typ) {
+				t.Errorf("the %s notification's type is %q, want %q, named in its text: %v", c.kind, typ, c.typ, e)
+			}
+			if code, _ := e["exit_code"].(float64); int(code) != c.exit {
+				t.Errorf("the %s notification's exit_code is %v, want %d: %v", c.kind, e["exit_code"], c.exit, e)
+			}
+			if body := rcv.all(); strings.Contains(body, testToken) || strings.Contains(body, "secret-part-of-the-hook") {
+				t.Errorf("a notification holds a secret:\n%s", body)
 			}
 		})
 	}
-	if body := rcv.all(); strings.Contains(body, testToken) || strings.Contains(body, "secret-part-of-the-hook") {
-		t.Errorf("a notification holds a secret:\n%s", body)
+}
+
+// check says whether the webhook is set and well-formed, and sends it
+// nothing.
+func TestCheckReportsTheWebhookWithoutSending(t *testing.T) {
+	rcv := newReceiver(t)
+	for _, tt := range []struct{ url, say string }{
+		{"", "not set"},
+		{rcv.URL + "/services/T000/B000/secret", "ok    notify"},
+		{"http://hooks.example.com/services/x", "fail  notify"},
+	} {
+		h := newHarness(t, demoConfig())
+		if tt.url != "" {
+			h.env[envNotify] = tt.url
+		}
+		r := h.run("check")
+		if !strings.Contains(r.stdout, tt.say) || strings.Contains(r.stdout+r.stderr, "/services/") {
+			t.Errorf("check with %s=%q does not say %q, or shows the URL's path:\n%s", envNotify, tt.url, tt.say, r)
+		}
+	}
+	if body := rcv.all(); body != "" {
+		t.Errorf("check sent the webhook:\n%s", body)
 	}
 }
 
@@ -164,8 +203,22 @@ func TestNotificationFailureChangesNothing(t *testing.T) {
 			t.Errorf("a webhook answering %d: exit %d after %v:\n%s", status, r.code, time.Since(began), r)
 		}
 	}
+	// run: a failed job's scale-down is notified; the webhook fails; the
+	// exit is still the job's, and the type is at 0.
+	rcv := newReceiver(t)
+	rcv.status = 500
+	cfg := demoConfig()
+	cfg.Apps[0].Formation[1].Quantity = 1
+	h := newHarness(t, cfg)
+	h.env[envNotify] = rcv.URL + "/hook"
+	h.env[envDyno] = "worker.1"
+	h.stopOnScaleDown("demo", "worker")
+	t.Setenv("SCALER_TEST_JOB", "exit:3")
+	if r := h.run(append([]string{"run"}, jobArgs()...)...); r.code != 3 || h.em.Quantity("demo", "worker") != 0 || !strings.Contains(r.stderr, `msg="notify failed"`) {
+		t.Errorf("run, with a webhook answering 500: exit %d, worker %d; want 3 and 0:\n%s", r.code, h.em.Quantity("demo", "worker"), r)
+	}
 	// A URL that cannot be a webhook is a usage error, before any request.
-	h := newHarness(t, demoConfig())
+	h = newHarness(t, demoConfig())
 	h.env[envNotify] = "http://hooks.example.com/services/x"
 	h.env[envSchedule] = "worker default 1"
 	if r := h.run("apply"); r.code != 2 || len(h.em.Requests()) != 0 || strings.Contains(r.stderr, "/services/x") {
