@@ -102,9 +102,13 @@ func exposes(out, token string) bool {
 		n, _ := strconv.ParseUint(m[2:], 16, 32)
 		return string(rune(n))
 	})
-	if u, err := url.PathUnescape(decoded); err == nil {
-		decoded += "\n" + u
-	}
+	// Every %XX, even where a stray % would make url.PathUnescape refuse
+	// the whole output.
+	percent := regexp.MustCompile(`%[0-9a-fA-F]{2}`)
+	decoded += "\n" + percent.ReplaceAllStringFunc(decoded, func(m string) string {
+		u, _ := url.PathUnescape(m)
+		return u
+	})
 	decoded += "\n" + html.UnescapeString(decoded)
 	decoded = strings.NewReplacer("\u200b", "", "\u00ad", "").Replace(decoded)
 	return strings.Contains(decoded, token)
@@ -117,14 +121,21 @@ func TestEchoingAPINeverMakesTheTokenShow(t *testing.T) {
 	commands := [][]string{
 		{"up", "worker=1"}, {"scale", "web+1"}, {"down", "worker"}, {"status"}, {"status", "--json"},
 		{"apply"}, {"apply", "--json"}, {"check"}, {"check", "--json"}, {"done", "worker"},
-		{"up", "worker=2", "--wait"},
+		{"up", "worker=2", "--wait"}, {"plan", "--cost"}, {"plan", "--cost", "--json"}, {"notify", "--test"},
 	}
 	for name, form := range echoes(testToken) {
 		for _, status := range []int{200, 404, 422, 503} {
 			t.Run(fmt.Sprintf("%s, %d", name, status), func(t *testing.T) {
 				srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 					echo := strings.ReplaceAll(r.Header.Get("Authorization"), testToken, form)
-					for _, h := range []string{"X-Heroku-Warning", "Request-Id", "Oauth-Scope", "RateLimit-Remaining", "Retry-After", "ETag"} {
+					// Every request header back as it came, and the token
+					// in every header scaler reads.
+					for k, vs := range r.Header {
+						for _, v := range vs {
+							w.Header().Add(k, strings.ReplaceAll(v, testToken, form))
+						}
+					}
+					for _, h := range []string{"X-Heroku-Warning", "Request-Id", "Oauth-Scope", "RateLimit-Remaining", "Retry-After", "ETag", "Date", "Location"} {
 						w.Header().Set(h, echo)
 					}
 					w.Header().Set("Content-Type", "application/json")
@@ -151,16 +162,23 @@ func TestEchoingAPINeverMakesTheTokenShow(t *testing.T) {
 					h.env[envAPIURL] = srv.URL
 					h.env[envLogLevel] = "debug"
 					h.env[envSchedule] = "worker default 2"
+					h.env[envNotify] = srv.URL + "/hook" // a webhook that echoes too
 					r := h.run(append(args, "--timeout", "300ms")...)
 					if exposes(r.stdout+r.stderr, testToken) {
 						t.Errorf("scaler %s shows the token, echoed %s:\n%s", strings.Join(args, " "), name, r)
 					}
 				}
-				// run reports the job's end, and its scale-down's failures.
-				for _, args := range [][]string{{"run", "--type", "worker", "--finish-timeout", "300ms", "--", "true"}, {"run", "--", "true"}} {
+				// run reports its run's identity, the job's end, and its
+				// scale-down's failures: for a type, and in its own dyno.
+				for _, dyno := range []string{"", "worker.1"} {
+					args := []string{"run", "--finish-timeout", "300ms", "--", "true"}
 					h := newHarness(t, demoConfig())
 					h.env[envAPIURL] = srv.URL
 					h.env[envLogLevel] = "debug"
+					h.env[envNotify] = srv.URL + "/hook"
+					if h.env[envDyno] = dyno; dyno == "" {
+						args = append([]string{"run", "--type", "worker"}, args[1:]...)
+					}
 					r := h.run(args...)
 					if exposes(r.stdout+r.stderr, testToken) {
 						t.Errorf("scaler %s shows the token, echoed %s:\n%s", strings.Join(args, " "), name, r)
