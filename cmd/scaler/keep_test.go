@@ -101,3 +101,18 @@ func TestEdgelessRuleConverges(t *testing.T) {
 		t.Errorf("apply of a lone default:\n%s", r)
 	}
 }
+
+// A person's change made before an edge holds only until that edge: at
+// 07:30 someone scales web to 5; the 08:00 edge (web 3) converges it, since
+// the change is older than the rule in force.
+func TestAChangeBeforeAnEdgeYieldsToIt(t *testing.T) {
+	h, clock := keepHarness(t)
+	clock.set(berlin("2026-11-23T07:30"))
+	h.em.SetQuantity("demo", "web", 5)
+	if r := h.applyAt(clock, berlin("2026-11-23T07:40")); r.code != 0 || h.em.Quantity("demo", "web") != 5 || !strings.Contains(r.stderr, `msg="change kept"`) {
+		t.Fatalf("apply before the edge forced the person's change back:\n%s", r)
+	}
+	if r := h.applyAt(clock, berlin("2026-11-23T08:05")); r.code != 0 || h.em.Quantity("demo", "web") != 3 || strings.Contains(r.stderr, "change kept") {
+		t.Errorf("apply at the edge after the person's change:\n%s", r)
+	}
+}
