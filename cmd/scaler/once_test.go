@@ -144,10 +144,12 @@ func TestOnceWindowMissed(t *testing.T) {
 	}
 }
 
-// Two applies at once (Scheduler's duplicates): the second to write finds
-// the job started, or already run, and leaves it. With a platform that
-// ignores If-Match, the second start sets 1 again, which starts nothing
-// new; the case it cannot catch is documented (README).
+// Two applies at once (Scheduler's duplicates), on a platform that honours
+// If-Match: the second to write is refused (412), reads again, finds the
+// job started, or already run, and leaves it. (Were If-Match ignored, the
+// second start would set 1 again, which starts nothing new while the job
+// runs; the case it cannot catch, a whole job between a read and a write,
+// is documented in the README.)
 func TestOnceWindowConcurrentApplies(t *testing.T) {
 	for _, finished := range []bool{false, true} {
 		t.Run(map[bool]string{false: "the other's job runs", true: "the other's job has completed"}[finished], func(t *testing.T) {
