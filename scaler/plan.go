@@ -82,6 +82,10 @@ func NewPlan(app string, current Formation, specs []Spec) (Plan, error) {
 				// It runs, or it has run in this window (or a person
 				// changed it since the window opened): a job is started at
 				// most once per window, and never resized as it runs.
+				// Whether a release (a deploy that changes the type's
+				// command) touches updated_at is unconfirmed; if it does,
+				// a deploy in the window before the start counts as the
+				// run: the side that never starts a job twice.
 				p.Unchanged = append(p.Unchanged, cur)
 				continue
 			}
