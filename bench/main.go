@@ -23,6 +23,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"slices"
 	"strconv"
@@ -44,7 +45,7 @@ func main() {
 	runs := flag.Int("runs", 30, "repetitions of each single-app scenario")
 	fleetRuns := flag.Int("fleet-runs", 3, "repetitions of each fleet size")
 	out := flag.String("out", "", "also write the report to this file (make bench-report: bench/RESULTS.md)")
-	only := flag.String("sections", "", "comma-separated sections to run (commands, fleet, run, plan, peer); all when empty")
+	only := flag.String("sections", "", "comma-separated sections to run (commands, fleet, run, nights, plan, peer); all when empty")
 	flag.Parse()
 	if *bin == "" {
 		fmt.Fprintln(os.Stderr, "bench: -bin is required; run make bench")
@@ -158,7 +159,7 @@ func (b *bench) run(bin, out string) error {
 	sections := []struct {
 		name string
 		run  func() error
-	}{{"commands", b.commands}, {"fleet", b.fleet}, {"run", b.runLatency}, {"plan", b.plan}, {"peer", b.peer}}
+	}{{"commands", b.commands}, {"fleet", b.fleet}, {"run", b.runLatency}, {"nights", b.nights}, {"plan", b.plan}, {"peer", b.peer}}
 	for _, section := range sections {
 		if b.only != "" && !slices.Contains(strings.Split(b.only, ","), section.name) {
 			continue
@@ -517,6 +518,25 @@ func (b *bench) runLatency() error {
 	b.printf("| the formation read arriving | %s | %s |\n", ms(toRead[len(toRead)/2]), ms(toRead[len(toRead)-1]))
 	b.printf("| the scale-down write arriving | %s | %s |\n\n", ms(toWrite[len(toWrite)/2]), ms(toWrite[len(toWrite)-1]))
 	b.printf("scaler's resident memory while the job runs (VmRSS): %s (median).\n\n", mib(rss[len(rss)/2]))
+	return nil
+}
+
+// nights reports what a nightly job under `scaler run` costs its dyno
+// beyond the job's own runtime: the simulation of cmd/scaler's
+// BenchmarkNights (the dyno manager, real processes, a `once` window a
+// night), which builds scaler from source as its tests do.
+func (b *bench) nights() error {
+	cmd := exec.Command("go", "test", "./cmd/scaler", "-run", "^$", "-bench", "^BenchmarkNights$", "-benchtime", "1x")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("BenchmarkNights: %v\n%s", err, out)
+	}
+	m := regexp.MustCompile(`(\d+) max-ms-beyond-job/run\s+(\d+) ms-beyond-job/run`).FindSubmatch(out)
+	if m == nil {
+		return fmt.Errorf("BenchmarkNights said nothing this section reads:\n%s", out)
+	}
+	b.printf("## A nightly job's dyno time\n\n")
+	b.printf("8 nights of a `once` window under the dyno manager (`go test ./cmd/scaler -run '^$' -bench BenchmarkNights -benchtime 1x`): Scheduler runs `scaler apply`, the dyno runs `scaler run -- JOB`, the job completes, the type goes to 0 and the platform stops the dyno a second later. The dyno's time beyond the job's own runtime, boot excluded: %s ms a run (median), %s ms at most. It is the 600 ms settle period, the scale-down, and the platform's stop.\n\n", m[2], m[1])
 	return nil
 }
 
