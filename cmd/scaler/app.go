@@ -284,9 +284,15 @@ func (a *App) reportJSON(err error) {
 		ExitCode int    `json:"exit_code"`
 		Hint     string `json:"hint,omitempty"`
 	}
-	writeJSON(a.Stdout, struct {
+	out := struct {
 		Error failure `json:"error"`
-	}{failure{Message: err.Error(), ExitCode: exitCode(err), Hint: a.hint(err)}})
+		// Result is what landed before the command failed, if anything.
+		Result any `json:"result,omitempty"`
+	}{Error: failure{Message: err.Error(), ExitCode: exitCode(err), Hint: a.hint(err)}}
+	if l := (*landed)(nil); errors.As(err, &l) {
+		out.Result = l.result
+	}
+	writeJSON(a.Stdout, out)
 }
 
 // hint says what a person can do about an error.

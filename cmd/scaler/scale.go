@@ -134,8 +134,12 @@ func (a *App) runScale(ctx context.Context, opts *scaleOptions) error {
 	if opts.Wait && !opts.DryRun {
 		if err := t.svc.Wait(ctx, withRestarted(plan, restart)); err != nil {
 			// The change landed; only the wait is cut short. Say what
-			// landed, then why the wait ended, in words.
-			if perr := a.printPlan(opts.JSON, plan, false, false, restart...); perr != nil {
+			// landed, then why the wait ended, in words; in JSON, as one
+			// document: the error, with what landed.
+			if opts.JSON {
+				return &landed{err: waitError(ctx, err, opts.Timeout), result: toPlanJSON(plan, false, false, restart)}
+			}
+			if perr := a.printPlan(false, plan, false, false, restart...); perr != nil {
 				return perr
 			}
 			return waitError(ctx, err, opts.Timeout)
@@ -144,6 +148,16 @@ func (a *App) runScale(ctx context.Context, opts *scaleOptions) error {
 	}
 	return a.printPlan(opts.JSON, plan, opts.DryRun, waited, restart...)
 }
+
+// landed is the error of a command whose change landed before it failed
+// (a wait cut short): with --json, the error object carries the result.
+type landed struct {
+	err    error
+	result any
+}
+
+func (l *landed) Error() string { return l.err.Error() }
+func (l *landed) Unwrap() error { return l.err }
 
 // waitError says why a wait ended before the dynos were ready: a person's
 // Ctrl-C (exit 130), the platform's SIGTERM, or --timeout.

@@ -252,6 +252,25 @@ func TestWaitTimesOut(t *testing.T) {
 	if h.em.Quantity("demo", "worker") != 2 {
 		t.Error("the write did not land before the wait")
 	}
+	// With --json, stdout is one document: the error, with what landed.
+	r = h.run("up", "worker=3", "--wait", "--timeout", "300ms", "--json")
+	var out struct {
+		Error struct {
+			Message  string `json:"message"`
+			ExitCode int    `json:"exit_code"`
+		} `json:"error"`
+		Result struct {
+			Changes []struct {
+				Type     string `json:"type"`
+				From, To int
+			} `json:"changes"`
+		} `json:"result"`
+	}
+	dec := json.NewDecoder(strings.NewReader(r.stdout))
+	if err := dec.Decode(&out); err != nil || dec.More() || r.code != 1 || out.Error.ExitCode != 1 ||
+		!strings.Contains(out.Error.Message, "not ready within --timeout") || len(out.Result.Changes) != 1 || out.Result.Changes[0].To != 3 {
+		t.Errorf("up --wait --json past its timeout: want one JSON document, the error with what landed (%v):\n%s", err, r)
+	}
 }
 
 // A signal during --wait stops the wait, not the change, which has landed:
