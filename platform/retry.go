@@ -194,6 +194,19 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 }
 
+// cutShort is a request's context ending before the answer came, said in
+// words: errors.Is still finds context.DeadlineExceeded or Canceled.
+type cutShort struct{ err error }
+
+func (c cutShort) Error() string {
+	if errors.Is(c.err, context.DeadlineExceeded) {
+		return "no answer in time"
+	}
+	return "stopped before the answer came"
+}
+
+func (c cutShort) Unwrap() error { return c.err }
+
 // judge decides what an attempt's outcome means: the error to report if it
 // is the last, whether another attempt may help, and how long to wait first.
 func (t *transport) judge(ctx context.Context, req *http.Request, safe bool, attempt int, resp *http.Response, body []byte, err error) (final error, retry bool, wait time.Duration) {
@@ -201,9 +214,9 @@ func (t *transport) judge(ctx context.Context, req *http.Request, safe bool, att
 	if err != nil {
 		if ctx.Err() != nil {
 			if safe {
-				return scaler.Errorf(scaler.ErrUnavailable, "no answer to %s %s before the deadline (%w)", req.Method, req.URL.Path, ctx.Err()), false, 0
+				return scaler.Errorf(scaler.ErrUnavailable, "%s %s: %w", req.Method, req.URL.Path, cutShort{ctx.Err()}), false, 0
 			}
-			return scaler.Errorf(scaler.ErrUncertain, "no answer to %s %s before the deadline (%w): the change may or may not have landed", req.Method, req.URL.Path, ctx.Err()), false, 0
+			return scaler.Errorf(scaler.ErrUncertain, "%s %s: %w: the change may or may not have landed", req.Method, req.URL.Path, cutShort{ctx.Err()}), false, 0
 		}
 		if neverSent(err) {
 			return scaler.Errorf(scaler.ErrUnavailable, "cannot reach the API: %v", err), true, backoff

@@ -317,6 +317,12 @@ func (a *App) hint(err error) string {
 		return "the platform refused the change, for the reason it gives: Eco and Basic dynos allow one dyno per process type and no other size in the same app; an app must be deployed before it can scale"
 	case errors.Is(err, scaler.ErrUncertain), errors.Is(err, scaler.ErrConflict):
 		return "the formation may or may not have changed: see it with `scaler status`"
+	case errors.Is(err, errNotReady):
+		return "the dynos may still come up: follow them with `scaler status`"
+	case errors.Is(err, context.Canceled):
+		return "" // stopped by a signal, which the error says
+	case errors.Is(err, context.DeadlineExceeded):
+		return "the API did not answer in time: see https://status.heroku.com; --timeout bounds a command, retries included"
 	case errors.Is(err, scaler.ErrUnavailable):
 		return "the Heroku API is failing or out of reach: see https://status.heroku.com and run again"
 	}

@@ -135,7 +135,7 @@ func TestFaultMatrix(t *testing.T) {
 		{name: "low RateLimit-Remaining", budget: 5, want: allOK},
 		{name: "connection reset, then through", faults: []emulatortest.Fault{{Reset: true, Times: 1}}, want: allOK},
 		{name: "connection reset after the write landed", faults: []emulatortest.Fault{{Method: "PATCH", Reset: true, After: true, Times: 1}}, want: lostRelative, say: "may or may not have landed", landed: true},
-		{name: "answer slower than the deadline", faults: []emulatortest.Fault{{Delay: time.Minute}}, slow: true, want: allFailed, max: 3 * time.Second, say: "deadline"},
+		{name: "answer slower than the deadline", faults: []emulatortest.Fault{{Delay: time.Minute}}, slow: true, want: allFailed, max: 3 * time.Second, say: "no answer in time"},
 		{name: "truncated body, then through", faults: []emulatortest.Fault{{Truncate: true, Times: 1}}, want: allOK},
 		{name: "truncated answer to a write that landed", faults: []emulatortest.Fault{{Method: "PATCH", Truncate: true, After: true, Times: 1}}, want: lostRelative, say: "may or may not have landed", landed: true},
 		{name: "200 with a maintenance page, then through", faults: []emulatortest.Fault{{Status: 200, Body: "<html><title>Down for maintenance</title></html>", Times: 1}}, want: allOK},

@@ -149,6 +149,10 @@ func (a *App) runScale(ctx context.Context, opts *scaleOptions) error {
 	return a.printPlan(opts.JSON, plan, opts.DryRun, waited, restart...)
 }
 
+// errNotReady is a wait that --timeout ended: the change landed, and the
+// dynos were still coming.
+var errNotReady = errors.New("not ready")
+
 // landed is the error of a command whose change landed before it failed
 // (a wait cut short): with --json, the error object carries the result.
 type landed struct {
@@ -170,7 +174,7 @@ func waitError(ctx context.Context, err error, timeout time.Duration) error {
 	case errors.Is(cause, errInterrupted) || errors.Is(cause, errStopped):
 		return fmt.Errorf("the change landed, but the wait was stopped (not ready: %s): %w", we.Pending, cause)
 	case errors.Is(err, context.DeadlineExceeded):
-		return scaler.Errorf(scaler.ErrUnavailable, "the change landed, but the dynos were not ready within --timeout %s: %s", timeout, we.Pending)
+		return scaler.Errorf(errNotReady, "the change landed, but the dynos were not ready within --timeout %s: %s", timeout, we.Pending)
 	}
 	return err
 }
