@@ -196,9 +196,15 @@ func checkAccount(ctx context.Context, a *App, ch *checking) bool {
 		ch.f.fail("api", fmt.Errorf("GET /account: %w", err))
 		ch.f.skip("token", "not tried: the API could not be reached")
 		return false
-	case err != nil:
+	case errors.Is(err, scaler.ErrUnauthorized) || errors.Is(err, scaler.ErrForbidden):
 		ch.f.fail("token", fmt.Errorf("GET /account: %w", err))
 		ch.f.skip("api", "the token was not accepted")
+		return false
+	case err != nil:
+		// Not a refusal of the token: an API URL that is not the Platform
+		// API's (a path after the host), or an API that misbehaves.
+		ch.f.fail("api", fmt.Errorf("GET /account: %w", err))
+		ch.f.skip("token", "not tried: the API did not answer as the Platform API does")
 		return false
 	}
 	ch.f.ok("account", "token accepted, for %s", acc.Email)
@@ -276,6 +282,7 @@ type finding struct {
 	Check  string `json:"check"`
 	Status string `json:"status"` // ok, warn, fail or skip
 	Detail string `json:"detail"`
+	Hint   string `json:"hint,omitempty"` // for a failure: what a person can do
 	err    error  // for a failure: what it maps to as an exit code
 }
 
@@ -311,9 +318,12 @@ type checkJSON struct {
 // silent exit of the first failure's code: the report has said it all.
 func (a *App) printFindings(asJSON bool, f findings) error {
 	var first error
-	for _, x := range f {
+	for i, x := range f {
 		if x.err != nil && first == nil {
 			first = x.err
+		}
+		if x.err != nil {
+			f[i].Hint = a.hint(x.err)
 		}
 	}
 	if asJSON {
@@ -323,7 +333,11 @@ func (a *App) printFindings(asJSON bool, f findings) error {
 	} else {
 		var b strings.Builder
 		for _, x := range f {
-			for i, line := range strings.Split(x.Detail, "\n") {
+			lines := strings.Split(x.Detail, "\n")
+			if x.Hint != "" {
+				lines = append(lines, "hint: "+x.Hint)
+			}
+			for i, line := range lines {
 				if i == 0 {
 					fmt.Fprintf(&b, "%-5s %-10s %s\n", x.Status, x.Check, line)
 				} else {

@@ -17,6 +17,7 @@ func TestCheck(t *testing.T) {
 		env  map[string]string
 		code int
 		say  []string
+		path string // added to the API's URL
 	}{
 		{name: "all good", env: map[string]string{envSchedule: "web default 1; worker daily 22:00-06:00 1"}, code: 0,
 			say: []string{"ok    account    token accepted, for scaler@example.com", "warn  scope      global: can scale, and can do everything your account can", "ok    app        demo: found; formation web=1, worker=0",
@@ -39,6 +40,7 @@ func TestCheck(t *testing.T) {
 			say: []string{"fail  schedule   app demo has no process type clock, which the schedule names (it has: web, worker)"}},
 		{name: "schedule for another app", env: map[string]string{envSchedule: "app other; web default 1", envApp: ""}, code: 4,
 			say: []string{"app other not found"}},
+		{name: "an API URL with a path", path: "/api/", code: 4, say: []string{"fail  api        GET /account: 404", "skip  token      not tried: the API did not answer as the Platform API does"}},
 		{name: "low budget", cfg: func(c *emulator.Config) { c.RateLimit = 20 }, code: 0, say: []string{"warn  rate limit only "}},
 	}
 	for _, tt := range tests {
@@ -51,6 +53,7 @@ func TestCheck(t *testing.T) {
 			for k, v := range tt.env {
 				h.env[k] = v
 			}
+			h.env[envAPIURL] += tt.path
 			r := h.run("check")
 			if r.code != tt.code {
 				t.Errorf("exit %d, want %d:\n%s", r.code, tt.code, r)
