@@ -313,7 +313,7 @@ func pending(c Change, dynos []Dyno) string {
 	slices.Sort(states)
 	msg := fmt.Sprintf("%s: %d of %d up", c.Type, up, c.To)
 	if len(mine) > c.To {
-		msg = fmt.Sprintf("%s: %d dynos, want %d", c.Type, len(mine), c.To)
+		msg = fmt.Sprintf("%s: %d still to stop", c.Type, len(mine)-c.To)
 	}
 	if len(states) > 0 {
 		msg += " (" + strings.Join(states, ", ") + ")"

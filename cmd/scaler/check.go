@@ -137,7 +137,7 @@ func checkSchedule(a *App, ch *checking) {
 		ch.f.ok("schedule", "none (scaler apply needs --schedule FILE or %s)", envSchedule)
 	default:
 		ch.schedule = sched
-		ch.f.ok("schedule", "%d rules from %s", len(sched.Rules), source)
+		ch.f.ok("schedule", "%s from %s", plural(len(sched.Rules), "rule"), source)
 	}
 }
 

@@ -74,6 +74,10 @@ func (a *App) printPlan(asJSON bool, p scaler.Plan, dry, ready bool, restarted .
 		fmt.Fprintf(&b, "dry run: nothing sent\n")
 	case ready:
 		for _, c := range p.Changes {
+			if c.To == 0 {
+				fmt.Fprintf(&b, "%s: %s has no dynos\n", p.App, c.Type)
+				continue
+			}
 			fmt.Fprintf(&b, "%s: %s has %s up\n", p.App, c.Type, plural(c.To, "dyno"))
 		}
 	}

@@ -231,7 +231,7 @@ func TestWait(t *testing.T) {
 		t.Errorf("after up --wait, %d workers are up: %+v", up, st.Dynos)
 	}
 	r = h.run("down", "worker", "--wait")
-	if r.code != 0 || !strings.Contains(r.stdout, "demo: worker has 0 dynos up") {
+	if r.code != 0 || !strings.Contains(r.stdout, "demo: worker has no dynos") {
 		t.Fatalf("down --wait:\n%s", r)
 	}
 }
