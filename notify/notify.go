@@ -152,15 +152,22 @@ const (
 // ended it. Callers may ignore it, since it has been logged: a notification
 // must not change what scaler does or its exit code.
 func (n *Notifier) Notify(ctx context.Context, e Event) error {
-	if n == nil {
-		return nil
-	}
-	e = n.clean(e)
-	err := n.notify(ctx, e)
+	err := n.Send(ctx, e)
 	if err != nil {
+		e = n.clean(e)
 		n.log.Warn("notify failed", "event", e.Kind, "app", e.App, "type", e.Type, "err", err)
 	}
 	return err
+}
+
+// Send sends e as Notify does, but leaves its failure to the caller to
+// say: for a notification that is the command's whole point (notify
+// --test).
+func (n *Notifier) Send(ctx context.Context, e Event) error {
+	if n == nil {
+		return nil
+	}
+	return n.notify(ctx, n.clean(e))
 }
 
 func (n *Notifier) notify(ctx context.Context, e Event) error {

@@ -183,6 +183,7 @@ func distance(a, b string) int {
 // name.
 var herokuNames = map[string]string{
 	"ps:scale": "scale", "ps:stop": "down", "ps:restart": "up --restart", "ps:type": "scale TYPE:SIZE", "ps:autoscale": "apply, with a schedule",
+	"version": "--version",
 }
 
 // unknownCommand says that name is no command of scaler's, with the one it
@@ -206,16 +207,26 @@ func unknownCommand(cmds []*command, name string) error {
 // a duration.
 func usageError(c *cli.Context, err error, _ bool) error {
 	msg := err.Error()
+	help, whose := "scaler --help", "scaler's"
+	if c.Command != nil && c.Command.Name != "" && c.Command.Name != c.App.Name {
+		help, whose = "scaler "+c.Command.Name+" --help", c.Command.Name+"'s"
+	}
 	if name, ok := strings.CutPrefix(msg, "flag provided but not defined: -"); ok {
 		var names []string
 		for _, f := range c.Command.Flags {
 			names = append(names, f.Names()...)
 		}
-		what := fmt.Sprintf("flag --%s is not one of %s's", name, c.Command.Name)
+		what := fmt.Sprintf("flag %s is not one of %s", dashed(name), whose)
 		if near, ok := nearest(name, names); ok {
-			return scaler.Errorf(scaler.ErrInvalid, "%s: did you mean --%s? (see scaler %s --help)", what, near, c.Command.Name)
+			return scaler.Errorf(scaler.ErrInvalid, "%s: did you mean %s? (see %s)", what, dashed(near), help)
 		}
-		return scaler.Errorf(scaler.ErrInvalid, "%s (see scaler %s --help)", what, c.Command.Name)
+		return scaler.Errorf(scaler.ErrInvalid, "%s (see %s)", what, help)
+	}
+	// invalid boolean value "maybe" for -restart: parse error
+	if rest, ok := strings.CutPrefix(msg, "invalid boolean value "); ok {
+		value, flag, _ := strings.Cut(rest, " for -")
+		flag, _, _ = strings.Cut(flag, ":")
+		return scaler.Errorf(scaler.ErrInvalid, "%s=%s: a switch takes no value, or true or false (see %s)", dashed(flag), strings.Trim(value, `"`), help)
 	}
 	// invalid value "5" for flag -timeout: parse error
 	if rest, ok := strings.CutPrefix(msg, "invalid value "); ok {
@@ -226,9 +237,17 @@ func usageError(c *cli.Context, err error, _ bool) error {
 				return scaler.Errorf(scaler.ErrInvalid, "--%s %s is not a duration: write it with its unit, such as 30s, 5m or 1h30m", flag, value)
 			}
 		}
-		return scaler.Errorf(scaler.ErrInvalid, "--%s %s is not a valid value (see scaler %s --help)", flag, value, c.Command.Name)
+		return scaler.Errorf(scaler.ErrInvalid, "--%s %s is not a valid value (see %s)", flag, value, help)
 	}
 	return scaler.Errorf(scaler.ErrInvalid, "%s", strings.ReplaceAll(msg, " -", " --"))
+}
+
+// dashed writes a flag's name as it is typed: -a, --app.
+func dashed(name string) string {
+	if len(name) == 1 {
+		return "-" + name
+	}
+	return "--" + name
 }
 
 func flagByName(c *cli.Context, name string) cli.Flag {

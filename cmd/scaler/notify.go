@@ -67,7 +67,7 @@ func (a *App) runNotify(ctx context.Context, opts *notifyOptions) error {
 	}
 	defer cancel()
 	app, _ := a.resolveApp(opts.App) // the app names the message, when there is one
-	if err := n.Notify(ctx, notify.Event{Kind: notify.KindTest, App: app, Detail: "sent by scaler notify --test"}); err != nil {
+	if err := n.Send(ctx, notify.Event{Kind: notify.KindTest, App: app, Detail: "sent by scaler notify --test"}); err != nil {
 		return err
 	}
 	_, err = fmt.Fprintf(a.Stdout, "sent a test notification to %s\n", n)

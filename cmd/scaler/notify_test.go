@@ -217,6 +217,11 @@ func TestNotificationFailureChangesNothing(t *testing.T) {
 	if r := h.run(append([]string{"run"}, jobArgs()...)...); r.code != 3 || h.em.Quantity("demo", "worker") != 0 || !strings.Contains(r.stderr, `msg="notify failed"`) {
 		t.Errorf("run, with a webhook answering 500: exit %d, worker %d; want 3 and 0:\n%s", r.code, h.em.Quantity("demo", "worker"), r)
 	}
+	// notify --test, whose whole point the notification is: its failure is
+	// the command's, said once.
+	if r := h.run("notify", "--test"); r.code != 1 || strings.Count(r.stderr, "level=") != 1 || !strings.Contains(r.stderr, "level=error") {
+		t.Errorf("notify --test to a webhook answering 500: want exit 1 and one error line:\n%s", r)
+	}
 	// A URL that cannot be a webhook is a usage error, before any request.
 	h = newHarness(t, demoConfig())
 	h.env[envNotify] = "http://hooks.example.com/services/x"

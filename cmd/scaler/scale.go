@@ -101,6 +101,10 @@ func (a *App) newScaleCommand(kind string, runF func(context.Context, *scaleOpti
 // runScale is up, scale and down: parse, plan against one read of the
 // formation, send one batch with only what changes, and optionally wait.
 func (a *App) runScale(ctx context.Context, opts *scaleOptions) error {
+	if len(opts.Args) == 0 && opts.Kind != "down" && strings.ContainsAny(opts.App, "=+:") {
+		// scaler up --app worker=1: the flag took the spec.
+		return scaler.Errorf(scaler.ErrInvalid, "no spec given: --app took %q as the app's name; write the app after --app, e.g. scaler %s --app myapp %s", opts.App, opts.Kind, opts.App)
+	}
 	specs, err := a.specsFor(opts.Kind, opts.Args)
 	if err != nil {
 		return err
@@ -210,8 +214,11 @@ func running(p scaler.Plan) []string {
 // specsFor turns the arguments of up, scale or down into specs, refusing
 // what makes no sense for the command.
 func (a *App) specsFor(kind string, args []string) ([]scaler.Spec, error) {
-	if kind == "down" {
+	switch {
+	case kind == "down":
 		return a.downSpecs(kind, args)
+	case kind == "up" && len(args) == 0:
+		return nil, scaler.Errorf(scaler.ErrInvalid, "no spec given: want TYPE=N, TYPE+N, TYPE=N:SIZE or TYPE:SIZE, e.g. scaler up worker=1")
 	}
 	specs, err := scaler.ParseSpecs(args)
 	if err != nil {
@@ -238,7 +245,11 @@ func (a *App) downSpecs(what string, types []string) ([]scaler.Spec, error) {
 			if what == "run" {
 				example = "scaler run --type worker -- JOB"
 			}
-			return nil, scaler.Errorf(scaler.ErrInvalid, "no process type given, and %s=%q is not a dyno of the formation: name the type, e.g. %s", envDyno, dyno, example)
+			where := fmt.Sprintf("%s=%q is not a dyno of the formation", envDyno, dyno)
+			if dyno == "" {
+				where = envDyno + " is not set (scaler is not in a dyno)"
+			}
+			return nil, scaler.Errorf(scaler.ErrInvalid, "no process type given, and %s: name the type, e.g. %s", where, example)
 		}
 		types = []string{typ}
 	}
