@@ -164,9 +164,12 @@ func (b *bench) run(bin, out string) error {
 		if b.only != "" && !slices.Contains(strings.Split(b.only, ","), section.name) {
 			continue
 		}
+		began := time.Now()
+		fmt.Fprintf(os.Stderr, "bench: %s...\n", section.name)
 		if err := section.run(); err != nil {
 			return err
 		}
+		fmt.Fprintf(os.Stderr, "bench: %s done in %v\n", section.name, time.Since(began).Round(time.Second))
 	}
 	fmt.Print(b.report.String())
 	if out == "" {
