@@ -247,21 +247,29 @@ var (
 )
 
 // report says on stderr why the command failed, with a hint at what to do,
-// and returns the exit code. It is the one place that says an error.
+// and returns the exit code. It is the one place that says a command's
+// error; sayError the one that says any error.
 func (a *App) report(err error) int {
 	code := exitCode(err)
 	if err == nil || errors.As(err, new(silent)) {
 		return code
 	}
+	a.sayError(err)
+	return code
+}
+
+// sayError logs err at error level, worded by its exit code ("refused",
+// "not found", ...), with a hint at what to do and args before it (the
+// app, for one of several).
+func (a *App) sayError(err error, args ...any) {
 	log := a.log
 	if log == nil {
 		log, _ = newLogger(a.Stderr, "")
 	}
-	msg := map[int]string{exitUsage: "usage error", exitAuth: "refused", exitNotFound: "not found", exitInterrupted: "interrupted", exitStopped: "stopped"}[code]
+	msg := map[int]string{exitUsage: "usage error", exitAuth: "refused", exitNotFound: "not found", exitInterrupted: "interrupted", exitStopped: "stopped"}[exitCode(err)]
 	if msg == "" {
 		msg = "failed"
 	}
-	var args []any
 	if h := a.hint(err); h != "" {
 		args = append(args, "hint", h)
 	}
@@ -270,7 +278,6 @@ func (a *App) report(err error) int {
 	for _, line := range strings.Split(err.Error(), "\n") {
 		log.Error(msg, append(args, "err", line)...)
 	}
-	return code
 }
 
 // reportJSON says a failure on stdout, as JSON, for a program that reads a

@@ -169,12 +169,16 @@ func (a *App) runApply(ctx context.Context, opts *applyOptions) error {
 	switch {
 	case len(failed) == 0:
 		return nil
-	case len(results) == 1:
+	case len(results) == 1 && !opts.JSON:
 		return failed[0].Err // one app: its error, and its exit code
 	}
 	for _, r := range failed {
-		// Every app's failure, each once, naming its app.
-		a.log.Error("failed", "app", r.App, "hint", a.hint(r.Err), "err", r.Err)
+		// Every app's failure, each once, naming its app (the JSON
+		// result has said it too, as the app's error).
+		a.sayError(r.Err, "app", r.App)
+	}
+	if len(results) == 1 {
+		return silent(exitCode(failed[0].Err))
 	}
 	return silent(exitFailure)
 }

@@ -190,7 +190,7 @@ func (a *App) runRun(ctx context.Context, opts *runOptions) error {
 	case errors.Is(err, scaler.ErrShared):
 		a.log.Warn("formation kept", "app", t.app, "type", typ, "err", err)
 	case err != nil:
-		a.log.Error("failed", "hint", a.hint(err), "err", fmt.Errorf("scale %s to 0 after the job: %w", typ, err))
+		a.sayError(fmt.Errorf("scale %s to 0 after the job: %w", typ, err))
 		if out.Status == 0 {
 			done = silent(exitFailure) // the job succeeded, but its dyno runs on: say so
 		}
