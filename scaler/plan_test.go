@@ -131,3 +131,33 @@ func TestNewPlanStartsAJobOncePerWindow(t *testing.T) {
 		})
 	}
 }
+
+// A relative spec that came to a size change alone (worker-1:Standard-2X,
+// worker at 0): when the resize's answer is lost and another client has
+// scaled worker up since, only the resize is sent again, never the -1.
+func TestUnlandedResendsAResizeNotItsRelativeSpec(t *testing.T) {
+	read := time.Date(2026, 11, 23, 3, 0, 0, 0, time.UTC)
+	specs, err := ParseSpecs([]string{"worker-1:standard-2x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := NewPlan("demo", Formation{{Type: "worker", Quantity: 0, Size: "Standard-1X", UpdatedAt: read}}, specs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.ReadAt = read.Add(time.Second)
+	if len(p.Changes) != 1 || p.Changes[0].Send.Op != Resize {
+		t.Fatalf("plan = %+v, want a resize alone", p.Changes)
+	}
+	// The resize landed, the answer was lost; then someone scaled to 3.
+	back := Read{Formation: Formation{{Type: "worker", Quantity: 3, Size: "Standard-2X", UpdatedAt: read.Add(5 * time.Second)}}}
+	again, err := p.unlanded(back)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range again {
+		if s.Op == Add {
+			t.Errorf("sent again: %v, which holds the relative -1", again)
+		}
+	}
+}

@@ -142,7 +142,8 @@ func (s *Service) send(ctx context.Context, p Plan, lost *bool) error {
 		case attempt == sends:
 			// The read shows the change is not in place (and, for a
 			// relative change, proves it never landed): the API failed.
-			return Errorf(ErrUnavailable, "%w; the change is not in place (sent %d times; the formation now: %s)", err, attempt, back.Formation)
+			// Not uncertain, so err is said, not wrapped.
+			return Errorf(ErrUnavailable, "the change is not in place: sent %d times, each answered by a failure (the last: %v); the formation now: %s", attempt, err, back.Formation)
 		}
 		updates, version = again, back.Version
 	}
@@ -158,6 +159,13 @@ func (p Plan) unlanded(back Read) ([]Spec, error) {
 	for _, c := range p.Changes {
 		if c.Send.Op != Add {
 			i := slices.IndexFunc(p.Specs, func(s Spec) bool { return s.Type == c.Type })
+			if p.Specs[i].Op == Add {
+				// A relative spec that came to a size change alone
+				// (worker-1:Standard-2X at 0): the resize is safe to send
+				// again; planning the spec again could send the -1 twice.
+				again = append(again, c.Send)
+				continue
+			}
 			replan = append(replan, p.Specs[i])
 			continue
 		}

@@ -237,6 +237,13 @@ func (a *App) desired(flagApp string, s *schedules.Schedule, t time.Time, enforc
 		if target.Once {
 			// A job's window: started once in this occurrence of it.
 			spec.Op, spec.Keep = scaler.Start, false
+			if target.Since.IsZero() {
+				// Windows that overlap without end (daily 00:00-13:00
+				// and daily 12:00-01:00) are one occurrence that never
+				// opened: no start can be told from the job's own.
+				a.log.Warn("once window never closes", "app", app, "type", target.Type, "line", target.Rule.Line,
+					"hint", "its windows overlap into one occurrence without end, so its job never starts: make them overlap less")
+			}
 		}
 		d.specs[app] = append(d.specs[app], spec)
 		d.targets[[2]string{app, target.Type}] = target

@@ -180,3 +180,15 @@ func TestOnceWindowConcurrentApplies(t *testing.T) {
 		})
 	}
 }
+
+// Once windows that overlap without end are one occurrence that never
+// opened: apply cannot tell a start from the job's own, starts nothing, and
+// says why.
+func TestOnceWindowsThatNeverClose(t *testing.T) {
+	h, clock := onceHarness(t, false)
+	h.env[envSchedule] = "nightly daily 00:00-13:00 once; nightly daily 12:00-01:00 once"
+	r := h.applyAt(clock, at("02:00"))
+	if r.code != 0 || h.em.Quantity("demo", "nightly") != 0 || !strings.Contains(r.stderr, `level=warn msg="once window never closes" app=demo type=nightly line=1`) {
+		t.Errorf("apply of once windows without end:\n%s", r)
+	}
+}
