@@ -49,8 +49,9 @@ var (
 	// scaling it to zero when one job completes would stop the others' work.
 	ErrShared = errors.New("shared process type")
 
-	// ErrConflict means the formation changed under us in a way that makes it
-	// unsafe to go on, for example while the answer to a relative write was lost.
+	// ErrConflict means the formation kept changing under us: every
+	// conditional write of a command was refused (ErrStale), each time
+	// after a fresh read.
 	ErrConflict = errors.New("conflict")
 )
 

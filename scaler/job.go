@@ -81,7 +81,8 @@ type Outcome struct {
 	// TimedOut is true when the job was stopped by its timeout.
 	TimedOut bool
 	// Signal is the signal that stopped the job before it completed: the
-	// one that reached scaler, or the SIGINT the job died of.
+	// one that reached scaler, or the SIGINT the job died of; SIGTERM when
+	// Run's context ended it (its caller is stopping).
 	Signal os.Signal
 }
 

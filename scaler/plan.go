@@ -116,12 +116,6 @@ func NewPlan(app string, current Formation, specs []Spec) (Plan, error) {
 	return p, nil
 }
 
-// reached reports whether a process type read back from the platform is as
-// the change wants it.
-func (c Change) reached(p Process) bool {
-	return p.Quantity == c.To && SameSize(p.Size, c.ToSize)
-}
-
 // untouched reports whether a process type read back from the platform
 // proves that no write to it has landed since the plan's read: it is as it
 // was (quantity, size, updated_at), and it was last changed before the

@@ -199,7 +199,7 @@ func (g *group) segments(d0, d1 day) []segment {
 	best := func() *Rule {
 		best := g.def
 		for j, r := range g.windowed {
-			if active[j] > 0 && (best == nil || r.Tier > best.Tier) {
+			if active[j] > 0 && better(r, best) {
 				best = r
 			}
 		}

@@ -117,7 +117,8 @@ const (
 )
 
 // Scheduler says where Heroku Scheduler, running `scaler apply` every
-// interval, cannot carry out the changes of [from, to) on time. Each
+// interval, cannot carry out the changes of (from, to) on time, as Changes
+// lists them. Each
 // problem is said once per rule and edge, with how many times it happens
 // and the first.
 //

@@ -22,7 +22,7 @@ func (r Report) WriteText(w io.Writer) error {
 	// for; in UTC after.
 	local := time.UTC
 	if len(r.Types) > 0 {
-		if loc, err := time.LoadLocation(r.Types[0].Zone); err == nil {
+		if loc, ok := loadZone(r.Types[0].Zone); ok {
 			local = loc
 		}
 	}
@@ -152,8 +152,6 @@ func writeChart(b *strings.Builder, t TypeReport) {
 	}
 }
 
-// targetText is how the report writes a target it goes to: as the rules
-// write it, or for a once target when its job starts.
 // edges says when a target came into force and when it ends, in its rule's
 // zone.
 func edges(t *Target) string {
@@ -168,6 +166,8 @@ func edges(t *Target) string {
 	return since + ", " + until
 }
 
+// targetText is how the report writes a target it goes to: as the rules
+// write it, or for a once target when its job starts.
 func targetText(t *Target) string {
 	if t == nil || !t.Once {
 		return t.String()
