@@ -112,7 +112,7 @@ func (a *App) Run(ctx context.Context, args []string) error {
 		if args, err = cmd.arrange(args); err != nil {
 			return err
 		}
-		a.jsonOut = slices.Contains(args, "--"+flagJSON) || slices.Contains(args, "--"+flagJSON+"=true")
+		a.jsonOut = cmd.wantsJSON(args)
 	}
 	if cmd == nil || !cmd.ownsSignals {
 		var cancel context.CancelFunc
@@ -120,10 +120,18 @@ func (a *App) Run(ctx context.Context, args []string) error {
 		defer cancel()
 	}
 	err = a.cli(cmds).RunContext(ctx, args)
-	// A command cut short by a signal says so, and exits 128+N.
-	if cause := context.Cause(ctx); err != nil && ctx.Err() != nil && !errors.Is(err, cause) && !errors.As(err, new(silent)) &&
+	// A command cut short by a signal says so, and exits 128+N; one that
+	// has said its failure already (check's report, apply's apps) exits so
+	// too.
+	if cause := context.Cause(ctx); err != nil && ctx.Err() != nil && !errors.Is(err, cause) &&
 		(errors.Is(cause, errInterrupted) || errors.Is(cause, errStopped)) {
-		err = fmt.Errorf("%w: %w", cause, err)
+		var said silent
+		switch {
+		case !errors.As(err, &said):
+			err = fmt.Errorf("%w: %w", cause, err)
+		case int(said) == exitFailure:
+			err = silent(exitCode(cause))
+		}
 	}
 	return err
 }

@@ -8,13 +8,16 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
+
+	"github.com/scalerdev/scaler/platform/emulator/emulatortest"
 )
 
 // With --json, a failure is JSON on stdout too: a program reading stdout
 // always gets JSON.
 func TestJSONFailure(t *testing.T) {
 	h := newHarness(t, demoConfig())
-	for _, args := range [][]string{{"up", "worker=x", "--json"}, {"status", "--json", "-a", "nope-app"}} {
+	for _, args := range [][]string{{"up", "worker=x", "--json"}, {"status", "--json", "-a", "nope-app"}, {"status", "-json", "-a", "nope-app"}, {"status", "--json=true", "-a", "nope-app"}} {
 		r := h.run(args...)
 		var out struct {
 			Error struct {
@@ -24,6 +27,17 @@ func TestJSONFailure(t *testing.T) {
 		}
 		if err := json.Unmarshal([]byte(r.stdout), &out); err != nil || out.Error.ExitCode != r.code || out.Error.Message == "" || r.code == 0 {
 			t.Errorf("scaler %v: stdout is not a JSON error (%v):\n%s", args, err, r)
+		}
+	}
+}
+
+// --json is the command's flag, not a word of run's job nor --json=false.
+func TestNoJSONUnlessAsked(t *testing.T) {
+	h := newHarness(t, demoConfig())
+	h.env[envToken] = ""
+	for _, args := range [][]string{{"run", "--type", "worker", "--", "echo", "--json"}, {"status", "--json=false"}} {
+		if r := h.run(args...); r.code != exitUsage || r.stdout != "" {
+			t.Errorf("scaler %v without a token: want exit 2 and nothing on stdout:\n%s", args, r)
 		}
 	}
 }
@@ -71,4 +85,25 @@ func TestEmulatorOnEveryAddressPrintsAUsableURL(t *testing.T) {
 	}
 	p.cmd.Process.Signal(syscall.SIGTERM)
 	p.wait(t)
+}
+
+// A signal during a command that reports its own failures (check's lines,
+// apply's apps) still exits 128+N.
+func TestSignalDuringAReportingCommand(t *testing.T) {
+	for _, tt := range []struct {
+		sig  syscall.Signal
+		code int
+		path string
+		args []string
+	}{
+		{syscall.SIGINT, 130, "/account", []string{"check"}},
+		{syscall.SIGTERM, 143, "/apps/other/formation", []string{"apply"}},
+	} {
+		h := newHarness(t, demoConfig())
+		h.env[envSchedule] = "worker default 1; app other; worker default 1"
+		h.em.Inject(emulatortest.Fault{Method: "GET", Path: tt.path, Times: 1, Delay: time.Minute, During: func() { h.signals <- tt.sig }})
+		if r := h.run(tt.args...); r.code != tt.code {
+			t.Errorf("%v during scaler %v: exit %d, want %d:\n%s", tt.sig, tt.args, r.code, tt.code, r)
+		}
+	}
 }

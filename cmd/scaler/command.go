@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -69,6 +70,30 @@ func find(cmds []*command, args []string) *command {
 // given twice is an error unless it may repeat, so that no value is
 // silently dropped; so is a flag that takes a value and has none, so that
 // it never takes the next argument's.
+// wantsJSON reports whether args ask the command for JSON: its --json (or
+// -json, or --json=true) among its flags, before any `--`, as urfave/cli
+// reads it; never for a command without the flag.
+func (c *command) wantsJSON(args []string) bool {
+	if !slices.ContainsFunc(c.Flags, func(f cli.Flag) bool { return slices.Contains(f.Names(), flagJSON) }) {
+		return false
+	}
+	want := false
+	for _, arg := range args[min(2, len(args)):] {
+		if arg == "--" {
+			break
+		}
+		name, value, hasValue := strings.Cut(strings.TrimPrefix(strings.TrimPrefix(arg, "-"), "-"), "=")
+		if !strings.HasPrefix(arg, "-") || name != flagJSON {
+			continue
+		}
+		want = true
+		if hasValue {
+			want, _ = strconv.ParseBool(value)
+		}
+	}
+	return want
+}
+
 func (c *command) arrange(args []string) ([]string, error) {
 	if c.argsInPlace || c.SkipFlagParsing {
 		return args, nil

@@ -35,6 +35,9 @@ type planJSON struct {
 	Unchanged []processJSON `json:"unchanged"`
 	Ready     bool          `json:"ready"`
 	Restarted []string      `json:"restarted"`
+	// Kept says why the formation was left as it is, when it was on
+	// purpose (done, for a type that runs more than one dyno).
+	Kept string `json:"kept,omitempty"`
 }
 
 func toPlanJSON(p scaler.Plan, dry, ready bool, restarted []string) planJSON {

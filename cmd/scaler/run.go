@@ -191,7 +191,10 @@ func (a *App) runRun(ctx context.Context, opts *runOptions) error {
 		a.log.Warn("formation kept", "app", t.app, "type", typ, "err", err)
 	case err != nil:
 		a.sayError(fmt.Errorf("scale %s to 0 after the job: %w", typ, err))
-		if out.Status == 0 {
+		switch {
+		case closed(stops.intr):
+			done = silent(exitInterrupted) // a person stopped the scale-down
+		case out.Status == 0:
 			done = silent(exitFailure) // the job succeeded, but its dyno runs on: say so
 		}
 	default:
@@ -421,6 +424,11 @@ func (a *App) runDone(ctx context.Context, opts *doneOptions) error {
 	switch {
 	case errors.Is(err, scaler.ErrShared):
 		a.log.Warn("formation kept", "app", t.app, "type", typ, "err", err)
+		if opts.JSON {
+			out := toPlanJSON(scaler.Plan{App: t.app}, false, false, nil)
+			out.Kept = err.Error()
+			return writeJSON(a.Stdout, out)
+		}
 		return nil
 	case err != nil && errors.Is(context.Cause(ctx), errInterrupted):
 		return fmt.Errorf("%w: %w", errInterrupted, err)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"io"
 	"net/http/httptest"
 	"os"
@@ -448,6 +449,9 @@ func TestDone(t *testing.T) {
 	f = newRunFixture(t, 2)
 	if r = runBinary(t, f.env, "done", "worker"); r.code != 0 || f.em.Quantity("demo", "worker") != 2 || !strings.Contains(r.stderr, "formation kept") {
 		t.Errorf("done with 2 workers: exit %d, worker %d:\n%s", r.code, f.em.Quantity("demo", "worker"), r)
+	}
+	if r = runBinary(t, f.env, "done", "worker", "--json"); r.code != 0 || !strings.Contains(r.stdout, `"kept": "worker runs 2 dynos`) || !json.Valid([]byte(r.stdout)) {
+		t.Errorf("done --json with 2 workers: want a JSON document that says why nothing changed:\n%s", r)
 	}
 	f.env[envDyno] = "run.7"
 	if r = runBinary(t, f.env, "done"); r.code != 2 || !strings.Contains(r.stderr, "name the type") {
