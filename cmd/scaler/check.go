@@ -158,7 +158,8 @@ func checkApps(a *App, ch *checking) {
 	case err == nil:
 		ch.defaultApp = name
 		ch.apps = append([]string{name}, slices.DeleteFunc(ch.apps, func(s string) bool { return s == name })...)
-	case needDefault:
+	case needDefault || ch.opts.App != "":
+		// An app the schedule does not need is still checked when asked.
 		ch.f.fail("app", err)
 	}
 }
@@ -192,18 +193,18 @@ func checkToken(a *App, ch *checking) {
 func checkAccount(ctx context.Context, a *App, ch *checking) bool {
 	acc, err := ch.api.Account(ctx)
 	switch {
-	case errors.Is(err, scaler.ErrUnavailable) || errors.Is(err, scaler.ErrRateLimited) || ctx.Err() != nil:
-		ch.f.fail("api", fmt.Errorf("GET /account: %w", err))
+	case failing(err) || ctx.Err() != nil:
+		ch.f.fail("api", about("GET /account", err))
 		ch.f.skip("token", "not tried: the API could not be reached")
 		return false
 	case errors.Is(err, scaler.ErrUnauthorized) || errors.Is(err, scaler.ErrForbidden):
-		ch.f.fail("token", fmt.Errorf("GET /account: %w", err))
+		ch.f.fail("token", about("GET /account", err))
 		ch.f.skip("api", "the token was not accepted")
 		return false
 	case err != nil:
 		// Not a refusal of the token: an API URL that is not the Platform
 		// API's (a path after the host), or an API that misbehaves.
-		ch.f.fail("api", fmt.Errorf("GET /account: %w", err))
+		ch.f.fail("api", about("GET /account", err))
 		ch.f.skip("token", "not tried: the API did not answer as the Platform API does")
 		return false
 	}
@@ -275,6 +276,14 @@ func checkBudget(ctx context.Context, a *App, ch *checking) bool {
 		ch.f.ok("rate limit", "%d requests left in the account's budget", left)
 	}
 	return true
+}
+
+// about says that err came of op (GET /account), unless it says so itself.
+func about(op string, err error) error {
+	if strings.Contains(err.Error(), op) {
+		return err
+	}
+	return fmt.Errorf("%s: %w", op, err)
 }
 
 // finding is one line of check's report.

@@ -66,7 +66,12 @@ func (a *App) runNotify(ctx context.Context, opts *notifyOptions) error {
 		return err
 	}
 	defer cancel()
-	app, _ := a.resolveApp(opts.App) // the app names the message, when there is one
+	// The app names the message, when there is one; one asked for must
+	// be a valid name.
+	app, err := a.resolveApp(opts.App)
+	if err != nil && opts.App != "" {
+		return err
+	}
 	if err := n.Send(ctx, notify.Event{Kind: notify.KindTest, App: app, Detail: "sent by scaler notify --test"}); err != nil {
 		return err
 	}
