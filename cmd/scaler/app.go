@@ -138,10 +138,13 @@ func (a *App) Run(ctx context.Context, args []string) error {
 
 // cancelOnSignal returns a context that ends at the first of the given
 // signals, with a cause that says which (errInterrupted for SIGINT,
-// errStopped for SIGTERM); the others are let pass.
+// errStopped for SIGTERM); the others are let pass. Its cancel function
+// returns once it reads the signals no more.
 func (a *App) cancelOnSignal(parent context.Context, stop ...os.Signal) (context.Context, context.CancelFunc) {
 	ctx, cancel := context.WithCancelCause(parent)
+	done := make(chan struct{})
 	go func() {
+		defer close(done)
 		for {
 			select {
 			case sig := <-a.Signals:
@@ -161,7 +164,7 @@ func (a *App) cancelOnSignal(parent context.Context, stop ...os.Signal) (context
 			}
 		}
 	}()
-	return ctx, func() { cancel(nil) }
+	return ctx, func() { cancel(nil); <-done }
 }
 
 // cli builds the urfave/cli application: the one place that knows it.

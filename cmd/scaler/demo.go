@@ -2,13 +2,13 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -45,10 +45,6 @@ Example:
 }
 
 func (a *App) demo(c *cli.Context) error {
-	stopped, stop := a.cancelOnSignal(c.Context, syscall.SIGTERM, syscall.SIGINT)
-	defer stop()
-	ctx, cancel := context.WithTimeout(stopped, demoTimeout)
-	defer cancel()
 	dir, err := demoApp()
 	if dir != "" {
 		defer os.RemoveAll(dir)
@@ -88,46 +84,27 @@ func (a *App) demo(c *cli.Context) error {
 	fmt.Fprintf(a.Stdout, "# Heroku Scheduler runs `scaler up nightly=1` (daily on Heroku; here in a second).\n")
 	fmt.Fprintf(a.Stdout, "# The platform's log stream, as `heroku logs --tail` shows it:\n")
 
-	serving, stopServing := context.WithCancel(context.WithoutCancel(ctx))
-	defer stopServing()
-	served := make(chan error, 1)
-	go func() { served <- emulator.Serve(serving, ln, em) }()
-	if err := em.StartDynos("http://" + ln.Addr().String()); err != nil {
-		return fmt.Errorf("demo: %w", err)
-	}
 	// The story is over when a nightly dyno has run, nightly is back to 0,
 	// and the platform has stopped the dyno. WaitDynos sees every change of
 	// the dynos, and the job runs for seconds: the dyno cannot go unseen.
-	ran := false
-	waitErr := em.WaitDynos(ctx, "demo", func(dynos []emulator.DynoState) bool {
-		if slices.ContainsFunc(dynos, func(d emulator.DynoState) bool { return d.Type == "nightly" }) {
-			ran = true
-			return false
+	storyEnds := func(ctx context.Context) error {
+		ctx, cancel := context.WithTimeout(ctx, demoTimeout)
+		defer cancel()
+		ran := false
+		err := em.WaitDynos(ctx, "demo", func(dynos []emulator.DynoState) bool {
+			if slices.ContainsFunc(dynos, func(d emulator.DynoState) bool { return d.Type == "nightly" }) {
+				ran = true
+				return false
+			}
+			return ran && em.Quantity("demo", "nightly") == 0
+		})
+		if errors.Is(err, context.DeadlineExceeded) {
+			return fmt.Errorf("demo: the job did not finish within %v: %w", demoTimeout, err)
 		}
-		return ran && em.Quantity("demo", "nightly") == 0
-	})
-
-	// A second interrupt while the dynos stop kills them at once.
-	hurry, kill := context.WithCancel(context.WithoutCancel(ctx))
-	defer kill()
-	go func() {
-		select {
-		case <-a.Signals:
-			kill()
-		case <-hurry.Done():
-		}
-	}()
-	stopErr := em.StopDynos(hurry)
-	kill()
-	stopServing()
-	<-served
-	switch {
-	case stopped.Err() != nil:
-		return context.Cause(stopped)
-	case waitErr != nil:
-		return fmt.Errorf("demo: the job did not finish within %v: %w", demoTimeout, waitErr)
-	case stopErr != nil:
-		return fmt.Errorf("demo: %w", stopErr)
+		return nil // or a signal, which serveDynos says
+	}
+	if err := a.serveDynos(c.Context, ln, em, "http://"+ln.Addr().String(), storyEnds); err != nil {
+		return err
 	}
 	fmt.Fprintf(a.Stdout, "# Done: Scheduler started nightly.1, the job ran, `scaler run` scaled nightly\n"+
 		"# back to 0, and the platform stopped the dyno (then the demo stopped web.1).\n"+

@@ -138,14 +138,18 @@ func (a *App) runEmulator(ctx context.Context, opts *emulatorOptions) error {
 	url := reachable(ln.Addr())
 	a.log.Info("emulator listening", "url", url, "apps", fmt.Sprint(names))
 	fmt.Fprintf(a.Stdout, "%s=%s\n", envAPIURL, url)
-	// Its own context, cancelled at the first SIGINT or SIGTERM; a second
-	// one, while the dynos stop, stops them at once (serveDynos).
-	ctx, cancel := a.cancelOnSignal(ctx, syscall.SIGTERM, syscall.SIGINT)
-	defer cancel()
 	if cfg.Dynos == nil {
+		// Its own context, cancelled at the first SIGINT or SIGTERM.
+		ctx, cancel := a.cancelOnSignal(ctx, syscall.SIGTERM, syscall.SIGINT)
+		defer cancel()
 		return emulator.Serve(ctx, ln, em)
 	}
-	return a.serveDynos(ctx, ln, em, url)
+	// A signal is how the emulator is meant to stop: not a failure.
+	err = a.serveDynos(ctx, ln, em, url, nil)
+	if errors.Is(err, errInterrupted) || errors.Is(err, errStopped) {
+		return nil
+	}
+	return err
 }
 
 // reachable is the URL of a listener as a client on this machine reaches
@@ -245,11 +249,15 @@ func (a *App) dynoConfig(opts *emulatorOptions) (*emulator.DynoConfig, error) {
 	return dc, nil
 }
 
-// serveDynos serves the API and runs the dynos until ctx is done (SIGINT or
-// SIGTERM), then stops every dyno, the API still answering meanwhile (a
-// dyno may use it as it stops), and the server last. A second signal
-// during the stop skips the kill-after wait: SIGKILL at once.
-func (a *App) serveDynos(ctx context.Context, ln net.Listener, em *emulator.Emulator, url string) error {
+// serveDynos serves the API and runs the dynos until the first SIGINT or
+// SIGTERM (its error is then errInterrupted or errStopped), or until until,
+// when given, returns (its error is until's); then it stops every dyno, the
+// API still answering meanwhile (a dyno may use it as it stops), and the
+// server last. A signal during the stop skips the kill-after wait: SIGKILL
+// at once. It is the one reader of the signals while it runs.
+func (a *App) serveDynos(parent context.Context, ln net.Listener, em *emulator.Emulator, url string, until func(context.Context) error) error {
+	ctx, unwatch := a.cancelOnSignal(parent, syscall.SIGTERM, syscall.SIGINT)
+	defer unwatch()
 	serving, stopServing := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopServing()
 	served := make(chan error, 1)
@@ -259,12 +267,21 @@ func (a *App) serveDynos(ctx context.Context, ln net.Listener, em *emulator.Emul
 		<-served
 		return fmt.Errorf("emulator: %w", err)
 	}
-	var serveErr error
+	ended := make(chan error, 1)
+	if until != nil {
+		go func() { ended <- until(ctx) }()
+	}
+	var runErr, serveErr error
 	select {
 	case <-ctx.Done():
+		runErr = context.Cause(ctx)
+	case runErr = <-ended:
 	case serveErr = <-served:
 		served <- nil // stopped already: nothing more to wait for below
 	}
+	// From here on, a signal hurries the stop: the first watcher must be
+	// gone before the second reads the signals.
+	unwatch()
 	hurry, kill := context.WithCancel(context.WithoutCancel(ctx))
 	defer kill()
 	go func() {
@@ -279,7 +296,7 @@ func (a *App) serveDynos(ctx context.Context, ln net.Listener, em *emulator.Emul
 	err := em.StopDynos(hurry)
 	kill()
 	stopServing()
-	return errors.Join(err, serveErr, <-served)
+	return errors.Join(runErr, err, serveErr, <-served)
 }
 
 // emulatorConfig reads the emulator's flags, pairing each --app with the
@@ -334,19 +351,4 @@ func emulatorConfig(opts *emulatorOptions) (emulator.Config, error) {
 		return emulator.Config{}, scaler.Errorf(scaler.ErrInvalid, "--rate-limit must be positive and the delays not negative")
 	}
 	return cfg, nil
-}
-
-// startEmulator serves an emulator on a free loopback port until ctx ends,
-// and returns its URL. The demo uses it.
-func startEmulator(ctx context.Context, cfg emulator.Config) (string, error) {
-	em, err := emulator.New(cfg)
-	if err != nil {
-		return "", err
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	go emulator.Serve(ctx, ln, em)
-	return "http://" + ln.Addr().String(), nil
 }
