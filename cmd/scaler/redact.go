@@ -73,10 +73,14 @@ func (r *redactor) clean(text []byte) []byte {
 	type cut struct{ start, end int }
 	var cuts []cut
 	for _, secret := range secrets {
-		for i := 0; i+len(secret) <= len(view); i++ {
-			if runesEqual(view[i:i+len(secret)], secret) {
-				cuts = append(cuts, cut{spans[i].start, spans[i+len(secret)-1].end})
-				i += len(secret) - 1
+		for i := 0; i < len(view); i++ {
+			n := shared(view[i:], secret)
+			// The whole secret; or, cut short where a message was cut to
+			// length (its end marked … or ...), a start of it long enough
+			// to be one.
+			if n == len(secret) || n >= minSecret && cutShort(view[i+n:]) {
+				cuts = append(cuts, cut{spans[i].start, spans[i+n-1].end})
+				i += n - 1
 			}
 		}
 	}
@@ -199,13 +203,28 @@ func invisible(r rune) bool {
 	return unicode.Is(unicode.Cf, r)
 }
 
-func runesEqual(a, b []rune) bool {
-	for i := range a {
-		if a[i] != b[i] {
+// shared returns how many runes a and b have in common at their start.
+func shared(a, b []rune) int {
+	n := 0
+	for n < len(a) && n < len(b) && a[n] == b[n] {
+		n++
+	}
+	return n
+}
+
+// cutShort reports whether rest starts with the mark of a text cut to
+// length (an ellipsis, or three dots), after what may be left of an escape
+// that the cut went through (&#9, \u00).
+func cutShort(rest []rune) bool {
+	for i := 0; i < len(rest) && i <= 10; i++ {
+		switch r := rest[i]; {
+		case r == '…' || r == '.' && i+2 < len(rest) && rest[i+1] == '.' && rest[i+2] == '.':
+			return true
+		case !strings.ContainsRune(`&#;\%uUxX`, r) && !unicode.Is(unicode.ASCII_Hex_Digit, r):
 			return false
 		}
 	}
-	return true
+	return false
 }
 
 // lines is a writer that hands whole lines to the redactor before they

@@ -24,6 +24,12 @@ func TestRedactorClean(t *testing.T) {
 		{"short stays", "short stays"},
 		{"http://user:pa55-w0rd-xyz@127.0.0.1", "http://user:[redacted]@127.0.0.1"},
 		{"HRKU-012345678", "HRKU-012345678"}, // not the secret: one character short
+		// A message cut to length, through the secret: its start goes.
+		{"echo: Bearer HRKU-012345…", "echo: Bearer [redacted]…"},
+		{"echo: Bearer HRKU-0123...", "echo: Bearer [redacted]..."},
+		{`echo: \u0048RKU-01234\u2026`, `echo: [redacted]\u2026`},
+		{"HRKU-01…", "HRKU-01…"}, // too short a start to be told from text
+		{"&#72;&#82;&#75;&#85;&#45;&#48;&#49;&#50;&…", "[redacted]&…"},
 	}
 	for _, tt := range tests {
 		if got := string(r.clean([]byte(tt.in))); got != tt.want {
