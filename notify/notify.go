@@ -336,17 +336,27 @@ const snippetMax = 200
 // snippet returns the start of an error answer's body, on one line, free of
 // the URL's secrets.
 func (n *Notifier) snippet(r io.Reader) string {
-	b, _ := io.ReadAll(io.LimitReader(r, snippetMax))
-	for !utf8.Valid(b) && len(b) > 0 {
-		b = b[:len(b)-1]
+	// Scrubbed before it is cut: a secret that the cut went through would
+	// otherwise show its start. So read enough for the longest one more.
+	longest := 0
+	if len(n.secrets) > 0 {
+		longest = len(n.secrets[0])
 	}
-	s := strings.Join(strings.FieldsFunc(string(b), func(r rune) bool {
+	b, _ := io.ReadAll(io.LimitReader(r, int64(snippetMax+longest)))
+	more := len(b) > snippetMax
+	s := n.scrub(strings.Join(strings.FieldsFunc(strings.ToValidUTF8(string(b), ""), func(r rune) bool {
 		return unicode.IsSpace(r) || unicode.IsControl(r)
-	}), " ")
-	if len(b) == snippetMax {
+	}), " "))
+	if len(s) > snippetMax {
+		s, more = s[:snippetMax], true
+	}
+	for !utf8.ValidString(s) {
+		s = s[:len(s)-1]
+	}
+	if more {
 		s += "…"
 	}
-	return n.scrub(s)
+	return s
 }
 
 // secrets returns what in a webhook URL may be its secret, longest first:

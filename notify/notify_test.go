@@ -206,6 +206,13 @@ func TestFailures(t *testing.T) {
 		want:  "answered 404 Not Found: no_service: no hook at …",
 		calls: 1,
 	}, {
+		name: "404 whose page is cut through the secret",
+		respond: func(n int, w http.ResponseWriter, r *http.Request) {
+			http.Error(w, strings.Repeat("x", 145)+" Cannot POST "+r.URL.Path, http.StatusNotFound)
+		},
+		want:  "answered 404 Not Found: xxxx",
+		calls: 1,
+	}, {
 		name: "400: no retry",
 		respond: func(n int, w http.ResponseWriter, r *http.Request) {
 			http.Error(w, "invalid_payload", http.StatusBadRequest)
