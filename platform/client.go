@@ -139,6 +139,13 @@ func (c *Client) Formation(ctx context.Context, app string) (scaler.Read, error)
 		return scaler.Read{}, c.explain(err, app)
 	}
 	read := scaler.Read{Formation: formation(list), Version: h.Get("ETag")}
+	if strings.HasPrefix(read.Version, "W/") {
+		// A weak tag (a proxy that compressed the answer) never matches
+		// If-Match, which compares strongly: every write would be refused.
+		// Sent without the condition, the write is as safe as on a
+		// platform that ignores it.
+		read.Version = ""
+	}
 	if at, err := http.ParseTime(h.Get("Date")); err == nil {
 		read.At = at
 	}
@@ -156,8 +163,10 @@ type update struct {
 }
 
 // UpdateFormation sends the updates as one batch, with If-Match: version
-// when version is not "". It is sent once: a lost answer is the caller's to
-// settle (see scaler.Platform).
+// when version is not "". It is never sent again once its answer may have
+// been lost (only when it surely was not carried out: a 429, a connection
+// that never opened): a lost answer is the caller's to settle (see
+// scaler.Platform).
 func (c *Client) UpdateFormation(ctx context.Context, app string, updates []scaler.Spec, version string) (scaler.Formation, error) {
 	body := struct {
 		Updates []update `json:"updates"`

@@ -438,3 +438,39 @@ func TestTokenInAPanic(t *testing.T) {
 		}
 	}
 }
+
+// weakener is a proxy that compresses answers, and so weakens their ETags.
+type weakener struct{ spy *headerSpy }
+
+func (w weakener) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := w.spy.RoundTrip(r)
+	if err == nil && resp.Header.Get("ETag") != "" {
+		resp.Header.Set("ETag", "W/"+resp.Header.Get("ETag"))
+	}
+	return resp, err
+}
+
+// A weak ETag never matches If-Match: the write goes without the condition
+// rather than be refused for ever.
+func TestWeakETagIsNoCondition(t *testing.T) {
+	f := setup(t, fast)
+	client, err := New(Config{URL: f.url, Token: NewToken(secret), UserAgent: "scaler/test", Transport: weakener{f.spy}, Retry: fast})
+	if err != nil {
+		t.Fatal(err)
+	}
+	read, err := client.Formation(t.Context(), "demo")
+	if err != nil || read.Version != "" {
+		t.Fatalf("Formation() = version %q, %v; want none, for a weak tag", read.Version, err)
+	}
+	if _, err := client.UpdateFormation(t.Context(), "demo", []scaler.Spec{{Type: "worker", Op: scaler.Set, N: 1}}, read.Version); err != nil {
+		t.Fatalf("UpdateFormation: %v", err)
+	}
+	f.spy.mu.Lock()
+	defer f.spy.mu.Unlock()
+	if last := f.spy.headers[len(f.spy.headers)-1]; last.Get("If-Match") != "" {
+		t.Errorf("the write carried If-Match %q", last.Get("If-Match"))
+	}
+	if f.em.Quantity("demo", "worker") != 1 {
+		t.Error("the write did not land")
+	}
+}

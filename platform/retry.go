@@ -68,7 +68,9 @@ func RetryAfter(h http.Header, now time.Time) (time.Duration, bool) {
 		return 0, false
 	}
 	if s, err := strconv.Atoi(v); err == nil && s >= 0 {
-		return time.Duration(s) * time.Second, true
+		// Capped at 12 days, so that a huge value cannot overflow into a
+		// negative wait: a command gives up at its deadline anyway.
+		return time.Duration(min(s, 1<<20)) * time.Second, true
 	}
 	if t, err := http.ParseTime(v); err == nil {
 		return max(0, t.Sub(now)), true
@@ -116,8 +118,9 @@ func idempotent(req *http.Request) bool {
 // safe to retry, paces requests when the account's budget runs low, reads
 // every answer whole (so a truncated body is a failed attempt, not a
 // decoding error later), and turns every answer that is not 2xx into an
-// *APIError; so a redirect is never followed, and the token never travels
-// to another host.
+// *APIError (wrapped as ErrUncertain for a write whose outcome a 5xx leaves
+// unknown), and a 2xx whose body is not JSON into an error too; so a
+// redirect is never followed, and the token never travels to another host.
 type transport struct {
 	next   http.RoundTripper
 	policy RetryPolicy

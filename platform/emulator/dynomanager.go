@@ -89,8 +89,8 @@ const (
 // DynoConfig runs the dynos of the emulated apps as real processes.
 type DynoConfig struct {
 	// Procfile gives the process types and their commands. Each dyno runs
-	// `/bin/sh -c COMMAND` in the Procfile's directory, in a process group
-	// of its own.
+	// `/bin/sh -c COMMAND` in the Procfile's directory, in a session (and
+	// process group) of its own.
 	Procfile *Procfile
 	// Env is added to every dyno's environment (KEY=VALUE, the app's config
 	// vars), after the emulator's own environment.
@@ -167,7 +167,9 @@ func (r *dynoRun) cancelTimers() {
 }
 
 // scaleDown is one scale-down of a dyno, whose stop comes after the stop
-// latency, to the dyno or to what replaced it after a crash.
+// latency, to the dyno or to what replaced it after a crash. A run's doom
+// is compared by identity: at, beyond saying when, keeps the struct from
+// being of size zero, whose pointers Go may make equal.
 type scaleDown struct{ at time.Time }
 
 // running reports whether the dyno has processes, or may have.
@@ -194,9 +196,8 @@ type manager struct {
 	started, closing bool
 	running          int                   // dynos whose processes are not all gone
 	numbers          map[string]int        // app/type -> the last one-off number
-	crashes          map[string]int        // app/name -> crashes in a row
+	crashes          map[string]int        // app/name -> crashes since the dyno's last restart through the API
 	pending          map[*func() bool]bool // timers of the manager: stop latencies, Scheduler ticks
-	jobs             []*schedEntry
 	changed          chan struct{} // closed at every change of state
 
 	wg sync.WaitGroup // every goroutine of the manager
@@ -852,6 +853,7 @@ func (m *manager) exited(d *dyno, status int, now time.Time) {
 		if r.oneOff {
 			m.log.heroku(d.name(), "State changed from "+r.state+" to complete")
 			r.state, r.changed = "down", now
+			m.notify()
 			r.cancelTimers()
 			r.stopping = true
 		} else {

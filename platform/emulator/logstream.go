@@ -113,7 +113,11 @@ func (l *logStream) write() {
 				buf.WriteString(line)
 			}
 			if _, err := io.WriteString(l.w, buf.String()); err != nil {
-				return // nobody reads any more
+				// Nobody reads any more: queue nothing more either.
+				l.mu.Lock()
+				l.closed, l.queue = true, nil
+				l.mu.Unlock()
+				return
 			}
 			continue
 		}

@@ -196,8 +196,7 @@ func (m *manager) restartDyno(d *dyno, now time.Time) {
 	r := d.run
 	switch {
 	case r.oneOff && d.typ == "run":
-		m.setState(d, "down", now)
-		m.terminate(d, now)
+		m.stopDyno(d, now)
 	case r.oneOff:
 	default:
 		delete(m.crashes, r.app.name+"/"+d.name()) // a release resets the cool-off

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 )
 
 // prSetChildSubreaper is prctl's PR_SET_CHILD_SUBREAPER.
@@ -116,10 +117,13 @@ func reapOrphans(skip map[int]bool) {
 }
 
 // killOrphans kills and reaps every child of this process that is not in
-// skip: what escaped a dyno's process group (setsid) and was left to the
-// subreaper. Only a process whose every child is a dyno's may call it.
+// skip: what escaped a dyno's session (setsid) and was left to the
+// subreaper. Only a process whose every child is a dyno's may call it. It
+// gives the killed 5 seconds to be reaped, never more: a process stuck in
+// the kernel (state D) must not hold the emulator's exit for ever.
 func killOrphans(skip map[int]bool) {
 	self := os.Getpid()
+	left := map[int]bool{}
 	for _, p := range processes() {
 		if p.ppid != self || skip[p.pid] {
 			continue
@@ -127,7 +131,17 @@ func killOrphans(skip map[int]bool) {
 		if !p.zombie {
 			syscall.Kill(p.pid, syscall.SIGKILL)
 		}
-		var ws syscall.WaitStatus
-		syscall.Wait4(p.pid, &ws, 0, nil)
+		left[p.pid] = true
+	}
+	for deadline := time.Now().Add(5 * time.Second); len(left) > 0 && time.Now().Before(deadline); {
+		for pid := range left {
+			var ws syscall.WaitStatus
+			if got, err := syscall.Wait4(pid, &ws, syscall.WNOHANG, nil); got == pid || err != nil {
+				delete(left, pid)
+			}
+		}
+		if len(left) > 0 {
+			time.Sleep(10 * time.Millisecond)
+		}
 	}
 }

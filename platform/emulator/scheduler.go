@@ -52,7 +52,6 @@ func (m *manager) startScheduler() {
 			a = m.e.sortedApps()[0]
 		}
 		s := &schedEntry{job: job, app: a, rng: rand.New(rand.NewPCG(m.seed, uint64(i)))}
-		m.jobs = append(m.jobs, s)
 		first := job.First
 		if first <= 0 {
 			first = job.Every

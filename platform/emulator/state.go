@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/scalerdev/scaler/scaler"
@@ -105,12 +104,7 @@ func (e *Emulator) reconcile(a *app, p *process, resized bool, now time.Time) {
 			})
 		}
 	}
-	slices.SortStableFunc(a.dynos, func(x, y *dyno) int {
-		if c := strings.Compare(x.typ, y.typ); c != 0 {
-			return c
-		}
-		return x.num - y.num
-	})
+	sortDynos(a)
 }
 
 // update is one entry of a formation update, decoded from what a client sent.
