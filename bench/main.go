@@ -156,10 +156,18 @@ func (b *bench) run(bin, out string) error {
 		b.printf("Peak RSS is each process's own, read by GNU time.\n\n")
 	}
 
-	sections := []struct {
+	type section struct {
 		name string
 		run  func() error
-	}{{"commands", b.commands}, {"fleet", b.fleet}, {"run", b.runLatency}, {"nights", b.nights}, {"plan", b.plan}, {"peer", b.peer}}
+	}
+	sections := []section{{"commands", b.commands}, {"fleet", b.fleet}, {"run", b.runLatency}, {"nights", b.nights}, {"plan", b.plan}, {"peer", b.peer}}
+	if b.only != "" {
+		for _, name := range strings.Split(b.only, ",") {
+			if !slices.ContainsFunc(sections, func(s section) bool { return s.name == name }) {
+				return fmt.Errorf("-sections: no section %q (commands, fleet, run, nights, plan, peer)", name)
+			}
+		}
+	}
 	for _, section := range sections {
 		if b.only != "" && !slices.Contains(strings.Split(b.only, ","), section.name) {
 			continue
@@ -451,9 +459,8 @@ func throttled(em *emulatortest.Emulator) int {
 	return n
 }
 
-// runLatency: the time from the job's exit to scaler's requests after it
-// leaving,
-// and scaler's memory while the job runs.
+// runLatency: the time from the job's exit to the arrival of scaler's
+// requests after it, and scaler's memory while the job runs.
 func (b *bench) runLatency() error {
 	em, url, stop, err := serve(emulator.Config{Apps: []emulator.App{{Name: "demo", Formation: []emulator.Process{{Type: "web", Quantity: 1}, {Type: "worker", Quantity: 1}}}}})
 	if err != nil {
@@ -487,7 +494,12 @@ func (b *bench) runLatency() error {
 		io.WriteString(stdin, "go\n")
 		// Once the scale-down lands, the platform stops the dyno: scaler
 		// waits for that SIGTERM before it exits.
-		for !slices.ContainsFunc(em.Requests()[before:], func(r emulatortest.Request) bool { return r.Method == "PATCH" && r.Status != 0 }) {
+		for deadline := time.Now().Add(time.Minute); !slices.ContainsFunc(em.Requests()[before:], func(r emulatortest.Request) bool { return r.Method == "PATCH" && r.Status != 0 }); {
+			if time.Now().After(deadline) {
+				cmd.Process.Kill()
+				cmd.Wait()
+				return fmt.Errorf("scaler run sent no scale-down within a minute of its job's exit")
+			}
 			time.Sleep(time.Millisecond)
 		}
 		cmd.Process.Signal(syscall.SIGTERM)

@@ -33,7 +33,8 @@ type App struct {
 	// Getenv reads the environment.
 	Getenv func(string) string
 	// Signals delivers SIGTERM and SIGINT. Most commands stop on the first;
-	// run and done handle them themselves.
+	// those that own them (run, done, emulator, demo) handle them
+	// themselves.
 	Signals <-chan os.Signal
 
 	// Transport reaches the API; nil means a default transport.
@@ -43,8 +44,8 @@ type App struct {
 	// PollInterval is the first pause between reads while waiting; zero
 	// means the default.
 	PollInterval time.Duration
-	// FinishTimeout bounds one attempt at the scale-down after a job; zero
-	// means 20s.
+	// FinishTimeout bounds one attempt at run's reads and writes: the read
+	// before its job, the scale-down after it; zero means 20s.
 	FinishTimeout time.Duration
 	// StopWait bounds the wait for the platform's SIGTERM after run or done
 	// scaled their own dyno's type to 0; zero means 60s.

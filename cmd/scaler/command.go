@@ -23,7 +23,8 @@ import (
 type command struct {
 	*cli.Command
 	// ownsSignals: the command handles SIGTERM and SIGINT itself (run passes
-	// them to its job; done must finish the write that stops its own dyno).
+	// them to its job; done must finish the write that stops its own dyno;
+	// emulator and demo stop their dynos first, faster at a second one).
 	// Every other command stops at the first.
 	ownsSignals bool
 	// argsInPlace: the command's arguments stay as they are, its flags
@@ -165,8 +166,10 @@ func flagExample(name string) string {
 	switch name {
 	case flagApp:
 		return "--app myapp"
-	case flagTimeout, flagGrace, flagFinishTimeout, flagEvery:
+	case flagTimeout, flagGrace, flagFinishTimeout:
 		return "--" + name + " 30s, 5m"
+	case flagEvery:
+		return "--every 10m, 1h"
 	}
 	return "--" + name + " VALUE"
 }

@@ -19,7 +19,8 @@ import (
 
 // Bounds of what follows a completed job.
 const (
-	// finishAttempt bounds one attempt at the scale-down, retries included.
+	// finishAttempt bounds one attempt at run's read before its job or at
+	// its scale-down after it, retries included (and done's --timeout).
 	finishAttempt = 20 * time.Second
 	// defaultFinishTimeout bounds all the attempts: until the scale-down
 	// lands, run does not exit, since the platform would start the job
@@ -65,7 +66,8 @@ func (a *App) newRunCommand(runF func(context.Context, *runOptions) error) *comm
 		Description: `Runs COMMAND in its own process group, its output passed straight through.
 When COMMAND exits on its own, with any status, and no SIGTERM follows within
 600ms, the job is done: scaler scales the dyno's process type ($DYNO, or
---type) to 0, retrying until it lands (--finish-timeout), waits for the
+--type) to 0, retrying until it lands (--finish-timeout, which also bounds
+the wait for a failing API before the job starts), waits for the
 platform to stop the dyno, and exits with COMMAND's status. On SIGTERM or
 SIGINT before that (daily cycling, a deploy, a restart), the job is not done:
 the signal goes to COMMAND's group, which has --grace to exit before
@@ -83,7 +85,7 @@ Trying it locally, against the emulator:
 			&cli.StringFlag{Name: flagType, Usage: "process type to scale to 0 when the job is done", DefaultText: "from $DYNO"},
 			&cli.DurationFlag{Name: flagGrace, Value: defaultGrace, Usage: "time the job has to exit after SIGTERM before its group is killed (under 30s)"},
 			&cli.DurationFlag{Name: flagTimeout, Usage: "longest the job may run, as a cost guard; then it is stopped and counts as done with status 124", DefaultText: "none"},
-			&cli.DurationFlag{Name: flagFinishTimeout, Value: defaultFinishTimeout, Usage: "how long to keep retrying the scale-down after the job is done, before exiting (which lets Heroku start the job again)"},
+			&cli.DurationFlag{Name: flagFinishTimeout, Value: defaultFinishTimeout, Usage: "how long to keep retrying when the API fails: the read before the job, and the scale-down after it, before exiting (which lets Heroku start the dyno again)"},
 			&cli.BoolFlag{Name: flagKeepOnFailure, Usage: "when the job fails, leave the formation as it is (for debugging)"},
 		},
 		Action: func(c *cli.Context) error {
@@ -153,7 +155,9 @@ func (a *App) runRun(ctx context.Context, opts *runOptions) error {
 			// stopped it), and the platform is stopping this dyno, which
 			// it restarted meanwhile. Running the job would run it again.
 			a.log.Warn("job not started", "app", t.app, "type", typ, "reason", err)
-			a.awaitStop(a.followStops(ctx))
+			watch, unwatch := context.WithCancel(ctx)
+			defer unwatch()
+			a.awaitStop(a.followStops(watch))
 			return nil
 		case err != nil:
 			return fmt.Errorf("job not started: %w", err)
@@ -306,28 +310,25 @@ func (a *App) runOf(ctx context.Context, t *target, typ string) (string, error) 
 // does a signal: a shutdown before the job started, which leaves the
 // formation alone.
 func (a *App) identify(ctx context.Context, t *target, typ string, limit time.Duration) (string, error) {
-	ctx, cancel := context.WithTimeout(ctx, limit)
+	// The signals are read here until the job starts (unwatch returns once
+	// they are not): a request under way ends at once.
+	stopped, unwatch := a.cancelOnSignal(ctx, syscall.SIGTERM, syscall.SIGINT)
+	defer unwatch()
+	ctx, cancel := context.WithTimeout(stopped, limit)
 	defer cancel()
 	pause := time.Second
 	for attempt := 1; ; attempt++ {
 		run, err := a.runOf(ctx, t, typ)
-		if err == nil || !failing(err) || ctx.Err() != nil {
+		switch cause := context.Cause(stopped); {
+		case errors.Is(cause, errStopped):
+			return "", fmt.Errorf("%w: the job was not started, and will be when the platform starts the dyno again", cause)
+		case errors.Is(cause, errInterrupted):
+			return "", fmt.Errorf("%w: the job was not started", cause)
+		case err == nil || !failing(err) || ctx.Err() != nil:
 			return run, err
 		}
 		a.log.Error("job not started yet", "app", t.app, "type", typ, "attempt", attempt, "retry_in", pause, "err", err)
-		wait := time.NewTimer(pause)
-		select {
-		case sig := <-a.Signals:
-			wait.Stop()
-			if sig == syscall.SIGINT {
-				return "", fmt.Errorf("%w: the job was not started", errInterrupted)
-			}
-			return "", fmt.Errorf("%w: the job was not started, and will be when the platform starts the dyno again", errStopped)
-		case <-ctx.Done():
-			wait.Stop()
-			return "", err
-		case <-wait.C:
-		}
+		scaler.Sleep(ctx, pause) // a signal ends it, and the next turn says so
 		pause = min(2*pause, maxFinishPause)
 	}
 }
