@@ -198,7 +198,7 @@ type manager struct {
 	numbers          map[string]int        // app/type -> the last one-off number
 	crashes          map[string]int        // app/name -> crashes since the dyno's last restart through the API
 	pending          map[*func() bool]bool // timers of the manager: stop latencies, Scheduler ticks
-	changed          chan struct{} // closed at every change of state
+	changed          chan struct{}         // closed at every change of state
 
 	wg sync.WaitGroup // every goroutine of the manager
 
