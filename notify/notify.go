@@ -14,11 +14,12 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/scalerdev/scaler/scaler"
 )
 
 // DefaultTimeout bounds one attempt when Config.Timeout is not set.
@@ -309,7 +310,7 @@ func (n *Notifier) send(ctx context.Context, body []byte) outcome {
 	switch {
 	case code == http.StatusTooManyRequests:
 		o.retry, o.pause = true, pause
-		if d, ok := retryAfter(resp.Header, time.Now()); ok {
+		if d, ok := scaler.RetryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
 			if d > maxPause {
 				o.retry = false
 				o.err = fmt.Errorf("%w, to try again after %s", o.err, d.Round(time.Second))
@@ -412,19 +413,4 @@ func certificate(err error) bool {
 		invalid  x509.CertificateInvalidError
 	)
 	return errors.As(err, &verify) || errors.As(err, &unknown) || errors.As(err, &hostname) || errors.As(err, &invalid)
-}
-
-// retryAfter reads a Retry-After header: seconds, or an HTTP date.
-func retryAfter(h http.Header, now time.Time) (time.Duration, bool) {
-	v := strings.TrimSpace(h.Get("Retry-After"))
-	if v == "" {
-		return 0, false
-	}
-	if s, err := strconv.Atoi(v); err == nil && s >= 0 {
-		return time.Duration(min(s, 1<<20)) * time.Second, true
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		return max(0, t.Sub(now)), true
-	}
-	return 0, false
 }

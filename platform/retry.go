@@ -61,23 +61,6 @@ func (p RetryPolicy) Backoff(n int, r float64) time.Duration {
 	return d/2 + time.Duration(r*float64(d/2))
 }
 
-// RetryAfter reads a Retry-After header (seconds, or an HTTP date).
-func RetryAfter(h http.Header, now time.Time) (time.Duration, bool) {
-	v := strings.TrimSpace(h.Get("Retry-After"))
-	if v == "" {
-		return 0, false
-	}
-	if s, err := strconv.Atoi(v); err == nil && s >= 0 {
-		// Capped at 12 days, so that a huge value cannot overflow into a
-		// negative wait: a command gives up at its deadline anyway.
-		return time.Duration(min(s, 1<<20)) * time.Second, true
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		return max(0, t.Sub(now)), true
-	}
-	return 0, false
-}
-
 type ctxKey int
 
 const (
@@ -246,7 +229,7 @@ func (t *transport) judge(ctx context.Context, req *http.Request, safe bool, att
 	case resp.StatusCode == http.StatusTooManyRequests:
 		// The platform refused the request before doing anything: safe to
 		// send again, after Retry-After when it says (it may not).
-		if d, ok := RetryAfter(resp.Header, time.Now()); ok {
+		if d, ok := scaler.RetryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
 			return ae, true, d
 		}
 		return ae, true, backoff
