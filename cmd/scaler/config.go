@@ -99,6 +99,24 @@ type target struct {
 	app      string
 	svc      *scaler.Service
 	notifier *notify.Notifier // nil: no notifications
+	close    func()           // ends what open began
+}
+
+// open is what a command that talks to one app does first: it bounds ctx
+// by the command's --timeout, and connects. Call the target's close when
+// the command is over.
+func (a *App) open(ctx context.Context, app string, timeout time.Duration) (context.Context, *target, error) {
+	ctx, cancel, err := deadline(ctx, timeout)
+	if err != nil {
+		return nil, nil, err
+	}
+	t, err := a.connect(app)
+	if err != nil {
+		cancel()
+		return nil, nil, err
+	}
+	t.close = cancel
+	return ctx, t, nil
 }
 
 // connect resolves the app (from --app's value, or the environment) and

@@ -397,15 +397,11 @@ func (a *App) runDone(ctx context.Context, opts *doneOptions) error {
 	if err != nil {
 		return err
 	}
-	ctx, cancel, err := deadline(ctx, opts.Timeout)
+	ctx, t, err := a.open(ctx, opts.App, opts.Timeout)
 	if err != nil {
 		return err
 	}
-	defer cancel()
-	t, err := a.connect(opts.App)
-	if err != nil {
-		return err
-	}
+	defer t.close()
 	// The platform's SIGTERM, which the scale-down brings, must not stop it
 	// before the answer; a person's Ctrl-C may.
 	watch, unwatch := context.WithCancel(context.WithoutCancel(ctx))

@@ -109,15 +109,11 @@ func (a *App) runScale(ctx context.Context, opts *scaleOptions) error {
 	if err != nil {
 		return err
 	}
-	ctx, cancel, err := deadline(ctx, opts.Timeout)
+	ctx, t, err := a.open(ctx, opts.App, opts.Timeout)
 	if err != nil {
 		return err
 	}
-	defer cancel()
-	t, err := a.connect(opts.App)
-	if err != nil {
-		return err
-	}
+	defer t.close()
 	plan, err := t.svc.Plan(ctx, t.app, specs)
 	if err != nil {
 		return err

@@ -43,15 +43,11 @@ func (a *App) runStatus(ctx context.Context, opts *statusOptions) error {
 	if len(opts.Args) > 0 {
 		return scaler.Errorf(scaler.ErrInvalid, "status takes no arguments, got %q", opts.Args[0])
 	}
-	ctx, cancel, err := deadline(ctx, opts.Timeout)
+	ctx, t, err := a.open(ctx, opts.App, opts.Timeout)
 	if err != nil {
 		return err
 	}
-	defer cancel()
-	t, err := a.connect(opts.App)
-	if err != nil {
-		return err
-	}
+	defer t.close()
 	form, dynos, err := t.svc.Status(ctx, t.app)
 	if err != nil {
 		return err
