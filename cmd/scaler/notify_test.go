@@ -67,12 +67,8 @@ func TestNotifications(t *testing.T) {
 	// Each case has a receiver of its own: what it gets came from the case.
 	var rcv *receiver
 	withWorker := func(t *testing.T) *harness {
-		cfg := demoConfig()
-		cfg.Apps[0].Formation[1].Quantity = 1
-		h := newHarness(t, cfg)
+		h := inItsDyno(t)
 		h.env[envNotify] = rcv.URL + "/services/T000/B000/secret-part-of-the-hook"
-		h.env[envDyno] = "worker.1"
-		h.stopOnScaleDown("demo", "worker")
 		return h
 	}
 	cases := []struct {
@@ -207,12 +203,8 @@ func TestNotificationFailureChangesNothing(t *testing.T) {
 	// exit is still the job's, and the type is at 0.
 	rcv := newReceiver(t)
 	rcv.status = 500
-	cfg := demoConfig()
-	cfg.Apps[0].Formation[1].Quantity = 1
-	h := newHarness(t, cfg)
+	h := inItsDyno(t)
 	h.env[envNotify] = rcv.URL + "/hook"
-	h.env[envDyno] = "worker.1"
-	h.stopOnScaleDown("demo", "worker")
 	t.Setenv("SCALER_TEST_JOB", "exit:3")
 	if r := h.run(append([]string{"run"}, jobArgs()...)...); r.code != 3 || h.em.Quantity("demo", "worker") != 0 || !strings.Contains(r.stderr, `msg="notify failed"`) {
 		t.Errorf("run, with a webhook answering 500: exit %d, worker %d; want 3 and 0:\n%s", r.code, h.em.Quantity("demo", "worker"), r)

@@ -277,6 +277,18 @@ func TestRunSeveralDynosOfTheType(t *testing.T) {
 	}
 }
 
+// inItsDyno is the in-process harness of scaler in the dyno worker.1 of
+// demo, whose worker type runs that one dyno; the platform stops the dyno
+// once worker is at 0.
+func inItsDyno(t *testing.T) *harness {
+	cfg := demoConfig()
+	cfg.Apps[0].Formation[1].Quantity = 1
+	h := newHarness(t, cfg)
+	h.env[envDyno] = "worker.1"
+	h.stopOnScaleDown("demo", "worker")
+	return h
+}
+
 // After a completed job, run does not exit until its scale-down lands: the
 // platform would start the job again. It retries, logging each failure,
 // for --finish-timeout; once the platform's SIGTERM has come, only for the
@@ -304,11 +316,7 @@ func TestRunScaleDownFailures(t *testing.T) {
 	// platform package's to test.
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			cfg := demoConfig()
-			cfg.Apps[0].Formation[1].Quantity = 1
-			h := newHarness(t, cfg)
-			h.env[envDyno] = "worker.1"
-			h.stopOnScaleDown("demo", "worker")
+			h := inItsDyno(t)
 			h.em.Inject(tt.fault)
 			t.Setenv("SCALER_TEST_JOB", tt.job)
 			limit := "10s" // time enough to land
@@ -634,11 +642,7 @@ func TestRunWaitsForTheAPIBeforeItsJob(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			cfg := demoConfig()
-			cfg.Apps[0].Formation[1].Quantity = 1
-			h := newHarness(t, cfg)
-			h.env[envDyno] = "worker.1"
-			h.stopOnScaleDown("demo", "worker")
+			h := inItsDyno(t)
 			h.em.Inject(tt.fault)
 			t.Setenv("SCALER_TEST_JOB", "exit:0")
 			r := h.run(append([]string{"run"}, jobArgs()...)...)
