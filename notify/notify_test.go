@@ -379,6 +379,15 @@ func TestContext(t *testing.T) {
 			arrived <- struct{}{}
 		}
 	}
+	// cancelOnArrival is cancelled once the request has reached the receiver.
+	cancelOnArrival := func(t *testing.T, arrived <-chan struct{}) context.Context {
+		ctx, cancel := context.WithCancel(t.Context())
+		go func() {
+			<-arrived
+			cancel()
+		}()
+		return ctx
+	}
 	tests := []struct {
 		name    string
 		respond func(arrived chan<- struct{}) func(int, http.ResponseWriter, *http.Request)
@@ -397,29 +406,15 @@ func TestContext(t *testing.T) {
 	}, {
 		name:    "cancelled while the receiver holds the request",
 		respond: hangs,
-		ctx: func(t *testing.T, arrived <-chan struct{}) context.Context {
-			ctx, cancel := context.WithCancel(t.Context())
-			go func() {
-				<-arrived
-				cancel()
-			}()
-			return ctx
-		},
-		want:  context.Canceled,
-		calls: 1,
+		ctx:     cancelOnArrival,
+		want:    context.Canceled,
+		calls:   1,
 	}, {
 		name:    "cancelled after a failure: no retry",
 		respond: fails,
-		ctx: func(t *testing.T, arrived <-chan struct{}) context.Context {
-			ctx, cancel := context.WithCancel(t.Context())
-			go func() {
-				<-arrived
-				cancel()
-			}()
-			return ctx
-		},
-		want:  context.Canceled,
-		calls: 1,
+		ctx:     cancelOnArrival,
+		want:    context.Canceled,
+		calls:   1,
 	}, {
 		name:    "a deadline shorter than Timeout",
 		respond: hangs,
