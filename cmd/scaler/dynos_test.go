@@ -293,7 +293,9 @@ stubborn: trap '' TERM; echo "main $$"; sh -c 'trap "" TERM; echo "child $$"; ex
 	em.log.rewind()
 	em.log.next(t, `heroku\[stubborn\.1\]: Stopping all processes with SIGTERM$`)
 	em.log.rewind()
-	em.log.next(t, `heroku\[web\.1\]: Process exited with status 143$`)
+	// Any status: the signals reach web's processes in no fixed order, and
+	// its shell, in `wait`, may see its child die first and exit 0.
+	em.log.next(t, `heroku\[web\.1\]: Process exited with status \d+$`)
 	if err := em.p.cmd.Process.Signal(syscall.SIGINT); err != nil {
 		t.Fatal(err)
 	}
