@@ -9,11 +9,13 @@
 package emulatortest
 
 import (
+	"bufio"
 	"bytes"
 	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -82,27 +84,21 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			break
 		}
 	}
-	defer e.inFlight.Add(-1)
-	// The request is recorded before it is answered, so that a client that
-	// sees the answer (or the reset) finds it in the record.
+	// The request is recorded before it is answered, and what became of it
+	// before its client can see the answer (or the reset): a client that
+	// sees it finds it in the record, and the request no longer in flight.
+	var left sync.Once
+	leave := func() { left.Do(func() { e.inFlight.Add(-1) }) }
+	defer leave()
 	i := e.record(r)
-	var out outcome
-	defer func() {
-		e.mu.Lock()
-		e.requests[i].Status, e.requests[i].Applied = out.status, out.applied
-		e.mu.Unlock()
-	}()
-	e.serve(w, r, &out)
+	e.serve(&noting{ResponseWriter: w, leave: leave, note: func(status int) {
+		e.note(i, func(q *Request) { q.Status = status })
+	}}, r, i)
 }
 
-// outcome is what the record keeps of an answer.
-type outcome struct {
-	status  int  // sent to the client; 0 for none
-	applied bool // see Request.Applied
-}
-
-// serve answers r, and notes in out what became of it.
-func (e *Emulator) serve(w http.ResponseWriter, r *http.Request, out *outcome) {
+// serve answers r, the i-th request of the record, and notes in the record
+// whether it changed the state.
+func (e *Emulator) serve(w http.ResponseWriter, r *http.Request, i int) {
 	f := e.take(r)
 	if f != nil && !f.After {
 		// The fault strikes before the request reaches the emulator. Its
@@ -114,24 +110,66 @@ func (e *Emulator) serve(w http.ResponseWriter, r *http.Request, out *outcome) {
 			w.Header().Set("Request-Id", fmt.Sprintf("emulatortest-%d", e.ids.Add(1)))
 			w.Header().Set("Date", e.now().UTC().Format(http.TimeFormat))
 		}
-		if status, done := f.strike(w, r, wait, nil); done {
-			out.status = status
+		if f.strike(w, r, wait, nil) {
 			return
 		}
 	}
 	real := &capture{header: http.Header{}}
 	e.Emulator.ServeHTTP(real, r)
-	out.applied = r.Method != http.MethodGet && r.Method != http.MethodHead && real.status/100 == 2
+	if r.Method != http.MethodGet && r.Method != http.MethodHead && real.status/100 == 2 {
+		e.note(i, func(q *Request) { q.Applied = true })
+	}
 	if f != nil && f.After {
 		// The request was carried out, and the fault replaces its answer:
 		// the client cannot know that its write landed.
 		real.stamp(w.Header())
-		if status, done := f.strike(w, r, f.Delay, real.body.Bytes()); done {
-			out.status = status
+		if f.strike(w, r, f.Delay, real.body.Bytes()) {
 			return
 		}
 	}
-	out.status = real.send(w)
+	real.send(w)
+}
+
+// note changes the i-th request of the record.
+func (e *Emulator) note(i int, change func(*Request)) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	change(&e.requests[i])
+}
+
+// noting is a ResponseWriter that notes the answer's status before the
+// answer leaves, and calls leave before a fault flushes it early or hangs
+// up (an answer otherwise leaves once the handler returns).
+type noting struct {
+	http.ResponseWriter
+	note  func(status int)
+	noted bool
+	leave func()
+}
+
+func (n *noting) WriteHeader(status int) {
+	if !n.noted {
+		n.noted = true
+		n.note(status)
+	}
+	n.ResponseWriter.WriteHeader(status)
+}
+
+func (n *noting) Write(b []byte) (int, error) {
+	if !n.noted {
+		n.WriteHeader(http.StatusOK)
+	}
+	return n.ResponseWriter.Write(b)
+}
+
+func (n *noting) FlushError() error {
+	n.leave()
+	return http.NewResponseController(n.ResponseWriter).Flush()
+}
+
+func (n *noting) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	n.leave()
+	return http.NewResponseController(n.ResponseWriter).Hijack()
 }
 
 // record notes the request, and returns its index in the record. It reads
@@ -226,16 +264,15 @@ func (c *capture) stamp(h http.Header) {
 	}
 }
 
-// send passes the answer on to w, and returns its status: 0 when the
-// emulator gave none (its client went away meanwhile).
-func (c *capture) send(w http.ResponseWriter) int {
+// send passes the answer on to w, if the emulator gave one (its client
+// may have gone away meanwhile).
+func (c *capture) send(w http.ResponseWriter) {
 	if c.status == 0 {
-		return 0
+		return
 	}
 	for k, v := range c.header {
 		w.Header()[k] = v
 	}
 	w.WriteHeader(c.status)
 	w.Write(c.body.Bytes())
-	return c.status
 }

@@ -100,11 +100,11 @@ func (f *Fault) answers() bool {
 	return f.Reset || f.Truncate || f.Body != "" || f.Status != 0
 }
 
-// strike carries out the fault on w, after wait. It returns the status
-// sent (0 for none), and whether the request is done with: answered by the
-// fault, or abandoned by its client during the wait. real is the answer
-// the request would have had, for a fault applied after it.
-func (f *Fault) strike(w http.ResponseWriter, r *http.Request, wait time.Duration, real []byte) (status int, done bool) {
+// strike carries out the fault on w, after wait. It reports whether the
+// request is done with: answered by the fault, or abandoned by its client
+// during the wait. real is the answer the request would have had, for a
+// fault applied after it.
+func (f *Fault) strike(w http.ResponseWriter, r *http.Request, wait time.Duration, real []byte) bool {
 	if f.During != nil {
 		f.During()
 	}
@@ -114,7 +114,7 @@ func (f *Fault) strike(w http.ResponseWriter, r *http.Request, wait time.Duratio
 		select {
 		case <-t.C:
 		case <-r.Context().Done():
-			return 0, true
+			return true
 		}
 	}
 	for k, v := range f.Header {
@@ -123,33 +123,29 @@ func (f *Fault) strike(w http.ResponseWriter, r *http.Request, wait time.Duratio
 	switch {
 	case f.Reset:
 		hangUp(w, true)
-		return 0, true
 	case f.Truncate:
 		body := real
 		if len(body) < 2 {
 			body = []byte(`[{"app":{"id":"01234567-89ab-cdef-0123-456789abcdef","name":"example"},"quantity":1}]`)
 		}
-		status = cmp.Or(f.Status, http.StatusOK)
 		w.Header().Set("Content-Type", "application/json")
 		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
-		w.WriteHeader(status)
+		w.WriteHeader(cmp.Or(f.Status, http.StatusOK))
 		w.Write(body[:len(body)/2])
 		hangUp(w, false)
 	case f.Body != "":
-		status = cmp.Or(f.Status, http.StatusBadGateway)
 		w.Header().Set("Content-Type", cmp.Or(f.ContentType, "text/html"))
-		w.WriteHeader(status)
+		w.WriteHeader(cmp.Or(f.Status, http.StatusBadGateway))
 		io.WriteString(w, f.Body)
 	case f.Status != 0:
-		status = f.Status
 		body, _ := json.Marshal(map[string]string{"id": f.ID, "message": f.Message})
 		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(status)
+		w.WriteHeader(f.Status)
 		w.Write(append(body, '\n'))
 	default:
-		return 0, false
+		return false
 	}
-	return status, true
+	return true
 }
 
 // hangUp drops the connection under w after sending what was written so
