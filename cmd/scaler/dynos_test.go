@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"io"
@@ -14,6 +13,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -29,14 +29,73 @@ import (
 // loaded machine; a passing test waits far less.
 const logWait = 20 * time.Second
 
-// logStream is what a `scaler emulator --procfile` prints on stdout after
-// its first line, read as it comes, with a cursor for reading it in order.
+// logStream is a dyno manager's log stream (what `scaler emulator
+// --procfile` prints on stdout after its first line, or what the emulator
+// writes to its Log), kept as lines as it comes, with a cursor for reading
+// it in order.
 type logStream struct {
 	mu      sync.Mutex
 	lines   []string
+	partial string // a line not yet ended
 	eof     bool
-	changed chan struct{}
+	changed chan struct{} // closed, and made anew, at each change
 	pos     int
+}
+
+func newLogStream() *logStream { return &logStream{changed: make(chan struct{})} }
+
+func (s *logStream) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	parts := strings.Split(s.partial+string(p), "\n")
+	s.partial = parts[len(parts)-1]
+	s.lines = append(s.lines, parts[:len(parts)-1]...)
+	s.wake()
+	return len(p), nil
+}
+
+// end marks the end of the stream, after its last line.
+func (s *logStream) end() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.partial != "" {
+		s.lines, s.partial = append(s.lines, s.partial), ""
+	}
+	s.eof = true
+	s.wake()
+}
+
+// wake tells the waiters of a change; s.mu is held.
+func (s *logStream) wake() {
+	close(s.changed)
+	s.changed = make(chan struct{})
+}
+
+// wait returns the lines once there are more than after, or once within
+// has passed or the stream ended; more is false when it returned for that.
+func (s *logStream) wait(after int, within time.Duration) (lines []string, more bool) {
+	deadline := time.NewTimer(max(within, 0))
+	defer deadline.Stop()
+	for {
+		s.mu.Lock()
+		n, ch, eof := len(s.lines), s.changed, s.eof
+		s.mu.Unlock()
+		if n > after || eof {
+			return s.snapshot(), n > after
+		}
+		select {
+		case <-ch:
+		case <-deadline.C:
+			return s.snapshot(), false
+		}
+	}
+}
+
+// snapshot returns the lines so far.
+func (s *logStream) snapshot() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.lines)
 }
 
 func (s *logStream) String() string {
@@ -126,26 +185,13 @@ func startDynoEmulator(t *testing.T, procfile string, args ...string) *dynoEmula
 		t.Fatalf("the emulator's first line is %q, want %s=...", first, envAPIURL)
 	}
 	em := &dynoEmulator{p: p, env: map[string]string{envAPIURL: url, envToken: testToken, envApp: "demo"},
-		log: &logStream{changed: make(chan struct{})}, dir: dir, closed: make(chan struct{})}
-	go em.read(bufio.NewScanner(p.stdout))
+		log: newLogStream(), dir: dir, closed: make(chan struct{})}
+	go func() {
+		defer close(em.closed)
+		io.Copy(em.log, p.stdout)
+		em.log.end()
+	}()
 	return em
-}
-
-func (em *dynoEmulator) read(sc *bufio.Scanner) {
-	defer close(em.closed)
-	sc.Buffer(make([]byte, 64*1024), 1024*1024)
-	for more := true; more; {
-		more = sc.Scan()
-		em.log.mu.Lock()
-		if more {
-			em.log.lines = append(em.log.lines, sc.Text())
-		} else {
-			em.log.eof = true
-		}
-		close(em.log.changed)
-		em.log.changed = make(chan struct{})
-		em.log.mu.Unlock()
-	}
 }
 
 // stop sends sig and waits for the emulator to exit; it returns the exit

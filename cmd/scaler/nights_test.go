@@ -19,7 +19,6 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -105,7 +104,7 @@ func simulateNights(tb testing.TB, n nights) nightsResult {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	stream := &lineWriter{}
+	stream := newLogStream()
 	em, err := emulator.New(emulator.Config{
 		Token: testToken, Now: clock,
 		Apps: []emulator.App{{Name: "demo", Formation: []emulator.Process{{Type: "nightly"}}}},
@@ -269,56 +268,6 @@ func overheads(tb testing.TB, lines []string) []time.Duration {
 		}
 	}
 	return out
-}
-
-// lineWriter keeps the log stream's lines and tells a reader when more come.
-type lineWriter struct {
-	mu      sync.Mutex
-	lines   []string
-	partial string
-	changed chan struct{}
-}
-
-func (w *lineWriter) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	text := w.partial + string(p)
-	parts := strings.Split(text, "\n")
-	w.partial = parts[len(parts)-1]
-	w.lines = append(w.lines, parts[:len(parts)-1]...)
-	if w.changed != nil {
-		close(w.changed)
-		w.changed = nil
-	}
-	return len(p), nil
-}
-
-// wait returns the lines once there are more than after, or once within has
-// passed; more is false when it returned for the time.
-func (w *lineWriter) wait(after int, within time.Duration) ([]string, bool) {
-	deadline := time.NewTimer(max(within, 0))
-	defer deadline.Stop()
-	for {
-		w.mu.Lock()
-		if len(w.lines) > after {
-			lines := slices.Clone(w.lines)
-			w.mu.Unlock()
-			return lines, true
-		}
-		if w.changed == nil {
-			w.changed = make(chan struct{})
-		}
-		ch := w.changed
-		w.mu.Unlock()
-		select {
-		case <-ch:
-		case <-deadline.C:
-			w.mu.Lock()
-			lines := slices.Clone(w.lines)
-			w.mu.Unlock()
-			return lines, false
-		}
-	}
 }
 
 // A nightly job, many nights: every window's job runs to completion exactly
