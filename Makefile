@@ -7,7 +7,7 @@
 #   make bench     the whole-process benchmark: prints its report, and writes it
 #                  to dist/bench/RESULTS.md (ignored by git); it compares the
 #                  official CLI when heroku is on PATH or HEROKU_CLI=/path/to/heroku
-#   make bench-report  the same, written to the tracked bench/RESULTS.md
+#   make bench-report  the same, written to the tracked docs/bench-results.md
 #   make test      the test suite (the same command as the README and CI)
 
 GO      ?= go
@@ -44,13 +44,13 @@ BENCH_OUT ?= dist/bench/RESULTS.md
 
 bench:
 	CGO_ENABLED=0 $(GO) build $(FLAGS) -o dist/bench/scaler ./cmd/scaler
-	$(GO) run ./bench -bin dist/bench/scaler -out $(BENCH_OUT)
+	$(GO) run ./cmd/bench -bin dist/bench/scaler -out $(BENCH_OUT)
 
 bench-report:
-	$(MAKE) bench BENCH_OUT=bench/RESULTS.md
+	$(MAKE) bench BENCH_OUT=docs/bench-results.md
 
 # One binary per platform, named scaler-OS-ARCH; the Heroku buildpack that
-# carries the linux/amd64 one (buildpack/main.go says how it is made
+# carries the linux/amd64 one (cmd/buildpack/main.go says how it is made
 # reproducible); and the SHA-256 sums of them all.
 release:
 	rm -rf $(DIST) && mkdir -p $(DIST)
@@ -59,7 +59,7 @@ release:
 	  CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch $(GO) build $(FLAGS) -o $(DIST)/scaler-$$os-$$arch ./cmd/scaler || exit 1; \
 	done
 	if [ -f $(DIST)/scaler-linux-amd64 ]; then \
-	  $(GO) run ./buildpack -binary $(DIST)/scaler-linux-amd64 -version "$(VERSION)" -license LICENSE -o $(DIST)/scaler-buildpack.tgz; \
+	  $(GO) run ./cmd/buildpack -binary $(DIST)/scaler-linux-amd64 -version "$(VERSION)" -license LICENSE -o $(DIST)/scaler-buildpack.tgz; \
 	fi
 	cd $(DIST) && if command -v sha256sum >/dev/null; then sha256sum scaler-* > SHA256SUMS; else shasum -a 256 scaler-* > SHA256SUMS; fi
 	ls -l $(DIST)

@@ -401,7 +401,7 @@ func TestJobInterruptedByAPerson(t *testing.T) {
 
 // The README promises that the scale-down leaves within a second of a job's
 // exit: the settle period, plus scaler's own work (3 ms measured, `go run
-// ./bench -sections run`), plus a read and a write. The settle period must
+// ./cmd/bench -sections run`), plus a read and a write. The settle period must
 // leave room for them; the figure itself is the benchmark's.
 func TestDefaultSettleLeavesTheScaleDownWithinASecond(t *testing.T) {
 	if DefaultSettle > 800*time.Millisecond {

@@ -13,7 +13,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/scalerdev/scaler/notify"
+	"github.com/scalerdev/scaler/platform/webhook"
 	"github.com/scalerdev/scaler/scaler"
 	"github.com/scalerdev/scaler/schedules"
 )
@@ -257,7 +257,7 @@ func (a *App) desired(flagApp string, s *schedules.Schedule, t time.Time, enforc
 type review struct {
 	edges  map[string][]edgeJSON // by app
 	missed []missed
-	events []notify.Event
+	events []scaler.Event
 }
 
 // edgeJSON is one type's rule in force, as apply --json shows it.
@@ -287,7 +287,7 @@ func (a *App) review(ctx context.Context, svc *scaler.Service, s *schedules.Sche
 	}
 	for _, r := range results {
 		if r.Err != nil {
-			rev.events = append(rev.events, notify.Event{Kind: notify.KindApplyFailed, App: r.App, ExitCode: exitCode(r.Err), Detail: r.Err.Error()})
+			rev.events = append(rev.events, scaler.Event{Kind: scaler.KindApplyFailed, App: r.App, ExitCode: exitCode(r.Err), Detail: r.Err.Error()})
 			continue
 		}
 		kept := map[string]scaler.Process{}
@@ -309,7 +309,7 @@ func (a *App) review(ctx context.Context, svc *scaler.Service, s *schedules.Sche
 				a.log.Info("change kept", "app", r.App, "type", spec.Type, "is", fmt.Sprintf("%d:%s", p.Quantity, p.Size), "schedule", t.String(),
 					"changed", p.UpdatedAt.UTC().Format(time.RFC3339), "until", until(t))
 				if at.Sub(p.UpdatedAt) > keptLong {
-					rev.events = append(rev.events, notify.Event{Kind: notify.KindChangeKeptLong, App: r.App, Type: spec.Type,
+					rev.events = append(rev.events, scaler.Event{Kind: scaler.KindChangeKeptLong, App: r.App, Type: spec.Type,
 						Detail: fmt.Sprintf("%s=%d since %s; the schedule says %s (line %d), from %s", spec.Type, p.Quantity, p.UpdatedAt.UTC().Format(time.RFC3339), t.String(), t.Rule.Line, until(t))})
 				}
 			}
@@ -318,7 +318,7 @@ func (a *App) review(ctx context.Context, svc *scaler.Service, s *schedules.Sche
 				edge := t.Since.UTC().Format(time.RFC3339)
 				a.log.Warn("missed edge healed", "app", r.App, "type", spec.Type, "edge", edge, "late", e.Late,
 					"hint", "Heroku Scheduler skipped the run at the edge, or it failed: the next run made it good")
-				rev.events = append(rev.events, notify.Event{Kind: notify.KindMissedEdgeHealed, App: r.App, Type: spec.Type,
+				rev.events = append(rev.events, scaler.Event{Kind: scaler.KindMissedEdgeHealed, App: r.App, Type: spec.Type,
 					Detail: fmt.Sprintf("the edge at %s (line %d: %s) was applied %s late", edge, t.Rule.Line, t.String(), e.Late)})
 			}
 			rev.edges[r.App] = append(rev.edges[r.App], e)
@@ -326,7 +326,7 @@ func (a *App) review(ctx context.Context, svc *scaler.Service, s *schedules.Sche
 	}
 	rev.missed = a.missedWindows(ctx, svc, s, at, every, d.defaultApp, results)
 	for _, m := range rev.missed {
-		rev.events = append(rev.events, notify.Event{Kind: notify.KindWindowMissed, App: m.App, Type: m.Type,
+		rev.events = append(rev.events, scaler.Event{Kind: scaler.KindWindowMissed, App: m.App, Type: m.Type,
 			Detail: fmt.Sprintf("the window from %s to %s (line %d) closed, and the job never started", m.Open.Format(time.RFC3339), m.Close.Format(time.RFC3339), m.Line)})
 	}
 	return rev
@@ -388,9 +388,9 @@ func (a *App) missedWindows(ctx context.Context, svc *scaler.Service, s *schedul
 }
 
 // notifyAll sends events to the notifier, all at once, and waits for them:
-// each is bounded (notify.Notifier), so the wait is too. A failure is
+// each is bounded (webhook.Notifier), so the wait is too. A failure is
 // logged by the notifier and changes nothing else.
-func (a *App) notifyAll(ctx context.Context, n *notify.Notifier, events []notify.Event) {
+func (a *App) notifyAll(ctx context.Context, n *webhook.Notifier, events []scaler.Event) {
 	var wg sync.WaitGroup
 	for _, e := range events {
 		wg.Go(func() { n.Notify(context.WithoutCancel(ctx), e) })

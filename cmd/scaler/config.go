@@ -7,8 +7,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/scalerdev/scaler/notify"
 	"github.com/scalerdev/scaler/platform"
+	"github.com/scalerdev/scaler/platform/webhook"
 	"github.com/scalerdev/scaler/scaler"
 )
 
@@ -78,13 +78,13 @@ func (a *App) client() (*platform.Client, error) {
 // nothing) when it is not set, and an error wrapping scaler.ErrInvalid when
 // it is not a URL scaler may post to. It sends nothing. The URL's path and
 // query, which hold a webhook's secret, are redacted from all output.
-func (a *App) notifier() (*notify.Notifier, error) {
+func (a *App) notifier() (*webhook.Notifier, error) {
 	raw := strings.TrimSpace(a.Getenv(envNotify))
 	if u, err := url.Parse(raw); err == nil {
 		a.secrets.add(u.Path)
 		a.secrets.add(u.RawQuery)
 	}
-	n, err := notify.New(notify.Config{
+	n, err := webhook.New(webhook.Config{
 		URL: raw, Log: a.log, UserAgent: userAgent(), Timeout: a.NotifyTimeout,
 		Redact: func(s string) string { return string(a.secrets.clean([]byte(s))) },
 	})
@@ -98,8 +98,8 @@ func (a *App) notifier() (*notify.Notifier, error) {
 type target struct {
 	app      string
 	svc      *scaler.Service
-	notifier *notify.Notifier // nil: no notifications
-	close    func()           // ends what open began
+	notifier *webhook.Notifier // nil: no notifications
+	close    func()            // ends what open began
 }
 
 // open is what a command that talks to one app does first: it bounds ctx

@@ -7,7 +7,6 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/scalerdev/scaler/notify"
 	"github.com/scalerdev/scaler/scaler"
 )
 
@@ -72,7 +71,7 @@ func (a *App) runNotify(ctx context.Context, opts *notifyOptions) error {
 	if err != nil && opts.App != "" {
 		return err
 	}
-	if err := n.Send(ctx, notify.Event{Kind: notify.KindTest, App: app, Detail: "sent by scaler notify --test"}); err != nil {
+	if err := n.Send(ctx, scaler.Event{Kind: scaler.KindTest, App: app, Detail: "sent by scaler notify --test"}); err != nil {
 		return err
 	}
 	_, err = fmt.Fprintf(a.Stdout, "sent a test notification to %s\n", n)

@@ -13,7 +13,6 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/scalerdev/scaler/notify"
 	"github.com/scalerdev/scaler/scaler"
 )
 
@@ -184,7 +183,7 @@ func (a *App) runRun(ctx context.Context, opts *runOptions) error {
 	// before it exits (each notification is bounded).
 	var told sync.WaitGroup
 	defer told.Wait()
-	tell := func(e notify.Event) {
+	tell := func(e scaler.Event) {
 		e.App, e.Type = t.app, typ
 		told.Go(func() { t.notifier.Notify(ctx, e) })
 	}
@@ -214,16 +213,16 @@ func (a *App) runRun(ctx context.Context, opts *runOptions) error {
 
 // jobEvent is what a person needs to hear of a job whose type was scaled
 // down: that it timed out, could not start, or failed.
-func jobEvent(out scaler.Outcome, typ string) (notify.Event, bool) {
+func jobEvent(out scaler.Outcome, typ string) (scaler.Event, bool) {
 	switch {
 	case out.TimedOut:
-		return notify.Event{Kind: notify.KindJobTimeout, ExitCode: out.Status, Detail: typ + "'s job was stopped at its --timeout, and " + typ + " scaled to 0"}, true
+		return scaler.Event{Kind: scaler.KindJobTimeout, ExitCode: out.Status, Detail: typ + "'s job was stopped at its --timeout, and " + typ + " scaled to 0"}, true
 	case out.Status == scaler.StatusNotFound || out.Status == scaler.StatusCannotRun:
-		return notify.Event{Kind: notify.KindJobFailedAtStart, ExitCode: out.Status, Detail: fmt.Sprintf("the job's command could not start (exit %d), and %s was scaled to 0", out.Status, typ)}, true
+		return scaler.Event{Kind: scaler.KindJobFailedAtStart, ExitCode: out.Status, Detail: fmt.Sprintf("the job's command could not start (exit %d), and %s was scaled to 0", out.Status, typ)}, true
 	case out.Status != 0:
-		return notify.Event{Kind: notify.KindScaleDownAfterFailure, ExitCode: out.Status, Detail: fmt.Sprintf("the job exited %d, and %s was scaled to 0", out.Status, typ)}, true
+		return scaler.Event{Kind: scaler.KindScaleDownAfterFailure, ExitCode: out.Status, Detail: fmt.Sprintf("the job exited %d, and %s was scaled to 0", out.Status, typ)}, true
 	}
-	return notify.Event{}, false
+	return scaler.Event{}, false
 }
 
 // failingAttempts is how many failed attempts at the scale-down make it
@@ -237,7 +236,7 @@ const failingAttempts = 3
 // grace, so as to give up before the platform's SIGKILL. A person's SIGINT
 // stops it at once. It returns nil once the type is at 0, or an error
 // wrapping scaler.ErrShared when the type runs more than one dyno.
-func (a *App) finish(ctx context.Context, t *target, typ string, limit, grace time.Duration, stops *stops, tell func(notify.Event)) error {
+func (a *App) finish(ctx context.Context, t *target, typ string, limit, grace time.Duration, stops *stops, tell func(scaler.Event)) error {
 	ctx, cancel := context.WithTimeout(ctx, limit)
 	defer cancel()
 	go func() {
@@ -261,7 +260,7 @@ func (a *App) finish(ctx context.Context, t *target, typ string, limit, grace ti
 		}
 		a.log.Error("scale-down failed", "app", t.app, "type", typ, "attempt", attempt, "retry_in", pause, "err", err)
 		if attempt == failingAttempts {
-			tell(notify.Event{Kind: notify.KindScaleDownFailing, Detail: fmt.Sprintf("%d attempts failed, the last: %v; scaler run keeps trying until %s passes", attempt, err, limit)})
+			tell(scaler.Event{Kind: scaler.KindScaleDownFailing, Detail: fmt.Sprintf("%d attempts failed, the last: %v; scaler run keeps trying until %s passes", attempt, err, limit)})
 		}
 		if sleepErr := scaler.Sleep(ctx, pause); sleepErr != nil {
 			return err

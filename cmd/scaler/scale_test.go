@@ -303,7 +303,7 @@ func TestDebugLogsHaveNoToken(t *testing.T) {
 
 // BenchmarkUpInProcess is scaler's own work for `scaler up worker=1` (one
 // read, one write, against the emulator on loopback), without the cost of
-// starting a process, which bench/ measures:
+// starting a process, which cmd/bench measures:
 //
 //	go test ./cmd/scaler -run '^$' -bench BenchmarkUpInProcess
 func BenchmarkUpInProcess(b *testing.B) {

@@ -4,7 +4,7 @@
 // slow answers, resets, lost answers), keeps a record of the requests, and
 // counts how many it served at once. Serve it with httptest.NewServer.
 //
-// Tests and bench/ use it; scaler's binary must not import it (a test
+// Tests and cmd/bench use it; scaler's binary must not import it (a test
 // checks), so that none of this ships.
 package emulatortest
 

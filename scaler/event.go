@@ -1,4 +1,4 @@
-package notify
+package scaler
 
 import (
 	"fmt"
@@ -7,7 +7,8 @@ import (
 	"unicode"
 )
 
-// Event is one thing a person should know about.
+// Event is one thing a person should know about, that scaler sends as a
+// notification (platform/webhook posts it to SCALER_NOTIFY_URL).
 type Event struct {
 	// Kind names the event, one of the Kind constants ("job_timeout"); it
 	// is sent as the body's event field.
@@ -57,12 +58,12 @@ const (
 // kind is how Text words an event: what happened, with typ the process type
 // (or "" when the event has none), and what a person should do when the
 // event does not say.
-type kind struct {
+type eventKind struct {
 	what   func(typ string) string
 	action func(typ string) string
 }
 
-var kinds = map[string]kind{
+var eventKinds = map[string]eventKind{
 	KindScaleDownAfterFailure: {
 		what: func(typ string) string {
 			return or(typ, "%s was scaled down after its job failed", "a type was scaled down after its job failed")
@@ -150,10 +151,10 @@ func or(typ, withType, without string) string {
 //
 // When e.Action is empty, the sentence says what to do for e's kind. Line
 // breaks and other control characters in the fields become spaces. Text
-// applies no redaction and no escaping: the Notifier does both on what it
+// applies no redaction and no escaping: the sender does both on what it
 // sends.
-func Text(e Event) string {
-	e = clean(e)
+func (e Event) Text() string {
+	e = e.oneLine()
 	var b strings.Builder
 	b.WriteString("scaler")
 	if e.App != "" {
@@ -177,7 +178,7 @@ func Text(e Event) string {
 
 // what says what happened, for any kind.
 func what(e Event) string {
-	if k, ok := kinds[e.Kind]; ok {
+	if k, ok := eventKinds[e.Kind]; ok {
 		return k.what(e.Type)
 	}
 	w := strings.ReplaceAll(e.Kind, "_", " ")
@@ -195,33 +196,40 @@ func action(e Event) string {
 	if e.Action != "" {
 		return e.Action
 	}
-	if k, ok := kinds[e.Kind]; ok {
+	if k, ok := eventKinds[e.Kind]; ok {
 		return k.action(e.Type)
 	}
 	return "read scaler's log"
 }
 
-// clean makes every string field of e one line: control characters
-// (newlines, tabs, escapes) become spaces, runs of spaces one space, and a
-// field longer than maxField runes is cut, so that a whole error page in a
-// Detail cannot bury the sentence.
-func clean(e Event) Event {
+// Tidy returns e as it is sent: every string field on one line (control
+// characters, newlines and tabs become spaces, runs of spaces one space),
+// each cut to MaxEventField runes, so that a whole error page in a Detail
+// cannot bury the sentence; and the kind's own advice as Action when e has
+// none.
+func (e Event) Tidy() Event {
+	e = e.oneLine()
+	e.Action = action(e)
+	return e
+}
+
+func (e Event) oneLine() Event {
 	for _, s := range []*string{&e.Kind, &e.App, &e.Type, &e.Detail, &e.Action} {
 		*s = oneLine(*s)
 	}
 	return e
 }
 
-// maxField bounds one field, in runes: Slack cuts a message's text at 40000
-// characters and advises under 4000.
-const maxField = 1000
+// MaxEventField bounds one field of an Event as it is sent, in runes: Slack
+// cuts a message's text at 40000 characters and advises under 4000.
+const MaxEventField = 1000
 
 func oneLine(s string) string {
 	s = strings.Join(strings.FieldsFunc(s, func(r rune) bool {
 		return unicode.IsSpace(r) || unicode.IsControl(r)
 	}), " ")
-	if r := []rune(s); len(r) > maxField {
-		s = string(r[:maxField-1]) + "…"
+	if r := []rune(s); len(r) > MaxEventField {
+		s = string(r[:MaxEventField-1]) + "…"
 	}
 	return s
 }

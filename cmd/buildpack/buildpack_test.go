@@ -77,7 +77,7 @@ func build() (dir, version, answer string, err error) {
 	}
 	scaler, buildpack := filepath.Join(dir, "scaler"), filepath.Join(dir, "buildpack")
 	for _, args := range [][]string{
-		{"go", "build", "-ldflags", "-s -w", "-o", scaler, "../cmd/scaler"},
+		{"go", "build", "-ldflags", "-s -w", "-o", scaler, "../scaler"},
 		{"go", "build", "-o", buildpack, "."},
 	} {
 		if out, err := exec.Command(args[0], args[1:]...).CombinedOutput(); err != nil {
@@ -87,7 +87,7 @@ func build() (dir, version, answer string, err error) {
 	if answer, version, err = versionOf(scaler); err != nil {
 		return dir, "", "", err
 	}
-	args := []string{"-binary", scaler, "-version", version, "-license", "../LICENSE", "-o", filepath.Join(dir, "scaler-buildpack.tgz")}
+	args := []string{"-binary", scaler, "-version", version, "-license", "../../LICENSE", "-o", filepath.Join(dir, "scaler-buildpack.tgz")}
 	if out, err := exec.Command(buildpack, args...).CombinedOutput(); err != nil {
 		return dir, "", "", fmt.Errorf("buildpack %s: %v\n%s", strings.Join(args, " "), err, out)
 	}
@@ -168,7 +168,7 @@ func checkTarball(t *testing.T, tgz, binary []byte, version string) {
 			t.Errorf("the tarball's %s is not this folder's", script)
 		}
 	}
-	if src, _ := os.ReadFile("../LICENSE"); len(src) == 0 || !bytes.Equal(files["LICENSE"], src) {
+	if src, _ := os.ReadFile("../../LICENSE"); len(src) == 0 || !bytes.Equal(files["LICENSE"], src) {
 		t.Errorf("the tarball's LICENSE is not the repository's")
 	}
 	if !bytes.Equal(files[binaryName], binary) {
@@ -340,7 +340,7 @@ func snapshot(t *testing.T, dir string) map[string]string {
 // cat > NAME <<'EOF'.
 func rubyApp(t *testing.T) map[string]string {
 	t.Helper()
-	guide, err := os.ReadFile("../docs/deploy.md")
+	guide, err := os.ReadFile("../../docs/deploy.md")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -417,7 +417,7 @@ func herokuBuild(t *testing.T, tgz, binary []byte, version, answer string) {
 // what varies (the sum, the commit).
 func TestGuideShowsWhatCompilePrints(t *testing.T) {
 	tgz, _, version, _ := packed(t)
-	guide, err := os.ReadFile("../docs/deploy.md")
+	guide, err := os.ReadFile("../../docs/deploy.md")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -672,7 +672,7 @@ func TestBuildpackRefusesABinaryThatIsNotForLinuxAMD64(t *testing.T) {
 	script := filepath.Join(t.TempDir(), "scaler")
 	writeFile(t, script, "#!/bin/sh\necho scaler version v1\n")
 	out := filepath.Join(t.TempDir(), "scaler-buildpack.tgz")
-	err := run([]string{"-binary", script, "-version", "v1", "-license", "../LICENSE", "-o", out})
+	err := run([]string{"-binary", script, "-version", "v1", "-license", "../../LICENSE", "-o", out})
 	if err == nil || !strings.Contains(err.Error(), "not a Linux executable") {
 		t.Errorf("buildpack -binary (a script) = %v, want an error saying it is not a Linux executable", err)
 	}

@@ -2,13 +2,13 @@
 // released binary against the Platform API emulator on loopback, each
 // scenario repeated, reporting medians of wall time, peak RSS and requests
 // sent. It prints a Markdown report, and writes it to -out when given
-// (make bench-report writes the tracked bench/RESULTS.md; make bench, an
+// (make bench-report writes the tracked docs/bench-results.md; make bench, an
 // ignored file under dist/). Beside scaler it measures the official heroku
 // CLI, found at HEROKU_CLI or as heroku on PATH, and says so when it cannot.
 //
 //	make bench                          # builds the release binary, then runs this
 //	HEROKU_CLI=$(npm prefix -g)/bin/heroku make bench
-//	go run ./bench -bin bin/scaler -runs 50
+//	go run ./cmd/bench -bin bin/scaler -runs 50
 //
 // It is a benchmark, not a test: it never fails on a slow machine; it says
 // what it measured, where, and how.
@@ -44,7 +44,7 @@ func main() {
 	bin := flag.String("bin", "", "the scaler binary to measure (make bench builds it as released)")
 	runs := flag.Int("runs", 30, "repetitions of each single-app scenario")
 	fleetRuns := flag.Int("fleet-runs", 3, "repetitions of each fleet size")
-	out := flag.String("out", "", "also write the report to this file (make bench-report: bench/RESULTS.md)")
+	out := flag.String("out", "", "also write the report to this file (make bench-report: docs/bench-results.md)")
 	only := flag.String("sections", "", "comma-separated sections to run (commands, fleet, run, nights, plan, peer); all when empty")
 	flag.Parse()
 	if *bin == "" {

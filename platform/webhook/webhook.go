@@ -1,4 +1,4 @@
-package notify
+package webhook
 
 import (
 	"bytes"
@@ -152,7 +152,7 @@ const (
 // the webhook without its path and query, and wraps ctx's error when ctx
 // ended it. Callers may ignore it, since it has been logged: a notification
 // must not change what scaler does or its exit code.
-func (n *Notifier) Notify(ctx context.Context, e Event) error {
+func (n *Notifier) Notify(ctx context.Context, e scaler.Event) error {
 	err := n.Send(ctx, e)
 	if err != nil {
 		e = n.clean(e)
@@ -164,14 +164,14 @@ func (n *Notifier) Notify(ctx context.Context, e Event) error {
 // Send sends e as Notify does, but leaves its failure to the caller to
 // say: for a notification that is the command's whole point (notify
 // --test).
-func (n *Notifier) Send(ctx context.Context, e Event) error {
+func (n *Notifier) Send(ctx context.Context, e scaler.Event) error {
 	if n == nil {
 		return nil
 	}
 	return n.notify(ctx, n.clean(e))
 }
 
-func (n *Notifier) notify(ctx context.Context, e Event) error {
+func (n *Notifier) notify(ctx context.Context, e scaler.Event) error {
 	op := fmt.Sprintf("notify %s to %s", e.Kind, n.shown)
 	if e.Kind == "" {
 		op = "notify to " + n.shown
@@ -222,14 +222,13 @@ type payload struct {
 
 // clean returns e redacted, each field one line, with the kind's action when
 // it has none.
-func (n *Notifier) clean(e Event) Event {
+func (n *Notifier) clean(e scaler.Event) scaler.Event {
 	// Redacted before it is cut to length, so that a secret at the cut
 	// is removed whole, and again after, for what the cut made.
 	for _, s := range []*string{&e.Kind, &e.App, &e.Type, &e.Detail, &e.Action} {
 		*s = n.redact(*s)
 	}
-	e = clean(e)
-	e.Action = action(e)
+	e = e.Tidy()
 	for _, s := range []*string{&e.Kind, &e.App, &e.Type, &e.Detail, &e.Action} {
 		*s = n.redact(*s)
 	}
@@ -237,9 +236,9 @@ func (n *Notifier) clean(e Event) Event {
 }
 
 // body encodes e, cleaned; it refuses a body that Redact would change.
-func (n *Notifier) body(e Event) ([]byte, error) {
+func (n *Notifier) body(e scaler.Event) ([]byte, error) {
 	p := payload{
-		Text:     n.redact(slackEscape(Text(e))),
+		Text:     n.redact(slackEscape(e.Text())),
 		Event:    e.Kind,
 		App:      e.App,
 		Type:     e.Type,

@@ -4,7 +4,7 @@
 // that any app adds with `heroku buildpacks:add --index 1 URL`. make release
 // runs it:
 //
-//	go run ./buildpack -binary dist/release/scaler-linux-amd64 -version v1.2.0 -license LICENSE -o dist/release/scaler-buildpack.tgz
+//	go run ./cmd/buildpack -binary dist/release/scaler-linux-amd64 -version v1.2.0 -license LICENSE -o dist/release/scaler-buildpack.tgz
 //
 // The tarball is reproducible: its bytes depend only on the scripts, the
 // binary, the version, the license and the Go release that compresses them (entries
@@ -40,7 +40,7 @@ var scripts embed.FS
 const binaryName = "scaler-linux-amd64"
 
 // errUsage is a command line that cannot be run.
-var errUsage = errors.New("usage: go run ./buildpack -binary FILE -version VERSION -license FILE -o FILE.tgz")
+var errUsage = errors.New("usage: go run ./cmd/buildpack -binary FILE -version VERSION -license FILE -o FILE.tgz")
 
 // epoch dates every entry of the tarball: a fixed time, so that the bytes do
 // not depend on when or where the tarball was made, and a plausible one, so
