@@ -121,15 +121,15 @@ func procfileCommands(t *testing.T, path string) map[string]string {
 	return out
 }
 
-// Every scaler command in the Procfile, the README and the deployment
-// guide's Procfile examples runs with the real CLI, in a dyno of its type,
+// Every scaler command in the Procfile, and in the Procfile examples of
+// the README and docs/, runs with the real CLI, in a dyno of its type,
 // against the emulator. A job command (after --) is replaced by `true`.
 func TestProcfileCommandsRun(t *testing.T) {
 	cmds := procfileCommands(t, "../../Procfile")
 	if cmds["release"] != "bin/scaler check" {
 		t.Errorf("the Procfile's release line is %q, want bin/scaler check", cmds["release"])
 	}
-	for _, doc := range []string{"../../README.md", "../../docs/deploy.md"} {
+	for _, doc := range docs(t) {
 		for typ, cmd := range procfileCommands(t, doc) {
 			cmds[typ+" ("+filepath.Base(doc)+")"] = cmd
 		}

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"cmp"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -61,21 +63,36 @@ func readDoc(t *testing.T, path string) readme {
 			marker = strings.TrimSpace(line)
 		}
 	}
-	if len(r.commands) == 0 {
-		t.Fatalf("no examples found in %s", path)
-	}
 	return r
 }
 
-// Every example in the README and the deployment guide runs, as written,
-// against the emulator, in a folder holding the README's schedule.txt;
-// where the README shows the output, it is the output.
-func TestReadmeExamples(t *testing.T) {
-	doc := readDoc(t, "../../README.md")
-	if doc.schedule == "" || len(doc.outputs) == 0 {
-		t.Fatalf("the README's schedule or outputs were not found: %+v", doc)
+// docs are the README and every page of docs/, whose examples the tests
+// run.
+func docs(t *testing.T) []string {
+	t.Helper()
+	pages, err := filepath.Glob("../../docs/*.md")
+	if err != nil || len(pages) == 0 {
+		t.Fatalf("no pages in docs/: %v", err)
 	}
-	doc.commands = append(doc.commands, readDoc(t, "../../docs/deploy.md").commands...)
+	return append([]string{"../../README.md"}, pages...)
+}
+
+// Every example in the README and in docs/ runs, as written, against the
+// emulator, in a folder holding the README's schedule.txt; where a page
+// shows the output, it is the output.
+func TestReadmeExamples(t *testing.T) {
+	var doc readme
+	doc.outputs, doc.parts = map[string]string{}, map[string]string{}
+	for _, path := range docs(t) {
+		page := readDoc(t, path)
+		doc.commands = append(doc.commands, page.commands...)
+		maps.Copy(doc.outputs, page.outputs)
+		maps.Copy(doc.parts, page.parts)
+		doc.schedule = cmp.Or(doc.schedule, page.schedule)
+	}
+	if doc.schedule == "" || len(doc.outputs) == 0 {
+		t.Fatalf("the README's schedule or the pages' outputs were not found: %+v", doc)
+	}
 	for _, line := range doc.commands {
 		args := shellSplit(t, line)[1:]
 		t.Run(line, func(t *testing.T) {
