@@ -63,8 +63,10 @@ const (
 // ChartDay is one local day of a chart: 48 cells of 30 minutes, each the
 // quantity in force at the cell's start: a digit, '+' for 10 or more, 'o'
 // when a once window is open, '.' when no rule is in force, and a space for
-// a half hour that a spring forward skips. On a day the clocks go back, the
-// repeated half hours show their first occurrence.
+// a half hour that a spring forward skips. A window that opens and closes
+// between two cells' starts (shorter than a cell) shows in the cell it
+// opens in. On a day the clocks go back, the repeated half hours show
+// their first occurrence.
 type ChartDay struct {
 	Date    string `json:"date"` // YYYY-MM-DD
 	Weekday string `json:"weekday"`
@@ -166,7 +168,11 @@ func (g *group) report(segs []segment, d0, d1 day, from, to time.Time) TypeRepor
 			for seg+1 < len(segs) && segs[seg+1].start <= sec {
 				seg++
 			}
+			end, _ := zd.instant((k + 1) * cellMinutes)
 			cells[k] = cell(segs[seg].rule)
+			if r := hidden(segs, seg, end); r != nil {
+				cells[k] = cell(r)
+			}
 		}
 		date := d.String()
 		tr.Days = append(tr.Days, ChartDay{
@@ -176,6 +182,19 @@ func (g *group) report(segs []segment, d0, d1 day, from, to time.Time) TypeRepor
 	tr.Usage = usage(segs, from, to)
 	tr.sized = g.sizedTimes(segs, d0, from, to)
 	return tr
+}
+
+// hidden returns the rule of the first window that opens after the start
+// of a cell, in segment i, and closes by end, the next cell's start, with
+// another mark than the cell's: a window shorter than a cell, which would
+// show in no cell. Nil when there is none.
+func hidden(segs []segment, i int, end int64) *Rule {
+	for j := i + 1; j < len(segs) && segs[j].start < end; j++ {
+		if r := segs[j].rule; r != nil && (j+1 == len(segs) || segs[j+1].start <= end) && cell(r) != cell(segs[i].rule) {
+			return r
+		}
+	}
+	return nil
 }
 
 func cell(r *Rule) byte {
