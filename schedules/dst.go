@@ -148,6 +148,37 @@ func (zd *zoneDay) instant(m int) (sec int64, exists bool) {
 	return w - zd.first[0].off, false // not reached for a real zone
 }
 
+// window returns the instants [from, to) of the day's window from wall
+// minute start to wall minute end. Its edges are instants as [instant]
+// decides them, and so it is for every window but those that never vanish
+// (keep, see [Rule.neverVanishes]): for them, the minutes of the window
+// that the clocks skip happen right after the gap, alongside the window's
+// own minutes there, as cron runs the jobs of a skipped hour right after
+// the change. On a day that skips 02:00-03:00, 02:00-02:30 is 03:00-03:30,
+// 01:30-02:30 is 01:30-03:30 (an hour, as written), 02:30-04:00 is
+// 03:00-04:00 and 01:00-04:00 is as written: the part after the gap holds
+// the skipped minutes. So such a window is never empty, lasts at least the
+// minutes the clocks skip of it, and opens at its start, or when the gap
+// ends if that is skipped.
+func (zd *zoneDay) window(start, end int, keep bool) (from, to int64) {
+	from, _ = zd.instant(start)
+	to, _ = zd.instant(end)
+	if !keep {
+		return from, to
+	}
+	ws, we := zd.base+int64(start)*60, zd.base+int64(end)*60
+	for i := 1; i < zd.n; i++ {
+		prev, next := zd.period(i-1), zd.period(i)
+		// The wall clock skips [next.start+prev.off, next.start+next.off)
+		// when it goes forward; the interval is empty when it goes back.
+		lo, hi := max(ws, next.start+prev.off), min(we, next.start+next.off)
+		if lo < hi {
+			to = max(to, next.start+hi-lo)
+		}
+	}
+	return from, to
+}
+
 // Transition is a change of a zone's UTC offset: a day on which the wall
 // clock skips or repeats an interval.
 type Transition struct {

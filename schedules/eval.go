@@ -183,9 +183,8 @@ func (g *group) segments(d0, d1 day) []segment {
 			if !mapped {
 				zd, mapped = newZoneDay(g.loc, d), true
 			}
-			start, _ := zd.instant(r.start)
-			end, _ := zd.instant(r.end)
-			if start < end { // a window wholly inside a skipped hour is empty
+			start, end, _ := g.window(&zd, r, d)
+			if start < end { // a window wholly inside a skipped hour may be empty
 				events = append(events, event{start, int32(i), 1}, event{end, int32(i), -1})
 			}
 		}
@@ -229,6 +228,41 @@ func (g *group) segments(d0, d1 day) []segment {
 		}
 	}
 	return segs
+}
+
+// window returns the instants [from, to) of rule r's window of local day
+// d, whose zoneDay is zd: see zoneDay.window. The minutes that a window
+// which never vanishes gets back after a gap give way to the windows of
+// its type that come after it on the wall clock: those open as written,
+// and the window closes as the first of them opens (cut is its rule), so
+// that windows distinct on the wall clock stay distinct occurrences. A
+// window that the clocks skip whole and that the next window meets at the
+// gap's end is then empty: the job starts once, in that window.
+func (g *group) window(zd *zoneDay, r *Rule, d day) (from, to int64, cut *Rule) {
+	from, to = zd.window(r.start, r.end, r.neverVanishes())
+	if end, _ := zd.instant(r.end); to == end {
+		return from, to, nil
+	}
+	// The minutes given back last no longer than the gap, so the windows
+	// that may open among them start on d, or on the two days after it
+	// when the gap is near midnight.
+	wallEnd := int64(d)*1440 + int64(r.end)
+	for dd := d; dd <= d+2; dd++ {
+		var next zoneDay
+		mapped := false
+		for _, o := range g.windowed {
+			if !o.covers(dd) || int64(dd)*1440+int64(o.start) < wallEnd {
+				continue
+			}
+			if !mapped {
+				next, mapped = newZoneDay(g.loc, dd), true
+			}
+			if start, _ := next.instant(o.start); start < to {
+				to, cut = start, o
+			}
+		}
+	}
+	return from, to, cut
 }
 
 // Changes returns every change in (from, to), strictly after from and
@@ -290,8 +324,9 @@ type Occurrence struct {
 
 // Closed returns the occurrences of once windows that closed in
 // (from, to], in time order, ties by app then type. An occurrence that
-// closed as the next one opened is listed; a window that the clocks skip
-// entirely (02:00-02:30 on a spring-forward day) never opened, and is not.
+// closed as the next one opened is listed, and so is a window that the
+// clocks skip: it opened when the gap ended (02:00-02:30 is 03:00-03:30 on
+// a day that skips 02:00-03:00).
 func (s *Schedule) Closed(from, to time.Time) []Occurrence {
 	if !to.After(from) {
 		return nil

@@ -35,6 +35,16 @@ func mustParse(t testing.TB, src string) *Schedule {
 	return s
 }
 
+// find returns the target of (app, typ) among targets, or nil.
+func find(targets []Target, app, typ string) *Target {
+	for _, t := range targets {
+		if t.App == app && t.Type == typ {
+			return &t
+		}
+	}
+	return nil
+}
+
 type atCase struct {
 	at   string // RFC 3339
 	want string // render of At, "" for nothing in force
@@ -324,14 +334,6 @@ func TestChanges(t *testing.T) {
 func TestChangesAgreeWithAt(t *testing.T) {
 	s := mustParse(t, example+"\ntimezone America/New_York\napp ny-app\nnight daily 22:00-02:30 2\nnight Sat 03:00-04:00 1\n")
 	from, to := utc("2026-03-01T00:00:00Z"), utc("2026-04-15T00:00:00Z")
-	find := func(targets []Target, app, typ string) *Target {
-		for _, t := range targets {
-			if t.App == app && t.Type == typ {
-				return &t
-			}
-		}
-		return nil
-	}
 	changes := s.Changes(from, to)
 	if len(changes) < 100 {
 		t.Fatalf("Changes over six weeks = %d, want more", len(changes))
@@ -528,17 +530,17 @@ func TestAtEdgesOfOnce(t *testing.T) {
 	t.Run("DST in New York", func(t *testing.T) {
 		src := `timezone America/New_York
 gap     daily 02:30-04:00 once   # opens in the gap: at its end
-inside  daily 02:00-02:30 once   # wholly in the gap: no occurrence that day
-span    daily 01:00-03:00 once   # an hour shorter in spring, longer in the fall
+inside  daily 02:00-02:30 once   # wholly in the gap: 03:00-03:30 that day
+span    daily 01:00-03:00 once   # its skipped hour comes after the gap in spring; longer in the fall
 split   daily 01:00-02:30 once
-split   daily 02:15-04:00 once   # overlaps the line before, but in the gap: two occurrences
+split   daily 02:15-04:00 once   # overlaps the line before, in the gap: one occurrence still
 `
 		testEdges(t, src, []atCase{
 			// An ordinary day: 01:00 EST is 06:00Z.
 			{"2026-03-07T07:20:00Z", "inside=once@3 03-07T07:00Z..03-07T07:30Z; span=once@4 03-07T06:00Z..03-07T08:00Z; split=once@5 03-07T06:00Z..03-07T09:00Z"},
 			// Spring forward: 02:00 EST (07:00Z) is 03:00 EDT.
-			{"2026-03-08T06:59:59Z", "span=once@4 03-08T06:00Z..03-08T07:00Z; split=once@5 03-08T06:00Z..03-08T07:00Z"},
-			{"2026-03-08T07:00:00Z", "gap=once@2 03-08T07:00Z..03-08T08:00Z; split=once@6 03-08T07:00Z..03-08T08:00Z"},
+			{"2026-03-08T06:59:59Z", "span=once@4 03-08T06:00Z..03-08T08:00Z; split=once@5 03-08T06:00Z..03-08T08:00Z"},
+			{"2026-03-08T07:00:00Z", "gap=once@2 03-08T07:00Z..03-08T08:00Z; inside=once@3 03-08T07:00Z..03-08T07:30Z; span=once@4 03-08T06:00Z..03-08T08:00Z; split=once@5 03-08T06:00Z..03-08T08:00Z"},
 			// Fall back: 02:00 EDT (06:00Z) is 01:00 EST.
 			{"2026-11-01T06:30:00Z", "span=once@4 11-01T05:00Z..11-01T08:00Z; split=once@5 11-01T05:00Z..11-01T09:00Z"},
 			{"2026-11-01T07:45:00Z", "gap=once@2 11-01T07:30Z..11-01T09:00Z; span=once@4 11-01T05:00Z..11-01T08:00Z; split=once@6 11-01T05:00Z..11-01T09:00Z"},
@@ -547,9 +549,10 @@ split   daily 02:15-04:00 once   # overlaps the line before, but in the gap: two
 	t.Run("DST in Berlin", func(t *testing.T) {
 		src := "timezone Europe/Berlin\njob Sun 01:30-02:30 once\nlate Sun 02:30-03:30 once"
 		testEdges(t, src, []atCase{
-			// Spring forward: 02:00 CET (01:00Z) is 03:00 CEST; 02:30 is 03:00.
-			{"2026-03-29T00:45:00Z", "job=once@2 03-29T00:30Z..03-29T01:00Z"},
-			{"2026-03-29T01:00:00Z", "late=once@3 03-29T01:00Z..03-29T01:30Z"},
+			// Spring forward: 02:00 CET (01:00Z) is 03:00 CEST; 02:30 is
+			// 03:00, and job's skipped half hour is 03:00-03:30.
+			{"2026-03-29T00:45:00Z", "job=once@2 03-29T00:30Z..03-29T01:30Z"},
+			{"2026-03-29T01:00:00Z", "job=once@2 03-29T00:30Z..03-29T01:30Z; late=once@3 03-29T01:00Z..03-29T01:30Z"},
 			// Fall back: 03:00 CEST (01:00Z) is 02:00 CET; the first 02:30
 			// ends job and opens late, which lasts to 03:30 CET.
 			{"2026-10-25T00:29:59Z", "job=once@2 10-24T23:30Z..10-25T00:30Z"},
@@ -560,7 +563,7 @@ split   daily 02:15-04:00 once   # overlaps the line before, but in the gap: two
 
 func TestClosed(t *testing.T) {
 	src := `timezone America/New_York
-nightly daily 02:00-02:30 once          # wholly in the gap on 2026-03-08
+nightly daily 02:00-02:30 once          # wholly in the gap on 2026-03-08: 03:00-03:30
 report  Mon   06:00-08:00 once:performance-l
 all     daily once                      # touching occurrences
 app other-app
@@ -584,9 +587,10 @@ web     default 1                       # level rules never close
 		{"opened long before from", "2026-11-24T04:59:59.5Z", "2026-11-24T05:00:00Z", []string{
 			"11-23T05:00Z..11-24T05:00Z all@4",
 		}},
-		{"the skipped window never opened", "2026-03-07T12:00:00Z", "2026-03-09T12:00:00Z", []string{
+		{"the skipped window opened when the gap ended", "2026-03-07T12:00:00Z", "2026-03-09T12:00:00Z", []string{
 			"03-07T05:00Z..03-08T05:00Z all@4",
-			"03-08T05:00Z..03-09T04:00Z all@4", // 23 hours
+			"03-08T07:00Z..03-08T07:30Z nightly@2", // 03:00-03:30 EDT
+			"03-08T05:00Z..03-09T04:00Z all@4",     // 23 hours
 			"03-09T06:00Z..03-09T06:30Z nightly@2",
 			"03-09T10:00Z..03-09T12:00Z report@3",
 			"03-09T10:00Z..03-09T12:00Z other-app/report@6",
@@ -659,5 +663,125 @@ func TestChangesOfOnce(t *testing.T) {
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("Changes =\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// A once window never vanishes: the minutes of it that the clocks skip
+// happen right after the gap, and give way to the windows of its type that
+// come after it on the wall clock. Each case lists the occurrences that
+// close over a night with a clock change, in local time, and checks that
+// At agrees with each (Since at its open, Until at its close).
+func TestOnceWindowsOnAClockChange(t *testing.T) {
+	const (
+		berlin   = "timezone Europe/Berlin\n"    // skips 02:00-03:00 on Sun 2026-03-29, repeats it on Sun 2026-10-25
+		newYork  = "timezone America/New_York\n" // skips 02:00-03:00 on Sun 2026-03-08, repeats 01:00-02:00 on Sun 2026-11-01
+		lordHowe = "timezone Australia/Lord_Howe\n"
+		santiago = "timezone America/Santiago\n"
+	)
+	// The nights, in UTC, from the evening before the change to the
+	// morning after it.
+	springBerlin := [2]string{"2026-03-28T18:00:00Z", "2026-03-29T06:00:00Z"}
+	tests := []struct {
+		name, src string
+		night     [2]string
+		want      []string // "open-close line N", local
+	}{
+		{"wholly in the gap: when it ends, as long as written", berlin + "job daily 02:00-02:30 once", springBerlin,
+			[]string{"Sun 03:00 CEST-03:30 CEST line 2"}},
+		{"exactly the gap: an hour after it", berlin + "job daily 02:00-03:00 once", springBerlin,
+			[]string{"Sun 03:00 CEST-04:00 CEST line 2"}},
+		// Decided: a window that starts on time keeps its length; the half
+		// hour the clocks skip comes after the gap.
+		{"partly in the gap: its skipped half hour after it", berlin + "job daily 01:30-02:30 once", springBerlin,
+			[]string{"Sun 01:30 CET-03:30 CEST line 2"}},
+		{"ends in the gap", berlin + "job daily 01:00-02:15 once", springBerlin,
+			[]string{"Sun 01:00 CET-03:15 CEST line 2"}},
+		{"across midnight", berlin + "job daily 23:00-02:30 once", springBerlin,
+			[]string{"Sat 23:00 CET-03:30 CEST line 2"}},
+		{"starts in the gap: the part after it holds the skipped minutes", berlin + "job daily 02:30-04:00 once", springBerlin,
+			[]string{"Sun 03:00 CEST-04:00 CEST line 2"}},
+		{"across the gap: as written on the wall clock", berlin + "job daily 01:00-04:00 once", springBerlin,
+			[]string{"Sun 01:00 CET-04:00 CEST line 2"}},
+		// Windows distinct on the wall clock stay distinct occurrences: the
+		// skipped minutes give way to the next window...
+		{"touching at the gap's end: two occurrences", berlin + "job daily 01:00-03:00 once\njob daily 03:00-04:00 once", springBerlin,
+			[]string{"Sun 01:00 CET-03:00 CEST line 2", "Sun 03:00 CEST-04:00 CEST line 3"}},
+		// ...and when both open as the gap ends, the later one (which the
+		// wall clock has) is the one occurrence: the job starts once.
+		{"touching in the gap: the later window", berlin + "job daily 02:00-02:30 once\njob daily 02:30-03:00 once", springBerlin,
+			[]string{"Sun 03:00 CEST-03:30 CEST line 3"}},
+		{"meeting the next window at the gap's end", berlin + "job daily 02:00-02:30 once\njob daily 03:00-03:30 once:performance-l", springBerlin,
+			[]string{"Sun 03:00 CEST-03:30 CEST line 3"}},
+		{"given back minutes cut by the next window", berlin + "job daily 01:30-02:30 once\njob daily 03:15-04:00 once:performance-l", springBerlin,
+			[]string{"Sun 01:30 CET-03:15 CEST line 2", "Sun 03:15 CEST-04:00 CEST line 3"}},
+		{"overlapping in the gap: one occurrence, as on other days", berlin + "job daily 01:00-02:30 once\njob daily 02:15-04:00 once", springBerlin,
+			[]string{"Sun 01:00 CET-04:00 CEST line 2"}},
+		{"a date window over a weekly one", berlin + "job daily 02:00-02:30 once\njob 2026-03-29 02:00-02:30 once:performance-l", springBerlin,
+			[]string{"Sun 03:00 CEST-03:30 CEST line 3"}},
+		{"the repeated hour: once, at its first occurrence", berlin + "job daily 02:00-02:30 once",
+			[2]string{"2026-10-24T18:00:00Z", "2026-10-25T06:00:00Z"},
+			[]string{"Sun 02:00 CEST-02:30 CEST line 2"}},
+		{"New York, spring", newYork + "job daily 02:00-02:30 once\nlong daily 01:30-02:30 once", [2]string{"2026-03-08T00:00:00Z", "2026-03-08T12:00:00Z"},
+			[]string{"Sun 03:00 EDT-03:30 EDT line 2", "Sun 01:30 EST-03:30 EDT line 3"}},
+		{"New York, fall: the repeated hour opens once", newYork + "job daily 01:00-01:30 once\nlong daily 00:30-01:15 once", [2]string{"2026-11-01T00:00:00Z", "2026-11-01T12:00:00Z"},
+			[]string{"Sun 00:30 EDT-01:15 EDT line 3", "Sun 01:00 EDT-01:30 EDT line 2"}},
+		{"Lord Howe skips half an hour", lordHowe + "job daily 02:00-02:30 once\nlate daily 02:15-02:45 once", [2]string{"2026-10-03T10:00:00Z", "2026-10-03T20:00:00Z"},
+			[]string{"Sun 02:30 +11-02:45 +11 line 3", "Sun 02:30 +11-03:00 +11 line 2"}},
+		{"Lord Howe repeats half an hour", lordHowe + "job daily 01:30-02:00 once", [2]string{"2026-04-04T10:00:00Z", "2026-04-04T20:00:00Z"},
+			[]string{"Sun 01:30 +11-02:00 +1030 line 2"}},
+		// Santiago skips midnight: a window that crosses into the gap gets
+		// its minutes back only until the next day's window opens.
+		{"Santiago, the day's windows stay apart", santiago + "job daily 01:00-00:30 once", [2]string{"2026-09-05T05:00:00Z", "2026-09-07T12:00:00Z"},
+			[]string{"Sat 01:00 -04-01:00 -03 line 2", "Sun 01:00 -03-00:30 -03 line 2"}},
+		{"Santiago, whole days", santiago + "job daily once", [2]string{"2026-09-05T05:00:00Z", "2026-09-07T12:00:00Z"},
+			[]string{"Sat 00:00 -04-01:00 -03 line 2", "Sun 01:00 -03-00:00 -03 line 2"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := mustParse(t, tt.src)
+			loc := s.Rules[0].Zone
+			var got []string
+			for _, o := range s.Closed(utc(tt.night[0]), utc(tt.night[1])) {
+				got = append(got, fmt.Sprintf("%s-%s line %d", o.Open.In(loc).Format("Mon 15:04 MST"), o.Close.In(loc).Format("15:04 MST"), o.Rule.Line))
+				// At agrees: the occurrence is in force from its open to
+				// just before its close, with these edges, and not after.
+				for _, at := range []time.Time{o.Open, o.Close.Add(-time.Second)} {
+					tg := find(s.At(at), o.App, o.Type)
+					if tg == nil || !tg.Since.Equal(o.Open) || !tg.Until.Equal(o.Close) {
+						t.Errorf("At(%v) = %v, want the occurrence %v..%v", at, renderEdges(s.At(at)), o.Open, o.Close)
+					}
+				}
+				if tg := find(s.At(o.Close), o.App, o.Type); tg != nil && tg.Since.Equal(o.Open) {
+					t.Errorf("At(%v), its close, is still the occurrence that opened at %v", o.Close, o.Open)
+				}
+			}
+			if strings.Join(got, "\n") != strings.Join(tt.want, "\n") {
+				t.Errorf("Closed over the night =\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(tt.want, "\n"))
+			}
+		})
+	}
+}
+
+// What `scaler apply` sees of a window that the clocks skip: open at 03:10
+// on the night of the change, since 03:00; closed at 03:40; and listed as
+// closed at 03:30, so that a missed window is said.
+func TestSkippedWindowAsApplySeesIt(t *testing.T) {
+	s := mustParse(t, "timezone Europe/Berlin\nnightly daily 02:00-02:30 once")
+	berlin := s.Rules[0].Zone
+	local := func(clock string) time.Time {
+		t, err := time.ParseInLocation("2006-01-02 15:04 MST", "2026-03-29 "+clock, berlin)
+		if err != nil {
+			panic(err)
+		}
+		return t
+	}
+	testEdges(t, "timezone Europe/Berlin\nnightly daily 02:00-02:30 once", []atCase{
+		{local("01:59 CET").UTC().Format(time.RFC3339), ""},
+		{local("03:10 CEST").UTC().Format(time.RFC3339), "nightly=once@2 03-29T01:00Z..03-29T01:30Z"},
+		{local("03:40 CEST").UTC().Format(time.RFC3339), ""},
+	})
+	closed := s.Closed(local("03:10 CEST"), local("03:40 CEST"))
+	if len(closed) != 1 || !closed[0].Open.Equal(local("03:00 CEST")) || !closed[0].Close.Equal(local("03:30 CEST")) {
+		t.Errorf("Closed(03:10, 03:40) = %+v, want the occurrence 03:00-03:30 CEST", closed)
 	}
 }

@@ -89,8 +89,8 @@ func sampleAround(rng *rand.Rand, s *Schedule, loc *time.Location, base day, cac
 			if !r.covers(d) {
 				continue
 			}
-			for _, m := range []int{r.start, r.end} {
-				edge := referenceInstant(loc, int64(d)*86400+int64(m)*60, cache)
+			start, end := referenceWindow(loc, s, r, d, cache)
+			for _, edge := range []int64{start, end} {
 				for _, delta := range []int64{-1, 0, 1, 1799} {
 					ts = append(ts, time.Unix(edge+delta, 0))
 				}
@@ -296,6 +296,48 @@ func referenceInstant(loc *time.Location, w int64, cache map[int64]int64) int64 
 	}
 }
 
+// referenceWindow is the window of rule r on day d: from the instant of its
+// start to the instant of its end, and for a once rule, until the minutes
+// of it that the clocks skip have happened too, one by one from the end of
+// their gap, or until a window of its type that starts after its end on
+// the wall clock opens, if that comes first. It scans minute by minute
+// where the window's length in real time is not its length on the wall
+// clock.
+func referenceWindow(loc *time.Location, s *Schedule, r *Rule, d day, cache map[int64]int64) (start, end int64) {
+	ws, we := int64(d)*86400+int64(r.start)*60, int64(d)*86400+int64(r.end)*60
+	start, end = referenceInstant(loc, ws, cache), referenceInstant(loc, we, cache)
+	if !r.Once || end-start == we-ws {
+		return start, end
+	}
+	asWritten := end
+	gap, k := int64(-1), int64(0) // the gap's end, and how many of its minutes came before
+	for w := ws; w < we; w += 60 {
+		t := referenceInstant(loc, w, cache)
+		if _, off := time.Unix(t, 0).In(loc).Zone(); t+int64(off) == w {
+			continue // the wall clock reads w
+		}
+		if t != gap {
+			gap, k = t, 0
+		}
+		k++
+		end = max(end, gap+k*60)
+	}
+	if end == asWritten {
+		return start, end
+	}
+	for _, o := range s.Rules {
+		if o.App != r.App || o.Type != r.Type || o.Tier == TierDefault {
+			continue
+		}
+		for dd := d - 3; dd <= d+3; dd++ {
+			if w := int64(dd)*86400 + int64(o.start)*60; o.covers(dd) && w >= we {
+				end = min(end, max(asWritten, referenceInstant(loc, w, cache)))
+			}
+		}
+	}
+	return start, end
+}
+
 func referenceAt(s *Schedule, loc *time.Location, at time.Time, cache map[int64]int64) string {
 	var parts []string
 	sec := at.Unix()
@@ -316,8 +358,7 @@ func referenceAt(s *Schedule, loc *time.Location, at time.Time, cache map[int64]
 				if !r.covers(d) {
 					continue
 				}
-				start := referenceInstant(loc, int64(d)*86400+int64(r.start)*60, cache)
-				end := referenceInstant(loc, int64(d)*86400+int64(r.end)*60, cache)
+				start, end := referenceWindow(loc, s, r, d, cache)
 				if start <= sec && sec < end && better(r, best) {
 					best = r
 				}
@@ -334,76 +375,175 @@ func referenceAt(s *Schedule, loc *time.Location, at time.Time, cache map[int64]
 // TestRandomEdges checks Since, Until and Closed against a reference that
 // scans every minute of two months around random schedules, half of them
 // with once rules. The reference knows nothing of sweeps, horizons or
-// steady types: it marks each window's minutes, found by referenceInstant,
+// steady types: it marks each window's minutes, found by referenceWindow,
 // and reads the edges off the minutes.
 func TestRandomEdges(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
-	checked, onceTypes, touching := 0, 0, 0
+	var st edgeStats
 	for n := range 300 {
 		zone, base := randomZone(rng, n)
-		src := randomSchedule(rng, zone, base, n%2 == 0)
-		s, err := Parse(src)
-		if err != nil {
-			var list ErrorList
-			errors.As(err, &list)
-			checkConflictErrors(t, list, src)
-			continue
-		}
+		checkEdges(t, rng, randomSchedule(rng, zone, base, n%2 == 0), zone, base, &st)
+	}
+	if st.checked < 5000 || st.onceTypes < 60 || st.touching < 20 {
+		t.Errorf("checked %d targets, %d once types, %d touching occurrences: the generator should exercise more", st.checked, st.onceTypes, st.touching)
+	}
+}
+
+// TestRandomClockChanges is TestRandomEdges on schedules whose windows
+// all lie near a clock change, on its day or around it, so that the gaps
+// and the repeated hours fall in them, at their edges and between windows
+// that touch.
+func TestRandomClockChanges(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	var st edgeStats
+	for n := range 300 {
+		zone, base := randomZone(rng, n%(len(randomZones)-1)+1) // not UTC
 		loc, _ := loadZone(zone)
-		cache := map[int64]int64{}
-		ref := newReferenceEdges(s, loc, base, cache)
-		for _, tl := range ref.types {
-			if tl.once {
-				onceTypes++
-				touching += tl.touching
-			}
+		from := time.Unix(int64(base)*86400, 0)
+		changes := transitions(loc, from, from.Add(10*24*time.Hour))
+		if len(changes) == 0 {
+			t.Fatalf("no clock change in %s in the 10 days from %s", zone, base)
 		}
-		// Edges at each sample.
-		for _, at := range sampleAround(rng, s, loc, base, cache) {
-			targets := s.At(at)
-			if got, want := render(targets), referenceAt(s, loc, at, cache); got != want {
-				t.Fatalf("At(%v) = %q, want %q (local %v)\n%s", at, got, want, at.In(loc), src)
+		checkEdges(t, rng, randomChangeSchedule(rng, zone, changes[0]), zone, base, &st)
+	}
+	if st.checked < 5000 || st.onceTypes < 100 || st.touching < 20 || st.moved < 40 || st.cut < 15 {
+		t.Errorf("checked %d targets, %d once types, %d touching occurrences, %d windows moved, %d cut: the generator should exercise more",
+			st.checked, st.onceTypes, st.touching, st.moved, st.cut)
+	}
+}
+
+// randomChangeSchedule writes a schedule of one or two types, each a once
+// type half of the time, whose windows start and end near the clock
+// change tr (an hour before it to two after), on its day or the
+// day before (crossing midnight).
+func randomChangeSchedule(rng *rand.Rand, zone string, tr Transition) string {
+	d, _ := parseDate(tr.Date)
+	from, _ := parseClock(tr.From, tr.From)
+	var b strings.Builder
+	fmt.Fprintf(&b, "timezone %s\n", zone)
+	for _, typ := range []string{"web", "worker"}[:1+rng.IntN(2)] {
+		once := rng.IntN(2) == 0
+		for range 1 + rng.IntN(4) {
+			switch k := rng.IntN(6); {
+			case k == 0 && !once:
+				fmt.Fprintf(&b, "%s default %d\n", typ, rng.IntN(3))
+				continue
+			case k <= 1:
+				fmt.Fprintf(&b, "%s daily", typ)
+			case k == 2:
+				fmt.Fprintf(&b, "%s %s", typ, weekdays(1<<d.weekday()|1<<(d-1).weekday()))
+			default:
+				fmt.Fprintf(&b, "%s %s", typ, d-day(rng.IntN(2)))
 			}
-			for _, tg := range targets {
-				since, until, ok := ref.edges(tg.Type, at)
-				if !ok {
-					t.Fatalf("At(%v) has %s, which the reference has not\n%s", at, tg.Type, src)
-				}
-				if !ref.agree(since, tg.Since, true) || !ref.agree(until, tg.Until, false) {
-					t.Fatalf("At(%v) gives %s=%s %v..%v, want %v..%v (local %v)\n%s", at, tg.Type, &tg,
-						tg.Since, tg.Until, since, until, at.In(loc), src)
-				}
-				checked++
+			step := []int{1, 15, 30}[rng.IntN(3)]
+			around := func() int { return (from + 1440 - 60 + rng.IntN(181/step)*step) % 1440 }
+			s, e := around(), around()
+			if e == s {
+				e = (s + step) % 1440
 			}
-		}
-		// Closed over the sampled days, and over a few hours.
-		from := time.Unix(int64(base)*86400, 0).Add(-24 * time.Hour)
-		for _, p := range [][2]time.Time{{from, from.Add(11 * 24 * time.Hour)}, {from.Add(31 * time.Hour), from.Add(35 * time.Hour)}} {
-			var got, want []string
-			for _, o := range s.Closed(p[0], p[1]) {
-				open := "?" // before the reference's minutes
-				if o.Open.Unix() > ref.start {
-					open = fmt.Sprint(o.Open.Unix())
-				}
-				got = append(got, fmt.Sprintf("%s %s..%v", o.Type, open, o.Close.Unix()))
-				if o.Rule == nil || o.Rule.Type != o.Type || !o.Rule.Once {
-					t.Fatalf("Closed gives %+v: its rule is not a once rule of its type\n%s", o, src)
-				}
-			}
-			for _, o := range ref.closed(p[0], p[1]) {
-				open := "?"
-				if !o.Open.IsZero() {
-					open = fmt.Sprint(o.Open.Unix())
-				}
-				want = append(want, fmt.Sprintf("%s %s..%v", o.Type, open, o.Close.Unix()))
-			}
-			if strings.Join(got, "\n") != strings.Join(want, "\n") {
-				t.Fatalf("Closed(%v, %v) =\n%s\nwant:\n%s\n%s", p[0], p[1], strings.Join(got, "\n"), strings.Join(want, "\n"), src)
+			fmt.Fprintf(&b, " %s-%s", clock(s), clock(e))
+			switch {
+			case !once:
+				fmt.Fprintf(&b, " %d\n", rng.IntN(3))
+			case rng.IntN(8) == 0:
+				b.WriteString(" once:eco\n")
+			default:
+				b.WriteString(" once\n")
 			}
 		}
 	}
-	if checked < 5000 || onceTypes < 60 || touching < 20 {
-		t.Errorf("checked %d targets, %d once types, %d touching occurrences: the generator should exercise more", checked, onceTypes, touching)
+	return b.String()
+}
+
+// edgeStats counts what checkEdges saw.
+type edgeStats struct {
+	checked, onceTypes, touching int
+	// moved counts the once windows that a clock change moves or lengthens,
+	// and cut those that give way to the next window.
+	moved, cut int
+}
+
+// checkEdges checks At, Since, Until and Closed of a schedule against the
+// reference, around base; a schedule that Parse refuses must be refused
+// for a conflict.
+func checkEdges(t *testing.T, rng *rand.Rand, src, zone string, base day, st *edgeStats) {
+	t.Helper()
+	s, err := Parse(src)
+	if err != nil {
+		var list ErrorList
+		errors.As(err, &list)
+		checkConflictErrors(t, list, src)
+		return
+	}
+	loc, _ := loadZone(zone)
+	cache := map[int64]int64{}
+	ref := newReferenceEdges(s, loc, base, cache)
+	for _, tl := range ref.types {
+		if tl.once {
+			st.onceTypes++
+			st.touching += tl.touching
+		}
+	}
+	for _, g := range s.groups {
+		for d := base - 2; d <= base+10; d++ {
+			zd := newZoneDay(loc, d)
+			for _, r := range g.windowed {
+				if !r.covers(d) || !r.Once {
+					continue
+				}
+				_, end := zd.window(r.start, r.end, false)
+				_, to, cut := g.window(&zd, r, d)
+				if to != end {
+					st.moved++
+				}
+				if cut != nil {
+					st.cut++
+				}
+			}
+		}
+	}
+	// Edges at each sample.
+	for _, at := range sampleAround(rng, s, loc, base, cache) {
+		targets := s.At(at)
+		if got, want := render(targets), referenceAt(s, loc, at, cache); got != want {
+			t.Fatalf("At(%v) = %q, want %q (local %v)\n%s", at, got, want, at.In(loc), src)
+		}
+		for _, tg := range targets {
+			since, until, ok := ref.edges(tg.Type, at)
+			if !ok {
+				t.Fatalf("At(%v) has %s, which the reference has not\n%s", at, tg.Type, src)
+			}
+			if !ref.agree(since, tg.Since, true) || !ref.agree(until, tg.Until, false) {
+				t.Fatalf("At(%v) gives %s=%s %v..%v, want %v..%v (local %v)\n%s", at, tg.Type, &tg,
+					tg.Since, tg.Until, since, until, at.In(loc), src)
+			}
+			st.checked++
+		}
+	}
+	// Closed over the sampled days, and over a few hours.
+	from := time.Unix(int64(base)*86400, 0).Add(-24 * time.Hour)
+	for _, p := range [][2]time.Time{{from, from.Add(11 * 24 * time.Hour)}, {from.Add(31 * time.Hour), from.Add(35 * time.Hour)}} {
+		var got, want []string
+		for _, o := range s.Closed(p[0], p[1]) {
+			open := "?" // before the reference's minutes
+			if o.Open.Unix() > ref.start {
+				open = fmt.Sprint(o.Open.Unix())
+			}
+			got = append(got, fmt.Sprintf("%s %s..%v", o.Type, open, o.Close.Unix()))
+			if o.Rule == nil || o.Rule.Type != o.Type || !o.Rule.Once {
+				t.Fatalf("Closed gives %+v: its rule is not a once rule of its type\n%s", o, src)
+			}
+		}
+		for _, o := range ref.closed(p[0], p[1]) {
+			open := "?"
+			if !o.Open.IsZero() {
+				open = fmt.Sprint(o.Open.Unix())
+			}
+			want = append(want, fmt.Sprintf("%s %s..%v", o.Type, open, o.Close.Unix()))
+		}
+		if strings.Join(got, "\n") != strings.Join(want, "\n") {
+			t.Fatalf("Closed(%v, %v) =\n%s\nwant:\n%s\n%s", p[0], p[1], strings.Join(got, "\n"), strings.Join(want, "\n"), src)
+		}
 	}
 }
 
@@ -455,9 +595,8 @@ func newReferenceEdges(s *Schedule, loc *time.Location, base day, cache map[int6
 				if !r.covers(d) {
 					continue
 				}
-				s := referenceInstant(loc, int64(d)*86400+int64(r.start)*60, cache)
-				e := referenceInstant(loc, int64(d)*86400+int64(r.end)*60, cache)
-				for m := max(0, (s-ref.start)/60); m < min(int64(n), (e-ref.start)/60); m++ {
+				start, end := referenceWindow(loc, s, r, d, cache)
+				for m := max(0, (start-ref.start)/60); m < min(int64(n), (end-ref.start)/60); m++ {
 					window[i][m] = int32(d)
 				}
 			}

@@ -61,7 +61,7 @@ worker default 0
 nightly daily      02:00-05:00  once                 # opens at 03:00 on the 29th
 report  Mon        06:00-08:00  once:performance-l
 report  2026-03-30 06:00-09:00  once:performance-l   # overlaps Monday's window: one occurrence
-clock   2026-03-29 02:00-02:30  once                 # wholly in the skipped hour: none
+clock   2026-03-29 02:00-02:30  once                 # wholly in the skipped hour: 03:00-03:30
 web     Mon-Fri    08:00-20:00  3
 web     default                 1
 `, "2026-03-28T12:00:00Z", "2026-03-31T00:00:00Z"},

@@ -72,6 +72,13 @@ func (r *Rule) covers(d day) bool {
 	return false
 }
 
+// neverVanishes reports whether the rule's window is a chance to act once
+// (start a job) rather than a level to hold, which a clock change must
+// never take away: the minutes of its window that the clocks skip happen
+// right after the gap (see zoneDay.window). It is the one place that says
+// which kinds of rule keep their window whole.
+func (r *Rule) neverVanishes() bool { return r.Once }
+
 func (r *Rule) target() Target {
 	return Target{App: r.App, Type: r.Type, Quantity: r.Quantity, Size: r.Size, Once: r.Once, Rule: r}
 }
@@ -249,8 +256,8 @@ func (s *Schedule) buildGroups() {
 // clock, and holds on DST days too: every window edge maps to an instant
 // by one monotonic map, so windows that meet or overlap on the wall clock
 // still meet or overlap in time. Once rules are steady only without weekly
-// rules: a DST day may turn two overlapping once windows into touching
-// ones, which are distinct occurrences.
+// rules: a DST day moves the minutes of a once window that the clocks
+// skip, and with them where occurrences open and close.
 func (g *group) isSteady() bool {
 	var weekly []*Rule
 	for _, r := range g.windowed {
