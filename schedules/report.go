@@ -1,24 +1,22 @@
 package schedules
 
-import (
-	"cmp"
-	"slices"
-	"strings"
-	"time"
-)
+import "time"
 
 // Report is what `scaler plan` shows for a period: what is in force at its
-// start, every change in it, the DST transitions that move its wall clocks,
-// and per process type a chart and the dyno-hours it costs. It marshals to
-// JSON as is.
+// start, every change in it, the DST transitions that move its wall clocks
+// and what they do to its windows, and per process type a chart and the
+// dyno-hours it costs. It marshals to JSON as is.
 type Report struct {
 	From    time.Time      `json:"from"`
 	To      time.Time      `json:"to"`
 	InForce []Target       `json:"in_force"` // at From
 	Changes []ReportChange `json:"changes"`
 	// DST is every offset change in the period of the zones the rules use.
-	DST   []Transition `json:"dst"`
-	Types []TypeReport `json:"types"` // sorted by app then type
+	DST []Transition `json:"dst"`
+	// DSTEffects is what those changes do to the windows: see
+	// [Schedule.DSTEffects].
+	DSTEffects []DSTEffect  `json:"dst_effects"`
+	Types      []TypeReport `json:"types"` // sorted by app then type
 	// Scheduler, when the caller sets it (see [Schedule.Scheduler]), is
 	// where Heroku Scheduler cannot carry out the schedule on time.
 	Scheduler *SchedulerCheck `json:"scheduler,omitempty"`
@@ -103,19 +101,16 @@ func (s *Schedule) Report(from, to time.Time) Report {
 	}
 	rep.Changes = []ReportChange{}
 	rep.DST = []Transition{}
+	rep.DSTEffects = []DSTEffect{}
 	rep.Types = []TypeReport{}
 	if !to.After(from) {
 		return rep
 	}
-	var zones []*time.Location
 	all := make([]sweep, len(s.groups))
 	for i, g := range s.groups {
 		d0, d1 := localDay(from, g.loc), localDay(to.Add(-time.Nanosecond), g.loc)
 		all[i] = g.sweep(d0, d1)
 		rep.Types = append(rep.Types, g.report(all[i].segs, d0, d1, from, to))
-		if !slices.ContainsFunc(zones, func(l *time.Location) bool { return l.String() == g.loc.String() }) {
-			zones = append(zones, g.loc)
-		}
 	}
 	lists := make([][]Change, len(s.groups))
 	for i, g := range s.groups {
@@ -134,12 +129,8 @@ func (s *Schedule) Report(from, to time.Time) Report {
 			App: c.App, Type: c.Type, From: c.From, To: c.To,
 		})
 	}
-	for _, z := range zones {
-		rep.DST = append(rep.DST, transitions(z, from, to)...)
-	}
-	slices.SortFunc(rep.DST, func(a, b Transition) int {
-		return cmp.Or(a.At.Compare(b.At), strings.Compare(a.Zone, b.Zone))
-	})
+	rep.DST = s.Transitions(from, to)
+	rep.DSTEffects = s.DSTEffects(from, to)
 	return rep
 }
 

@@ -148,7 +148,14 @@ func closeUsage(a, b Usage) bool {
 }
 
 func TestReportChart(t *testing.T) {
-	s := mustParse(t, "timezone America/New_York\nweb daily 01:00-04:00 12\nweb default 3\nworker daily 09:00-09:30 1")
+	s := mustParse(t, `timezone America/New_York
+web     daily 01:00-04:00 12
+web     default 3
+worker  daily 09:00-09:30 1
+short   daily 09:10-09:20 2     # shorter than a cell: in the cell it opens in
+short   default 1
+nightly daily 02:10-02:20 once  # 03:00-03:10 on the 8th
+`)
 	r := s.Report(utc("2026-03-07T05:00:00Z"), utc("2026-03-09T04:00:00Z"))
 	want := map[string][]ChartDay{
 		"web": {
@@ -158,6 +165,14 @@ func TestReportChart(t *testing.T) {
 		"worker": {
 			{"2026-03-07", "Sat", "..................1.............................", false},
 			{"2026-03-08", "Sun", "....  ............1.............................", true},
+		},
+		"short": {
+			{"2026-03-07", "Sat", "111111111111111111211111111111111111111111111111", false},
+			{"2026-03-08", "Sun", "1111  111111111111211111111111111111111111111111", true},
+		},
+		"nightly": {
+			{"2026-03-07", "Sat", "....o...........................................", false},
+			{"2026-03-08", "Sun", "....  o.........................................", true},
 		},
 	}
 	for _, tr := range r.Types {
@@ -275,6 +290,141 @@ func TestReportJSONOnce(t *testing.T) {
 	for _, want := range []string{`"type":"web","quantity":1,"rule"`, `"type":"worker","quantity":1,"since":"2026-11-23T08:00:00Z","until":"2026-11-23T09:00:00Z","rule"`} {
 		if !strings.Contains(string(data), want) {
 			t.Errorf("At as JSON = %s, want %s in it", data, want)
+		}
+	}
+}
+
+// The plan of a spring-forward night: what the clock change does to each
+// window, under the change, and the Scheduler check, which does not say
+// that every change is met on time while a window does not happen as
+// written.
+func TestReportTextDSTEffects(t *testing.T) {
+	s := mustParse(t, `timezone Europe/Berlin
+web     Sun 02:00-02:30 3                  # wholly in the skipped hour: empty
+web     default 1
+worker  daily 02:30-04:00 2                # starts in it: shortened to 03:00-04:00
+backup  Sat 23:00-02:30 1                  # ends in it, the night before: 23:00-03:00
+batch   daily 01:00-04:00 2                # spans it: as written
+nightly daily 02:00-02:30 once             # moves to 03:00-03:30
+report  daily 02:00-02:30 once             # absorbed by the next window
+report  daily 03:00-03:30 once:performance-l
+`)
+	from, to := utc("2026-03-27T23:00:00Z"), utc("2026-03-29T22:00:00Z") // Sat and Sun, local
+	r := s.Report(from, to)
+	c := s.Scheduler(from, to, Every10Minutes)
+	r.Scheduler = &c
+	var b strings.Builder
+	if err := r.WriteText(&b); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "dst-effects.golden", b.String())
+}
+
+// DSTEffects names the rule, the date and what happens, for every window
+// that a clock change keeps from happening as written; the days that
+// repeat an hour, and the windows that only span the gap, have none.
+func TestDSTEffects(t *testing.T) {
+	tests := []struct {
+		name, src, from, to string
+		want                []string // message, and "(note)" when not a warning
+	}{
+		{"Berlin, spring", `timezone Europe/Berlin
+web     Sun 02:00-02:30 3
+web     default 1
+worker  Mon-Fri 02:30-04:00 2
+batch   daily 01:00-04:00 2
+nightly daily 02:00-02:30 once
+`, "2026-03-28T00:00:00Z", "2026-03-30T00:00:00Z", []string{
+			"web Sun 02:00-02:30 3 (line 2) is empty on Sun 2026-03-29: Europe/Berlin skips 02:00-03:00",
+			"nightly daily 02:00-02:30 once (line 6) moves to 03:00-03:30 on Sun 2026-03-29: Europe/Berlin skips 02:00-03:00 (note)",
+		}},
+		{"Berlin, the day before and another app", `timezone Europe/Berlin
+app other-app
+backup Sat 23:00-02:15 1
+backup Sun 02:15-03:15 2
+`, "2026-03-28T00:00:00Z", "2026-03-30T00:00:00Z", []string{
+			"backup Sat 23:00-02:15 1 (line 3) is shortened to 23:00-03:00 on Sat 2026-03-28: Europe/Berlin skips 02:00-03:00",
+			"backup Sun 02:15-03:15 2 (line 4) is shortened to 03:00-03:15 on Sun 2026-03-29: Europe/Berlin skips 02:00-03:00",
+		}},
+		{"New York, spring and fall", `timezone America/New_York
+job daily 01:30-02:30 once
+web daily 01:00-01:30 2
+web daily 02:00-02:30 3
+`, "2026-03-01T00:00:00Z", "2026-12-01T00:00:00Z", []string{
+			"job daily 01:30-02:30 once (line 2) moves to 01:30-03:30 on Sun 2026-03-08: America/New_York skips 02:00-03:00 (note)",
+			"web daily 02:00-02:30 3 (line 4) is empty on Sun 2026-03-08: America/New_York skips 02:00-03:00",
+		}},
+		{"Lord Howe skips half an hour", `timezone Australia/Lord_Howe
+job daily 02:00-02:15 once
+job daily 02:15-03:00 once:performance-l
+web daily 01:45-02:15 2
+`, "2026-10-01T00:00:00Z", "2026-10-10T00:00:00Z", []string{
+			"job daily 02:00-02:15 once (line 2) has no window of its own on Sun 2026-10-04: Australia/Lord_Howe skips 02:00-02:30, and the window of line 3 opens as the gap ends: one start for both",
+			"job daily 02:15-03:00 once:performance-l (line 3) moves to 02:30-03:00 on Sun 2026-10-04: Australia/Lord_Howe skips 02:00-02:30 (note)",
+			"web daily 01:45-02:15 2 (line 4) is shortened to 01:45-02:30 on Sun 2026-10-04: Australia/Lord_Howe skips 02:00-02:30",
+		}},
+		// 02:00 is the instant the gap starts: an end there is on time, a
+		// start there loses the hour that follows.
+		{"edges at the gap's start", `timezone Europe/Berlin
+night   daily 22:00-02:00 2
+early   daily 02:00-04:00 3
+nightly daily 02:00-05:00 once
+`, "2026-03-28T00:00:00Z", "2026-03-30T00:00:00Z", []string{
+			"early daily 02:00-04:00 3 (line 3) is shortened to 03:00-04:00 on Sun 2026-03-29: Europe/Berlin skips 02:00-03:00",
+			"nightly daily 02:00-05:00 once (line 4) moves to 03:00-05:00 on Sun 2026-03-29: Europe/Berlin skips 02:00-03:00 (note)",
+		}},
+		{"a change out of the period", "timezone Europe/Berlin\nweb daily 02:00-02:30 3",
+			"2026-03-29T01:00:00Z", "2026-03-30T00:00:00Z", nil},
+		{"UTC", "web daily 02:00-02:30 3", "2026-01-01T00:00:00Z", "2027-01-01T00:00:00Z", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := mustParse(t, tt.src)
+			var got []string
+			for _, e := range s.DSTEffects(utc(tt.from), utc(tt.to)) {
+				m := e.Message
+				if !e.Warning {
+					m += " (note)"
+				}
+				got = append(got, m)
+			}
+			if strings.Join(got, "\n") != strings.Join(tt.want, "\n") {
+				t.Errorf("DSTEffects =\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(tt.want, "\n"))
+			}
+		})
+	}
+}
+
+// The report's JSON says what the clock changes do to the windows, in
+// dst_effects, always present.
+func TestReportJSONDSTEffects(t *testing.T) {
+	s := mustParse(t, "timezone Europe/Berlin\nweb daily 02:00-02:30 3\nnightly daily 02:00-02:30 once")
+	for _, tt := range []struct {
+		from, to string
+		want     string
+	}{
+		{"2026-03-28T00:00:00Z", "2026-03-30T00:00:00Z", `[` +
+			`{"app":"","type":"web","line":2,"rule":"web daily 02:00-02:30 3","date":"2026-03-29","effect":"empty","warning":true,` +
+			`"transition":{"date":"2026-03-29","zone":"Europe/Berlin","kind":"skips","from":"02:00","to":"03:00","at":"2026-03-29T01:00:00Z"},` +
+			`"message":"web daily 02:00-02:30 3 (line 2) is empty on Sun 2026-03-29: Europe/Berlin skips 02:00-03:00"},` +
+			`{"app":"","type":"nightly","line":3,"rule":"nightly daily 02:00-02:30 once","date":"2026-03-29","effect":"moved","warning":false,` +
+			`"window":"03:00-03:30","open":"2026-03-29T01:00:00Z","close":"2026-03-29T01:30:00Z",` +
+			`"transition":{"date":"2026-03-29","zone":"Europe/Berlin","kind":"skips","from":"02:00","to":"03:00","at":"2026-03-29T01:00:00Z"},` +
+			`"message":"nightly daily 02:00-02:30 once (line 3) moves to 03:00-03:30 on Sun 2026-03-29: Europe/Berlin skips 02:00-03:00"}]`},
+		{"2026-11-23T00:00:00Z", "2026-11-24T00:00:00Z", `[]`},
+	} {
+		data, err := json.Marshal(s.Report(utc(tt.from), utc(tt.to)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got struct {
+			Effects json.RawMessage `json:"dst_effects"`
+		}
+		if err := json.Unmarshal(data, &got); err != nil {
+			t.Fatal(err)
+		}
+		if string(got.Effects) != tt.want {
+			t.Errorf("dst_effects from %s = %s, want %s", tt.from, got.Effects, tt.want)
 		}
 	}
 }

@@ -68,8 +68,14 @@ func (r Report) WriteText(w io.Writer) error {
 	}
 	tw.Flush()
 
+	warned := 0 // windows that a clock change keeps from happening as written
+	for _, e := range r.DSTEffects {
+		if e.Warning {
+			warned++
+		}
+	}
 	if r.Scheduler != nil {
-		writeScheduler(&b, *r.Scheduler)
+		writeScheduler(&b, *r.Scheduler, warned)
 	}
 
 	b.WriteString("\nDaylight saving time\n")
@@ -78,6 +84,11 @@ func (r Report) WriteText(w io.Writer) error {
 	}
 	for _, t := range r.DST {
 		fmt.Fprintf(&b, "  %s\n", t)
+		for _, e := range r.DSTEffects {
+			if e.Transition.At.Equal(t.At) && e.Transition.Zone == t.Zone {
+				writeDSTEffect(&b, e)
+			}
+		}
 	}
 
 	if len(r.Types) > 0 {
@@ -220,9 +231,25 @@ func hours(h float64) string {
 	return strconv.FormatFloat(math.Round(h*10)/10, 'f', -1, 64)
 }
 
+// writeDSTEffect writes what a clock change does to a window, under the
+// change: "warning: line 4: web daily 02:00-02:30 3 is empty".
+func writeDSTEffect(b *strings.Builder, e DSTEffect) {
+	what, tail := e.says()
+	text := fmt.Sprintf("line %d: %s %s", e.Line, e.Rule, what)
+	if e.Date != e.Transition.Date {
+		d, _ := parseDate(e.Date)
+		text += fmt.Sprintf(" (its window of %s %s)", d.weekday().String()[:3], e.Date)
+	}
+	if e.Warning {
+		text = "warning: " + text
+	}
+	wrap(b, text+tail, "    ", "      ", 78)
+}
+
 // writeScheduler writes the Scheduler check: the runs it assumes, and each
-// warning under its rule.
-func writeScheduler(b *strings.Builder, c SchedulerCheck) {
+// warning under its rule; and, when a clock change keeps warned windows
+// from happening as written, that not everything is met on time.
+func writeScheduler(b *strings.Builder, c SchedulerCheck, warned int) {
 	switch c.Every {
 	case Every10Minutes:
 		b.WriteString("\nHeroku Scheduler every 10 minutes: runs at :00, :10, ... UTC (assumed)\n")
@@ -233,11 +260,18 @@ func writeScheduler(b *strings.Builder, c SchedulerCheck) {
 		fmt.Fprintf(b, "\nHeroku Scheduler daily: one run a day, on the hour or half hour UTC; here\n"+
 			"%s UTC, the time that meets the most changes\n", clock(c.Offset))
 	}
+	windows := plural(warned, "window")
 	switch {
-	case c.Changes == 0:
+	case c.Changes == 0 && warned == 0:
 		b.WriteString("  no change to meet in this period\n")
-	case len(c.Warnings) == 0:
+	case c.Changes == 0:
+		wrap(b, "no change to meet in this period, but a clock change keeps "+windows+
+			" from happening as written: see Daylight saving time below", "  ", "  ", 78)
+	case len(c.Warnings) == 0 && warned == 0:
 		b.WriteString("  every change is met on time\n")
+	case len(c.Warnings) == 0:
+		wrap(b, "no run is late or missing, but a clock change keeps "+windows+
+			" from happening as written: see Daylight saving time below", "  ", "  ", 78)
 	}
 	line := -1
 	for _, w := range c.Warnings {
@@ -247,6 +281,17 @@ func writeScheduler(b *strings.Builder, c SchedulerCheck) {
 		}
 		wrap(b, w.Message, "    ", "    ", 78)
 	}
+	if len(c.Warnings) > 0 && warned > 0 {
+		wrap(b, "and a clock change keeps "+windows+" from happening as written: see Daylight saving time below", "  ", "  ", 78)
+	}
+}
+
+// plural writes a count of things: 1 window, 2 windows.
+func plural(n int, thing string) string {
+	if n == 1 {
+		return "1 " + thing
+	}
+	return strconv.Itoa(n) + " " + thing + "s"
 }
 
 // wrap writes text in lines of at most width columns (but for a word
