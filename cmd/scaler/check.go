@@ -18,6 +18,10 @@ import (
 // lowBudget is the rate budget under which check warns.
 const lowBudget = 100
 
+// dstDays is how far ahead check looks for the clock changes that keep a
+// window from happening as written: a year, leap or not.
+const dstDays = 366
+
 // checkOptions is what check is asked.
 type checkOptions struct {
 	App, Schedule string
@@ -33,9 +37,11 @@ func (a *App) newCheckCommand(runF func(context.Context, *checkOptions) error) *
 	return &command{Command: &cli.Command{
 		Name:  "check",
 		Usage: "preflight: say, line by line, whether scaler will work here; never writes",
-		Description: `Checks where it runs (DYNO, HEROKU_APP_NAME), the schedule (it parses),
-the target apps, the notification webhook (set and well-formed, not tried),
-the token and the API URL; then, when all that is sound, the API: the token
+		Description: `Checks where it runs (DYNO, HEROKU_APP_NAME), the schedule (it parses,
+and what the clock changes of the next 366 days do to its windows: one that
+a change empties or shortens is a warning), the target apps, the
+notification webhook (set and well-formed, not tried), the token and the
+API URL; then, when all that is sound, the API: the token
 is accepted, with a scope that can scale, each app and its formation, every
 process type the schedule names, and the account's API budget. Exits
 non-zero when anything would stop scaler from working, so that a release
@@ -75,7 +81,7 @@ type checking struct {
 // The checks, in order: first the configuration, which sends nothing, then
 // the API, which the last of the configuration's gives.
 var (
-	configChecks = []func(a *App, ch *checking){checkDyno, checkSchedule, checkApps, checkNotify, checkToken}
+	configChecks = []func(a *App, ch *checking){checkDyno, checkSchedule, checkDST, checkApps, checkNotify, checkToken}
 	apiChecks    = []func(ctx context.Context, a *App, ch *checking) bool{checkAccount, checkAppsExist, checkBudget}
 )
 
@@ -138,6 +144,35 @@ func checkSchedule(a *App, ch *checking) {
 	default:
 		ch.schedule = sched
 		ch.f.ok("schedule", "%s from %s", plural(len(sched.Rules), "rule"), source)
+	}
+}
+
+// checkDST says what the clock changes of the next dstDays days do to the
+// schedule's windows: one that a change empties or shortens is a warning
+// (the schedule asks for what the wall clock cannot give that day), a
+// once window that it moves is said; neither stops scaler from working.
+func checkDST(a *App, ch *checking) {
+	if ch.schedule == nil {
+		return
+	}
+	from := a.Now()
+	to := from.AddDate(0, 0, dstDays)
+	period := fmt.Sprintf("the next %d days (to %s)", dstDays, to.UTC().Format(time.DateOnly))
+	changes, effects := ch.schedule.Transitions(from, to), ch.schedule.DSTEffects(from, to)
+	switch {
+	case len(changes) == 0:
+		ch.f.ok("dst", "no clock change in %s in the schedule's time zones", period)
+	case len(effects) == 0:
+		ch.f.ok("dst", "%s in %s: every window happens as written", plural(len(changes), "clock change"), period)
+	default:
+		ch.f.ok("dst", "%s in %s; what they do to the windows:", plural(len(changes), "clock change"), period)
+	}
+	for _, e := range effects {
+		if e.Warning {
+			ch.f.warn("dst", "%s", e.Message)
+		} else {
+			ch.f.ok("dst", "%s", e.Message)
+		}
 	}
 }
 

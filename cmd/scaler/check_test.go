@@ -2,8 +2,10 @@ package main
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/scalerdev/scaler/platform/emulator"
 )
@@ -91,5 +93,57 @@ func TestCheckJSON(t *testing.T) {
 	}
 	if r.code != 4 || out.OK || failed != 1 {
 		t.Errorf("check --json = %+v (exit %d)", out, r.code)
+	}
+}
+
+// check looks a year ahead for the clock changes that keep a window from
+// happening as written: each is a warn line, naming the rule and the date;
+// a once window that a change moves is said; neither fails the check.
+func TestCheckDST(t *testing.T) {
+	cfg := demoConfig()
+	cfg.Apps[0].Formation = append(cfg.Apps[0].Formation, emulator.Process{Type: "nightly"})
+	for _, tt := range []struct {
+		name, schedule string
+		say            []string
+	}{
+		{"a window emptied, a once window moved", "timezone Europe/Berlin; web daily 02:00-02:30 3; web default 1; nightly daily 02:00-02:30 once", []string{
+			"ok    dst        2 clock changes in the next 366 days (to 2027-03-02); what they do to the windows:\n" +
+				"warn  dst        web daily 02:00-02:30 3 (line 2) is empty on Sun 2026-03-29: Europe/Berlin skips 02:00-03:00\n" +
+				"ok    dst        nightly daily 02:00-02:30 once (line 4) moves to 03:00-03:30 on Sun 2026-03-29: Europe/Berlin skips 02:00-03:00\n",
+		}},
+		{"nothing to say", "timezone Europe/Berlin; web daily 08:00-20:00 3; web default 1", []string{
+			"ok    dst        2 clock changes in the next 366 days (to 2027-03-02): every window happens as written\n",
+		}},
+		{"no clock change", "web daily 02:00-02:30 3", []string{
+			"ok    dst        no clock change in the next 366 days (to 2027-03-02) in the schedule's time zones\n",
+		}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t, cfg)
+			h.now = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+			h.env[envSchedule] = tt.schedule
+			r := h.run("check")
+			if r.code != 0 || !strings.Contains(r.stdout, "check: scaler will work here") {
+				t.Errorf("exit %d, want 0 (warnings are no failure):\n%s", r.code, r)
+			}
+			for _, want := range tt.say {
+				if !strings.Contains(r.stdout, want) {
+					t.Errorf("check does not say %q:\n%s", want, r.stdout)
+				}
+			}
+		})
+	}
+	// In JSON, a warning is a check with status warn.
+	h := newHarness(t, cfg)
+	h.now = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	h.env[envSchedule] = "timezone America/New_York; web daily 02:30-04:00 3"
+	r := h.run("check", "--json")
+	var out checkJSON
+	if err := json.Unmarshal([]byte(r.stdout), &out); err != nil {
+		t.Fatalf("check --json: %v\n%s", err, r.stdout)
+	}
+	want := finding{Check: "dst", Status: "warn", Detail: "web daily 02:30-04:00 3 (line 2) is shortened to 03:00-04:00 on Sun 2026-03-08: America/New_York skips 02:00-03:00"}
+	if r.code != 0 || !out.OK || !slices.Contains(out.Checks, want) {
+		t.Errorf("check --json = %+v (exit %d), want OK with %+v", out, r.code, want)
 	}
 }
