@@ -139,3 +139,44 @@ func TestNightlyJobOnTheNightTheClocksSkip(t *testing.T) {
 		}
 	}
 }
+
+// plan over the night: an ordinary window that the clocks empty is a
+// warning under the change, in text and in JSON, and the Scheduler section
+// does not say that every change is met on time.
+func TestPlanOnTheNightTheClocksSkip(t *testing.T) {
+	h := newHarness(t, demoConfig())
+	h.env[envSchedule] = skippedNightly + "; web daily 02:00-02:30 3; web default 1"
+	r := h.run("plan", "--from", "2026-03-28", "--days", "2")
+	for _, want := range []string{
+		"  no run is late or missing, but a clock change keeps 1 window from happening\n  as written: see Daylight saving time below\n",
+		"    line 2: nightly daily 02:00-02:30 once moves to 03:00-03:30\n    warning: line 3: web daily 02:00-02:30 3 is empty\n",
+	} {
+		if r.code != 0 || !strings.Contains(r.stdout, want) {
+			t.Errorf("plan does not say %q:\n%s", want, r)
+		}
+	}
+	if strings.Contains(r.stdout, "every change is met on time") {
+		t.Errorf("plan says every change is met on time, while a window is empty:\n%s", r.stdout)
+	}
+	r = h.run("plan", "--from", "2026-03-28", "--days", "2", "--json")
+	var out struct {
+		Scheduler struct {
+			Warnings []json.RawMessage `json:"warnings"`
+		} `json:"scheduler"`
+		Effects []struct {
+			Type    string `json:"type"`
+			Line    int    `json:"line"`
+			Date    string `json:"date"`
+			Effect  string `json:"effect"`
+			Warning bool   `json:"warning"`
+			Message string `json:"message"`
+		} `json:"dst_effects"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &out); err != nil || r.code != 0 {
+		t.Fatalf("plan --json: %v\n%s", err, r)
+	}
+	if len(out.Scheduler.Warnings) != 0 || len(out.Effects) != 2 || out.Effects[1].Effect != "empty" || !out.Effects[1].Warning ||
+		out.Effects[1].Message != "web daily 02:00-02:30 3 (line 3) is empty on Sun 2026-03-29: Europe/Berlin skips 02:00-03:00" {
+		t.Errorf("plan --json = %+v, want no Scheduler warning and web's window empty in dst_effects", out)
+	}
+}
