@@ -69,7 +69,8 @@
 // # Time zones and daylight saving time
 //
 // Rule times are wall-clock times in the rule's zone. Each window boundary,
-// a local date and minute, maps to exactly one instant:
+// a local date and minute, maps to exactly one instant (zoneDay.instant,
+// the one place that decides it):
 //
 //   - a wall time that exists once is that instant;
 //   - a wall time the clocks skip (spring forward) is the instant the gap
@@ -81,18 +82,33 @@
 // 24:00 of a day is 00:00 of the next. The map keeps boundaries in order, so
 // no window is skipped and none is applied twice by surprise. A window that
 // lies wholly inside a skipped interval (02:00-02:30 on a spring-forward
-// day) is empty that day; the report lists the days the clocks change and
-// marks them in its charts. A window that spans a repeated interval lasts
-// an hour longer than on other days, and one that spans a skipped interval
-// an hour shorter; dyno-hours are counted on real time.
+// day) is empty that day, and one with an edge in it shorter; one that
+// spans a repeated interval lasts an hour longer than on other days, and
+// one that spans a skipped interval an hour shorter, both as written on
+// the wall clock; dyno-hours are counted on real time.
+// [Schedule.DSTEffects] names each window that a clock change keeps from
+// happening as written, with its rule and date; the report lists them
+// under the days the clocks change, and marks those days in its charts.
 //
-// For once rules this means: a window that starts in a skipped interval
-// opens when the gap ends; one that spans a repeated interval is one
-// occurrence, an hour longer; one wholly inside a skipped interval has no
-// occurrence that day, so its job does not start then (and
-// [Schedule.Closed] does not list it as missed). Two once windows that
-// overlap on the wall clock but whose overlap lies in a skipped interval
-// only touch on that day, and are two occurrences.
+// A once window never vanishes (Rule.neverVanishes says which kinds of
+// rule keep their window whole): the minutes of it that the clocks skip
+// happen right after the gap, alongside the window's own minutes there, as
+// cron runs the jobs of a skipped hour right after the change. On a day
+// that skips 02:00-03:00, 02:00-02:30 is 03:00-03:30 and 02:00-03:00 is
+// 03:00-04:00; 01:30-02:30, which starts on time, is 01:30-03:30 on the
+// wall clock, an hour as on other days (so decided: the window's length is
+// the Scheduler runs that can start its job, and a clock change does not
+// take half of them away); 02:00-05:00 is 03:00-05:00 and 01:00-04:00 as
+// written, their part after the gap holding the skipped minutes. The
+// minutes given back yield to the next window of the type on the wall
+// clock, which opens as written, so that windows distinct on the wall
+// clock stay distinct occurrences (01:00-03:00 and 03:00-04:00); two that
+// both open as the gap ends (02:00-02:30 and 03:00-03:30) are then one
+// occurrence, the later window's: the job starts once. A window that spans
+// a repeated interval is one occurrence, an hour longer, and one that
+// opens in it opens once. [Schedule.At], [Schedule.Changes] and
+// [Schedule.Closed] all see the moved window: a job missed in it is
+// reported as missed.
 //
 // # Edges
 //
