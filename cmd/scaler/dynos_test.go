@@ -164,8 +164,15 @@ type dynoEmulator struct {
 
 // startDynoEmulator writes procfile into a new directory, with bin/scaler
 // (this binary, as the Go buildpack installs it), and runs the emulator
-// there with args.
+// there with args, on loopback, with the test's token.
 func startDynoEmulator(t *testing.T, procfile string, args ...string) *dynoEmulator {
+	t.Helper()
+	return startDynoEmulatorAs(t, procfile, append([]string{"--listen", "127.0.0.1:0", "--token", testToken, "--procfile", "Procfile"}, args...)...)
+}
+
+// startDynoEmulatorAs is startDynoEmulator with all the emulator's flags
+// in args (--procfile Procfile included).
+func startDynoEmulatorAs(t *testing.T, procfile string, args ...string) *dynoEmulator {
 	t.Helper()
 	dir := t.TempDir()
 	if err := os.Mkdir(filepath.Join(dir, "bin"), 0o755); err != nil {
@@ -177,8 +184,7 @@ func startDynoEmulator(t *testing.T, procfile string, args ...string) *dynoEmula
 	if err := os.WriteFile(filepath.Join(dir, "Procfile"), []byte(procfile), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	args = append([]string{"emulator", "--listen", "127.0.0.1:0", "--token", testToken, "--procfile", "Procfile"}, args...)
-	p := startBinaryIn(t, dir, nil, args...)
+	p := startBinaryIn(t, dir, nil, append([]string{"emulator"}, args...)...)
 	first := p.line(t)
 	url, ok := strings.CutPrefix(first, envAPIURL+"=")
 	if !ok {

@@ -49,6 +49,9 @@ func (a *App) newEmulatorCommand(runF func(context.Context, *emulatorOptions) er
 with state: dynos boot and stop, errors come in Heroku's shape, Eco/Basic
 limits and the account's rate limit apply. Several --app/--formation pairs
 emulate several apps. It prints HEROKU_API_URL=... on stdout when ready.
+It refuses (403) a request whose Host is not loopback, localhost or the
+--listen host, or that a browser sent from a page not on loopback (Origin):
+no web page can drive it, by DNS rebinding or otherwise.
 
 With --procfile, it is also a dyno manager: each dyno of the formation is a
 real process (the Procfile's command, run by /bin/sh -c in the Procfile's
@@ -59,7 +62,8 @@ Dynos get DYNO, PORT, HEROKU_APP_NAME, HEROKU_APP_ID, HEROKU_DYNO_ID and
 HEROKU_API_URL (this emulator), with the Procfile directory's bin/ first on
 PATH, and SCALER_EMULATOR_NOW, the emulated time at their start (with
 --clock-rate, for scaler apply --at). A second SIGINT or SIGTERM while it
-stops the dynos kills them at once.
+stops the dynos kills them at once. Since a request can run commands, a
+--listen beyond loopback needs --token.
 
 Examples:
    $ scaler emulator
@@ -68,7 +72,7 @@ Examples:
    $ scaler emulator --procfile Procfile --env HEROKU_API_KEY=any --cycle 2m
    $ scaler emulator --procfile Procfile --env HEROKU_API_KEY=any --scheduler '10m bin/scaler apply' --scheduler-skip 0.1`,
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "listen", Value: defaultListen, Usage: "address to listen on (port 0 picks a free one)"},
+			&cli.StringFlag{Name: "listen", Value: defaultListen, Usage: "address to listen on (port 0 picks a free one); beyond loopback, --procfile needs --token"},
 			&cli.StringSliceFlag{Name: "app", Usage: "name of an app to emulate (repeatable; default demo)"},
 			&cli.StringSliceFlag{Name: "formation", Usage: "formation of the app at the same position, TYPE=N[:SIZE],... (default web=1,worker=0; with --procfile, web=1 and its other types 0)"},
 			&cli.StringFlag{Name: "token", Usage: "the only bearer token to accept (default: any non-empty token)"},
@@ -320,8 +324,13 @@ func emulatorConfig(opts *emulatorOptions) (emulator.Config, error) {
 	if len(forms) != len(names) {
 		return emulator.Config{}, scaler.Errorf(scaler.ErrInvalid, "%d --app and %d --formation: give one formation per app, in the same order", len(names), len(forms))
 	}
+	// Loopback is the only guard of an emulator without a token: beyond
+	// it, anyone who reaches the port could run commands on this machine.
+	if opts.Procfile != "" && opts.Token == "" && !emulator.IsLoopback(opts.Listen) {
+		return emulator.Config{}, scaler.Errorf(scaler.ErrInvalid, "--listen %s is reachable from other machines, and with --procfile a request runs commands on this one: give --token too, or listen on loopback (%s)", opts.Listen, defaultListen)
+	}
 	cfg := emulator.Config{
-		Token: opts.Token, Scope: opts.Scope, BootDelay: opts.BootDelay,
+		Listen: opts.Listen, Token: opts.Token, Scope: opts.Scope, BootDelay: opts.BootDelay,
 		StopDelay: opts.StopDelay, Latency: opts.Latency, RateLimit: opts.RateLimit,
 	}
 	if opts.Set("clock-start") || opts.Set("clock-rate") {

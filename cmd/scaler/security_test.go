@@ -2,20 +2,31 @@ package main
 
 // Security checks: the token never shows, at any log level and on any
 // error path; plain http goes only to loopback; the emulator listens on
-// loopback unless told otherwise (TestEmulatorListensOnLoopbackByDefault).
+// loopback unless told otherwise (TestEmulatorListensOnLoopbackByDefault),
+// refuses what a web page sends it, and runs no dynos beyond loopback
+// without a token.
 
 import (
+	"encoding/json"
+	"errors"
 	"fmt"
 	"html"
+	"io"
+	"io/fs"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
+	"github.com/scalerdev/scaler/platform/emulator"
 	"github.com/scalerdev/scaler/platform/emulator/emulatortest"
 )
 
@@ -215,5 +226,105 @@ func TestURLPasswordNeverShows(t *testing.T) {
 		if r.code != 2 || strings.Contains(r.stdout+r.stderr, password) {
 			t.Errorf("HEROKU_API_URL=%s: exit %d, want 2 and no password:\n%s", raw, r.code, r)
 		}
+	}
+}
+
+// DNS rebinding, as the issue met it: a web page whose name now resolves
+// to 127.0.0.1 posts a one-off dyno to `scaler emulator --procfile`, which,
+// without --token, takes any token. Every request a page can make is
+// refused, with a 403 in Heroku's shape, and its command never runs: a
+// program's request after them gets the first one-off dyno (run.1), which
+// runs and exits, and by then the mark the page's command would have left
+// is absent. The emulator says each refusal once, at warn.
+func TestEmulatorRefusesWebPages(t *testing.T) {
+	t.Parallel()
+	em := startDynoEmulatorAs(t, "web: exec sleep 60\n", "--listen", "127.0.0.1:0", "--procfile", "Procfile", "--formation", "web=0", "--boot-delay", "0s")
+	api := em.env[envAPIURL]
+	_, port, err := net.SplitHostPort(strings.TrimPrefix(api, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := "http://attacker.example:" + port
+	post := func(host, origin, command string) (int, string) {
+		t.Helper()
+		req, err := http.NewRequestWithContext(t.Context(), "POST", api+"/apps/demo/dynos", strings.NewReader(`{"command": "`+command+`"}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Host = host // sent as the Host header
+		if origin != "" {
+			req.Header.Set("Origin", origin)
+		}
+		req.Header.Set("Accept", emulator.AcceptHeader)
+		req.Header.Set("Authorization", "Bearer anything-will-do")
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(body)
+	}
+	refused := []struct{ host, origin string }{
+		{"attacker.example:" + port, page}, // the rebound page, as a browser sends it
+		{"attacker.example:" + port, ""},
+		{"127.0.0.1:" + port, page}, // a page elsewhere
+		{"127.0.0.1:" + port, "null"},
+	}
+	for _, r := range refused {
+		status, body := post(r.host, r.origin, "touch MARK")
+		var e struct{ ID, Message string }
+		if err := json.Unmarshal([]byte(body), &e); err != nil || status != 403 || e.ID != "forbidden" || !strings.HasPrefix(e.Message, "The emulator refused this request: ") {
+			t.Errorf("POST /apps/demo/dynos with Host %q and Origin %q = %d %s, want 403 forbidden", r.host, r.origin, status, body)
+		}
+	}
+	if status, body := post("127.0.0.1:"+port, "", "echo a program asked"); status != 201 {
+		t.Fatalf("a program's POST /apps/demo/dynos = %d %s, want 201", status, body)
+	}
+	// Had a refused request started a dyno, it would be run.1, before it.
+	line := em.log.next(t, `heroku\[run\.\d+\]: Starting process with command `+"`echo a program asked`$")
+	if !strings.Contains(line, " heroku[run.1]: ") {
+		t.Errorf("the program's one-off dyno is not the first: %s", line)
+	}
+	em.log.next(t, `app\[run\.1\]: a program asked$`)
+	em.log.next(t, `heroku\[run\.1\]: Process exited with status 0$`)
+	if _, err := os.Stat(filepath.Join(em.dir, "MARK")); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("a refused request's command ran: MARK is there (%v)", err)
+	}
+	if strings.Contains(em.log.String(), "MARK") {
+		t.Errorf("the log stream shows a refused command:\n%s", em.log)
+	}
+	if code, _ := em.stop(t, syscall.SIGTERM); code != 0 {
+		t.Errorf("the emulator exited %d:\n%s", code, em.p.stderr)
+	}
+	stderr := em.p.stderr.String()
+	if n := strings.Count(stderr, `level=warn msg="request refused" method=POST path=/apps/demo/dynos status=403 host=`); n != len(refused) {
+		t.Errorf("%d refusals in the emulator's log, want %d:\n%s", n, len(refused), stderr)
+	}
+	if strings.Contains(stderr, "anything-will-do") {
+		t.Errorf("the emulator's log shows the token:\n%s", stderr)
+	}
+}
+
+// Beyond loopback, a dyno manager without a token would run any command
+// sent to it from the network: it refuses to start, and says why. (Only
+// refusals are tested here: tests listen on 127.0.0.1 only.)
+func TestEmulatorBeyondLoopbackNeedsAToken(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "Procfile"), []byte("web: touch MARK; exec sleep 60\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, listen := range []string{"0.0.0.0:0", ":0", "[::]:0", "192.0.2.1:0", "devbox.example:0"} {
+		p := startBinaryIn(t, dir, nil, "emulator", "--listen", listen, "--procfile", "Procfile")
+		code, out := p.wait(t)
+		want := "--listen " + listen + " is reachable from other machines, and with --procfile a request runs commands on this one: give --token too"
+		if stderr := p.stderr.String(); code != 2 || out != "" || !strings.Contains(stderr, want) {
+			t.Errorf("emulator --listen %s --procfile Procfile: exit %d, want 2 saying %q:\n%s%s", listen, code, want, out, stderr)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "MARK")); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("a dyno ran: MARK is there (%v)", err)
 	}
 }

@@ -3,8 +3,9 @@
 // scaler uses. It keeps state (apps, formations, dynos that boot and shut
 // down, the account's rate-limit bucket), checks the Accept header and the
 // bearer token, answers errors in Heroku's shape with Heroku's ids and
-// messages, and enforces the Eco/Basic dyno limits. Its responses validate
-// against the official Platform API JSON schemas.
+// messages, and enforces the Eco/Basic dyno limits. It refuses what a web
+// page sends it (guard.go): with a dyno manager, a request runs commands.
+// Its responses validate against the official Platform API JSON schemas.
 //
 // Users try scaler against it with `scaler emulator` and `scaler demo`,
 // without a Heroku account; tests use it over real HTTP through package
@@ -67,6 +68,13 @@ type Config struct {
 	// Token is the only bearer token accepted. Empty accepts any non-empty
 	// token, which is what a user trying scaler out wants.
 	Token string
+	// Listen is the address the emulator is served on (host:port, as
+	// net.Listen takes it), whose host a request may name in its Host
+	// header besides loopback and localhost; an address that listens on
+	// every address (0.0.0.0:5000, :5000) admits any IP address. Empty
+	// admits loopback only. Whatever it is, a request a web page sent is
+	// refused (see guard.go).
+	Listen string
 	// Scope is the OAuth scope reported for the token in the Oauth-Scope
 	// header. Writes need global or write; identity and read are refused.
 	Scope string
@@ -104,6 +112,7 @@ type Emulator struct {
 	maxDynos  int
 	// ignoreIfMatch: see Config.IgnoreIfMatch.
 	ignoreIfMatch bool
+	guard         guard
 	now           func() time.Time
 	log           *slog.Logger
 	mux           *http.ServeMux
@@ -129,6 +138,7 @@ func New(cfg Config) (*Emulator, error) {
 		maxDynos:      cmp.Or(cfg.MaxDynos, DefaultMaxDynos),
 		now:           cfg.Now,
 		ignoreIfMatch: cfg.IgnoreIfMatch,
+		guard:         newGuard(cfg.Listen),
 		log:           cfg.Log,
 		apps:          map[string]*app{},
 	}
@@ -265,6 +275,20 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rec := &recorder{ResponseWriter: w}
 	w.Header().Set("Request-Id", fmt.Sprintf("emulator-%d", e.seq.Add(1)))
 	w.Header().Set("Date", e.now().UTC().Format(http.TimeFormat))
+	if refused := e.guard.check(r); refused != nil {
+		// Said once, at warn, instead of the request's info line: what the
+		// sender chose (Host, Origin, path) is quoted, shortened; never a
+		// header that may hold a secret.
+		if e.log != nil {
+			attrs := []any{"method", r.Method, "path", clip(r.URL.Path), "status", refused.status, "host", clip(r.Host)}
+			if origin, ok := r.Header["Origin"]; ok {
+				attrs = append(attrs, "origin", clip(strings.Join(origin, ", ")))
+			}
+			e.log.Warn("request refused", append(attrs, "reason", refused.reason, "hint", refused.hint)...)
+		}
+		e.writeError(w, refused.apiError)
+		return
+	}
 	if r.Body != nil {
 		r.Body = http.MaxBytesReader(w, r.Body, maxBody)
 	}

@@ -223,7 +223,8 @@ func (e *Emulator) SetQuantity(appName, typ string, n int) error {
 	if err != nil {
 		return err
 	}
-	r := httptest.NewRequest(http.MethodPatch, "/apps/"+url.PathEscape(appName)+"/formation", bytes.NewReader(body))
+	// Addressed to loopback, as the emulator requires of every request.
+	r := httptest.NewRequest(http.MethodPatch, "http://127.0.0.1/apps/"+url.PathEscape(appName)+"/formation", bytes.NewReader(body))
 	r.Header.Set("Accept", emulator.AcceptHeader)
 	r.Header.Set("Authorization", "Bearer "+e.token)
 	r.Header.Set("Content-Type", "application/json")
