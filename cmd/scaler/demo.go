@@ -60,7 +60,7 @@ func (a *App) demo(c *cli.Context) error {
 		Apps:      []emulator.App{{Name: "demo", Formation: []emulator.Process{{Type: "web", Quantity: 1}, {Type: "nightly"}}}},
 		BootDelay: 100 * time.Millisecond,
 		Dynos: &emulator.DynoConfig{
-			Procfile: pf, Log: a.Stdout,
+			Procfile: pf, Log: a.Stdout, Redact: a.secrets.cleanStart,
 			// The app's config vars: whatever the shell has, the dynos
 			// act on this app, through this emulator, at this log level.
 			Env:         []string{envToken + "=demo-token", envApp + "=demo", envLogLevel + "=info"},

@@ -215,7 +215,9 @@ func (a *App) dynoConfig(opts *emulatorOptions) (*emulator.DynoConfig, error) {
 		return nil, scaler.Errorf(scaler.ErrInvalid, "%v", err)
 	}
 	dc := &emulator.DynoConfig{
-		Procfile: pf, Log: a.Stdout, StopLatency: opts.StopLatency, KillAfter: opts.KillAfter,
+		// What dynos print is redacted before a long line is cut, as well
+		// as by a.Stdout after: a secret is never cut in two.
+		Procfile: pf, Log: a.Stdout, Redact: a.secrets.cleanStart, StopLatency: opts.StopLatency, KillAfter: opts.KillAfter,
 		RestartDelay: opts.RestartDelay, Cycle: opts.Cycle,
 		SchedulerSkip: opts.SchedulerSkip, SchedulerDup: opts.SchedulerDup, Seed: opts.Seed,
 		// The emulator's process runs nothing but dynos: it may reap

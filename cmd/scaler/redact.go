@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/url"
 	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -63,36 +64,93 @@ func (r *redactor) addURL(raw string) {
 
 // clean returns text with every secret replaced by [redacted].
 func (r *redactor) clean(text []byte) []byte {
+	out, _ := r.cleanStart(text, false)
+	return out
+}
+
+// cutReach is how far cutShort reads past a secret's shared runes: what a
+// cut escape leaves of itself (10 runes) and three dots.
+const cutReach = 13
+
+// escapeReach is how many bytes from its end a text still to be continued
+// may decode otherwise once its rest comes: an escape cut by the end, even
+// one escaped twice over (\u0026#x48;). Deeper layers are an adversary's,
+// not an accident's.
+const escapeReach = 128
+
+// cleanStart is clean for a line that may go on: with more, text is the
+// start of a line whose rest is still to come (the dyno manager's log
+// stream cuts a long line into pieces, and redacts before it cuts). It
+// returns text cleaned, and how many bytes of text that covers: all of
+// them unless more, when it leaves out the tail that the rest may make a
+// secret of (the start of a secret, of an escape, or of a secret's start
+// cut short), which the caller hands over again with what follows. So a
+// secret is redacted whole wherever the line is cut. The result may share
+// text's memory.
+func (r *redactor) cleanStart(text []byte, more bool) ([]byte, int) {
 	r.mu.Lock()
 	secrets := r.secrets
 	r.mu.Unlock()
 	if len(secrets) == 0 {
-		return text
+		return text, len(text)
 	}
 	view, spans := decode(text)
+	// The view up to end is what the rest cannot change; the text up to
+	// hold is what is cleaned now.
+	end, hold := len(view), len(text)
+	if more {
+		end = sort.Search(len(spans), func(k int) bool { return spans[k].start > len(text)-escapeReach })
+		if end < len(spans) {
+			hold = spans[end].start
+		}
+		for _, secret := range secrets {
+			// A start of the secret that runs to the end may go on in the
+			// rest; one long enough may be followed by the mark of a cut.
+			for i := max(0, end-len(secret)-cutReach); i < end; i++ {
+				n := shared(view[i:end], secret)
+				if n > 0 && n < len(secret) && (i+n == end || n >= minSecret && i+n+cutReach > end) {
+					hold = min(hold, spans[i].start)
+					break
+				}
+			}
+		}
+	}
 	type cut struct{ start, end int }
 	var cuts []cut
 	for _, secret := range secrets {
-		for i := 0; i < len(view); i++ {
-			n := shared(view[i:], secret)
+		for i := 0; i < end; i++ {
+			n := shared(view[i:end], secret)
 			// The whole secret; or, cut short where a message was cut to
 			// length (its end marked … or ...), a start of it long enough
 			// to be one.
-			if n == len(secret) || n >= minSecret && cutShort(view[i+n:]) {
+			if n == len(secret) || n >= minSecret && cutShort(view[i+n:end]) {
 				cuts = append(cuts, cut{spans[i].start, spans[i+n-1].end})
 				i += n - 1
 			}
 		}
 	}
-	if len(cuts) == 0 {
-		return text
-	}
-	// Cuts are found secret by secret: put them in order, merging those
-	// that overlap.
+	// Cuts are found secret by secret: put them in order. One that runs
+	// past hold is left whole for later, with what follows it.
 	slices.SortFunc(cuts, func(a, b cut) int { return a.start - b.start })
+	for straddled := true; straddled; {
+		straddled = false
+		for _, c := range cuts {
+			if c.start < hold && c.end > hold {
+				hold, straddled = c.start, true
+			}
+		}
+	}
+	text = text[:hold]
+	if len(cuts) == 0 || cuts[0].start >= hold {
+		return text, hold
+	}
+	// Overlapping cuts merge.
 	var out bytes.Buffer
 	at := 0
 	for _, c := range cuts {
+		if c.start >= hold {
+			break
+		}
 		if c.end <= at {
 			continue
 		}
@@ -103,7 +161,7 @@ func (r *redactor) clean(text []byte) []byte {
 		at = c.end
 	}
 	out.Write(text[at:])
-	return out.Bytes()
+	return out.Bytes(), hold
 }
 
 // span is where a decoded rune stands in the original text.

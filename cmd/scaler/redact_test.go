@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"strings"
 	"testing"
 )
 
@@ -51,4 +52,88 @@ func TestRedactingWriterJoinsLines(t *testing.T) {
 	if got, want := out.String(), "token [redacted] end\nnext"; got != want {
 		t.Errorf("wrote %q, want %q", got, want)
 	}
+}
+
+// A line redacted in parts, as the dyno manager redacts a long line that a
+// dyno is still printing, comes out as it does redacted whole, wherever it
+// is parted: a secret is never cut in two, in none of its forms.
+func TestRedactingALineInParts(t *testing.T) {
+	t.Parallel()
+	r := &redactor{}
+	r.add("HRKU-0123456789")
+	r.add("HRKU-0123456789-longer") // a secret that starts with another
+	r.add("aaaaaaaaab")             // one that overlaps itself
+	r.add("0123456789-tail")        // one that starts in another
+	pad := strings.Repeat("x", escapeReach+20)
+	for _, line := range []string{
+		pad + "Bearer HRKU-0123456789 and HRKU-0123456789-longer end",
+		pad + `"\u0048RKU-0123456789" %48%52%4B%55-0123456789 &#72;&#x52;KU-0123456789 end`,
+		pad + `\u0026#72;RKU-0123456789 HRKU-01` + "\u200b" + `23456789 end`,
+		pad + "cut: HRKU-012345… and HRKU-0123... end",
+		pad + "aaaaaaaaaaaab aaaaaaaab end",
+		pad + "Bearer HRKU-0123456789-tail end",
+		pad + "HRKU-0123456789" + pad + "HRKU-0123456789",
+	} {
+		line += pad // the line goes on after its secrets, beyond the reach of an escape
+		want := string(r.clean([]byte(line)))
+		if strings.Contains(want, "HRKU") {
+			t.Fatalf("clean(%q) = %q: the test's line shows a secret redacted whole", line, want)
+		}
+		for p := 0; p <= len(line); p++ {
+			for q := p; q <= len(line); q += 31 {
+				// Three parts: two while the line goes on, the rest at its end.
+				first, n1 := r.cleanStart([]byte(line[:p]), true)
+				second, n2 := r.cleanStart([]byte(line[n1:q]), true)
+				if n1 > p || n1+n2 > q {
+					t.Fatalf("cleanStart covered %d and %d of %d and %d bytes", n1, n2, p, q-n1)
+				}
+				got := string(first) + string(second) + string(r.clean([]byte(line[n1+n2:])))
+				if got != want {
+					t.Fatalf("%q parted at %d and %d (taken: %d, %d) = %q, want %q", line, p, q, n1, n1+n2, got, want)
+				}
+			}
+		}
+	}
+	// It keeps back only what may begin a secret, or an escape.
+	text := []byte(pad + pad + "HRKU-0123")
+	if _, n := r.cleanStart(text, true); len(text)-n > escapeReach {
+		t.Errorf("cleanStart of %d bytes covered only %d", len(text), n)
+	}
+	if _, n := r.cleanStart(text, false); n != len(text) {
+		t.Errorf("cleanStart(more: false) covered %d of %d bytes", n, len(text))
+	}
+}
+
+// BenchmarkRedactDynoOutput measures the redactor on a dyno's output with
+// three secrets: a short line, cleaned whole (as every line scaler writes
+// is), and a 100 kB line cleaned in parts as the dyno manager reads it
+// (4 kB reads, a part whenever 10 kB wait), which the stream then cuts.
+func BenchmarkRedactDynoOutput(b *testing.B) {
+	r := &redactor{}
+	r.add(testToken)
+	r.add("HRKU-0123456789")
+	r.add("Sup3rS3cr3tV4lu3-QwZ")
+	short := []byte(`2026-11-30T02:00:01.104620+00:00 app[worker.1]: level=info msg="report" rows=120 of=5000 took=1.2s` + "\n")
+	b.Run("short line", func(b *testing.B) {
+		b.SetBytes(int64(len(short)))
+		for b.Loop() {
+			r.clean(short)
+		}
+	})
+	long := []byte(strings.Repeat(`{"row":12345,"name":"a value","ok":true},`, 100_000/41))
+	b.Run("long line in parts", func(b *testing.B) {
+		b.SetBytes(int64(len(long)))
+		for b.Loop() {
+			var raw []byte
+			for rest := long; len(rest) > 0; {
+				n := min(4096, len(rest))
+				raw, rest = append(raw, rest[:n]...), rest[n:]
+				if len(raw) >= 10_000 {
+					_, taken := r.cleanStart(raw, true)
+					raw = raw[taken:]
+				}
+			}
+			r.cleanStart(raw, false)
+		}
+	})
 }

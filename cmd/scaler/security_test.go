@@ -3,8 +3,8 @@ package main
 // Security checks: the token never shows, at any log level and on any
 // error path; plain http goes only to loopback; the emulator listens on
 // loopback unless told otherwise (TestEmulatorListensOnLoopbackByDefault),
-// refuses what a web page sends it, and runs no dynos beyond loopback
-// without a token.
+// refuses what a web page sends it, runs no dynos beyond loopback without
+// a token, and never shows a secret config var cut in two.
 
 import (
 	"encoding/json"
@@ -326,5 +326,69 @@ func TestEmulatorBeyondLoopbackNeedsAToken(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "MARK")); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("a dyno ran: MARK is there (%v)", err)
+	}
+}
+
+// A secret config var that a dyno prints in a line longer than the log
+// stream's cut, across the cut or across any multiple of it, is redacted
+// whole: the pieces show only the line's filler and [redacted].
+func TestSecretsAreNeverCutInTwo(t *testing.T) {
+	t.Parallel()
+	const secret, cut = "Sup3rS3cr3tV4lu3-QwZ", 10000 // the emulator's cut (Logplex's)
+	em := startDynoEmulator(t, "web: exec sleep 60\n", "--formation", "web=0", "--env", "API_SECRET="+secret)
+	x := func(n int) string { return strings.Repeat("x", n) }
+	var lines strings.Builder
+	secrets := 0
+	for k := 1; k <= 3; k++ {
+		for _, d := range []int{1, len(secret) / 2, len(secret) - 1} {
+			lines.WriteString(x(k*cut-d) + secret + x(100) + "\n")
+			secrets++
+		}
+	}
+	// Across every multiple of the cut, in the raw line and in the line
+	// redacted ([redacted] is shorter than the secret).
+	var every strings.Builder
+	for k := 1; k <= 4; k++ {
+		every.WriteString(x(k*cut - 6 - every.Len() + (k-1)*(len(secret)-len("[redacted]"))))
+		every.WriteString(secret)
+		secrets++
+	}
+	lines.WriteString(every.String() + "\ndone\n")
+	if err := os.WriteFile(filepath.Join(em.dir, "lines.txt"), []byte(lines.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequestWithContext(t.Context(), "POST", em.env[envAPIURL]+"/apps/demo/dynos", strings.NewReader(`{"command": "cat lines.txt"}`))
+	req.Header.Set("Accept", emulator.AcceptHeader)
+	req.Header.Set("Authorization", "Bearer "+testToken)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 201 {
+		t.Fatalf("POST /apps/demo/dynos: %s", resp.Status)
+	}
+	em.log.next(t, `app\[run\.1\]: done$`)
+	var printed strings.Builder
+	pieces := 0
+	for _, l := range em.log.snapshot() {
+		if _, text, ok := strings.Cut(l, " app[run.1]: "); ok && text != "done" {
+			printed.WriteString(text)
+			pieces++
+			if len(text) > cut {
+				t.Errorf("a piece of %d bytes, longer than the cut", len(text))
+			}
+		}
+	}
+	shown := printed.String()
+	if n := strings.Count(shown, "[redacted]"); n != secrets || strings.Trim(strings.ReplaceAll(shown, "[redacted]", ""), "x") != "" {
+		t.Errorf("%d lines of %d secrets came out as %d pieces with %d [redacted] and more than x: %.300q…", strings.Count(lines.String(), "\n")-1, secrets, pieces, n, shown)
+	}
+	if want := len(strings.ReplaceAll(strings.ReplaceAll(lines.String(), "\n", ""), "done", "")) - secrets*(len(secret)-len("[redacted]")); len(shown) != want {
+		t.Errorf("the pieces hold %d bytes, want %d: a piece is missing", len(shown), want)
+	}
+	if code, _ := em.stop(t, syscall.SIGTERM); code != 0 || strings.Contains(em.p.stderr.String(), secret) {
+		t.Errorf("the emulator exited %d:\n%s", code, em.p.stderr)
 	}
 }

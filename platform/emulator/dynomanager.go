@@ -1,7 +1,6 @@
 package emulator
 
 import (
-	"bytes"
 	"cmp"
 	"context"
 	"errors"
@@ -116,6 +115,14 @@ type DynoConfig struct {
 	Seed                        uint64
 	// Log gets the log stream, in the form of `heroku logs`.
 	Log io.Writer
+	// Redact, when set, removes secrets from what dynos print before a line
+	// too long for the log stream is cut into pieces, so that no secret is
+	// cut in two (a filter of Log would see each piece alone). It returns
+	// text cleaned and how many bytes of text that covers: all of them
+	// unless more, when text is the start of a line still being printed and
+	// it may leave out a tail that may start a secret; the stream hands
+	// that tail over again with what follows.
+	Redact func(text []byte, more bool) (clean []byte, n int)
 	// Subreaper makes the process reap what dynos leave behind: on Linux it
 	// becomes a child subreaper, reaps orphans, and kills what escaped the
 	// dynos' process groups when the dynos are stopped. Only for a process
@@ -235,7 +242,7 @@ func newManager(e *Emulator, cfg DynoConfig, apps []App) (*manager, []App, error
 	m := &manager{
 		e: e, procfile: cfg.Procfile, env: cfg.Env, latency: cfg.StopLatency,
 		killAfter: cmp.Or(cfg.KillAfter, DefaultKillAfter), coolOff: cmp.Or(cfg.RestartDelay, DefaultRestartDelay),
-		cycle: cfg.Cycle, subreaper: cfg.Subreaper, log: newLogStream(cfg.Log, e.now),
+		cycle: cfg.Cycle, subreaper: cfg.Subreaper, log: newLogStream(cfg.Log, e.now, cfg.Redact),
 		scheduler: cfg.Scheduler, skip: cfg.SchedulerSkip, dup: cfg.SchedulerDup, seed: cfg.Seed,
 		numbers: map[string]int{}, crashes: map[string]int{}, pending: map[*func() bool]bool{},
 		changed: make(chan struct{}), mains: map[int]bool{}, watched: map[int]func(){},
@@ -774,35 +781,17 @@ func freePort() int {
 	return ln.Addr().(*net.TCPAddr).Port
 }
 
-// read sends a dyno's output to the log stream, a line at a time; a line
-// longer than the stream's limit is cut.
+// read sends a dyno's output to the log stream (see output).
 func (m *manager) read(d *dyno, out *os.File, drained chan<- struct{}) {
 	defer m.wg.Done()
 	defer close(drained)
-	name := d.name()
-	buf := make([]byte, 0, 4096)
+	lines := m.log.output(d.name())
 	chunk := make([]byte, 4096)
 	for {
 		n, err := out.Read(chunk)
-		buf = append(buf, chunk[:n]...)
-		for {
-			i := bytes.IndexByte(buf, '\n')
-			if i < 0 && len(buf) < maxLogLine {
-				break
-			}
-			if i < 0 || i > maxLogLine {
-				i = maxLogLine
-				m.log.app(name, string(buf[:i]))
-				buf = buf[i:]
-				continue
-			}
-			m.log.app(name, strings.TrimSuffix(string(buf[:i]), "\r"))
-			buf = buf[i+1:]
-		}
+		lines.Write(chunk[:n])
 		if err != nil {
-			if len(buf) > 0 {
-				m.log.app(name, string(buf))
-			}
+			lines.end()
 			return
 		}
 	}

@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"bytes"
 	"io"
 	"strconv"
 	"strings"
@@ -16,6 +17,12 @@ const logStampLayout = "2006-01-02T15:04:05.000000-07:00"
 // is cut into pieces of this size (Logplex cuts lines at about 10 KB).
 const maxLogLine = 10000
 
+// maxHeldOutput is how much of a line a dyno is printing the stream keeps
+// unredacted, waiting for the rest to tell whether it starts a secret.
+// Past it, that much is cleaned as it stands: only a secret padded with
+// thousands of invisible characters is held that long.
+const maxHeldOutput = 4 * maxLogLine
+
 // maxQueuedAppLines is how many app lines may wait for the writer. Past it,
 // app lines are dropped, and counted in an L10 line as Logplex does, so
 // that a reader who stops reading never blocks the dyno manager or a dyno.
@@ -25,8 +32,9 @@ const maxQueuedAppLines = 10000
 // per event or output line, each written whole by a single writer, so that
 // lines from many dynos never interleave mid-line.
 type logStream struct {
-	w   io.Writer
-	now func() time.Time
+	w      io.Writer
+	now    func() time.Time
+	redact func(text []byte, more bool) ([]byte, int) // DynoConfig.Redact
 
 	mu           sync.Mutex
 	queue        []string
@@ -40,10 +48,10 @@ type logStream struct {
 }
 
 // newLogStream returns the stream written to w. It prints what dynos
-// print, secrets included: the emulator's caller filters its output
-// (`scaler emulator` redacts the token and secret config vars).
-func newLogStream(w io.Writer, now func() time.Time) *logStream {
-	return &logStream{w: w, now: now, wake: make(chan struct{}, 1), done: make(chan struct{})}
+// print, cleaned by redact when given (DynoConfig.Redact) before a long line
+// is cut; the emulator's caller filters the rest of its output.
+func newLogStream(w io.Writer, now func() time.Time, redact func([]byte, bool) ([]byte, int)) *logStream {
+	return &logStream{w: w, now: now, redact: redact, wake: make(chan struct{}, 1), done: make(chan struct{})}
 }
 
 // start runs the writer until close.
@@ -62,6 +70,81 @@ func (l *logStream) heroku(dyno, msg string) { l.add("heroku["+dyno+"]: "+msg, f
 
 // app logs a line a dyno printed: app[web.1]: ...
 func (l *logStream) app(dyno, line string) { l.add("app["+dyno+"]: "+line, true) }
+
+// output returns the writer of a dyno's output, which ends with end.
+func (l *logStream) output(dyno string) *output {
+	return &output{emit: func(line string) { l.app(dyno, line) }, redact: l.redact}
+}
+
+// output turns what a dyno prints into the stream's lines: one per line it
+// prints, \r\n or \n ended, and a line longer than maxLogLine cut into
+// pieces of that size, as Logplex cuts them. A line is redacted before it
+// is cut, so that a secret is never shown in pieces (a filter downstream
+// sees each piece alone); a line that is still being printed is redacted
+// as it comes, but for a tail that may start a secret.
+type output struct {
+	emit   func(line string)
+	redact func(text []byte, more bool) ([]byte, int) // nil: nothing to redact
+	raw    []byte                                     // printed, not yet redacted
+	clean  []byte                                     // the line's redacted text not yet emitted
+}
+
+func (o *output) Write(p []byte) (int, error) {
+	o.raw = append(o.raw, p...)
+	for {
+		i := bytes.IndexByte(o.raw, '\n')
+		if i < 0 {
+			break
+		}
+		o.take(bytes.TrimSuffix(o.raw[:i], []byte("\r")), false)
+		o.raw = o.raw[i+1:]
+		o.flush(true)
+	}
+	if len(o.raw) >= maxLogLine {
+		n := o.take(o.raw, true)
+		if len(o.raw)-n >= maxHeldOutput {
+			n += o.take(o.raw[n:], false)
+		}
+		o.raw = o.raw[n:]
+		o.flush(false)
+	}
+	return len(p), nil
+}
+
+// end emits what is left of a last line without a newline.
+func (o *output) end() {
+	if len(o.raw) > 0 || len(o.clean) > 0 {
+		o.take(o.raw, false)
+		o.raw = nil
+		o.flush(true)
+	}
+}
+
+// take redacts the start of o.raw and keeps it for the line; it returns
+// how many bytes it took.
+func (o *output) take(text []byte, more bool) int {
+	if o.redact == nil {
+		o.clean = append(o.clean, text...)
+		return len(text)
+	}
+	clean, n := o.redact(text, more)
+	o.clean = append(o.clean, clean...)
+	return n
+}
+
+// flush emits the line's full pieces and, once the line has ended, the
+// rest. A piece is kept until more follows it: a line of exactly
+// maxLogLine bytes is one line.
+func (o *output) flush(ended bool) {
+	for len(o.clean) > maxLogLine {
+		o.emit(string(o.clean[:maxLogLine]))
+		o.clean = o.clean[maxLogLine:]
+	}
+	if ended {
+		o.emit(string(o.clean))
+		o.clean = o.clean[:0]
+	}
+}
 
 func (l *logStream) add(line string, droppable bool) {
 	l.mu.Lock()

@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"bytes"
 	"strconv"
 	"strings"
 	"sync"
@@ -29,6 +30,99 @@ func TestLongOutputLinesAreCut(t *testing.T) {
 	}
 }
 
+// holdRedact is a redactor of one secret as DynoConfig.Redact takes it:
+// with more, it keeps back a tail that may start the secret.
+func holdRedact(secret string) func([]byte, bool) ([]byte, int) {
+	return func(text []byte, more bool) ([]byte, int) {
+		n := len(text)
+		for k := min(len(secret)-1, n); more && k > 0; k-- {
+			if bytes.HasSuffix(text, []byte(secret[:k])) {
+				n -= k
+				break
+			}
+		}
+		return bytes.ReplaceAll(text[:n], []byte(secret), []byte("[redacted]")), n
+	}
+}
+
+// A long line is redacted before it is cut: a secret across the cut, or
+// across any multiple of it, is never shown in pieces, however the dyno's
+// output comes in; and each piece but the last is maxLogLine long.
+func TestLongLinesAreRedactedBeforeTheyAreCut(t *testing.T) {
+	const secret = "SECRET-VALUE"
+	x := func(n int) string { return strings.Repeat("x", n) }
+	var lines []string
+	for k := 1; k <= 3; k++ {
+		for d := 1; d < len(secret); d++ {
+			// The secret from k*maxLogLine-d on, the line going on after it.
+			lines = append(lines, x(k*maxLogLine-d)+secret+x(maxLogLine/2))
+		}
+	}
+	// A secret across every multiple of the cut, where the cuts fall in
+	// the redacted line ("[redacted]" is shorter than the secret).
+	var every strings.Builder
+	for k := 1; k <= 4; k++ {
+		every.WriteString(x(k*maxLogLine - 4 - every.Len() + (k-1)*(len(secret)-len("[redacted]"))))
+		every.WriteString(secret)
+	}
+	lines = append(lines, every.String(), x(maxLogLine))
+	for _, chunk := range []int{4096, 1000, 333, 1 << 20} {
+		for _, line := range lines {
+			var got []string
+			o := &output{emit: func(l string) { got = append(got, l) }, redact: holdRedact(secret)}
+			for rest := line + "\n"; rest != ""; {
+				n := min(chunk, len(rest))
+				o.Write([]byte(rest[:n]))
+				rest = rest[n:]
+			}
+			o.end()
+			want := strings.ReplaceAll(line, secret, "[redacted]")
+			if strings.Join(got, "") != want {
+				t.Fatalf("a line of %d bytes with its secret at %d, in chunks of %d, came out as %d pieces that are not the line redacted", len(line), strings.Index(line, secret), chunk, len(got))
+			}
+			for i, piece := range got {
+				if len(piece) != maxLogLine && i < len(got)-1 || len(piece) > maxLogLine || len(piece) == 0 {
+					t.Fatalf("a line of %d bytes, in chunks of %d, came out as pieces of %v bytes", len(line), chunk, lens(got))
+				}
+			}
+		}
+	}
+}
+
+// A redactor that would hold a line back for ever does not make the
+// stream hold it all: past maxHeldOutput, it is cleaned as it stands.
+func TestHeldOutputIsBounded(t *testing.T) {
+	var got []string
+	o := &output{emit: func(l string) { got = append(got, l) }, redact: func(text []byte, more bool) ([]byte, int) {
+		if more {
+			return nil, 0
+		}
+		return text, len(text)
+	}}
+	chunk := []byte(strings.Repeat("x", 4096))
+	for range 100 {
+		o.Write(chunk)
+		if len(o.raw) >= maxHeldOutput+len(chunk) {
+			t.Fatalf("%d bytes held", len(o.raw))
+		}
+	}
+	if len(got) < 100*len(chunk)/maxLogLine-maxHeldOutput/maxLogLine-1 {
+		t.Errorf("%d pieces emitted while 100 chunks were written", len(got))
+	}
+	o.end()
+	if n := len(strings.Join(got, "")); n != 100*len(chunk) {
+		t.Errorf("%d bytes emitted, want %d", n, 100*len(chunk))
+	}
+}
+
+func lens(ss []string) []int {
+	var n []int
+	for _, s := range ss {
+		n = append(n, len(s))
+	}
+	return n
+}
+
 // blockedWriter holds every write until released, like a reader who has
 // stopped reading.
 type blockedWriter struct {
@@ -53,7 +147,7 @@ func (w *blockedWriter) Write(p []byte) (int, error) {
 func TestLogStreamOverflowAndRedaction(t *testing.T) {
 	w := &blockedWriter{entered: make(chan struct{}), release: make(chan struct{})}
 	at := time.Date(2026, 11, 30, 2, 0, 0, 0, time.UTC)
-	l := newLogStream(w, func() time.Time { return at })
+	l := newLogStream(w, func() time.Time { return at }, nil)
 	l.start()
 	l.heroku("web.1", "first, held by the reader")
 	<-w.entered
