@@ -196,7 +196,7 @@ func (c *Client) Dynos(ctx context.Context, app string) ([]scaler.Dyno, error) {
 	}
 	out := make([]scaler.Dyno, len(list))
 	for i, d := range list {
-		out[i] = scaler.Dyno{Name: d.Name, Type: d.Type, Size: d.Size, State: d.State, UpdatedAt: d.UpdatedAt}
+		out[i] = scaler.Dyno{Name: d.Name, Type: d.Type, Size: d.Size, State: d.State, UpdatedAt: d.UpdatedAt, CreatedAt: d.CreatedAt}
 	}
 	return out, nil
 }

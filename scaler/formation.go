@@ -35,6 +35,9 @@ type Read struct {
 	// At is the platform's clock (its Date header) when it answered, to the
 	// second; zero when it sent none.
 	At time.Time
+	// Local is the dyno's clock when the answer came (set by [Service]):
+	// with At, it tells how far the two clocks are apart (see [Clock]).
+	Local time.Time
 }
 
 // Find returns the process type named typ.
@@ -76,6 +79,30 @@ type Dyno struct {
 	State string // crashed, down, idle, starting or up
 	// UpdatedAt is when the dyno last changed state.
 	UpdatedAt time.Time
+	// CreatedAt is when the platform created the dyno. Each restart makes a
+	// new dyno in the emulator; whether the platform keeps created_at across
+	// a restart is unconfirmed, so it is at or before the dyno's start.
+	CreatedAt time.Time
+}
+
+// Daily cycling: the platform restarts every dyno once a day, CycleAfter
+// after its start plus up to CycleSpread more, at random.
+const (
+	CycleAfter  = 24 * time.Hour
+	CycleSpread = 216 * time.Minute
+)
+
+// CycleFrom returns the earliest instant, on the platform's clock, at which
+// daily cycling may stop the dyno: CycleAfter after it started. The start
+// is taken as CreatedAt, which is at or before it (UpdatedAt changes with
+// every change of state, after the start): the earlier instant, the safe
+// side for a person who plans around a cycle. Zero when the platform gave
+// no CreatedAt.
+func (d Dyno) CycleFrom() time.Time {
+	if d.CreatedAt.IsZero() {
+		return time.Time{}
+	}
+	return d.CreatedAt.Add(CycleAfter)
 }
 
 // The dyno states the platform reports.
@@ -112,6 +139,15 @@ type Platform interface {
 
 	// RestartDynos restarts every dyno of one process type.
 	RestartDynos(ctx context.Context, app, typ string) error
+}
+
+// RunID returns the identity of the run of a job's process type as the
+// formation shows it: TYPE-YYYYMMDDTHHMMSSZ, from when the platform last
+// changed the type, which it did to scale it up for the run (its own
+// clock, in UTC). Every start of the job within one run sees the same
+// identity, since restarts do not change the formation.
+func RunID(typ string, p Process) string {
+	return typ + "-" + p.UpdatedAt.UTC().Format("20060102T150405Z")
 }
 
 // DynoType returns the process type of a dyno name (worker.1 → worker) and

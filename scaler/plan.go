@@ -38,6 +38,11 @@ type Plan struct {
 	// Read): its write is conditional on that version.
 	Version string
 	ReadAt  time.Time
+	// Written is, once [Service.Apply] has carried out the changes, the
+	// changed process types as the platform answered the write (or the
+	// formation as read back after a lost answer): their updated_at is when
+	// the change landed. Nil before, and for a plan without changes.
+	Written Formation
 }
 
 // Updates returns the batch that carries out the plan.

@@ -25,6 +25,21 @@ type Service struct {
 	// ResendPause is the first pause before reading back after a write's
 	// answer was lost, doubled each time. Zero means 250ms.
 	ResendPause time.Duration
+	// Now is the dyno's clock, time.Now when nil: each read notes it beside
+	// the platform's (Read.Local), so that decisions are made by the
+	// platform's clock (see Clock).
+	Now func() time.Time
+}
+
+// read reads the app's formation, noting the dyno's clock as it came.
+func (s *Service) read(ctx context.Context, app string) (Read, error) {
+	r, err := s.Platform.Formation(ctx, app)
+	if s.Now != nil {
+		r.Local = s.Now()
+	} else {
+		r.Local = time.Now()
+	}
+	return r, err
 }
 
 // MaxPollInterval caps the pause between two reads while waiting, so that a
@@ -41,7 +56,7 @@ const (
 
 // Plan reads the app's formation once and plans the specs against it.
 func (s *Service) Plan(ctx context.Context, app string, specs []Spec) (Plan, error) {
-	read, err := s.Platform.Formation(ctx, app)
+	read, err := s.read(ctx, app)
 	if err != nil {
 		return Plan{}, fmt.Errorf("read formation of %s: %w", app, err)
 	}
@@ -80,9 +95,10 @@ func (s *Service) Apply(ctx context.Context, p Plan) (Plan, error) {
 			s.Log.Info("no change", "app", p.App)
 			return p, nil
 		}
-		err := s.send(ctx, p, &lost)
+		written, err := s.send(ctx, p, &lost)
 		switch {
 		case err == nil:
+			p.Written = written
 			for _, c := range p.Changes {
 				args := []any{"app", p.App, "type", c.Type, "from", c.From, "to", c.To}
 				if !SameSize(c.FromSize, c.ToSize) {
@@ -112,38 +128,40 @@ func (s *Service) Apply(ctx context.Context, p Plan) (Plan, error) {
 }
 
 // send writes p's changes, conditional on p's version, and settles a lost
-// answer by reading back. lost is set once an answer has been lost.
-func (s *Service) send(ctx context.Context, p Plan, lost *bool) error {
+// answer by reading back. It returns the process types as the platform
+// answered the write, or as read back. lost is set once an answer has been
+// lost.
+func (s *Service) send(ctx context.Context, p Plan, lost *bool) (Formation, error) {
 	updates, version := p.Updates(), p.Version
 	pause := cmp.Or(s.ResendPause, 250*time.Millisecond)
 	for attempt := 1; ; attempt++ {
-		_, err := s.Platform.UpdateFormation(ctx, p.App, updates, version)
+		written, err := s.Platform.UpdateFormation(ctx, p.App, updates, version)
 		if !errors.Is(err, ErrUncertain) {
-			return err
+			return written, err
 		}
 		*lost = true
 		s.Log.Warn("write outcome unknown", "app", p.App, "attempt", attempt, "wait", pause, "err", err)
 		// A lost answer often means an API in trouble: give it a moment,
 		// more each time, before reading back.
 		if Sleep(ctx, pause) != nil {
-			return err
+			return nil, err
 		}
 		pause *= 2
 		back, rerr := s.Platform.Formation(ctx, p.App)
 		if rerr != nil {
-			return Errorf(ErrUncertain, "%w; reading the formation back failed too (%v), so the change may or may not have landed", err, rerr)
+			return nil, Errorf(ErrUncertain, "%w; reading the formation back failed too (%v), so the change may or may not have landed", err, rerr)
 		}
 		again, uerr := p.unlanded(back)
 		switch {
 		case uerr != nil:
-			return uerr
+			return nil, uerr
 		case len(again) == 0:
-			return nil
+			return back.Formation, nil
 		case attempt == sends:
 			// The read shows the change is not in place (and, for a
 			// relative change, proves it never landed): the API failed.
 			// Not uncertain, so err is said, not wrapped.
-			return Errorf(ErrUnavailable, "the change is not in place: sent %d times, each answered by a failure (the last: %v); the formation now: %s", attempt, err, back.Formation)
+			return nil, Errorf(ErrUnavailable, "the change is not in place: sent %d times, each answered by a failure (the last: %v); the formation now: %s", attempt, err, back.Formation)
 		}
 		updates, version = again, back.Version
 	}
@@ -329,9 +347,20 @@ func pending(c Change, dynos []Dyno) string {
 	return msg
 }
 
+// Status is an app's formation and dynos as one look at the platform
+// found them.
+type Status struct {
+	Formation Formation
+	Dynos     []Dyno // sorted by type and number
+	// At is the platform's clock when it answered (the Date of the
+	// formation's read), by which ages are told; Local the dyno's then.
+	// At is zero when the platform sent no Date.
+	At, Local time.Time
+}
+
 // Status reads the app's formation and dynos, the dynos sorted by type and
 // number (worker.2 before worker.10).
-func (s *Service) Status(ctx context.Context, app string) (Formation, []Dyno, error) {
+func (s *Service) Status(ctx context.Context, app string) (Status, error) {
 	type dynoResult struct {
 		dynos []Dyno
 		err   error
@@ -341,20 +370,20 @@ func (s *Service) Status(ctx context.Context, app string) (Formation, []Dyno, er
 		d, err := s.Platform.Dynos(ctx, app)
 		ch <- dynoResult{d, err}
 	}()
-	read, ferr := s.Platform.Formation(ctx, app)
+	read, ferr := s.read(ctx, app)
 	dr := <-ch
 	if ferr != nil {
-		return nil, nil, fmt.Errorf("read formation of %s: %w", app, ferr)
+		return Status{}, fmt.Errorf("read formation of %s: %w", app, ferr)
 	}
 	if dr.err != nil {
-		return nil, nil, fmt.Errorf("read dynos of %s: %w", app, dr.err)
+		return Status{}, fmt.Errorf("read dynos of %s: %w", app, dr.err)
 	}
 	slices.SortStableFunc(dr.dynos, func(a, b Dyno) int {
 		at, an := splitDynoName(a.Name)
 		bt, bn := splitDynoName(b.Name)
 		return cmp.Or(strings.Compare(at, bt), cmp.Compare(an, bn))
 	})
-	return read.Formation, dr.dynos, nil
+	return Status{Formation: read.Formation, Dynos: dr.dynos, At: read.At, Local: read.Local}, nil
 }
 
 func splitDynoName(name string) (string, int) {
@@ -365,29 +394,50 @@ func splitDynoName(name string) (string, int) {
 
 // AppResult is what ApplyAll did for one app.
 type AppResult struct {
-	App  string
-	Plan Plan
-	Err  error
+	App string
+	// Read is the app's formation as first read, with the platform's
+	// clock and the dyno's (zero when the read failed).
+	Read Read
+	// At is the instant of the platform's clock the decision was for.
+	At time.Time
+	// Wants is what the schedule wanted of the app's types at At.
+	Wants []Want
+	Plan  Plan
+	// DryRun: the plan was made and not carried out.
+	DryRun bool
+	Err    error
 }
 
-// ApplyAll makes each app's formation match its specs: per app, one read
-// and at most one batch write, only for the types that differ (none when
-// write is false: a dry run). An app without specs is not read. Apps run in
-// parallel, at most concurrency at a time, sharing the account's rate
-// limit through the Platform; one app failing does not stop the others.
-// Results come back in the order of apps.
-func (s *Service) ApplyAll(ctx context.Context, apps []string, specs map[string][]Spec, concurrency int, write bool) []AppResult {
+// ApplyOptions is how ApplyAll carries out a schedule.
+type ApplyOptions struct {
+	// Clock says for which instant the schedule is applied, on the
+	// platform's clock.
+	Clock Clock
+	// Enforce converges every type to its rule, even one a person changed
+	// since the rule came into force (see Specs).
+	Enforce bool
+	// Concurrency bounds how many apps are handled at once (at least one).
+	Concurrency int
+	// DryRun plans and sends no write.
+	DryRun bool
+}
+
+// ApplyAll makes each app's formation what the schedule wants of it. Per
+// app: one read, which gives the platform's clock, by which the decision
+// is made (the instant of opts.Clock, moved onto it); then at most one
+// batch write, only for the types that differ (none in a dry run). Each
+// app is read, even one with no rule in force by the dyno's clock, since
+// only the platform's clock says. Apps run in parallel, at most
+// Concurrency at a time, sharing the account's rate limit through the
+// Platform; one app failing does not stop the others. Results come back in
+// the order of apps.
+func (s *Service) ApplyAll(ctx context.Context, apps []string, sched Schedule, opts ApplyOptions) []AppResult {
 	results := make([]AppResult, len(apps))
-	slots := make(chan struct{}, max(1, concurrency))
+	slots := make(chan struct{}, max(1, opts.Concurrency))
 	var wg sync.WaitGroup
 	for i, app := range apps {
 		results[i].App = app
-		if len(specs[app]) == 0 {
-			continue // nothing in force for this app now: nothing to read
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			select {
 			case slots <- struct{}{}:
 			case <-ctx.Done():
@@ -395,15 +445,28 @@ func (s *Service) ApplyAll(ctx context.Context, apps []string, specs map[string]
 				return
 			}
 			defer func() { <-slots }()
-			plan, err := s.Plan(ctx, app, specs[app])
-			if err == nil && write {
-				plan, err = s.Apply(ctx, plan)
-			}
-			results[i].Plan, results[i].Err = plan, err
-		}()
+			results[i] = s.applyOne(ctx, app, sched, opts)
+		})
 	}
 	wg.Wait()
 	return results
+}
+
+// applyOne is ApplyAll for one app.
+func (s *Service) applyOne(ctx context.Context, app string, sched Schedule, opts ApplyOptions) AppResult {
+	r := AppResult{App: app, DryRun: opts.DryRun}
+	read, err := s.read(ctx, app)
+	if err != nil {
+		r.Err = fmt.Errorf("read formation of %s: %w", app, err)
+		return r
+	}
+	r.Read, r.At = read, opts.Clock.For(read)
+	r.Wants = sched.Wants(app, r.At)
+	r.Plan, r.Err = planFrom(app, read, Specs(r.Wants, opts.Enforce))
+	if r.Err == nil && len(r.Wants) > 0 && !opts.DryRun {
+		r.Plan, r.Err = s.Apply(ctx, r.Plan)
+	}
+	return r
 }
 
 // Sleep waits d, or until ctx is done, and then returns ctx's error.

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/scalerdev/scaler/platform/emulator"
 	"github.com/scalerdev/scaler/platform/webhook"
 	"github.com/scalerdev/scaler/scaler"
 	"github.com/scalerdev/scaler/schedules"
@@ -77,14 +77,19 @@ func (a *App) newApplyCommand(runF func(context.Context, *applyOptions) error) *
 	return &command{Command: &cli.Command{
 		Name:  "apply",
 		Usage: "make the formation what the schedule says it should be now",
-		Description: `Computes, from the schedule, the formation in force now (or at --at), reads
-the current one, and sends at most one batch update per app, only for the
-process types that differ. A type the schedule does not name, or names but
-not now, is not touched. A type a person changed since its rule came into
-force is kept as it is until the next edge (--enforce converges it). A once
-window starts its job at most once. Run it from Heroku Scheduler every 10
-minutes: a missed run is healed by the next, and a repeated run changes
-nothing.
+		Description: `Reads each app's formation, computes from the schedule the formation in
+force now (or at --at), and sends at most one batch update per app, only for
+the process types that differ. A type the schedule does not name, or names
+but not now, is not touched. A type a person changed since its rule came
+into force is kept as it is until the next edge (--enforce converges it). A
+once window starts its job at most once, and apply says where each window
+stands. Run it from Heroku Scheduler every 10 minutes: a missed run is
+healed by the next, and a repeated run changes nothing.
+
+Windows, edges and kept changes are judged by the platform's clock (the Date
+of its answers), which stamps the formation: now is the dyno's clock moved
+onto it, and --at names an instant of it. A dyno's clock more than 30s off,
+or an --at that far from now, is said once.
 
 Examples:
    $ scaler apply
@@ -93,11 +98,11 @@ Examples:
 		Flags: []cli.Flag{
 			appFlag(),
 			scheduleFlag(),
-			&cli.StringFlag{Name: flagAt, Usage: "apply as of this instant (RFC 3339) instead of now"},
+			&cli.StringFlag{Name: flagAt, Usage: "apply as of this instant (RFC 3339) of the platform's clock, instead of now"},
 			&cli.BoolFlag{Name: flagDryRun, Usage: "print the plan and send no write"},
 			&cli.IntFlag{Name: flagConcurrency, Value: 4, Usage: "apps handled at once"},
 			&cli.BoolFlag{Name: flagEnforce, Usage: "converge every type to its rule, even one a person changed since the rule came into force"},
-			&cli.DurationFlag{Name: flagEvery, Value: 10 * time.Minute, Usage: "how often Heroku Scheduler runs apply: a late edge, or a once window closed within two intervals without its job, is reported"},
+			&cli.DurationFlag{Name: flagEvery, Value: 10 * time.Minute, Usage: "how often Heroku Scheduler runs apply: an edge met that late is reported; a once window that closed without its job, and a kept change a whole number of days old, are said by the one apply whose interval holds the instant"},
 			timeoutFlag(defaultTimeout),
 			jsonFlag(),
 		},
@@ -133,7 +138,7 @@ func (a *App) runApply(ctx context.Context, opts *applyOptions) error {
 	if opts.Every <= 0 {
 		return scaler.Errorf(scaler.ErrInvalid, "--every %s: want the interval of the Scheduler job that runs apply, such as 10m", opts.Every)
 	}
-	d, err := a.desired(opts.App, sched, at, opts.Enforce)
+	fleet, err := a.fleet(opts.App, sched)
 	if err != nil {
 		return err
 	}
@@ -152,12 +157,23 @@ func (a *App) runApply(ctx context.Context, opts *applyOptions) error {
 	}
 	svc := a.service(client)
 
-	results := svc.ApplyAll(ctx, d.apps, d.specs, opts.Concurrency, !opts.DryRun)
-	rev := a.review(ctx, svc, sched, d, at, opts.Every, results)
-	if !opts.DryRun {
-		a.notifyAll(ctx, notifier, rev.events)
+	clock := scaler.Clock{At: at, Began: a.Now()}
+	results := svc.ApplyAll(ctx, fleet.Apps(), fleet, scaler.ApplyOptions{Clock: clock, Enforce: opts.Enforce, Concurrency: opts.Concurrency, DryRun: opts.DryRun})
+	a.sayClock(clock, results)
+	reviews := make([]scaler.AppReview, len(results))
+	var events []scaler.Event
+	for i, r := range results {
+		if r.Err != nil {
+			events = append(events, scaler.Event{Kind: scaler.KindApplyFailed, App: r.App, ExitCode: exitCode(r.Err), Detail: r.Err.Error()})
+		}
+		reviews[i] = scaler.Review(r, fleet, opts.Every)
+		a.logReview(reviews[i])
+		events = append(events, reviews[i].Events()...)
 	}
-	if err := a.printApply(opts.JSON, at, results, rev, opts.DryRun); err != nil {
+	if !opts.DryRun {
+		a.notifyAll(ctx, notifier, events)
+	}
+	if err := a.printApply(opts.JSON, runInstant(clock, results), results, reviews, opts.DryRun); err != nil {
 		return err
 	}
 	var failed []scaler.AppResult
@@ -183,10 +199,10 @@ func (a *App) runApply(ctx context.Context, opts *applyOptions) error {
 	return silent(exitFailure)
 }
 
-// instant reads --at, or returns now.
+// instant reads --at: the zero time when it is not given (now).
 func (a *App) instant(at string) (time.Time, error) {
 	if at == "" {
-		return a.Now(), nil
+		return time.Time{}, nil
 	}
 	t, err := time.Parse(time.RFC3339, at)
 	if err != nil {
@@ -195,69 +211,118 @@ func (a *App) instant(at string) (time.Time, error) {
 	return t, nil
 }
 
-// desired is what the schedule wants at an instant: the apps it targets,
-// and for each the specs in force, made from the targets in force.
-type desired struct {
-	apps       []string
-	specs      map[string][]scaler.Spec
-	targets    map[[2]string]schedules.Target // by app and type
-	defaultApp string
-}
-
-// desired returns what the schedule wants at t. Rules without an `app`
-// line target the app of --app, HEROKU_APP or HEROKU_APP_NAME, which must
-// not also be named by an `app` line with rules for the same types: two sets
-// of rules would claim them. A rule's target holds against a person's change
-// made since the rule came into force, unless enforce.
-func (a *App) desired(flagApp string, s *schedules.Schedule, t time.Time, enforce bool) (desired, error) {
-	d := desired{specs: map[string][]scaler.Spec{}, targets: map[[2]string]schedules.Target{}}
+// fleet names the schedule's default app: the app of --app, HEROKU_APP or
+// HEROKU_APP_NAME, needed only when rules have no `app` line.
+func (a *App) fleet(flagApp string, s *schedules.Schedule) (*schedules.Fleet, error) {
+	name := ""
 	if slices.Contains(s.Apps(), "") {
-		name, err := a.resolveApp(flagApp)
-		if err != nil {
-			return d, err
-		}
-		d.defaultApp = name
-		for _, typ := range s.Types("") {
-			if slices.Contains(s.Types(name), typ) {
-				return d, scaler.Errorf(scaler.ErrInvalid, "app %s is both the default app and named by an `app` line, with rules for %s in both", name, typ)
-			}
+		var err error
+		if name, err = a.resolveApp(flagApp); err != nil {
+			return nil, err
 		}
 	}
-	for _, app := range s.Apps() {
-		if app = cmp.Or(app, d.defaultApp); !slices.Contains(d.apps, app) {
-			d.apps = append(d.apps, app)
-		}
-	}
-	for _, target := range s.At(t) {
-		app := cmp.Or(target.App, d.defaultApp)
-		// A rule that has been in force since beyond the schedule's horizon
-		// (a lone default) has no edge that a change could follow: apply
-		// converges to it, as it does to every rule with --enforce.
-		spec := scaler.Spec{Type: target.Type, Op: scaler.Set, N: target.Quantity, Size: target.Size, Keep: !enforce && !target.Since.IsZero(), After: target.Since}
-		if target.Once {
-			// A job's window: started once in this occurrence of it.
-			spec.Op, spec.Keep = scaler.Start, false
-			if target.Since.IsZero() {
-				// Windows that overlap without end (daily 00:00-13:00
-				// and daily 12:00-01:00) are one occurrence that never
-				// opened: no start can be told from the job's own.
-				a.log.Warn("once window never closes", "app", app, "type", target.Type, "line", target.Rule.Line,
-					"hint", "its windows overlap into one occurrence without end, so its job never starts: make them overlap less")
-			}
-		}
-		d.specs[app] = append(d.specs[app], spec)
-		d.targets[[2]string{app, target.Type}] = target
-	}
-	return d, nil
+	return s.Fleet(name)
 }
 
-// review is what apply says of a run beyond its changes: the edges in
-// force, the changes of people it kept, the edges it healed late, the once
-// windows missed, and the events that need a person.
-type review struct {
-	edges  map[string][]edgeJSON // by app
-	missed []missed
-	events []scaler.Event
+// runInstant is the instant a run of apply decided for, on the platform's
+// clock: --at, or that of its first app read (the others' are within a
+// second of it), or the dyno's clock when no read succeeded.
+func runInstant(c scaler.Clock, results []scaler.AppResult) time.Time {
+	if !c.At.IsZero() {
+		return c.At
+	}
+	for _, r := range results {
+		if !r.At.IsZero() {
+			return r.At
+		}
+	}
+	return c.Began
+}
+
+// sayClock warns, once per run, when the instant apply decides for is more
+// than scaler.MaxSkew from the platform's clock: the dyno's clock is off
+// (apply decides by the platform's all the same), or --at names another
+// instant than now (a what-if). Under the emulator, whose dynos run apply
+// --at "$SCALER_EMULATOR_NOW", --at is the platform's clock at the dyno's
+// start, which a fast emulated clock leaves behind: not worth a warning.
+func (a *App) sayClock(c scaler.Clock, results []scaler.AppResult) {
+	if emulated, err := time.Parse(time.RFC3339, a.Getenv(emulator.EnvNow)); err == nil && c.At.Equal(emulated) {
+		return
+	}
+	for _, r := range results {
+		skew := c.Skew(r.Read)
+		if skew.Abs() <= scaler.MaxSkew {
+			continue
+		}
+		platform := r.Read.At.UTC().Format(time.RFC3339)
+		if !c.At.IsZero() {
+			a.log.Warn("not now", "at", c.At.UTC().Format(time.RFC3339), "platform_clock", platform, "app", r.App,
+				"hint", "--at applies the schedule as of another instant than the platform's now: its windows, edges and kept changes are judged against the formation as it is now")
+			return
+		}
+		a.log.Warn("clock skew", "dyno_clock", r.Read.Local.UTC().Format(time.RFC3339), "platform_clock", platform, "app", r.App,
+			"hint", fmt.Sprintf("the dyno's clock is about %s %s the platform's: scaler decides by the platform's (the Date of its answers), and needs nothing done", skew.Abs().Round(time.Second), map[bool]string{true: "ahead of", false: "behind"}[skew > 0]))
+		return
+	}
+}
+
+// logReview logs what a person may want to know of an app's apply: each
+// change kept, each edge healed late, each window missed, and where each
+// job's window stands.
+func (a *App) logReview(rev scaler.AppReview) {
+	for _, e := range rev.Edges {
+		w := e.Want
+		if e.Kept != nil {
+			a.log.Info("change kept", "app", rev.App, "type", w.Type, "is", fmt.Sprintf("%d:%s", e.Kept.Quantity, e.Kept.Size), "schedule", w.Target(),
+				"changed", stamp(e.Kept.UpdatedAt), "until", stamp(w.Until))
+		}
+		if e.Late > 0 {
+			a.log.Warn("missed edge healed", "app", rev.App, "type", w.Type, "edge", stamp(w.Since), "late", e.Late.Round(time.Second).String(),
+				"hint", "Heroku Scheduler skipped the run at the edge, or it failed: the next run made it good")
+		}
+	}
+	for _, m := range rev.Missed {
+		a.log.Warn("window missed", "app", rev.App, "type", m.Type, "open", stamp(m.Open), "close", stamp(m.Close),
+			"rule", fmt.Sprintf("line %d: %s", m.Rule.Line, m.Rule.Text),
+			"hint", "the job never started in this window: the API was out of reach, or Heroku Scheduler skipped every run of it; start it by hand with scaler up "+m.Type+"=1, or wait for the next window")
+	}
+	for _, j := range rev.Jobs {
+		a.logJob(rev.App, j)
+	}
+}
+
+// logJob logs where a job's window stands.
+func (a *App) logJob(app string, j scaler.JobState) {
+	args := []any{"app", app, "type", j.Type, "state", j.Phase.String()}
+	switch j.Phase {
+	case scaler.JobNeverOpens:
+		a.log.Warn("once window never closes", "app", app, "type", j.Type, "line", j.Window.Rule.Line,
+			"hint", "its windows overlap into one occurrence without end, so its job never starts: make them overlap less")
+		return
+	case scaler.JobWaiting:
+		args = append(args, "opens", stamp(j.Window.Open))
+	case scaler.JobStarted, scaler.JobRunning:
+		if !j.Since.IsZero() {
+			args = append(args, "since", stamp(j.Since), "run_id", j.Run)
+		}
+	case scaler.JobRan:
+		args = append(args, "done", stamp(j.Since))
+	}
+	a.log.Info("job window", args...)
+}
+
+// stamp is an instant as the log says it: RFC 3339, in UTC.
+func stamp(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+// notifyAll sends events to the notifier, all at once, and waits for them:
+// each is bounded (webhook.Notifier), so the wait is too. A failure is
+// logged by the notifier and changes nothing else.
+func (a *App) notifyAll(ctx context.Context, n *webhook.Notifier, events []scaler.Event) {
+	var wg sync.WaitGroup
+	for _, e := range events {
+		wg.Go(func() { n.Notify(context.WithoutCancel(ctx), e) })
+	}
+	wg.Wait()
 }
 
 // edgeJSON is one type's rule in force, as apply --json shows it.
@@ -274,66 +339,9 @@ type edgeJSON struct {
 	Late string `json:"late,omitempty"`
 }
 
-// keptLong is how long a kept change lasts before a person is told.
-const keptLong = 24 * time.Hour
-
-func (a *App) review(ctx context.Context, svc *scaler.Service, s *schedules.Schedule, d desired, at time.Time, every time.Duration, results []scaler.AppResult) review {
-	rev := review{edges: map[string][]edgeJSON{}}
-	until := func(t schedules.Target) string {
-		if t.Until.IsZero() {
-			return "no edge ahead"
-		}
-		return t.Until.UTC().Format(time.RFC3339)
-	}
-	for _, r := range results {
-		if r.Err != nil {
-			rev.events = append(rev.events, scaler.Event{Kind: scaler.KindApplyFailed, App: r.App, ExitCode: exitCode(r.Err), Detail: r.Err.Error()})
-			continue
-		}
-		kept := map[string]scaler.Process{}
-		for _, p := range r.Plan.Kept {
-			kept[p.Type] = p
-		}
-		late := map[string]time.Duration{}
-		for _, c := range r.Plan.Changes {
-			t := d.targets[[2]string{r.App, c.Type}]
-			if gap := at.Sub(t.Since); !t.Once && !t.Since.IsZero() && gap >= every {
-				late[c.Type] = gap
-			}
-		}
-		for _, spec := range r.Plan.Specs {
-			t := d.targets[[2]string{r.App, spec.Type}]
-			e := edgeJSON{Type: spec.Type, Target: t.String(), Since: t.Since.UTC(), Until: t.Until.UTC()}
-			if p, ok := kept[spec.Type]; ok {
-				e.Kept = true
-				a.log.Info("change kept", "app", r.App, "type", spec.Type, "is", fmt.Sprintf("%d:%s", p.Quantity, p.Size), "schedule", t.String(),
-					"changed", p.UpdatedAt.UTC().Format(time.RFC3339), "until", until(t))
-				if at.Sub(p.UpdatedAt) > keptLong {
-					rev.events = append(rev.events, scaler.Event{Kind: scaler.KindChangeKeptLong, App: r.App, Type: spec.Type,
-						Detail: fmt.Sprintf("%s=%d since %s; the schedule says %s (line %d), from %s", spec.Type, p.Quantity, p.UpdatedAt.UTC().Format(time.RFC3339), t.String(), t.Rule.Line, until(t))})
-				}
-			}
-			if gap, ok := late[spec.Type]; ok {
-				e.Late = gap.Round(time.Second).String()
-				edge := t.Since.UTC().Format(time.RFC3339)
-				a.log.Warn("missed edge healed", "app", r.App, "type", spec.Type, "edge", edge, "late", e.Late,
-					"hint", "Heroku Scheduler skipped the run at the edge, or it failed: the next run made it good")
-				rev.events = append(rev.events, scaler.Event{Kind: scaler.KindMissedEdgeHealed, App: r.App, Type: spec.Type,
-					Detail: fmt.Sprintf("the edge at %s (line %d: %s) was applied %s late", edge, t.Rule.Line, t.String(), e.Late)})
-			}
-			rev.edges[r.App] = append(rev.edges[r.App], e)
-		}
-	}
-	rev.missed = a.missedWindows(ctx, svc, s, at, every, d.defaultApp, results)
-	for _, m := range rev.missed {
-		rev.events = append(rev.events, scaler.Event{Kind: scaler.KindWindowMissed, App: m.App, Type: m.Type,
-			Detail: fmt.Sprintf("the window from %s to %s (line %d) closed, and the job never started", m.Open.Format(time.RFC3339), m.Close.Format(time.RFC3339), m.Line)})
-	}
-	return rev
-}
-
-// missed is an occurrence of a `once` window whose job never started.
-type missed struct {
+// missedJSON is an occurrence of a job's window that closed without its
+// job.
+type missedJSON struct {
 	App   string    `json:"app"`
 	Type  string    `json:"type"`
 	Open  time.Time `json:"open"`
@@ -341,92 +349,64 @@ type missed struct {
 	Line  int       `json:"line"`
 }
 
-// missedWindows finds the occurrences of `once` windows that closed in the
-// last two Scheduler intervals (every) without their job ever starting:
-// the type is at 0 and has not changed since the window opened (the API
-// was down throughout, or every Scheduler run of the window was skipped).
-// Only the latest occurrence of each type is judged: a later window's run
-// changes the type too, and scaler keeps no memory of its own. Apps that
-// apply did not read are read once.
-func (a *App) missedWindows(ctx context.Context, svc *scaler.Service, s *schedules.Schedule, at time.Time, every time.Duration, defaultApp string, results []scaler.AppResult) []missed {
-	latest := map[[2]string]schedules.Occurrence{}
-	var keys [][2]string
-	for _, o := range s.Closed(at.Add(-2*every), at) {
-		k := [2]string{cmp.Or(o.App, defaultApp), o.Type}
-		if _, seen := latest[k]; !seen {
-			keys = append(keys, k)
-		}
-		latest[k] = o
-	}
-	forms := map[string]scaler.Formation{}
-	for _, r := range results {
-		if r.Err == nil && r.Plan.Current != nil {
-			forms[r.App] = r.Plan.Current
-		}
-	}
-	var out []missed
-	for _, k := range keys {
-		o := latest[k]
-		form, ok := forms[k[0]]
-		if !ok {
-			read, err := svc.Platform.Formation(ctx, k[0])
-			if err != nil {
-				a.log.Warn("window not checked", "app", k[0], "type", k[1], "err", err)
-				continue
-			}
-			form, forms[k[0]] = read.Formation, read.Formation
-		}
-		if p, ok := form.Find(k[1]); ok && p.Quantity == 0 && p.UpdatedAt.Before(o.Open) {
-			m := missed{App: k[0], Type: k[1], Open: o.Open.UTC(), Close: o.Close.UTC(), Line: o.Rule.Line}
-			a.log.Warn("window missed", "app", m.App, "type", m.Type, "open", m.Open.Format(time.RFC3339), "close", m.Close.Format(time.RFC3339),
-				"rule", fmt.Sprintf("line %d: %s", o.Rule.Line, o.Rule.Text),
-				"hint", "the job never started in this window: the API was out of reach, or Heroku Scheduler skipped every run of it; start it by hand with scaler up "+m.Type+"=1, or wait for the next window")
-			out = append(out, m)
-		}
-	}
-	return out
+// jobJSON is where a job's window stands.
+type jobJSON struct {
+	Type  string    `json:"type"`
+	State string    `json:"state"` // waiting, outside, started, would_start, running, ran, never_opens
+	Text  string    `json:"text"`  // as the text output says it
+	Open  time.Time `json:"open,omitzero"`
+	Close time.Time `json:"close,omitzero"`
+	// Since is when the start landed (started), the type was scaled up
+	// (running), or it went back to 0 (ran).
+	Since time.Time `json:"since,omitzero"`
+	RunID string    `json:"run_id,omitempty"`
 }
 
-// notifyAll sends events to the notifier, all at once, and waits for them:
-// each is bounded (webhook.Notifier), so the wait is too. A failure is
-// logged by the notifier and changes nothing else.
-func (a *App) notifyAll(ctx context.Context, n *webhook.Notifier, events []scaler.Event) {
-	var wg sync.WaitGroup
-	for _, e := range events {
-		wg.Go(func() { n.Notify(context.WithoutCancel(ctx), e) })
-	}
-	wg.Wait()
+func toJobJSON(j scaler.JobState) jobJSON {
+	return jobJSON{Type: j.Type, State: j.Phase.String(), Text: j.String(), Open: j.Window.Open.UTC(), Close: j.Window.Close.UTC(), Since: j.Since.UTC(), RunID: j.Run}
 }
 
 type appJSON struct {
 	planJSON
+	// At is the instant of the platform's clock the app's decision was
+	// for.
+	At        time.Time  `json:"at,omitzero"`
 	Scheduled bool       `json:"scheduled"`
 	Edges     []edgeJSON `json:"edges"`
+	Jobs      []jobJSON  `json:"jobs"`
 	Error     string     `json:"error,omitempty"`
 }
 
 type applyJSON struct {
-	At        time.Time `json:"at"`
-	DryRun    bool      `json:"dry_run"`
-	Apps      []appJSON `json:"apps"`
-	Missed    []missed  `json:"missed"`
-	Changed   int       `json:"changed"`
-	Kept      int       `json:"kept"` // types whose change by a person holds
-	Unchanged int       `json:"unchanged"`
-	Failed    int       `json:"failed"`
+	At        time.Time    `json:"at"`
+	DryRun    bool         `json:"dry_run"`
+	Apps      []appJSON    `json:"apps"`
+	Missed    []missedJSON `json:"missed"`
+	Changed   int          `json:"changed"`
+	Kept      int          `json:"kept"` // types whose change by a person holds
+	Unchanged int          `json:"unchanged"`
+	Failed    int          `json:"failed"`
 }
 
 // printApply prints what apply did for each app, and a summary.
-func (a *App) printApply(asJSON bool, at time.Time, results []scaler.AppResult, rev review, dry bool) error {
-	out := applyJSON{At: at.UTC(), DryRun: dry, Apps: []appJSON{}, Missed: append([]missed{}, rev.missed...)}
+func (a *App) printApply(asJSON bool, at time.Time, results []scaler.AppResult, reviews []scaler.AppReview, dry bool) error {
+	out := applyJSON{At: at.UTC(), DryRun: dry, Apps: []appJSON{}, Missed: []missedJSON{}}
 	var b strings.Builder
 	verb := "scaled"
 	if dry {
 		verb = "would scale"
 	}
-	for _, r := range results {
-		aj := appJSON{planJSON: toPlanJSON(r.Plan, dry, false, nil), Scheduled: r.Plan.App != "" || r.Err != nil, Edges: append([]edgeJSON{}, rev.edges[r.App]...)}
+	for i, r := range results {
+		rev := reviews[i]
+		aj := appJSON{planJSON: toPlanJSON(r.Plan, dry, false, nil), At: r.At.UTC(), Scheduled: len(r.Wants) > 0 || r.Err != nil, Edges: []edgeJSON{}, Jobs: []jobJSON{}}
 		aj.App = r.App
+		for _, e := range rev.Edges {
+			ej := edgeJSON{Type: e.Want.Type, Target: e.Want.Target(), Since: e.Want.Since.UTC(), Until: e.Want.Until.UTC(), Kept: e.Kept != nil}
+			if e.Late > 0 {
+				ej.Late = e.Late.Round(time.Second).String()
+			}
+			aj.Edges = append(aj.Edges, ej)
+		}
 		for _, p := range r.Plan.Kept {
 			out.Kept++
 			fmt.Fprintf(&b, "%s: %s kept at %d (%s), changed since the schedule's edge\n", r.App, p.Type, p.Quantity, p.Size)
@@ -436,7 +416,7 @@ func (a *App) printApply(asJSON bool, at time.Time, results []scaler.AppResult, 
 			out.Failed++
 			aj.Error = r.Err.Error()
 			fmt.Fprintf(&b, "%s: failed: %v\n", r.App, r.Err)
-		case r.Plan.App == "":
+		case len(r.Wants) == 0:
 			fmt.Fprintf(&b, "%s: no rule in force now: nothing to do\n", r.App)
 		case len(r.Plan.Changes) == 0 && len(r.Plan.Unchanged) == 0:
 			// Every type it names is kept: said above.
@@ -449,12 +429,19 @@ func (a *App) printApply(asJSON bool, at time.Time, results []scaler.AppResult, 
 			out.Unchanged++
 			fmt.Fprintf(&b, "%s: in state (%s)\n", r.App, describeProcesses(r.Plan.Unchanged))
 		}
+		for _, j := range rev.Jobs {
+			aj.Jobs = append(aj.Jobs, toJobJSON(j))
+			fmt.Fprintf(&b, "%s: %s %s\n", r.App, j.Type, j)
+		}
+		for _, m := range rev.Missed {
+			out.Missed = append(out.Missed, missedJSON{App: r.App, Type: m.Type, Open: m.Open.UTC(), Close: m.Close.UTC(), Line: m.Rule.Line})
+		}
 		out.Apps = append(out.Apps, aj)
 	}
 	if asJSON {
 		return writeJSON(a.Stdout, out)
 	}
-	for _, m := range rev.missed {
+	for _, m := range out.Missed {
 		fmt.Fprintf(&b, "%s: %s's window %s to %s closed without its job (line %d)\n", m.App, m.Type, m.Open.Format(time.RFC3339), m.Close.Format(time.RFC3339), m.Line)
 	}
 	fmt.Fprintf(&b, "%s as of %s: %d changed, %d in state, %d failed", plural(len(results), "app"), at.UTC().Format(time.RFC3339), out.Changed, out.Unchanged, out.Failed)

@@ -138,7 +138,7 @@ func (a *App) connect(flagApp string) (*target, error) {
 // the first pause before reading back after a lost answer is the retry
 // policy's first backoff.
 func (a *App) service(p scaler.Platform) *scaler.Service {
-	return &scaler.Service{Platform: p, Log: a.log, PollInterval: a.PollInterval, ResendPause: a.Retry.BaseDelay}
+	return &scaler.Service{Platform: p, Log: a.log, PollInterval: a.PollInterval, ResendPause: a.Retry.BaseDelay, Now: a.Now}
 }
 
 // deadline returns ctx bounded by a command's --timeout.

@@ -36,6 +36,9 @@ type harness struct {
 	url string
 	env map[string]string
 	now time.Time
+	// dyno, when set, is the command's clock (the dyno's), which may be
+	// skewed from the emulator's (the platform's); now, when set, fixes it.
+	dyno func() time.Time
 	// finish, when set, bounds run's final scale-down instead of 20s.
 	finish time.Duration
 	// signals lets a test deliver SIGTERM/SIGINT to the command.
@@ -142,8 +145,11 @@ func (h *harness) app(stdout, stderr *syncBuffer) *App {
 		Settle:        50 * time.Millisecond,
 		NotifyTimeout: 500 * time.Millisecond,
 	}
-	if !h.now.IsZero() {
+	switch {
+	case !h.now.IsZero():
 		a.Now = func() time.Time { return h.now }
+	case h.dyno != nil:
+		a.Now = h.dyno
 	}
 	return a
 }

@@ -116,3 +116,22 @@ func TestAChangeBeforeAnEdgeYieldsToIt(t *testing.T) {
 		t.Errorf("apply at the edge after the person's change:\n%s", r)
 	}
 }
+
+// A one-day date rule that ended a year ago has no edge ahead: a person's
+// change would be kept for ever. Only an edge that will come counts: with
+// none, apply converges, as it does for a lone default.
+func TestAnEndedDateRuleKeepsNothing(t *testing.T) {
+	h, clock := keepHarness(t)
+	h.env[envSchedule] = "timezone Europe/Berlin; web 2025-12-24 3; web default 1"
+	clock.set(berlin("2026-11-23T14:00"))
+	h.em.SetQuantity("demo", "web", 6)
+	if r := h.applyAt(clock, berlin("2026-11-23T14:10")); r.code != 0 || h.em.Quantity("demo", "web") != 1 || strings.Contains(r.stderr, "change kept") {
+		t.Errorf("apply after a date rule a year gone:\n%s", r)
+	}
+	// The next year's rule ahead: the change is kept until it.
+	h.env[envSchedule] = "timezone Europe/Berlin; web 2025-12-24 3; web 2026-12-24 3; web default 1"
+	h.em.SetQuantity("demo", "web", 6)
+	if r := h.applyAt(clock, berlin("2026-11-23T14:20")); r.code != 0 || h.em.Quantity("demo", "web") != 6 || !strings.Contains(r.stderr, "until=2026-12-23T23:00:00Z") {
+		t.Errorf("apply before a date rule to come:\n%s", r)
+	}
+}

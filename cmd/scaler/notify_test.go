@@ -6,6 +6,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -111,7 +112,7 @@ func TestNotifications(t *testing.T) {
 		{"window_missed", func(t *testing.T) result {
 			h, clock := onceHarness(t, false)
 			h.env[envNotify] = rcv.URL + "/hook"
-			return h.applyAt(clock, at("05:10"))
+			return h.applyAt(clock, at("05:05"))
 		}, 0, "nightly", 0},
 		{"missed_edge_healed", func(t *testing.T) result {
 			h, clock := keepHarness(t)
@@ -124,8 +125,8 @@ func TestNotifications(t *testing.T) {
 			h.env[envSchedule] = "timezone Europe/Berlin; web Sat,Sun 2; web default 1"
 			h.applyAt(clock, berlin("2026-11-28T00:05")) // Saturday: web to 2, on time
 			clock.set(berlin("2026-11-28T01:00"))
-			h.em.SetQuantity("demo", "web", 5) // a person
-			return h.applyAt(clock, berlin("2026-11-29T02:00"))
+			h.em.SetQuantity("demo", "web", 5)                  // a person
+			return h.applyAt(clock, berlin("2026-11-29T01:05")) // a day and 5 minutes after the change
 		}, 0, "web", 0},
 	}
 	for _, c := range cases {
@@ -194,7 +195,7 @@ func TestNotificationFailureChangesNothing(t *testing.T) {
 		h, clock := onceHarness(t, false)
 		h.env[envNotify] = rcv.URL + "/hook"
 		began := time.Now()
-		r := h.applyAt(clock, at("05:10"))
+		r := h.applyAt(clock, at("05:05"))
 		if r.code != 0 || !strings.Contains(r.stderr, `msg="notify failed"`) || time.Since(began) > 10*time.Second {
 			t.Errorf("a webhook answering %d: exit %d after %v:\n%s", status, r.code, time.Since(began), r)
 		}
@@ -223,5 +224,59 @@ func TestNotificationFailureChangesNothing(t *testing.T) {
 	}
 	if r := h.run("check"); r.code != 2 || !strings.Contains(r.stdout, "fail  notify") {
 		t.Errorf("check with a bad webhook:\n%s", r)
+	}
+}
+
+// kinds counts the events received, by kind.
+func (r *receiver) kinds() map[string]int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := map[string]int{}
+	for _, b := range r.bodies {
+		kind, _ := b["event"].(string)
+		out[kind]++
+	}
+	return out
+}
+
+// A person reads each post: over a weekend of applies every 10 minutes (in
+// process, on clocks the test moves), a change kept against the schedule
+// is posted once a day, not by every apply (after a day, 144 a day), and a
+// window whose every Scheduler run was skipped by the one apply whose
+// interval holds its close; nothing else.
+func TestNotificationsOncePerCondition(t *testing.T) {
+	rcv := newReceiver(t)
+	h, clock := keepHarness(t)
+	h.dyno = clock.Now
+	h.env[envNotify] = rcv.URL + "/hook"
+	h.env[envSchedule] = officeWeb + "; worker daily 02:00-03:00 once"
+	start := berlin("2026-11-28T00:05") // a Saturday
+	for now := start; !now.After(berlin("2026-11-30T08:05")); now = now.Add(10 * time.Minute) {
+		clock.set(now)
+		if now.Equal(berlin("2026-11-28T10:05")) {
+			h.em.SetQuantity("demo", "web", 5) // a person
+		}
+		if now.Weekday() == time.Sunday && now.Hour() == 2 {
+			continue // Scheduler skips every run of Sunday's window
+		}
+		if r := h.run("apply"); r.code != 0 {
+			t.Fatalf("apply at %v:\n%s", now, r)
+		}
+		if h.em.Quantity("demo", "worker") == 1 {
+			clock.set(now.Add(50 * time.Second)) // the job's run
+			h.em.SetQuantity("demo", "worker", 0)
+		}
+	}
+	if got, want := fmt.Sprint(rcv.kinds()), fmt.Sprint(map[string]int{"change_kept_long": 1, "window_missed": 1}); got != want {
+		t.Errorf("posts %s, want %s:\n%s", got, want, rcv.all())
+	}
+	if h.em.Quantity("demo", "web") != 3 {
+		t.Errorf("on Monday at 08:05, the schedule did not take over again: web %d", h.em.Quantity("demo", "web"))
+	}
+	// The words a person reads: when the schedule takes over, in the rule's
+	// zone, and what it will do.
+	if body := rcv.all(); !strings.Contains(body, "the schedule takes over again at Mon 2026-11-30 08:00 CET (line 2: 3 dynos)") ||
+		!strings.Contains(body, "the window from Sun 2026-11-29 02:00 CET to 03:00 CET (line 4: worker daily 02:00-03:00 once) closed") {
+		t.Errorf("posts:\n%s", body)
 	}
 }

@@ -120,12 +120,12 @@ func TestOnceWindowCountsAPersonsChange(t *testing.T) {
 	}
 }
 
-// The API down for the whole window: the next apply after the window says
-// so, in the log and in JSON; later ones, past two Scheduler intervals, do
-// not repeat it.
+// The API down for the whole window (or every Scheduler run of it
+// skipped): the apply whose --every interval holds the close says so, in
+// the log, the text and JSON; the applies after it do not repeat it.
 func TestOnceWindowMissed(t *testing.T) {
 	h, clock := onceHarness(t, false)
-	r := h.applyAt(clock, at("05:10"), "--json")
+	r := h.applyAt(clock, at("05:05"), "--json")
 	if r.code != 0 || !strings.Contains(r.stderr, `level=warn msg="window missed" app=demo type=nightly open=2026-12-01T01:00:00Z close=2026-12-01T04:00:00Z`) {
 		t.Fatalf("apply after a missed window:\n%s", r)
 	}
@@ -136,11 +136,14 @@ func TestOnceWindowMissed(t *testing.T) {
 	if len(h.em.Writes()) != 0 {
 		t.Errorf("a missed window was started after its close")
 	}
-	if r := h.applyAt(clock, at("05:30")); strings.Contains(r.stderr, "window missed") {
-		t.Errorf("said again past two intervals:\n%s", r)
+	for _, when := range []string{"05:15", "05:25"} {
+		if r := h.applyAt(clock, at(when)); strings.Contains(r.stderr, "window missed") {
+			t.Errorf("said again at %s:\n%s", when, r)
+		}
 	}
-	if r := h.applyAt(clock, at("05:30"), "--every", "1h"); !strings.Contains(r.stderr, "window missed") {
-		t.Errorf("not said within two intervals of an hourly Scheduler job:\n%s", r)
+	// An hourly Scheduler job: the run within the hour after the close.
+	if r := h.applyAt(clock, at("05:30"), "--every", "1h"); !strings.Contains(r.stderr, "window missed") || !strings.Contains(r.stdout, "demo: nightly's window 2026-12-01T01:00:00Z to 2026-12-01T04:00:00Z closed without its job (line 2)") {
+		t.Errorf("not said within the interval of an hourly Scheduler job:\n%s", r)
 	}
 }
 
@@ -191,4 +194,30 @@ func TestOnceWindowsThatNeverClose(t *testing.T) {
 	if r.code != 0 || h.em.Quantity("demo", "nightly") != 0 || !strings.Contains(r.stderr, `level=warn msg="once window never closes" app=demo type=nightly line=1`) {
 		t.Errorf("apply of once windows without end:\n%s", r)
 	}
+}
+
+// apply says where each job's window stands, in its text, its JSON and its
+// log line.
+func TestApplySaysWhereJobsStand(t *testing.T) {
+	h, clock := onceHarness(t, false)
+	type say struct{ text, log, state string }
+	step := func(when string, want say) {
+		t.Helper()
+		r := h.applyAt(clock, at(when))
+		if r.code != 0 || !strings.Contains(r.stdout, "demo: nightly "+want.text+"\n") || !strings.Contains(r.stderr, `level=info msg="job window" app=demo type=nightly state=`+want.log) {
+			t.Errorf("apply at %s: want %q and %q:\n%s", when, want.text, want.log, r)
+		}
+		r = h.applyAt(clock, at(when), "--json", "--dry-run")
+		var out applyJSON
+		if err := json.Unmarshal([]byte(r.stdout), &out); err != nil || len(out.Apps) != 1 || len(out.Apps[0].Jobs) != 1 || out.Apps[0].Jobs[0].State != want.state {
+			t.Errorf("apply --json at %s: %v, want the state %s:\n%s", when, err, want.state, r.stdout)
+		}
+	}
+	step("01:50", say{"waiting for the window (opens 02:00 CET)", "waiting opens=2026-12-01T01:00:00Z", "waiting"})
+	step("02:10", say{"started (run nightly-20261201T011000Z)", "started since=2026-12-01T01:10:00Z run_id=nightly-20261201T011000Z", "running"})
+	step("02:20", say{"running since 02:10 CET (run nightly-20261201T011000Z)", "running since=2026-12-01T01:10:00Z run_id=nightly-20261201T011000Z", "running"})
+	clock.set(at("02:41"))
+	h.em.SetQuantity("demo", "nightly", 0)
+	step("02:50", say{"ran in this window (done 02:41 CET)", "ran done=2026-12-01T01:41:00Z", "ran"})
+	step("05:10", say{"waiting for the window (opens 02:00 CET tomorrow)", "waiting opens=2026-12-02T01:00:00Z", "waiting"})
 }

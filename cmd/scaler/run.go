@@ -275,9 +275,11 @@ const envRunID = "SCALER_RUN_ID"
 // errTypeStopped says that the type of the dyno scaler runs in is at 0.
 var errTypeStopped = errors.New("the type of this dyno is at 0: its job has completed, or was stopped")
 
-// runOf returns the identity of the job's run: TYPE-YYYYMMDDTHHMMSSZ, from
-// when the platform last changed the type's formation, which it did when
-// the type was scaled up for this run. The platform restarting the dyno
+// runOf returns the identity of the job's run (scaler.RunID):
+// TYPE-YYYYMMDDTHHMMSSZ, from when the platform last changed the type's
+// formation, which it did when the type was scaled up for this run, by its
+// own clock: the dyno's plays no part, so a skewed dyno cannot shift it.
+// The platform restarting the dyno
 // (a deploy, cycling, a crash) does not change the formation, so every
 // start of the job within one run sees the same identity; the next run
 // starts with a new scale-up, and a new identity. A person changing the
@@ -297,7 +299,7 @@ func (a *App) runOf(ctx context.Context, t *target, typ string) (string, error) 
 	case p.Quantity == 0 && a.ownType(typ):
 		return "", errTypeStopped
 	}
-	return typ + "-" + p.UpdatedAt.UTC().Format("20060102T150405Z"), nil
+	return scaler.RunID(typ, p), nil
 }
 
 // identify returns the run's identity before the job starts (runOf). An API

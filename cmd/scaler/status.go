@@ -11,14 +11,15 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/scalerdev/scaler/scaler"
+	"github.com/scalerdev/scaler/schedules"
 )
 
 // statusOptions is what status is asked.
 type statusOptions struct {
-	App     string
-	JSON    bool
-	Timeout time.Duration
-	Args    []string
+	App, Schedule string
+	JSON          bool
+	Timeout       time.Duration
+	Args          []string
 }
 
 func (a *App) newStatusCommand(runF func(context.Context, *statusOptions) error) *command {
@@ -28,13 +29,19 @@ func (a *App) newStatusCommand(runF func(context.Context, *statusOptions) error)
 	return &command{Command: &cli.Command{
 		Name:    "status",
 		Aliases: []string{"ps"},
-		Usage:   "show each process type's quantity and size, and each dyno's state and age",
-		Description: `Examples:
+		Usage:   "show each process type's quantity and size, each dyno's state and age, and where each job's window stands",
+		Description: `Ages are told by the platform's clock (the Date of its answer), as the
+timestamps are, whatever the clock of the machine that asks. Each dyno that
+runs says when Heroku's daily cycling may stop it: 24 hours after it was
+created, at the earliest. With a schedule (--schedule, or SCALER_SCHEDULE),
+each type that a job's window starts says where its window stands.
+
+Examples:
    $ scaler status
    $ scaler ps -a myapp --json`,
-		Flags: []cli.Flag{appFlag(), timeoutFlag(defaultTimeout), jsonFlag()},
+		Flags: []cli.Flag{appFlag(), scheduleFlag(), timeoutFlag(defaultTimeout), jsonFlag()},
 		Action: func(c *cli.Context) error {
-			return runF(c.Context, &statusOptions{App: c.String(flagApp), JSON: c.Bool(flagJSON), Timeout: c.Duration(flagTimeout), Args: c.Args().Slice()})
+			return runF(c.Context, &statusOptions{App: c.String(flagApp), Schedule: c.String(flagSchedule), JSON: c.Bool(flagJSON), Timeout: c.Duration(flagTimeout), Args: c.Args().Slice()})
 		},
 	}}
 }
@@ -43,20 +50,52 @@ func (a *App) runStatus(ctx context.Context, opts *statusOptions) error {
 	if len(opts.Args) > 0 {
 		return scaler.Errorf(scaler.ErrInvalid, "status takes no arguments, got %q", opts.Args[0])
 	}
+	sched, _, found, err := a.loadSchedule(opts.Schedule)
+	if err != nil {
+		return err
+	}
 	ctx, t, err := a.open(ctx, opts.App, opts.Timeout)
 	if err != nil {
 		return err
 	}
 	defer t.close()
-	form, dynos, err := t.svc.Status(ctx, t.app)
+	var fleet *schedules.Fleet
+	if found {
+		if fleet, err = sched.Fleet(t.app); err != nil {
+			return err
+		}
+	}
+	st, err := t.svc.Status(ctx, t.app)
 	if err != nil {
 		return err
 	}
-	if opts.JSON {
-		return writeJSON(a.Stdout, statusToJSON(t.app, form, dynos, a.Now()))
+	if st.At.IsZero() {
+		// No Date: the dyno's clock is all there is.
+		st.At = a.Now()
 	}
-	_, err = io.WriteString(a.Stdout, formatStatus(t.app, form, dynos, a.Now()))
+	v := statusView{app: t.app, Status: st, zones: map[string]*time.Location{}}
+	if fleet != nil {
+		for _, o := range fleet.Types(t.app) {
+			v.zones[o.Type] = o.Zone
+		}
+		v.jobs = scaler.Jobs(t.app, st.Formation, fleet, st.At)
+	}
+	if opts.JSON {
+		return writeJSON(a.Stdout, v.json())
+	}
+	_, err = io.WriteString(a.Stdout, v.text())
 	return err
+}
+
+// statusView is what status shows: the app's formation and dynos, read at
+// the platform's clock st.At, and where each job's window stands.
+type statusView struct {
+	app string
+	scaler.Status
+	jobs []scaler.JobState
+	// zones are the zones of the types a schedule owns: their times are
+	// said in it, others in UTC.
+	zones map[string]*time.Location
 }
 
 type dynoJSON struct {
@@ -66,6 +105,11 @@ type dynoJSON struct {
 	State      string    `json:"state"`
 	Since      time.Time `json:"since"`
 	AgeSeconds int64     `json:"age_seconds"`
+	// CreatedAt is when the platform created the dyno; CycleFrom when
+	// daily cycling may stop it, at the earliest (a day after CreatedAt),
+	// for a dyno that runs.
+	CreatedAt time.Time `json:"created_at,omitzero"`
+	CycleFrom time.Time `json:"cycle_from,omitzero"`
 	// Stopping counts the older dynos of the same name still stopping
 	// (after a restart, or a scale down and up).
 	Stopping int `json:"stopping,omitempty"`
@@ -101,38 +145,57 @@ func byName(dynos []scaler.Dyno) []named {
 }
 
 type statusJSON struct {
-	App       string        `json:"app"`
+	App string `json:"app"`
+	// At is the platform's clock when it answered: ages are told by it.
+	At        time.Time     `json:"at"`
 	Formation []processJSON `json:"formation"`
 	Dynos     []dynoJSON    `json:"dynos"`
+	// Jobs is where each job's window stands, with a schedule.
+	Jobs []jobJSON `json:"jobs,omitempty"`
 }
 
-func statusToJSON(app string, form scaler.Formation, dynos []scaler.Dyno, now time.Time) statusJSON {
-	out := statusJSON{App: app, Formation: []processJSON{}, Dynos: []dynoJSON{}}
-	for _, p := range sortedFormation(form) {
+func (v statusView) json() statusJSON {
+	out := statusJSON{App: v.app, At: v.At.UTC(), Formation: []processJSON{}, Dynos: []dynoJSON{}}
+	for _, p := range sortedFormation(v.Formation) {
 		out.Formation = append(out.Formation, processJSON{p.Type, p.Quantity, p.Size})
 	}
-	for _, d := range byName(dynos) {
-		out.Dynos = append(out.Dynos, dynoJSON{d.Name, d.Type, d.Size, d.State, d.UpdatedAt.UTC(), int64(max(0, now.Sub(d.UpdatedAt)).Seconds()), d.stopping})
+	for _, d := range byName(v.Dynos) {
+		dj := dynoJSON{Name: d.Name, Type: d.Type, Size: d.Size, State: d.State, Since: d.UpdatedAt.UTC(),
+			AgeSeconds: int64(max(0, v.At.Sub(d.UpdatedAt)).Seconds()), CreatedAt: d.CreatedAt.UTC(), Stopping: d.stopping}
+		if runs(d.Dyno) {
+			dj.CycleFrom = d.CycleFrom().UTC()
+		}
+		out.Dynos = append(out.Dynos, dj)
+	}
+	for _, j := range v.jobs {
+		out.Jobs = append(out.Jobs, toJobJSON(j))
 	}
 	return out
 }
 
-// formatStatus prints the formation as `heroku ps` users know it:
+// text prints the formation as `heroku ps` users know it:
 //
 //	=== web (Standard-1X): 1
-//	web.1: up for 2h3m
-func formatStatus(app string, form scaler.Formation, dynos []scaler.Dyno, now time.Time) string {
+//	web.1: up for 2h3m, may be cycled from 02:03 UTC tomorrow
+//	=== nightly (Standard-2X): 0, waiting for the window (opens 02:00 CET)
+func (v statusView) text() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "app %s\n", app)
+	fmt.Fprintf(&b, "app %s\n", v.app)
 	shown := map[string]bool{}
-	for _, p := range sortedFormation(form) {
+	for _, p := range sortedFormation(v.Formation) {
 		shown[p.Type] = true
-		fmt.Fprintf(&b, "=== %s (%s): %d\n", p.Type, p.Size, p.Quantity)
-		writeDynos(&b, dynos, p.Type, now)
+		fmt.Fprintf(&b, "=== %s (%s): %d", p.Type, p.Size, p.Quantity)
+		for _, j := range v.jobs {
+			if j.Type == p.Type {
+				fmt.Fprintf(&b, ", %s", j)
+			}
+		}
+		b.WriteString("\n")
+		v.writeDynos(&b, p.Type)
 	}
 	// One-off dynos (run.N, scheduler.N) are not in the formation.
 	var oneOff []string
-	for _, d := range dynos {
+	for _, d := range v.Dynos {
 		if !shown[d.Type] && !slices.Contains(oneOff, d.Type) {
 			oneOff = append(oneOff, d.Type)
 		}
@@ -140,22 +203,49 @@ func formatStatus(app string, form scaler.Formation, dynos []scaler.Dyno, now ti
 	slices.Sort(oneOff)
 	for _, typ := range oneOff {
 		fmt.Fprintf(&b, "=== %s: one-off\n", typ)
-		writeDynos(&b, dynos, typ, now)
+		v.writeDynos(&b, typ)
 	}
 	return b.String()
 }
 
-func writeDynos(b *strings.Builder, dynos []scaler.Dyno, typ string, now time.Time) {
-	for _, d := range byName(dynos) {
+func (v statusView) writeDynos(b *strings.Builder, typ string) {
+	for _, d := range byName(v.Dynos) {
 		if d.Type != typ {
 			continue
 		}
-		fmt.Fprintf(b, "%s: %s for %s", d.Name, d.State, age(now.Sub(d.UpdatedAt)))
+		fmt.Fprintf(b, "%s: %s for %s", d.Name, d.State, scaler.Age(v.At.Sub(d.UpdatedAt)))
+		if c := cycling(d.Dyno, v.At, v.zones[typ]); c != "" {
+			b.WriteString(", " + c)
+		}
 		if d.stopping > 0 {
 			fmt.Fprintf(b, " (and %s of that name stopping)", plural(d.stopping, "older dyno"))
 		}
 		b.WriteString("\n")
 	}
+}
+
+// runs reports whether a dyno runs, or is starting: daily cycling will
+// stop it.
+func runs(d scaler.Dyno) bool {
+	return d.State == scaler.StateUp || d.State == scaler.StateStarting
+}
+
+// cycling says when daily cycling may stop a dyno that runs, from now on
+// the platform's clock, in loc (UTC when nil): "may be cycled from 02:03
+// UTC tomorrow". A dyno whose created_at is further back than a cycle can
+// wait (created_at may be kept across a restart: unconfirmed) may be
+// cycled at any time.
+func cycling(d scaler.Dyno, now time.Time, loc *time.Location) string {
+	from := d.CycleFrom()
+	switch {
+	case !runs(d) || from.IsZero():
+		return ""
+	case now.Before(from):
+		return "may be cycled from " + scaler.WallClock(from, now, loc)
+	case now.Before(from.Add(scaler.CycleSpread)):
+		return "may be cycled any time until " + scaler.WallClock(from.Add(scaler.CycleSpread), now, loc)
+	}
+	return "may be cycled any time (created " + scaler.Age(now.Sub(d.CreatedAt)) + " ago)"
 }
 
 func sortedFormation(f scaler.Formation) scaler.Formation {

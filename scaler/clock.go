@@ -1,0 +1,64 @@
+package scaler
+
+import "time"
+
+// MaxSkew is how far the instant a decision is for may be from the
+// platform's clock before a person is told: a dyno's clock off by more, or
+// an instant named (apply --at) that is not now.
+const MaxSkew = 30 * time.Second
+
+// Clock says for which instant of the platform's clock a decision is made.
+//
+// The platform stamps a formation's updated_at by its own clock, and a
+// decision compares those stamps with instants of the schedule (a window
+// opens at 02:00). Judged by the dyno's clock, a dyno two minutes ahead
+// would start a job at 02:00:30, which the platform stamps 01:58:30, before
+// the window opened; once the job is done, the next apply would see no run
+// in the window and start it again. So every decision is made by the
+// platform's clock: the dyno's is moved onto it by the offset that each read
+// shows (its Date against the dyno's clock when the answer came).
+type Clock struct {
+	// At is an instant a person named (apply --at), taken as an instant of
+	// the platform's clock, and not moved: a what-if means that instant,
+	// whatever the dyno's clock says (and the emulator's dynos are given its
+	// clock, which is the platform's, to name). Zero means now.
+	At time.Time
+	// Began is the dyno's clock when the command began: the instant a
+	// decision is for when At is zero, once moved onto the platform's clock.
+	Began time.Time
+}
+
+// For returns the instant of the platform's clock that a decision made
+// from read is for: At when given, else Began moved by the read's offset,
+// to the second. The Date has one-second resolution and comes a little
+// after the platform's instant, so the result is early by up to a second,
+// never late: a start it decides is stamped at or after the instant it
+// judged. Without a Date (or the dyno's time of the answer), it is Began:
+// the dyno's clock is all there is.
+func (c Clock) For(r Read) time.Time {
+	switch {
+	case !c.At.IsZero():
+		return c.At
+	case r.At.IsZero() || r.Local.IsZero():
+		return c.Began
+	}
+	return c.Began.Add(r.At.Sub(r.Local)).Round(0).Truncate(time.Second)
+}
+
+// Skew returns how far the instant the decision names is from the
+// platform's clock at read, positive when ahead: the dyno's clock against
+// the Date (within half a second), or At against it when given. Zero
+// without a Date.
+func (c Clock) Skew(r Read) time.Duration {
+	switch {
+	case r.At.IsZero():
+		return 0
+	case !c.At.IsZero():
+		return c.At.Sub(r.At)
+	case r.Local.IsZero():
+		return 0
+	}
+	// The Date is truncated to the second: the platform's clock read
+	// between At and a second later, half a second on average.
+	return r.Local.Sub(r.At.Add(time.Second / 2))
+}
