@@ -246,3 +246,29 @@ func TestEachConditionSaidOnce(t *testing.T) {
 		t.Errorf("web at %d on Monday morning, want 3", got)
 	}
 }
+
+// BenchmarkReview measures what apply decides and says for one app beyond
+// its read and write: its wants, its plan, and the review, with a job whose
+// next window is a day away, or none ahead (the review looks a year ahead).
+//
+//	go test ./scaler -run '^$' -bench BenchmarkReview
+func BenchmarkReview(b *testing.B) {
+	at := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	for _, bb := range []struct{ name, sched string }{
+		{"daily window", "timezone Europe/Berlin; web Mon-Fri 08:00-20:00 3; web default 1; nightly daily 02:00-05:00 once"},
+		{"no window ahead", "timezone Europe/Berlin; web Mon-Fri 08:00-20:00 3; web default 1; nightly 2025-12-24 02:00-05:00 once"},
+	} {
+		b.Run(bb.name, func(b *testing.B) {
+			sched := fleet(b, bb.sched)
+			f := scaler.NewFakePlatform(func() time.Time { return at }, map[string]scaler.Formation{"demo": {
+				{Type: "web", Quantity: 3, Size: "Standard-1X", UpdatedAt: at.Add(-time.Hour)},
+				{Type: "nightly", Size: "Standard-1X", UpdatedAt: at.Add(-time.Hour)},
+			}})
+			svc := &scaler.Service{Platform: f, Log: quiet, Now: func() time.Time { return at }}
+			for b.Loop() {
+				res := svc.ApplyAll(b.Context(), []string{"demo"}, sched, scaler.ApplyOptions{Clock: scaler.Clock{Began: at}, Concurrency: 1})
+				scaler.Review(res[0], sched, 10*time.Minute).Events()
+			}
+		})
+	}
+}
