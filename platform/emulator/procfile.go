@@ -1,7 +1,6 @@
 package emulator
 
 import (
-	"bufio"
 	"fmt"
 	"io"
 	"os"
@@ -47,28 +46,20 @@ func ReadProcfile(path string) (*Procfile, error) {
 // `TYPE: COMMAND` and a file without any type are errors, each with its line
 // number: Heroku silently ignores such lines, which hides mistakes.
 func ParseProcfile(r io.Reader) (*Procfile, error) {
-	pf := &Procfile{Commands: map[string]string{}}
-	sc := bufio.NewScanner(r)
-	for n := 1; sc.Scan(); n++ {
-		line := strings.TrimSpace(sc.Text())
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		typ, command, ok := strings.Cut(line, ":")
-		typ, command = strings.TrimSpace(typ), strings.TrimSpace(command)
-		switch {
-		case !ok || !scaler.ValidType(typ):
-			return nil, fmt.Errorf("line %d: want TYPE: COMMAND, where TYPE is letters, digits, _ and -; got %q", n, line)
-		case command == "":
-			return nil, fmt.Errorf("line %d: process type %s has no command", n, typ)
-		case pf.Commands[typ] != "":
-			return nil, fmt.Errorf("line %d: process type %s declared twice", n, typ)
-		}
-		pf.Types = append(pf.Types, typ)
-		pf.Commands[typ] = command
-	}
-	if err := sc.Err(); err != nil {
+	lines, err := scaler.ParseProcfile(r)
+	if err != nil {
 		return nil, err
+	}
+	pf := &Procfile{Commands: map[string]string{}}
+	for _, l := range lines {
+		switch {
+		case l.Err != nil:
+			return nil, fmt.Errorf("line %d: %w", l.N, l.Err)
+		case pf.Commands[l.Type] != "":
+			return nil, fmt.Errorf("line %d: process type %s declared twice", l.N, l.Type)
+		}
+		pf.Types = append(pf.Types, l.Type)
+		pf.Commands[l.Type] = l.Command
 	}
 	if len(pf.Types) == 0 {
 		return nil, fmt.Errorf("no process type: want lines of TYPE: COMMAND")
