@@ -11,12 +11,14 @@ import (
 	"runtime/debug"
 	"slices"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/scalerdev/scaler/platform"
+	"github.com/scalerdev/scaler/platform/webhook"
 	"github.com/scalerdev/scaler/scaler"
 )
 
@@ -68,6 +70,10 @@ type App struct {
 	// jsonOut is set when the command was asked for JSON: its failure is
 	// said on stdout as JSON too.
 	jsonOut bool
+	// notifyOnce decides notifyTo, the command's notifier, once: see
+	// notifier.
+	notifyOnce sync.Once
+	notifyTo   *webhook.Notifier
 }
 
 // Main runs the command line and returns its exit code, after saying on

@@ -151,10 +151,7 @@ func (a *App) runApply(ctx context.Context, opts *applyOptions) error {
 	if err != nil {
 		return err
 	}
-	notifier, err := a.notifier()
-	if err != nil {
-		return err
-	}
+	notifier := a.notifier()
 	svc := a.service(client)
 
 	clock := scaler.Clock{At: at, Began: a.Now()}

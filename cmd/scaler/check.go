@@ -202,7 +202,7 @@ func checkApps(a *App, ch *checking) {
 // checkNotify says where notifications go: never tried (scaler notify
 // --test sends one).
 func checkNotify(a *App, ch *checking) {
-	switch n, err := a.notifier(); {
+	switch n, err := a.checkedNotifier(); {
 	case err != nil:
 		ch.f.fail("notify", err)
 	case n == nil:

@@ -74,11 +74,13 @@ func (a *App) client() (*platform.Client, error) {
 	})
 }
 
-// notifier returns the notifier of SCALER_NOTIFY_URL: nil (sending
+// checkedNotifier returns the notifier of SCALER_NOTIFY_URL: nil (sending
 // nothing) when it is not set, and an error wrapping scaler.ErrInvalid when
 // it is not a URL scaler may post to. It sends nothing. The URL's path and
-// query, which hold a webhook's secret, are redacted from all output.
-func (a *App) notifier() (*webhook.Notifier, error) {
+// query, which hold a webhook's secret, are redacted from all output. Only
+// check and notify --test use it, for whom a URL that cannot be used is the
+// failure; every other command uses notifier.
+func (a *App) checkedNotifier() (*webhook.Notifier, error) {
 	raw := strings.TrimSpace(a.Getenv(envNotify))
 	if u, err := url.Parse(raw); err == nil {
 		a.secrets.add(u.Path)
@@ -92,6 +94,22 @@ func (a *App) notifier() (*webhook.Notifier, error) {
 		return nil, fmt.Errorf("%s: %w", envNotify, err)
 	}
 	return n, nil
+}
+
+// notifier is the notifier of SCALER_NOTIFY_URL for the commands to which
+// notifications are a side matter (run, apply): a setting for notifications
+// never changes what scaler does. A URL that cannot be used is said once per
+// command, at error level, and turns notifications off: notifier then
+// returns nil, which sends nothing.
+func (a *App) notifier() *webhook.Notifier {
+	a.notifyOnce.Do(func() {
+		n, err := a.checkedNotifier()
+		if err != nil {
+			a.log.Error("notifications off", "hint", "scaler goes on without them: set "+envNotify+" to an https URL (plain http only to loopback); scaler check checks it, scaler notify --test tries it", "err", err)
+		}
+		a.notifyTo = n
+	})
+	return a.notifyTo
 }
 
 // target is what a command that acts on one app needs.

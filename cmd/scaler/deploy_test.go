@@ -280,6 +280,7 @@ func TestTroubleshootingTable(t *testing.T) {
 		{"`the change may or may not have landed`", &emulatortest.Fault{Method: "PATCH", After: true, Reset: true, Times: 1}, nil, []string{"scale", "web+1"}, 1},
 		{"`msg=\"scale-down failed\"` … `retry_in=`", &emulatortest.Fault{Method: "PATCH", Status: 503, ID: "service_unavailable", Message: "down"}, map[string]string{envDyno: "web.1"},
 			[]string{"run", "--finish-timeout", "500ms", "--", "true"}, 1},
+		{"`msg=\"notifications off\"`", nil, map[string]string{envNotify: "http://hooks.example.com/x", envSchedule: "worker default 1"}, []string{"apply"}, 0},
 		{"`HEROKU_API_KEY is not set`", nil, map[string]string{envToken: ""}, []string{"up", "worker=1"}, 2},
 		{"`refusing API URL \"http://…\": plain http would send the token in clear text`", nil, map[string]string{envAPIURL: "http://api.example.com"}, []string{"up", "worker=1"}, 2},
 	}

@@ -53,7 +53,7 @@ func (a *App) runNotify(ctx context.Context, opts *notifyOptions) error {
 	if !opts.Test || len(opts.Args) > 0 {
 		return scaler.Errorf(scaler.ErrInvalid, "notify sends a test notification: scaler notify --test")
 	}
-	n, err := a.notifier()
+	n, err := a.checkedNotifier()
 	if err != nil {
 		return err
 	}

@@ -215,16 +215,60 @@ func TestNotificationFailureChangesNothing(t *testing.T) {
 	if r := h.run("notify", "--test"); r.code != 1 || strings.Count(r.stderr, "level=") != 1 || !strings.Contains(r.stderr, "level=error") {
 		t.Errorf("notify --test to a webhook answering 500: want exit 1 and one error line:\n%s", r)
 	}
-	// A URL that cannot be a webhook is a usage error, before any request.
-	h = newHarness(t, demoConfig())
-	h.env[envNotify] = "http://hooks.example.com/services/x"
-	h.env[envSchedule] = "worker default 1"
-	if r := h.run("apply"); r.code != 2 || len(h.em.Requests()) != 0 || strings.Contains(r.stderr, "/services/x") {
-		t.Errorf("a plain-http webhook elsewhere than loopback:\n%s", r)
+}
+
+// A notification setting never changes what scaler does: with a
+// SCALER_NOTIFY_URL that cannot be used, run still runs its job and apply
+// still applies, each saying once, at error level, why notifications are
+// off; check fails on it, and so does notify --test, whose whole point it is.
+func TestUnusableWebhookTurnsNotificationsOff(t *testing.T) {
+	const bad = "http://hooks.example.com/services/x"
+	offOnce := func(t *testing.T, r result) {
+		t.Helper()
+		if n := strings.Count(r.stderr, "level=error"); n != 1 || !strings.Contains(r.stderr, `level=error msg="notifications off"`) {
+			t.Errorf("want one error line, notifications off; got %d:\n%s", n, r)
+		}
+		if !strings.Contains(r.stderr, `must use https`) && !strings.Contains(r.stderr, "plain http") {
+			t.Errorf("the error does not say why the URL cannot be used:\n%s", r)
+		}
+		if strings.Contains(r.stdout+r.stderr, "/services/x") {
+			t.Errorf("the URL's path is shown:\n%s", r)
+		}
 	}
-	if r := h.run("check"); r.code != 2 || !strings.Contains(r.stdout, "fail  notify") {
-		t.Errorf("check with a bad webhook:\n%s", r)
-	}
+	t.Run("apply", func(t *testing.T) {
+		h := newHarness(t, demoConfig())
+		h.env[envNotify] = bad
+		h.env[envSchedule] = "worker default 1"
+		r := h.run("apply")
+		if r.code != 0 || h.em.Quantity("demo", "worker") != 1 {
+			t.Errorf("apply with an unusable webhook: exit %d, worker %d; want 0 and 1:\n%s", r.code, h.em.Quantity("demo", "worker"), r)
+		}
+		offOnce(t, r)
+	})
+	t.Run("run", func(t *testing.T) {
+		h := inItsDyno(t)
+		h.env[envNotify] = bad
+		t.Setenv("SCALER_TEST_JOB", "exit:3")
+		r := h.run(append([]string{"run"}, jobArgs()...)...)
+		if r.code != 3 || h.em.Quantity("demo", "worker") != 0 {
+			t.Errorf("run with an unusable webhook: exit %d, worker %d; want the job's 3, and 0:\n%s", r.code, h.em.Quantity("demo", "worker"), r)
+		}
+		offOnce(t, r)
+	})
+	t.Run("check", func(t *testing.T) {
+		h := newHarness(t, demoConfig())
+		h.env[envNotify] = bad
+		if r := h.run("check"); r.code != 2 || !strings.Contains(r.stdout, "fail  notify") || len(h.em.Requests()) != 0 {
+			t.Errorf("check with an unusable webhook:\n%s", r)
+		}
+	})
+	t.Run("notify --test", func(t *testing.T) {
+		h := newHarness(t, demoConfig())
+		h.env[envNotify] = bad
+		if r := h.run("notify", "--test"); r.code != 2 || strings.Count(r.stderr, "level=error") != 1 || strings.Contains(r.stderr, "/services/x") {
+			t.Errorf("notify --test with an unusable webhook:\n%s", r)
+		}
+	})
 }
 
 // kinds counts the events received, by kind.

@@ -131,9 +131,7 @@ func (a *App) runRun(ctx context.Context, opts *runOptions) error {
 		if t, err = a.connect(opts.App); err != nil {
 			return err
 		}
-		if t.notifier, err = a.notifier(); err != nil {
-			return err
-		}
+		t.notifier = a.notifier()
 	} else {
 		a.log.Warn("not in a dyno of the formation: the formation will not be changed",
 			envDyno, a.Getenv(envDyno), "hint", "pass --type TYPE (and --app) to scale a type to 0 when the job is done")
