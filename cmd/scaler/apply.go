@@ -117,26 +117,43 @@ Examples:
 	}}
 }
 
-func (a *App) runApply(ctx context.Context, opts *applyOptions) error {
-	if len(opts.Args) > 0 {
-		return scaler.Errorf(scaler.ErrInvalid, "apply takes no arguments, got %q", opts.Args[0])
+// validate checks what apply is asked before anything is sent (inputs).
+// scaler check calls it on each Procfile line that runs scaler apply.
+func (o *applyOptions) validate(a *App) error {
+	_, _, err := o.inputs(a)
+	return err
+}
+
+// inputs returns the schedule and the instant apply is asked to apply,
+// after checking every option. runApply calls it first.
+func (o *applyOptions) inputs(a *App) (*schedules.Schedule, time.Time, error) {
+	if len(o.Args) > 0 {
+		return nil, time.Time{}, scaler.Errorf(scaler.ErrInvalid, "apply takes no arguments, got %q", o.Args[0])
 	}
-	sched, _, found, err := a.loadSchedule(opts.Schedule)
+	sched, _, found, err := a.loadSchedule(o.Schedule)
 	if err != nil {
-		return err
+		return nil, time.Time{}, err
 	}
 	if !found {
-		return scaler.Errorf(scaler.ErrInvalid, "no schedule: pass --schedule FILE or set %s", envSchedule)
+		return nil, time.Time{}, scaler.Errorf(scaler.ErrInvalid, "no schedule: pass --schedule FILE or set %s", envSchedule)
 	}
-	at, err := a.instant(opts.At)
+	at, err := a.instant(o.At)
+	if err != nil {
+		return nil, time.Time{}, err
+	}
+	if o.Concurrency < 1 || o.Concurrency > 64 {
+		return nil, time.Time{}, scaler.Errorf(scaler.ErrInvalid, "--concurrency %d: want 1 to 64", o.Concurrency)
+	}
+	if o.Every <= 0 {
+		return nil, time.Time{}, scaler.Errorf(scaler.ErrInvalid, "--every %s: want the interval of the Scheduler job that runs apply, such as 10m", o.Every)
+	}
+	return sched, at, nil
+}
+
+func (a *App) runApply(ctx context.Context, opts *applyOptions) error {
+	sched, at, err := opts.inputs(a)
 	if err != nil {
 		return err
-	}
-	if opts.Concurrency < 1 || opts.Concurrency > 64 {
-		return scaler.Errorf(scaler.ErrInvalid, "--concurrency %d: want 1 to 64", opts.Concurrency)
-	}
-	if opts.Every <= 0 {
-		return scaler.Errorf(scaler.ErrInvalid, "--every %s: want the interval of the Scheduler job that runs apply, such as 10m", opts.Every)
 	}
 	fleet, err := a.fleet(opts.App, sched)
 	if err != nil {

@@ -25,9 +25,13 @@ const dstDays = 366
 // checkOptions is what check is asked.
 type checkOptions struct {
 	App, Schedule string
-	JSON          bool
-	Timeout       time.Duration
-	Args          []string
+	// Procfile is the app's Procfile; ProcfileSet says that --procfile
+	// named it, so that it must be there.
+	Procfile    string
+	ProcfileSet bool
+	JSON        bool
+	Timeout     time.Duration
+	Args        []string
 }
 
 func (a *App) newCheckCommand(runF func(context.Context, *checkOptions) error) *command {
@@ -39,10 +43,13 @@ func (a *App) newCheckCommand(runF func(context.Context, *checkOptions) error) *
 		Usage: "preflight: say, line by line, whether scaler will work here; never writes",
 		Description: `Checks where it runs (DYNO, HEROKU_APP_NAME), the schedule (it parses,
 and what the clock changes of the next 366 days do to its windows: one that
-a change empties or shortens is a warning), the target apps, the
-notification webhook (set and well-formed, not tried), the token and the
-API URL; then, when all that is sound, the API: the token
-is accepted, with a scope that can scale, each app and its formation, every
+a change empties or shortens is a warning), the target apps, the Procfile
+(--procfile, default ./Procfile, as the slug has it; none is fine): each
+line that runs scaler, with the command's own flags and checks, as a dyno of
+its type would run it, and the process types of the schedule it does not
+declare; the notification webhook (set and well-formed, not tried), the
+token and the API URL; then, when all that is sound, the API: the token is
+accepted, with a scope that can scale, each app and its formation, every
 process type the schedule names, and the account's API budget. Exits
 non-zero when anything would stop scaler from working, so that a release
 phase (Procfile: release: bin/scaler check) fails the deploy instead of the
@@ -51,10 +58,13 @@ otherwise the code of the first failing line. It sends only reads.
 
 Examples:
    $ scaler check
-   $ scaler check --schedule schedule.txt --json`,
-		Flags: []cli.Flag{appFlag(), scheduleFlag(), timeoutFlag(defaultTimeout), jsonFlag()},
+   $ scaler check --schedule schedule.txt --json
+   $ scaler check --procfile ../my-app/Procfile`,
+		Flags: []cli.Flag{appFlag(), scheduleFlag(), timeoutFlag(defaultTimeout), jsonFlag(),
+			&cli.StringFlag{Name: flagProcfile, Value: defaultProcfile, TakesFile: true, Usage: "the app's Procfile, whose scaler lines are checked (none is fine, unless named)"}},
 		Action: func(c *cli.Context) error {
 			return runF(c.Context, &checkOptions{App: c.String(flagApp), Schedule: c.String(flagSchedule),
+				Procfile: c.String(flagProcfile), ProcfileSet: c.IsSet(flagProcfile),
 				JSON: c.Bool(flagJSON), Timeout: c.Duration(flagTimeout), Args: c.Args().Slice()})
 		},
 	}}
@@ -79,15 +89,28 @@ type checking struct {
 }
 
 // The checks, in order: first the configuration, which sends nothing, then
-// the API, which the last of the configuration's gives.
-var (
-	configChecks = []func(a *App, ch *checking){checkDyno, checkSchedule, checkDST, checkApps, checkNotify, checkToken}
-	apiChecks    = []func(ctx context.Context, a *App, ch *checking) bool{checkAccount, checkAppsExist, checkBudget}
-)
+// the API, which the last of the configuration's gives. (Functions, not
+// variables: the Procfile's check builds commands, check among them.)
+func configChecks() []func(ctx context.Context, a *App, ch *checking) {
+	return []func(ctx context.Context, a *App, ch *checking){checkDyno, checkSchedule, checkDST, checkApps, checkProcfile, checkNotify, checkToken}
+}
+
+func apiChecks() []func(ctx context.Context, a *App, ch *checking) bool {
+	return []func(ctx context.Context, a *App, ch *checking) bool{checkAccount, checkAppsExist, checkBudget}
+}
+
+// validate checks what check is asked. runCheck calls it first, and check
+// itself on each Procfile line that runs scaler check.
+func (o *checkOptions) validate(*App) error {
+	if len(o.Args) > 0 {
+		return scaler.Errorf(scaler.ErrInvalid, "check takes no arguments, got %q", o.Args[0])
+	}
+	return nil
+}
 
 func (a *App) runCheck(ctx context.Context, opts *checkOptions) error {
-	if len(opts.Args) > 0 {
-		return scaler.Errorf(scaler.ErrInvalid, "check takes no arguments, got %q", opts.Args[0])
+	if err := opts.validate(a); err != nil {
+		return err
 	}
 	ctx, cancel, err := deadline(ctx, opts.Timeout)
 	if err != nil {
@@ -95,15 +118,15 @@ func (a *App) runCheck(ctx context.Context, opts *checkOptions) error {
 	}
 	defer cancel()
 	ch := &checking{opts: opts}
-	for _, check := range configChecks {
-		check(a, ch)
+	for _, check := range configChecks() {
+		check(ctx, a, ch)
 	}
 	if ch.f.failed() {
 		// Exit 2 says that nothing was sent: the configuration is
 		// reported whole, and the API is not tried.
 		ch.f.skip("api", "not tried: mend the configuration above first")
 	} else {
-		for _, check := range apiChecks {
+		for _, check := range apiChecks() {
 			if !check(ctx, a, ch) {
 				break
 			}
@@ -113,7 +136,7 @@ func (a *App) runCheck(ctx context.Context, opts *checkOptions) error {
 }
 
 // checkDyno says where scaler runs.
-func checkDyno(a *App, ch *checking) {
+func checkDyno(_ context.Context, a *App, ch *checking) {
 	dyno := a.Getenv(envDyno)
 	switch typ, formation := scaler.DynoType(dyno); {
 	case dyno == "":
@@ -134,7 +157,7 @@ func checkDyno(a *App, ch *checking) {
 }
 
 // checkSchedule parses the schedule, if there is one.
-func checkSchedule(a *App, ch *checking) {
+func checkSchedule(_ context.Context, a *App, ch *checking) {
 	sched, source, found, err := a.loadSchedule(ch.opts.Schedule)
 	switch {
 	case err != nil:
@@ -151,7 +174,7 @@ func checkSchedule(a *App, ch *checking) {
 // schedule's windows: one that a change empties or shortens is a warning
 // (the schedule asks for what the wall clock cannot give that day), a
 // once window that it moves is said; neither stops scaler from working.
-func checkDST(a *App, ch *checking) {
+func checkDST(_ context.Context, a *App, ch *checking) {
 	if ch.schedule == nil {
 		return
 	}
@@ -178,7 +201,7 @@ func checkDST(a *App, ch *checking) {
 
 // checkApps finds the apps to check: the default app (needed unless the
 // schedule names every app it scales), and the schedule's.
-func checkApps(a *App, ch *checking) {
+func checkApps(_ context.Context, a *App, ch *checking) {
 	needDefault := true
 	if ch.schedule != nil {
 		needDefault = slices.Contains(ch.schedule.Apps(), "")
@@ -201,7 +224,7 @@ func checkApps(a *App, ch *checking) {
 
 // checkNotify says where notifications go: never tried (scaler notify
 // --test sends one).
-func checkNotify(a *App, ch *checking) {
+func checkNotify(_ context.Context, a *App, ch *checking) {
 	switch n, err := a.checkedNotifier(); {
 	case err != nil:
 		ch.f.fail("notify", err)
@@ -213,7 +236,7 @@ func checkNotify(a *App, ch *checking) {
 }
 
 // checkToken checks the token and the API URL, without sending them.
-func checkToken(a *App, ch *checking) {
+func checkToken(_ context.Context, a *App, ch *checking) {
 	client, err := a.client()
 	if err != nil {
 		ch.f.fail("token", err)
@@ -345,7 +368,13 @@ func (f *findings) skip(check, why string) {
 }
 
 func (f *findings) fail(check string, err error) {
-	*f = append(*f, finding{Check: check, Status: "fail", Detail: err.Error(), err: err})
+	f.failHint(check, err, "")
+}
+
+// failHint is fail with what a person can do, when the error's own hint
+// (App.hint) would not say it.
+func (f *findings) failHint(check string, err error, hint string) {
+	*f = append(*f, finding{Check: check, Status: "fail", Detail: err.Error(), Hint: hint, err: err})
 }
 
 // failed reports whether any check has failed.
@@ -366,7 +395,7 @@ func (a *App) printFindings(asJSON bool, f findings) error {
 		if x.err != nil && first == nil {
 			first = x.err
 		}
-		if x.err != nil {
+		if x.err != nil && x.Hint == "" {
 			f[i].Hint = a.hint(x.err)
 		}
 	}

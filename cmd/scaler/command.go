@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"strconv"
@@ -53,6 +54,20 @@ func (a *App) commands() []*command {
 	}
 }
 
+// dispatch runs args (scaler CMD ...) through cmds as Run does through
+// scaler's own: the command's flags arranged, then parsed by urfave/cli, then
+// its action. scaler check runs the Procfile's calls of scaler through it,
+// with commands that only validate (validators).
+func (a *App) dispatch(ctx context.Context, cmds []*command, args []string) error {
+	if cmd := find(cmds, args); cmd != nil {
+		var err error
+		if args, err = cmd.arrange(args); err != nil {
+			return err
+		}
+	}
+	return a.cli(cmds).RunContext(ctx, args)
+}
+
 // find returns the command args name (args[1], by name or alias), or nil.
 func find(cmds []*command, args []string) *command {
 	if len(args) < 2 {
@@ -65,12 +80,6 @@ func find(cmds []*command, args []string) *command {
 	return cmds[i]
 }
 
-// arrange returns args with the command's flags before its other
-// arguments, for urfave/cli v2, which stops reading flags at the first
-// argument that is not one. Everything after `--` stays in place. A flag
-// given twice is an error unless it may repeat, so that no value is
-// silently dropped; so is a flag that takes a value and has none, so that
-// it never takes the next argument's.
 // wantsJSON reports whether args ask the command for JSON: its --json (or
 // -json, or --json=true) among its flags, before any `--`, as urfave/cli
 // reads it; never for a command without the flag.
@@ -95,15 +104,16 @@ func (c *command) wantsJSON(args []string) bool {
 	return want
 }
 
-func (c *command) arrange(args []string) ([]string, error) {
-	if c.argsInPlace || c.SkipFlagParsing {
-		return args, nil
-	}
-	type flagInfo struct {
-		canonical  string
-		takesValue bool
-		repeats    bool
-	}
+// flagInfo is what arrange knows of one of a command's flags.
+type flagInfo struct {
+	canonical  string
+	takesValue bool
+	repeats    bool
+}
+
+// flagInfos returns the command's flags, --help included, by each of their
+// names.
+func (c *command) flagInfos() map[string]flagInfo {
 	known := map[string]flagInfo{}
 	for _, f := range append(c.Flags, cli.HelpFlag) {
 		info := flagInfo{canonical: f.Names()[0]}
@@ -120,7 +130,45 @@ func (c *command) arrange(args []string) ([]string, error) {
 			known[n] = info
 		}
 	}
+	return known
+}
 
+// ownArgs returns how many of args (what follows the command's name) are
+// the command's own: all of them, but for a command that keeps its
+// arguments in place (run), only its flags, up to `--` or its first other
+// argument, where its job begins.
+func (c *command) ownArgs(args []string) int {
+	if !c.argsInPlace {
+		return len(args)
+	}
+	known := c.flagInfos()
+	for i := 0; i < len(args); i++ {
+		arg := args[i]
+		if arg == "--" {
+			return i + 1
+		}
+		if len(arg) < 2 || arg[0] != '-' {
+			return i
+		}
+		name, _, hasValue := strings.Cut(strings.TrimLeft(arg, "-"), "=")
+		if known[name].takesValue && !hasValue {
+			i++
+		}
+	}
+	return len(args)
+}
+
+// arrange returns args with the command's flags before its other
+// arguments, for urfave/cli v2, which stops reading flags at the first
+// argument that is not one. Everything after `--` stays in place. A flag
+// given twice is an error unless it may repeat, so that no value is
+// silently dropped; so is a flag that takes a value and has none, so that
+// it never takes the next argument's.
+func (c *command) arrange(args []string) ([]string, error) {
+	if c.argsInPlace || c.SkipFlagParsing {
+		return args, nil
+	}
+	known := c.flagInfos()
 	rest := args[2:]
 	var flags, others []string
 	seen := map[string]string{}

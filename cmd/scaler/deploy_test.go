@@ -314,3 +314,58 @@ func TestTroubleshootingTable(t *testing.T) {
 		})
 	}
 }
+
+// procfileLines returns the findings of check's Procfile part in its
+// output, by status.
+func procfileLines(out string) map[string][]string {
+	lines := map[string][]string{}
+	for _, l := range strings.Split(out, "\n") {
+		if status, rest, ok := strings.Cut(l, " "); ok && strings.HasPrefix(strings.TrimSpace(rest), "procfile ") {
+			lines[status] = append(lines[status], l)
+		}
+	}
+	return lines
+}
+
+// From a fresh clone, with nothing configured, scaler check reads the
+// repository's own Procfile and finds its scaler lines sound (the rest of
+// the check fails: there is no token); so do the Procfile examples in its
+// comments and in the README and docs/, each page's as a Procfile of its
+// own. Through the binary, as a user runs it.
+func TestRepositoryProcfilePassesCheck(t *testing.T) {
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := result{}
+	p := startBinaryIn(t, root, nil, "check")
+	r.code, r.stdout = p.wait(t)
+	r.stderr = p.stderr.String()
+	found := procfileLines(r.stdout)
+	if r.code != 2 || !strings.Contains(r.stdout, "ok    procfile   Procfile:4: release: scaler check\n") || len(found) != 1 || len(found["ok"]) != 1 {
+		t.Errorf("check in a fresh clone: want exit 2 (no token) and one sound Procfile line:\n%s", r)
+	}
+
+	sources := append([]string{filepath.Join(root, "Procfile")}, docs(t)...)
+	for _, src := range sources {
+		examples := procfileCommands(t, src)
+		if len(examples) == 0 {
+			continue
+		}
+		t.Run(filepath.Base(src), func(t *testing.T) {
+			var procfile strings.Builder
+			for typ, cmd := range examples {
+				procfile.WriteString(typ + ": " + cmd + "\n")
+			}
+			dir := t.TempDir()
+			if err := os.WriteFile(filepath.Join(dir, "Procfile"), []byte(procfile.String()), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			p := startBinaryIn(t, dir, map[string]string{envApp: "demo"}, "check")
+			_, out := p.wait(t)
+			if found := procfileLines(out); len(found["ok"]) != len(examples) || len(found) != 1 {
+				t.Errorf("the examples of %s, as a Procfile:\n%s\ncheck says:\n%s", src, procfile.String(), out)
+			}
+		})
+	}
+}

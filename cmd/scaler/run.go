@@ -97,41 +97,60 @@ Trying it locally, against the emulator:
 	}}
 }
 
-func (a *App) runRun(ctx context.Context, opts *runOptions) error {
-	argv := opts.Command
-	if len(argv) == 0 {
+// validate checks what run is asked before anything is sent or started:
+// the job's command is there (what it is, is the job's own business), the
+// durations, and the type to scale to 0. runRun calls it first, and scaler
+// check on each Procfile line that runs scaler run.
+func (o *runOptions) validate(a *App) error {
+	if len(o.Command) == 0 {
 		return scaler.Errorf(scaler.ErrInvalid, "no command to run: scaler run [flags] -- COMMAND [ARGS...]")
 	}
-	grace, limit, finishLimit := opts.Grace, opts.Timeout, opts.FinishTimeout
-	if grace <= 0 || grace >= scaler.MaxGrace {
-		return scaler.Errorf(scaler.ErrInvalid, "--grace %s: want more than 0 and less than %s, since Heroku sends SIGKILL %s after SIGTERM", grace, scaler.MaxGrace, scaler.MaxGrace)
+	if o.Grace <= 0 || o.Grace >= scaler.MaxGrace {
+		return scaler.Errorf(scaler.ErrInvalid, "--grace %s: want more than 0 and less than %s, since Heroku sends SIGKILL %s after SIGTERM", o.Grace, scaler.MaxGrace, scaler.MaxGrace)
 	}
-	if limit < 0 {
-		return scaler.Errorf(scaler.ErrInvalid, "--timeout %s: want a positive duration, or none", limit)
+	if o.Timeout < 0 {
+		return scaler.Errorf(scaler.ErrInvalid, "--timeout %s: want a positive duration, or none", o.Timeout)
 	}
-	if finishLimit <= 0 {
-		return scaler.Errorf(scaler.ErrInvalid, "--finish-timeout %s: want a positive duration such as 30m", finishLimit)
+	if o.FinishTimeout <= 0 {
+		return scaler.Errorf(scaler.ErrInvalid, "--finish-timeout %s: want a positive duration such as 30m", o.FinishTimeout)
 	}
+	_, err := o.jobType(a)
+	return err
+}
+
+// jobType returns the process type that run scales to 0 when its job is
+// done: --type, or in a dyno of the formation its own type; "" in a one-off
+// dyno or outside Heroku without --type, where run changes nothing.
+func (o *runOptions) jobType(a *App) (string, error) {
+	if o.Type == "" && !a.formationDyno() {
+		return "", nil
+	}
+	var types []string
+	if o.Type != "" {
+		types = []string{o.Type}
+	}
+	specs, err := a.downSpecs("run", types)
+	if err != nil {
+		return "", err
+	}
+	return specs[0].Type, nil
+}
+
+func (a *App) runRun(ctx context.Context, opts *runOptions) error {
+	if err := opts.validate(a); err != nil {
+		return err
+	}
+	argv, grace, limit, finishLimit := opts.Command, opts.Grace, opts.Timeout, opts.FinishTimeout
 
 	// Everything that could be wrong is checked before the job starts.
-	var (
-		t   *target
-		typ string
-	)
-	if opts.Type != "" || a.formationDyno() {
-		var types []string
-		if opts.Type != "" {
-			types = []string{opts.Type}
-		}
-		specs, err := a.downSpecs("run", types)
+	var t *target
+	typ, _ := opts.jobType(a) // validate has checked it
+	if typ != "" {
+		c, err := a.connect(opts.App)
 		if err != nil {
 			return err
 		}
-		typ = specs[0].Type
-		if t, err = a.connect(opts.App); err != nil {
-			return err
-		}
-		t.notifier = a.notifier()
+		t, c.notifier = c, a.notifier()
 	} else {
 		a.log.Warn("not in a dyno of the formation: the formation will not be changed",
 			envDyno, a.Getenv(envDyno), "hint", "pass --type TYPE (and --app) to scale a type to 0 when the job is done")
@@ -388,9 +407,20 @@ Examples:
 	}}
 }
 
+// validate checks what done is asked before anything is sent: one process
+// type, or this dyno's. runDone calls it first, and scaler check on each
+// Procfile line that runs scaler done.
+func (o *doneOptions) validate(a *App) error {
+	if len(o.Types) > 1 {
+		return scaler.Errorf(scaler.ErrInvalid, "done takes one process type, got %q", o.Types)
+	}
+	_, err := a.downSpecs("done", o.Types)
+	return err
+}
+
 func (a *App) runDone(ctx context.Context, opts *doneOptions) error {
-	if len(opts.Types) > 1 {
-		return scaler.Errorf(scaler.ErrInvalid, "done takes one process type, got %q", opts.Types)
+	if err := opts.validate(a); err != nil {
+		return err
 	}
 	specs, err := a.downSpecs("done", opts.Types)
 	if err != nil {

@@ -101,9 +101,8 @@ func (a *App) newScaleCommand(kind string, runF func(context.Context, *scaleOpti
 // runScale is up, scale and down: parse, plan against one read of the
 // formation, send one batch with only what changes, and optionally wait.
 func (a *App) runScale(ctx context.Context, opts *scaleOptions) error {
-	if len(opts.Args) == 0 && opts.Kind != "down" && strings.ContainsAny(opts.App, "=+:") {
-		// scaler up --app worker=1: the flag took the spec.
-		return scaler.Errorf(scaler.ErrInvalid, "no spec given: --app took %q as the app's name; write the app after --app, e.g. scaler %s --app myapp %s", opts.App, opts.Kind, opts.App)
+	if err := opts.validate(a); err != nil {
+		return err
 	}
 	specs, err := a.specsFor(opts.Kind, opts.Args)
 	if err != nil {
@@ -147,6 +146,18 @@ func (a *App) runScale(ctx context.Context, opts *scaleOptions) error {
 		waited = true
 	}
 	return a.printPlan(opts.JSON, plan, opts.DryRun, waited, restart...)
+}
+
+// validate checks what up, scale or down is asked before anything is sent:
+// the specs, or the process types. runScale calls it first, and scaler
+// check on each Procfile line that runs one of them.
+func (o *scaleOptions) validate(a *App) error {
+	if len(o.Args) == 0 && o.Kind != down && strings.ContainsAny(o.App, "=+:") {
+		// scaler up --app worker=1: the flag took the spec.
+		return scaler.Errorf(scaler.ErrInvalid, "no spec given: --app took %q as the app's name; write the app after --app, e.g. scaler %s --app myapp %s", o.App, o.Kind, o.App)
+	}
+	_, err := a.specsFor(o.Kind, o.Args)
+	return err
 }
 
 // errNotReady is a wait that --timeout ended: the change landed, and the
