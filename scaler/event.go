@@ -41,6 +41,11 @@ const (
 	// KindJobFailedAtStart is a job that could not start, whose type was
 	// scaled down.
 	KindJobFailedAtStart = "job_failed_at_start"
+	// KindJobNotStarted is scaler run refusing to start its job, in a dyno
+	// of the formation: a bad flag in the Procfile, a missing token, an app
+	// or a type that does not exist. The platform restarts the dyno, and
+	// each start fails alike.
+	KindJobNotStarted = "job_not_started"
 	// KindWindowMissed is a `once` window that passed without its job.
 	KindWindowMissed = "window_missed"
 	// KindApplyFailed is `scaler apply` failing for an app.
@@ -94,6 +99,14 @@ var eventKinds = map[string]eventKind{
 		},
 		action: func(typ string) string {
 			return or(typ, "check the job's command and the latest release, then scale %s up again", "check the job's command and the latest release, then scale the type up again")
+		},
+	},
+	KindJobNotStarted: {
+		what: func(typ string) string {
+			return or(typ, "scaler run did not start the job of %s", "scaler run did not start its job")
+		},
+		action: func(typ string) string {
+			return or(typ, "fix what the detail says (scaler run's line in the Procfile, or a config var) and deploy; until then Heroku restarts %s's dyno with growing back-off, and each start fails alike", "fix what the detail says (scaler run's line in the Procfile, or a config var) and deploy; until then Heroku restarts the dyno with growing back-off, and each start fails alike")
 		},
 	},
 	KindWindowMissed: {

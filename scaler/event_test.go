@@ -23,6 +23,10 @@ func TestText(t *testing.T) {
 		e:    Event{Kind: KindJobFailedAtStart, App: "demo", Type: "worker", ExitCode: 127, Detail: `exec: "bin/job": not found`},
 		want: `scaler, app demo: the job of worker failed at start and worker was scaled down (exit 127): exec: "bin/job": not found. To do: check the job's command and the latest release, then scale worker up again.`,
 	}, {
+		name: KindJobNotStarted,
+		e:    Event{Kind: KindJobNotStarted, App: "demo", Type: "report", ExitCode: 2, Detail: "--grace 30s: want more than 0 and less than 30s"},
+		want: "scaler, app demo: scaler run did not start the job of report (exit 2): --grace 30s: want more than 0 and less than 30s. To do: fix what the detail says (scaler run's line in the Procfile, or a config var) and deploy; until then Heroku restarts report's dyno with growing back-off, and each start fails alike.",
+	}, {
 		name: KindWindowMissed,
 		e:    Event{Kind: KindWindowMissed, App: "demo", Type: "report", Detail: "window Mon 02:00-03:00 Europe/Berlin passed without a run"},
 		want: "scaler, app demo: the once window of report passed without its job: window Mon 02:00-03:00 Europe/Berlin passed without a run. To do: run the job by hand if it is still needed, and check that Heroku Scheduler runs scaler.",

@@ -207,7 +207,9 @@ func (a *App) cli(cmds []*command) *cli.App {
 		},
 	}
 	for _, cmd := range cmds {
-		cmd.OnUsageError = usageError
+		if cmd.OnUsageError == nil { // run says its own (notStarted)
+			cmd.OnUsageError = usageError
+		}
 		app.Commands = append(app.Commands, cmd.Command)
 	}
 	return app

@@ -7,12 +7,14 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"flag"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/scalerdev/scaler/platform/emulator"
@@ -280,6 +282,7 @@ func TestTroubleshootingTable(t *testing.T) {
 		{"`the change may or may not have landed`", &emulatortest.Fault{Method: "PATCH", After: true, Reset: true, Times: 1}, nil, []string{"scale", "web+1"}, 1},
 		{"`msg=\"scale-down failed\"` … `retry_in=`", &emulatortest.Fault{Method: "PATCH", Status: 503, ID: "service_unavailable", Message: "down"}, map[string]string{envDyno: "web.1"},
 			[]string{"run", "--finish-timeout", "500ms", "--", "true"}, 1},
+		{"`msg=\"job not started\"`", nil, map[string]string{envDyno: "worker.1"}, []string{"run", "--grace", "30s", "--", "true"}, 2},
 		{"`msg=\"notifications off\"`", nil, map[string]string{envNotify: "http://hooks.example.com/x", envSchedule: "worker default 1"}, []string{"apply"}, 0},
 		{"`HEROKU_API_KEY is not set`", nil, map[string]string{envToken: ""}, []string{"up", "worker=1"}, 2},
 		{"`refusing API URL \"http://…\": plain http would send the token in clear text`", nil, map[string]string{envAPIURL: "http://api.example.com"}, []string{"up", "worker=1"}, 2},
@@ -367,5 +370,54 @@ func TestRepositoryProcfilePassesCheck(t *testing.T) {
 				t.Errorf("the examples of %s, as a Procfile:\n%s\ncheck says:\n%s", src, procfile.String(), out)
 			}
 		})
+	}
+}
+
+// A person's mistake in the Procfile, `report: bin/scaler run --grace 30s
+// -- ...`, is caught at deploy: the release phase's `scaler check`, run in
+// the slug, fails on the line, before any request. Deployed anyway, the
+// dyno says why its job did not start and notifies each time it starts;
+// the platform restarts it, with back-off. Through the binary, in the dyno
+// manager.
+func TestProcfileMistakeCaughtAtDeployAndNeverSilent(t *testing.T) {
+	t.Parallel()
+	rcv := newReceiver(t)
+	em := startDynoEmulator(t, "release: bin/scaler check\nweb: exec sleep 60\nreport: bin/scaler run --grace 30s -- echo report\n",
+		"--formation", "web=1,report=0", "--env", envToken+"="+testToken, "--env", envNotify+"="+rcv.URL+"/services/T000/B000/secret",
+		"--boot-delay", "50ms", "--restart-delay", "1m")
+
+	// The release phase: the slug's Procfile, in a release dyno.
+	env := maps.Clone(em.env)
+	env[envDyno], env[envAppName] = "release.2", "demo"
+	p := startBinaryIn(t, em.dir, env, "check")
+	code, out := p.wait(t)
+	if code != 2 || !strings.Contains(out, "fail  procfile   Procfile:3: report: --grace 30s: want more than 0 and less than 30s") ||
+		!strings.Contains(out, "hint: fix the line in Procfile and deploy again: a dyno of report would exit 2 at each start") ||
+		!strings.Contains(out, "ok    procfile   Procfile:1: release: scaler check\n") {
+		t.Errorf("the release phase's check: exit %d:\n%s%s", code, out, p.stderr)
+	}
+
+	// Deployed anyway: each start of report.1 fails, says why, and
+	// notifies; the platform restarts it at once, then after its cool-off.
+	if r := runBinary(t, em.env, "up", "report=1"); r.code != 0 {
+		t.Fatalf("up:\n%s", r)
+	}
+	for range 2 {
+		em.log.next(t, `heroku\[report\.1\]: Starting process with command `+"`bin/scaler run --grace 30s -- echo report`$")
+		line := em.log.next(t, `app\[report\.1\]: level=error`)
+		if !strings.Contains(line, `level=error msg="job not started" app=demo type=report hint="fix what the error says`) || !strings.Contains(line, `err="--grace 30s: want more than 0 and less than 30s`) {
+			t.Errorf("report.1 says %q", line)
+		}
+		em.log.next(t, `heroku\[report\.1\]: Process exited with status 2$`)
+		em.log.next(t, `heroku\[report\.1\]: State changed from (starting|up) to crashed$`)
+	}
+	if got := rcv.events(); len(got) != 1 || got["job_not_started"] == nil || strings.Count(rcv.all(), `"event":"job_not_started"`) != 2 {
+		t.Errorf("want a job_not_started notification for each start, got:\n%s", rcv.all())
+	}
+	if em.log.has(`app\[report\.1\]: report$`) {
+		t.Errorf("the job ran:\n%s", em.log)
+	}
+	if code, _ := em.stop(t, syscall.SIGTERM); code != 0 {
+		t.Errorf("the emulator exited %d:\n%s", code, em.p.stderr)
 	}
 }

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/scalerdev/scaler/platform/emulator"
 )
 
 // capturing is a run function that keeps the options it is given in got,
@@ -237,10 +239,14 @@ clock: sh -c 'bin/scaler done || true'
 	}
 }
 
-// The guide shows what a mistake in the Procfile says: check's lines in
-// docs/deploy.md.
+// The guides show what a mistake in the Procfile says: check's lines in
+// docs/deploy.md, and run's, in the dyno, in docs/run.md.
 func TestDocsShowWhatAProcfileMistakeSays(t *testing.T) {
 	guide, err := os.ReadFile("../../docs/deploy.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, err := os.ReadFile("../../docs/run.md")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -254,5 +260,18 @@ func TestDocsShowWhatAProcfileMistakeSays(t *testing.T) {
 	h := newHarness(t, demoConfig())
 	if r := h.run("check"); r.code != 2 || !strings.Contains(r.stdout, block) {
 		t.Errorf("docs/deploy.md shows\n%s\nbut check prints (exit %d)\n%s", block, r.code, r.stdout)
+	}
+
+	i := strings.Index(string(page), `level=error msg="job not started"`)
+	if i < 0 {
+		t.Fatal(`docs/run.md does not show the line of a job not started`)
+	}
+	line, _, _ := strings.Cut(string(page)[i:], "\n")
+	cfg := demoConfig()
+	cfg.Apps[0].Formation = append(cfg.Apps[0].Formation, emulator.Process{Type: "report", Quantity: 1})
+	h = newHarness(t, cfg)
+	h.env[envDyno] = "report.1"
+	if r := h.run("run", "--grace", "30s", "--", "bin/report"); r.code != 2 || r.stderr != line+"\n" {
+		t.Errorf("docs/run.md shows\n%s\nbut run prints (exit %d)\n%s", line, r.code, r.stderr)
 	}
 }

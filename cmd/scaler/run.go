@@ -55,8 +55,16 @@ type runOptions struct {
 // newRunCommand builds run. It owns the signals (they go on to its job),
 // and keeps its arguments in place (the job's, flags and all).
 func (a *App) newRunCommand(runF func(context.Context, *runOptions) error) *command {
+	// The real run says why its job did not start, whatever stopped it: a
+	// flag urfave/cli refused, or its run function.
+	onUsageError := cli.OnUsageErrorFunc(nil)
 	if runF == nil {
-		runF = a.runRun
+		runF = func(ctx context.Context, opts *runOptions) error {
+			return a.notStarted(ctx, opts.App, a.runRun(ctx, opts))
+		}
+		onUsageError = func(c *cli.Context, err error, sub bool) error {
+			return a.notStarted(c.Context, "", usageError(c, err, sub))
+		}
 	}
 	return &command{ownsSignals: true, argsInPlace: true, Command: &cli.Command{
 		Name:      "run",
@@ -94,6 +102,7 @@ Trying it locally, against the emulator:
 				KeepOnFailure: c.Bool(flagKeepOnFailure), Command: c.Args().Slice(),
 			})
 		},
+		OnUsageError: onUsageError,
 	}}
 }
 
@@ -136,6 +145,37 @@ func (o *runOptions) jobType(a *App) (string, error) {
 	return specs[0].Type, nil
 }
 
+// notStarted says why run's job did not start, when it did not (err is
+// run's error, from a flag or from runRun; nil, an exit with the job's
+// status, or a shutdown pass through). In a dyno of the formation, which
+// nobody watches and which the platform restarts when run exits, it says
+// it on one error line, with what to do, and notifies where it can, then
+// has run exit with the error's code at once. Heroku restarts the dyno with
+// a growing back-off, and each start says it again: one message per start,
+// minutes apart, for a failure that goes on. Staying up instead would have
+// the dyno look up, and be paid for, while doing nothing.
+func (a *App) notStarted(ctx context.Context, flagApp string, err error) error {
+	if err == nil || errors.As(err, new(silent)) || errors.Is(err, errStopped) || errors.Is(err, errInterrupted) || !a.formationDyno() {
+		return err
+	}
+	typ, _ := scaler.DynoType(a.Getenv(envDyno))
+	app, _ := a.resolveApp(flagApp)
+	fix := a.hint(err)
+	if fix == "" {
+		fix = "fix what the error says (scaler run's line in the Procfile, or a config var), and deploy"
+	}
+	hint := fmt.Sprintf("%s; until then each start of %s fails alike, and Heroku restarts it with growing back-off (scale %s to 0 to stop it); release: bin/scaler check in the Procfile catches a bad line at deploy", fix, typ, typ)
+	said := strings.ReplaceAll(strings.TrimPrefix(err.Error(), jobNotStarted+": "), "\n", "; ")
+	a.log.Error(jobNotStarted, "app", app, "type", typ, "hint", hint, "err", said)
+	a.notifier().Notify(context.WithoutCancel(ctx), scaler.Event{
+		Kind: scaler.KindJobNotStarted, App: app, Type: typ, ExitCode: exitCode(err), Detail: said, Action: hint,
+	})
+	return silent(exitCode(err))
+}
+
+// jobNotStarted is what run says when its job did not start.
+const jobNotStarted = "job not started"
+
 func (a *App) runRun(ctx context.Context, opts *runOptions) error {
 	if err := opts.validate(a); err != nil {
 		return err
@@ -170,13 +210,13 @@ func (a *App) runRun(ctx context.Context, opts *runOptions) error {
 			// This dyno's type is at 0: the job completed (or a person
 			// stopped it), and the platform is stopping this dyno, which
 			// it restarted meanwhile. Running the job would run it again.
-			a.log.Warn("job not started", "app", t.app, "type", typ, "reason", err)
+			a.log.Warn(jobNotStarted, "app", t.app, "type", typ, "reason", err)
 			watch, unwatch := context.WithCancel(ctx)
 			defer unwatch()
 			a.awaitStop(a.followStops(watch))
 			return nil
 		case err != nil:
-			return fmt.Errorf("job not started: %w", err)
+			return fmt.Errorf("%s: %w", jobNotStarted, err)
 		}
 		a.log.Info("run", "app", t.app, "type", typ, "run_id", run)
 		job.Env = append(os.Environ(), envRunID+"="+run)
