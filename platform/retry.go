@@ -175,7 +175,9 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		t.log.Warn("api retry", "method", req.Method, "path", req.URL.Path, "attempt", attempt, "wait", wait.Round(time.Millisecond), "err", final)
 		if err := scaler.Sleep(ctx, wait); err != nil {
-			return nil, final
+			// What stopped the wait (a signal, the deadline) is said,
+			// and kept for errors.Is and errors.As.
+			return nil, fmt.Errorf("%w (%w)", final, cutShort{err})
 		}
 	}
 }
@@ -200,9 +202,9 @@ func (t *transport) judge(ctx context.Context, req *http.Request, safe bool, att
 	if err != nil {
 		if ctx.Err() != nil {
 			if safe {
-				return scaler.Errorf(scaler.ErrUnavailable, "%s %s: %w", req.Method, req.URL.Path, cutShort{ctx.Err()}), false, 0
+				return scaler.Errorf(scaler.ErrUnavailable, "%s %s: %w", req.Method, req.URL.Path, cutShort{context.Cause(ctx)}), false, 0
 			}
-			return scaler.Errorf(scaler.ErrUncertain, "%s %s: %w: the change may or may not have landed", req.Method, req.URL.Path, cutShort{ctx.Err()}), false, 0
+			return scaler.Errorf(scaler.ErrUncertain, "%s %s: %w: the change may or may not have landed", req.Method, req.URL.Path, cutShort{context.Cause(ctx)}), false, 0
 		}
 		if neverSent(err) {
 			return scaler.Errorf(scaler.ErrUnavailable, "cannot reach the API: %v", err), true, backoff

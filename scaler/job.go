@@ -60,7 +60,9 @@ type Job struct {
 	// within MaxGrace. If nothing comes, nobody was stopping the dyno and
 	// the job counts as ended on its own. MaxGrace when zero.
 	StopWait time.Duration
-	// Signals delivers the SIGTERM and SIGINT sent to scaler.
+	// Signals is the job's own subscription to the SIGTERM and SIGINT that
+	// reach scaler: every one, from before the job's start (a stop that
+	// came earlier is there first) to the end of Run. Nobody else reads it.
 	Signals <-chan os.Signal
 	Log     *slog.Logger
 }
@@ -113,6 +115,16 @@ func (j *Job) Run(ctx context.Context) Outcome {
 	// When the streams are not files, a grandchild holding them must not
 	// hold up the end of the run.
 	cmd.WaitDelay = time.Second
+	// A stop signal that came before the start (the dyno is being stopped
+	// as it boots): the job does not start, and the platform starts it
+	// again in the next dyno. Once it has started, the loop below reads
+	// the signals.
+	select {
+	case sig := <-j.Signals:
+		j.Log.Warn("job not started", "signal", SignalName(sig), "reason", "the dyno is being stopped")
+		return Outcome{Status: statusSignalShift + signalNumber(sig), Signal: sig}
+	default:
+	}
 	if err := cmd.Start(); err != nil {
 		status := StatusCannotRun
 		if errors.Is(err, exec.ErrNotFound) || errors.Is(err, os.ErrNotExist) {

@@ -315,7 +315,8 @@ func TestJobCancelledContextStopsIt(t *testing.T) {
 // The platform's shutdown sends SIGTERM to every process of the dyno at
 // about the same moment: the job may get it first, and exit in any way,
 // before scaler gets its own. None of it is a completion. The delays go up
-// to 500ms, with the default settle period.
+// to 500ms, with a settle period of 1.5s: a margin of a second, however
+// loaded the machine.
 func TestJobShutdownThatReachesTheJobFirst(t *testing.T) {
 	behaviours := []struct {
 		mode, does string
@@ -330,7 +331,7 @@ func TestJobShutdownThatReachesTheJobFirst(t *testing.T) {
 			t.Run(fmt.Sprintf("the job %s, scaler's SIGTERM %v later", b.does, delay), func(t *testing.T) {
 				out, sigs := &watcher{}, make(chan os.Signal, 4)
 				job := helperJob(b.mode, out, sigs)
-				job.Settle, job.Grace = 0, 300*time.Millisecond // the default settle
+				job.Settle, job.Grace = 1500*time.Millisecond, 300*time.Millisecond
 				ready := out.await("job: ready")
 				go func() {
 					<-ready

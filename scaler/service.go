@@ -272,7 +272,7 @@ func (s *Service) Wait(ctx context.Context, p Plan) error {
 		dynos, err := s.Platform.Dynos(ctx, p.App)
 		if err != nil {
 			if ctx.Err() != nil {
-				return &WaitError{App: p.App, Pending: last, Err: ctx.Err()}
+				return &WaitError{App: p.App, Pending: last, Err: context.Cause(ctx)}
 			}
 			return fmt.Errorf("wait for %s: %w", p.App, err)
 		}
@@ -441,7 +441,7 @@ func (s *Service) ApplyAll(ctx context.Context, apps []string, sched Schedule, o
 			select {
 			case slots <- struct{}{}:
 			case <-ctx.Done():
-				results[i].Err = ctx.Err()
+				results[i].Err = context.Cause(ctx)
 				return
 			}
 			defer func() { <-slots }()
@@ -469,10 +469,11 @@ func (s *Service) applyOne(ctx context.Context, app string, sched Schedule, opts
 	return r
 }
 
-// Sleep waits d, or until ctx is done, and then returns ctx's error.
+// Sleep waits d, or until ctx is done, and then returns why ctx is done
+// (context.Cause: what stopped it, not only that it was cancelled).
 func Sleep(ctx context.Context, d time.Duration) error {
 	if d <= 0 {
-		return ctx.Err()
+		return context.Cause(ctx)
 	}
 	t := time.NewTimer(d)
 	defer t.Stop()
@@ -480,6 +481,6 @@ func Sleep(ctx context.Context, d time.Duration) error {
 	case <-t.C:
 		return nil
 	case <-ctx.Done():
-		return ctx.Err()
+		return context.Cause(ctx)
 	}
 }

@@ -9,16 +9,12 @@ import (
 	"net/http"
 	"os"
 	"runtime/debug"
-	"slices"
 	"strings"
-	"sync"
-	"syscall"
 	"time"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/scalerdev/scaler/platform"
-	"github.com/scalerdev/scaler/platform/webhook"
 	"github.com/scalerdev/scaler/scaler"
 )
 
@@ -29,14 +25,18 @@ var version, commit = "", ""
 
 // App is the scaler command line with its dependencies: streams, the
 // environment and signals, and for tests the network and the retry policy.
+// An App does not change while it runs: Main makes a value of its own for
+// each run (its logger, its redacted streams, its signal hub), so that one
+// App may run again, or twice at once.
 type App struct {
 	Stdin          io.Reader
 	Stdout, Stderr io.Writer
 	// Getenv reads the environment.
 	Getenv func(string) string
-	// Signals delivers SIGTERM and SIGINT. Most commands stop on the first;
-	// those that own them (run, done, emulator, demo) handle them
-	// themselves.
+	// Signals delivers the SIGTERM and SIGINT that reach scaler; the run's
+	// hub is its one reader, and every part of a command that cares
+	// subscribes to the hub. Most commands stop at the first; those that
+	// own them (run, done, emulator, demo) handle them themselves.
 	Signals <-chan os.Signal
 
 	// Transport reaches the API; nil means a default transport.
@@ -61,30 +61,29 @@ type App struct {
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
 
+	// The run's own state, set by Main in the run's copy of the App, never
+	// in the App it was given.
 	log *slog.Logger
 	// secrets are redacted from everything written to Stdout and Stderr;
 	// jobStdout and jobStderr are the streams before that, which a job run
 	// by `scaler run` inherits as they are.
-	secrets              redactor
+	secrets              *redactor
 	jobStdout, jobStderr io.Writer
 	// jsonOut is set when the command was asked for JSON: its failure is
 	// said on stdout as JSON too.
 	jsonOut bool
-	// notifyOnce decides notifyTo, the command's notifier, once: see
-	// notifier.
-	notifyOnce sync.Once
-	notifyTo   *webhook.Notifier
+	// notify decides the command's notifier once: see notifier.
+	notify *notifyOnce
+	// signals is the run's one reader of Signals.
+	signals *signalHub
 }
 
 // Main runs the command line and returns its exit code, after saying on
 // stderr why it failed. Everything it writes, a panic's message included,
 // passes the redactor first, whatever the API answered.
 func (a *App) Main(ctx context.Context, args []string) (code int) {
-	a.secrets.add(a.Getenv(envToken))
-	a.secrets.addURL(a.Getenv(envAPIURL))
-	a.jobStdout, a.jobStderr = a.Stdout, a.Stderr
-	stdout, stderr := &lines{r: &a.secrets, w: a.Stdout}, &lines{r: &a.secrets, w: a.Stderr}
-	a.Stdout, a.Stderr = stdout, stderr
+	r, stdout, stderr := a.forRun()
+	defer r.signals.close()
 	defer func() {
 		if p := recover(); p != nil {
 			fmt.Fprintf(stderr, "panic: %v\n\n%s", p, debug.Stack())
@@ -93,85 +92,72 @@ func (a *App) Main(ctx context.Context, args []string) (code int) {
 		stdout.Flush()
 		stderr.Flush()
 	}()
-	err := a.Run(ctx, args)
-	if a.jsonOut {
-		a.reportJSON(err)
+	err := r.prepare(args)
+	if err == nil {
+		err = r.execute(ctx, args)
 	}
-	return a.report(err)
+	if r.jsonOut {
+		r.reportJSON(err)
+	}
+	return r.report(err)
 }
 
-// Run runs the command line. Its error maps to an exit code with exitCode.
-func (a *App) Run(ctx context.Context, args []string) error {
-	if a.Now == nil {
-		a.Now = time.Now
+// forRun returns the App of one run: a copy of a with the run's own state.
+// Its streams are a's through the redactor, which knows the token and the
+// API URL's password from the start.
+func (a *App) forRun() (r *App, stdout, stderr *lines) {
+	run := *a
+	r = &run
+	if r.Now == nil {
+		r.Now = time.Now
 	}
-	if a.jobStdout == nil {
-		a.jobStdout, a.jobStderr = a.Stdout, a.Stderr
-	}
-	log, err := newLogger(a.Stderr, a.Getenv(envLogLevel))
-	a.log = log
+	r.secrets = &redactor{}
+	r.secrets.add(a.Getenv(envToken))
+	r.secrets.addURL(a.Getenv(envAPIURL))
+	r.jobStdout, r.jobStderr = a.Stdout, a.Stderr
+	stdout, stderr = &lines{r: r.secrets, w: a.Stdout}, &lines{r: r.secrets, w: a.Stderr}
+	r.Stdout, r.Stderr = stdout, stderr
+	r.log, _ = newLogger(r.Stderr, "")
+	r.signals = newSignalHub(a.Signals)
+	r.notify = &notifyOnce{}
+	return r, stdout, stderr
+}
+
+// prepare completes the run's state before the command runs: the logger at
+// the level asked for, and whether the command was asked for JSON.
+func (r *App) prepare(args []string) error {
+	log, err := newLogger(r.Stderr, r.Getenv(envLogLevel))
 	if err != nil {
 		return err
 	}
+	r.log = log
+	if cmd := find(r.commands(), args); cmd != nil {
+		if arranged, err := cmd.arrange(args); err == nil {
+			r.jsonOut = cmd.wantsJSON(arranged)
+		}
+	}
+	return nil
+}
+
+// execute runs the command line. Its error maps to an exit code with
+// exitCode.
+func (a *App) execute(ctx context.Context, args []string) error {
 	cmds := a.commands()
 	cmd := find(cmds, args)
 	if cmd != nil {
+		var err error
 		if args, err = cmd.arrange(args); err != nil {
 			return err
 		}
-		a.jsonOut = cmd.wantsJSON(args)
 	}
 	if cmd == nil || !cmd.ownsSignals {
+		// Stopped at the first signal: what the command was doing fails
+		// with the signal as its cause (signalled), which exits 128+N.
 		var cancel context.CancelFunc
-		ctx, cancel = a.cancelOnSignal(ctx, syscall.SIGTERM, syscall.SIGINT)
+		ctx, cancel = a.cancelOnSignal(ctx)
 		defer cancel()
 	}
-	err = a.cli(cmds).RunContext(ctx, args)
-	// A command cut short by a signal says so, and exits 128+N; one that
-	// has said its failure already (check's report, apply's apps) exits so
-	// too.
-	if cause := context.Cause(ctx); err != nil && ctx.Err() != nil && !errors.Is(err, cause) &&
-		(errors.Is(cause, errInterrupted) || errors.Is(cause, errStopped)) {
-		var said silent
-		switch {
-		case !errors.As(err, &said):
-			err = fmt.Errorf("%w: %w", cause, err)
-		case int(said) == exitFailure:
-			err = silent(exitCode(cause))
-		}
-	}
-	return err
-}
-
-// cancelOnSignal returns a context that ends at the first of the given
-// signals, with a cause that says which (errInterrupted for SIGINT,
-// errStopped for SIGTERM); the others are let pass. Its cancel function
-// returns once it reads the signals no more.
-func (a *App) cancelOnSignal(parent context.Context, stop ...os.Signal) (context.Context, context.CancelFunc) {
-	ctx, cancel := context.WithCancelCause(parent)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for {
-			select {
-			case sig := <-a.Signals:
-				if !slices.Contains(stop, sig) {
-					a.log.Debug("signal let pass", "signal", scaler.SignalName(sig))
-					continue
-				}
-				a.log.Warn("stopping", "signal", scaler.SignalName(sig))
-				if sig == syscall.SIGINT {
-					cancel(errInterrupted)
-				} else {
-					cancel(errStopped)
-				}
-				return
-			case <-ctx.Done():
-				return
-			}
-		}
-	}()
-	return ctx, func() { cancel(nil); <-done }
+	return a.cli(cmds).RunContext(ctx, args)
 }
 
 // cli builds the urfave/cli application: the one place that knows it.
@@ -228,14 +214,23 @@ const (
 	exitStopped     = 143
 )
 
-// exitCode is the one mapping of errors to exit codes.
+// exitCode is the one mapping of errors to exit codes, by type: a signal,
+// a job's status, a partial failure, then the domain's errors.
 func exitCode(err error) int {
-	var code silent
+	var (
+		sig  signalled
+		job  jobExit
+		part *partial
+	)
 	switch {
 	case err == nil:
 		return exitOK
-	case errors.As(err, &code):
-		return int(code)
+	case errors.As(err, &sig):
+		return sig.code()
+	case errors.As(err, &job):
+		return job.status
+	case errors.As(err, &part):
+		return exitFailure
 	case errors.Is(err, scaler.ErrInvalid), errors.As(err, new(cli.ExitCoder)):
 		// urfave/cli's only ExitCoder is its help's "No help topic".
 		return exitUsage
@@ -243,35 +238,44 @@ func exitCode(err error) int {
 		return exitAuth
 	case errors.Is(err, scaler.ErrNotFound):
 		return exitNotFound
-	case errors.Is(err, errInterrupted):
-		return exitInterrupted
-	case errors.Is(err, errStopped):
-		return exitStopped
 	default:
 		return exitFailure
 	}
 }
 
-// silent is the error of a command that has said all there was to say (run
-// exits with its job's status, check after its report): Main says nothing
-// more, and exits with the code.
-type silent int
+// jobExit is the end of run: it exits with its job's status (128+N when a
+// signal stopped the job), which its log has said.
+type jobExit struct{ status int }
 
-func (s silent) Error() string { return fmt.Sprintf("exit status %d", int(s)) }
+func (j jobExit) Error() string { return fmt.Sprintf("the job's exit status %d", j.status) }
 
-// errInterrupted and errStopped say that a command was stopped by a
-// signal: a person's Ctrl-C (SIGINT), or SIGTERM.
-var (
-	errInterrupted = errors.New("interrupted (SIGINT)")
-	errStopped     = errors.New("stopped (SIGTERM)")
-)
+// partial is a failure of part of a command's work when the rest was done:
+// apply's failure for some of several apps, run's scale-down after its job
+// succeeded. It exits 1, unless a signal caused it.
+type partial struct{ errs []error }
+
+func (p *partial) Error() string   { return errors.Join(p.errs...).Error() }
+func (p *partial) Unwrap() []error { return p.errs }
+
+// reported is the error of a command that has said its failure itself
+// (check's report, apply's apps, run's scale-down): Main says nothing more.
+// Its exit code is err's.
+type reported struct{ err error }
+
+func (r reported) Error() string { return r.err.Error() }
+func (r reported) Unwrap() error { return r.err }
+
+// said reports whether err has been said already.
+func said(err error) bool {
+	return errors.As(err, new(reported)) || errors.As(err, new(jobExit))
+}
 
 // report says on stderr why the command failed, with a hint at what to do,
 // and returns the exit code. It is the one place that says a command's
 // error; sayError the one that says any error.
 func (a *App) report(err error) int {
 	code := exitCode(err)
-	if err == nil || errors.As(err, new(silent)) {
+	if err == nil || said(err) {
 		return code
 	}
 	a.sayError(err)
@@ -303,7 +307,7 @@ func (a *App) sayError(err error, args ...any) {
 // reportJSON says a failure on stdout, as JSON, for a program that reads a
 // command's --json output: it always gets JSON.
 func (a *App) reportJSON(err error) {
-	if err == nil || errors.As(err, new(silent)) {
+	if err == nil || said(err) {
 		return
 	}
 	type failure struct {

@@ -208,9 +208,13 @@ func (a *App) runApply(ctx context.Context, opts *applyOptions) error {
 		a.sayError(r.Err, "app", r.App)
 	}
 	if len(results) == 1 {
-		return silent(exitCode(failed[0].Err))
+		return reported{failed[0].Err}
 	}
-	return silent(exitFailure)
+	errs := make([]error, len(failed))
+	for i, r := range failed {
+		errs[i] = fmt.Errorf("%s: %w", r.App, r.Err)
+	}
+	return reported{&partial{errs}}
 }
 
 // instant reads --at: the zero time when it is not given (now).

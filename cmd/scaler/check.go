@@ -388,7 +388,7 @@ type checkJSON struct {
 }
 
 // printFindings prints the report, and returns, when a check failed, the
-// silent exit of the first failure's code: the report has said it all.
+// first failure, reported: the report has said it all.
 func (a *App) printFindings(asJSON bool, f findings) error {
 	var first error
 	for i, x := range f {
@@ -430,5 +430,5 @@ func (a *App) printFindings(asJSON bool, f findings) error {
 	if first == nil {
 		return nil
 	}
-	return silent(exitCode(first))
+	return reported{first}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/scalerdev/scaler/platform"
@@ -102,14 +103,20 @@ func (a *App) checkedNotifier() (*webhook.Notifier, error) {
 // command, at error level, and turns notifications off: notifier then
 // returns nil, which sends nothing.
 func (a *App) notifier() *webhook.Notifier {
-	a.notifyOnce.Do(func() {
+	a.notify.once.Do(func() {
 		n, err := a.checkedNotifier()
 		if err != nil {
 			a.log.Error("notifications off", "hint", "scaler goes on without them: set "+envNotify+" to an https URL (plain http only to loopback); scaler check checks it, scaler notify --test tries it", "err", err)
 		}
-		a.notifyTo = n
+		a.notify.to = n
 	})
-	return a.notifyTo
+	return a.notify.to
+}
+
+// notifyOnce is a run's notifier, decided once.
+type notifyOnce struct {
+	once sync.Once
+	to   *webhook.Notifier
 }
 
 // target is what a command that acts on one app needs.

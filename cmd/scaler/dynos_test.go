@@ -431,7 +431,7 @@ func TestEmulatorDynoFlags(t *testing.T) {
 func TestRunThroughADeployRestart(t *testing.T) {
 	t.Parallel()
 	em := startDynoEmulator(t, `
-nightly: scaler run -- sh -c 'echo "job start $SCALER_RUN_ID"; trap "echo job cleanup; exit 0" TERM; sleep 1.5 & if wait $!; then echo "job finished"; fi'
+nightly: scaler run -- sh -c 'trap "echo job cleanup; exit 0" TERM; echo "job start $SCALER_RUN_ID"; sleep 1.5 & if wait $!; then echo "job finished"; fi'
 `, "--formation", "nightly=0", "--env", envToken+"="+testToken, "--boot-delay", "50ms", "--stop-latency", "300ms", "--kill-after", "5s")
 	if r := runBinary(t, em.env, "up", "nightly=1"); r.code != 0 {
 		t.Fatalf("up:\n%s", r)

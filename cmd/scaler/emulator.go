@@ -8,7 +8,6 @@ import (
 	"net"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -144,13 +143,13 @@ func (a *App) runEmulator(ctx context.Context, opts *emulatorOptions) error {
 	fmt.Fprintf(a.Stdout, "%s=%s\n", envAPIURL, url)
 	if cfg.Dynos == nil {
 		// Its own context, cancelled at the first SIGINT or SIGTERM.
-		ctx, cancel := a.cancelOnSignal(ctx, syscall.SIGTERM, syscall.SIGINT)
+		ctx, cancel := a.cancelOnSignal(ctx)
 		defer cancel()
 		return emulator.Serve(ctx, ln, em)
 	}
 	// A signal is how the emulator is meant to stop: not a failure.
 	err = a.serveDynos(ctx, ln, em, url, nil)
-	if errors.Is(err, errInterrupted) || errors.Is(err, errStopped) {
+	if errors.As(err, new(signalled)) {
 		return nil
 	}
 	return err
@@ -256,14 +255,17 @@ func (a *App) dynoConfig(opts *emulatorOptions) (*emulator.DynoConfig, error) {
 }
 
 // serveDynos serves the API and runs the dynos until the first SIGINT or
-// SIGTERM (its error is then errInterrupted or errStopped), or until until,
-// when given, returns (its error is until's); then it stops every dyno, the
-// API still answering meanwhile (a dyno may use it as it stops), and the
-// server last. A signal during the stop skips the kill-after wait: SIGKILL
-// at once. It is the one reader of the signals while it runs.
+// SIGTERM (its error is then signalled), or until until, when given,
+// returns (its error is until's); then it stops every dyno, the API still
+// answering meanwhile (a dyno may use it as it stops), and the server last.
+// A signal during the stop skips the kill-after wait: SIGKILL at once. One
+// subscription reads the signals throughout: the first stops, the next
+// hurries.
 func (a *App) serveDynos(parent context.Context, ln net.Listener, em *emulator.Emulator, url string, until func(context.Context) error) error {
-	ctx, unwatch := a.cancelOnSignal(parent, syscall.SIGTERM, syscall.SIGINT)
-	defer unwatch()
+	sigs, unsubscribe := a.signals.Subscribe()
+	defer unsubscribe()
+	ctx, cancel := context.WithCancelCause(parent)
+	defer cancel(nil)
 	serving, stopServing := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopServing()
 	served := make(chan error, 1)
@@ -279,20 +281,21 @@ func (a *App) serveDynos(parent context.Context, ln net.Listener, em *emulator.E
 	}
 	var runErr, serveErr error
 	select {
-	case <-ctx.Done():
-		runErr = context.Cause(ctx)
+	case sig := <-sigs:
+		a.log.Warn("stopping", "signal", scaler.SignalName(sig))
+		runErr = signalled{sig}
+	case <-parent.Done():
+		runErr = context.Cause(parent)
 	case runErr = <-ended:
 	case serveErr = <-served:
 		served <- nil // stopped already: nothing more to wait for below
 	}
-	// From here on, a signal hurries the stop: the first watcher must be
-	// gone before the second reads the signals.
-	unwatch()
+	cancel(runErr)
 	hurry, kill := context.WithCancel(context.WithoutCancel(ctx))
 	defer kill()
 	go func() {
 		select {
-		case sig := <-a.Signals:
+		case sig := <-sigs:
 			a.log.Warn("stopping dynos at once", "signal", scaler.SignalName(sig))
 			kill()
 		case <-hurry.Done():

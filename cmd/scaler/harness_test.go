@@ -140,8 +140,8 @@ func (h *harness) app(stdout, stderr *syncBuffer) *App {
 		// No platform stops the dyno of an in-process command unless a
 		// test plays its part (stopOnScaleDown): run and done wait briefly.
 		StopWait: 100 * time.Millisecond,
-		// The settle period's length is the binary's to test
-		// (TestRunPlatformShutdownInAnyOrder): in-process, a short one.
+		// A short settle period keeps completions quick; the tests of
+		// shutdowns set a long one.
 		Settle:        50 * time.Millisecond,
 		NotifyTimeout: 500 * time.Millisecond,
 	}

@@ -10,8 +10,6 @@ package main
 import (
 	"context"
 	"os"
-	"os/signal"
-	"syscall"
 )
 
 func main() {
@@ -21,14 +19,12 @@ func main() {
 // Main runs scaler with the process's arguments, environment, streams and
 // signals, and returns its exit code.
 func Main() int {
-	sigs := make(chan os.Signal, 8)
-	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)
 	app := &App{
 		Stdin:   os.Stdin,
 		Stdout:  os.Stdout,
 		Stderr:  os.Stderr,
 		Getenv:  os.Getenv,
-		Signals: sigs,
+		Signals: processSignals(),
 	}
 	return app.Main(context.Background(), os.Args)
 }

@@ -155,7 +155,7 @@ func (o *runOptions) jobType(a *App) (string, error) {
 // minutes apart, for a failure that goes on. Staying up instead would have
 // the dyno look up, and be paid for, while doing nothing.
 func (a *App) notStarted(ctx context.Context, flagApp string, err error) error {
-	if err == nil || errors.As(err, new(silent)) || errors.Is(err, errStopped) || errors.Is(err, errInterrupted) || !a.formationDyno() {
+	if err == nil || said(err) || errors.As(err, new(signalled)) || !a.formationDyno() {
 		return err
 	}
 	typ, _ := scaler.DynoType(a.Getenv(envDyno))
@@ -170,7 +170,7 @@ func (a *App) notStarted(ctx context.Context, flagApp string, err error) error {
 	a.notifier().Notify(context.WithoutCancel(ctx), scaler.Event{
 		Kind: scaler.KindJobNotStarted, App: app, Type: typ, ExitCode: exitCode(err), Detail: said, Action: hint,
 	})
-	return silent(exitCode(err))
+	return reported{err}
 }
 
 // jobNotStarted is what run says when its job did not start.
@@ -196,10 +196,14 @@ func (a *App) runRun(ctx context.Context, opts *runOptions) error {
 			envDyno, a.Getenv(envDyno), "hint", "pass --type TYPE (and --app) to scale a type to 0 when the job is done")
 	}
 
+	// The job's own subscription to the signals, from before its start:
+	// a signal that came while run read the API is known to it too.
+	sigs, unsubscribe := a.signals.Subscribe()
+	defer unsubscribe()
 	job := &scaler.Job{
 		Path: argv[0], Args: argv[1:],
 		Stdin: a.Stdin, Stdout: a.jobStdout, Stderr: a.jobStderr,
-		Grace: grace, Timeout: limit, Settle: a.Settle, Signals: a.Signals, Log: a.log,
+		Grace: grace, Timeout: limit, Settle: a.Settle, Signals: sigs, Log: a.log,
 	}
 	if t != nil {
 		// The run's identity, from the platform's state, before the job
@@ -222,13 +226,12 @@ func (a *App) runRun(ctx context.Context, opts *runOptions) error {
 		job.Env = append(os.Environ(), envRunID+"="+run)
 	}
 	out := job.Run(ctx)
-	done := silent(out.Status)
 	switch {
 	case !out.Completed, t == nil:
-		return done
+		return exited(out.Status)
 	case out.Status != 0 && opts.KeepOnFailure:
 		a.log.Info("formation kept", "app", t.app, "type", typ, "reason", "the job failed and --keep-on-failure is set")
-		return done
+		return exited(out.Status)
 	}
 
 	// The job is done. Whatever was cancelled before, the scale-down must
@@ -250,13 +253,15 @@ func (a *App) runRun(ctx context.Context, opts *runOptions) error {
 	case errors.Is(err, scaler.ErrShared):
 		a.log.Warn("formation kept", "app", t.app, "type", typ, "err", err)
 	case err != nil:
-		a.sayError(fmt.Errorf("scale %s to 0 after the job: %w", typ, err))
-		switch {
-		case closed(stops.intr):
-			done = silent(exitInterrupted) // a person stopped the scale-down
-		case out.Status == 0:
-			done = silent(exitFailure) // the job succeeded, but its dyno runs on: say so
+		err = fmt.Errorf("scale %s to 0 after the job: %w", typ, err)
+		a.sayError(err)
+		// A person's SIGINT that stopped the scale-down is in err, and
+		// comes first; then the job's failure; a job that succeeded but
+		// whose dyno runs on is a partial failure.
+		if out.Status != 0 {
+			return reported{errors.Join(err, jobExit{out.Status})}
 		}
+		return reported{&partial{[]error{err}}}
 	default:
 		if e, ok := jobEvent(out, typ); ok {
 			tell(e)
@@ -265,7 +270,15 @@ func (a *App) runRun(ctx context.Context, opts *runOptions) error {
 			a.awaitStop(stops)
 		}
 	}
-	return done
+	return exited(out.Status)
+}
+
+// exited is run's end with its job's status: nil for 0.
+func exited(status int) error {
+	if status == 0 {
+		return nil
+	}
+	return jobExit{status}
 }
 
 // jobEvent is what a person needs to hear of a job whose type was scaled
@@ -296,14 +309,16 @@ const failingAttempts = 3
 func (a *App) finish(ctx context.Context, t *target, typ string, limit, grace time.Duration, stops *stops, tell func(scaler.Event)) error {
 	ctx, cancel := context.WithTimeout(ctx, limit)
 	defer cancel()
+	ctx, stop := context.WithCancelCause(ctx)
+	defer stop(nil)
 	go func() {
 		select {
 		case <-stops.term:
-			stop := time.AfterFunc(grace, cancel)
+			over := time.AfterFunc(grace, func() { stop(errGraceOver) })
 			<-ctx.Done()
-			stop.Stop()
+			over.Stop()
 		case <-stops.intr:
-			cancel()
+			stop(signalled{syscall.SIGINT})
 		case <-ctx.Done():
 		}
 	}()
@@ -312,18 +327,35 @@ func (a *App) finish(ctx context.Context, t *target, typ string, limit, grace ti
 		actx, acancel := context.WithTimeout(ctx, cmp.Or(a.FinishTimeout, finishAttempt))
 		_, err := t.svc.Finish(actx, t.app, typ)
 		acancel()
-		if err == nil || errors.Is(err, scaler.ErrShared) || ctx.Err() != nil {
+		switch {
+		case err == nil, errors.Is(err, scaler.ErrShared):
 			return err
+		case ctx.Err() != nil:
+			return stoppedBecause(ctx, err)
 		}
 		a.log.Error("scale-down failed", "app", t.app, "type", typ, "attempt", attempt, "retry_in", pause, "err", err)
 		if attempt == failingAttempts {
 			tell(scaler.Event{Kind: scaler.KindScaleDownFailing, Detail: fmt.Sprintf("%d attempts failed, the last: %v; scaler run keeps trying until %s passes", attempt, err, limit)})
 		}
-		if sleepErr := scaler.Sleep(ctx, pause); sleepErr != nil {
-			return err
+		if scaler.Sleep(ctx, pause) != nil {
+			return stoppedBecause(ctx, err)
 		}
 		pause = min(2*pause, maxFinishPause)
 	}
+}
+
+// errGraceOver ends run's scale-down attempts once the grace has passed
+// since the platform's SIGTERM: its SIGKILL is near.
+var errGraceOver = errors.New("stopped trying at the end of the grace, before the platform's SIGKILL")
+
+// stoppedBecause is the error of work that ctx ended: why ctx ended (a
+// signal, the grace, a deadline), and the last attempt's error.
+func stoppedBecause(ctx context.Context, last error) error {
+	cause := context.Cause(ctx)
+	if errors.Is(last, cause) {
+		return last
+	}
+	return fmt.Errorf("%w; the last attempt: %w", cause, last)
 }
 
 // envRunID is the variable that gives the job its run's identity.
@@ -368,20 +400,21 @@ func (a *App) runOf(ctx context.Context, t *target, typ string) (string, error) 
 // does a signal: a shutdown before the job started, which leaves the
 // formation alone.
 func (a *App) identify(ctx context.Context, t *target, typ string, limit time.Duration) (string, error) {
-	// The signals are read here until the job starts (unwatch returns once
-	// they are not): a request under way ends at once.
-	stopped, unwatch := a.cancelOnSignal(ctx, syscall.SIGTERM, syscall.SIGINT)
+	// The signals are read here until the job starts: a request under way
+	// ends at once. (The job has its own subscription.)
+	stopped, unwatch := a.cancelOnSignal(ctx)
 	defer unwatch()
 	ctx, cancel := context.WithTimeout(stopped, limit)
 	defer cancel()
 	pause := time.Second
 	for attempt := 1; ; attempt++ {
 		run, err := a.runOf(ctx, t, typ)
+		var sig signalled
 		switch cause := context.Cause(stopped); {
-		case errors.Is(cause, errStopped):
-			return "", fmt.Errorf("%w: the job was not started, and will be when the platform starts the dyno again", cause)
-		case errors.Is(cause, errInterrupted):
+		case errors.As(cause, &sig) && sig.sig == syscall.SIGINT:
 			return "", fmt.Errorf("%w: the job was not started", cause)
+		case errors.As(cause, &sig):
+			return "", fmt.Errorf("%w: the job was not started, and will be when the platform starts the dyno again", cause)
 		case err == nil || !failing(err) || ctx.Err() != nil:
 			return run, err
 		}
@@ -481,7 +514,7 @@ func (a *App) runDone(ctx context.Context, opts *doneOptions) error {
 	go func() {
 		select {
 		case <-stops.intr:
-			stop(errInterrupted)
+			stop(signalled{syscall.SIGINT})
 		case <-ctx.Done():
 		}
 	}()
@@ -496,8 +529,8 @@ func (a *App) runDone(ctx context.Context, opts *doneOptions) error {
 			return writeJSON(a.Stdout, out)
 		}
 		return nil
-	case err != nil && errors.Is(context.Cause(ctx), errInterrupted):
-		return fmt.Errorf("%w: %w", errInterrupted, err)
+	case err != nil && ctx.Err() != nil:
+		return stoppedBecause(ctx, err)
 	case err != nil:
 		return err
 	}

@@ -120,7 +120,10 @@ func TestRunCompletionScalesToZero(t *testing.T) {
 // A platform shutdown sends SIGTERM to every process of the dyno at about
 // the same moment, in any order: the job first (by up to 500ms), scaler
 // first, or both at once. Whatever the job does with it, the formation
-// stays as it is, so that Heroku starts the job again.
+// stays as it is, so that Heroku starts the job again. In-process, with a
+// settle period of 1.5s: a margin of a second over the widest gap, however
+// loaded the machine. (scaler.DefaultSettle's length has tests of its
+// own, in the scaler package.)
 func TestRunPlatformShutdownInAnyOrder(t *testing.T) {
 	behaviours := []struct{ mode, does string }{
 		{"hang", "dies of it"},
@@ -142,22 +145,40 @@ func TestRunPlatformShutdownInAnyOrder(t *testing.T) {
 	for _, b := range behaviours {
 		for _, o := range orders {
 			t.Run(b.does+", "+o.name, func(t *testing.T) {
-				f := newRunFixture(t, 1)
-				p := f.start(t, b.mode, "--grace", "300ms")
-				group := readyPID(t, p.ready)
-				send := map[string]func(){
-					"job":    func() { syscall.Kill(-group, syscall.SIGTERM) },
-					"scaler": func() { p.cmd.Process.Signal(syscall.SIGTERM) },
-				}
-				send[o.first]()
-				time.Sleep(o.between) // the scenario's gap between the two signals, not a synchronisation
-				send[o.second]()
-				r := f.finish(t, p)
+				cfg := demoConfig()
+				cfg.Apps[0].Formation[1].Quantity = 1
+				h := newHarness(t, cfg)
+				h.env[envDyno] = "worker.1"
+				t.Setenv("SCALER_TEST_JOB", b.mode)
+				var stdout, stderr syncBuffer
+				app := h.app(&stdout, &stderr)
+				app.Settle = 1500 * time.Millisecond
+				go func() {
+					if !stdout.waitFor("job: ready", time.Minute) {
+						return
+					}
+					_, after, _ := strings.Cut(stdout.String(), " pid=")
+					group, err := strconv.Atoi(strings.Fields(after + " ")[0])
+					if err != nil {
+						t.Errorf("no pid in the job's output %q", stdout.String())
+						h.signals <- syscall.SIGTERM
+						return
+					}
+					send := map[string]func(){
+						"job":    func() { syscall.Kill(-group, syscall.SIGTERM) },
+						"scaler": func() { h.signals <- syscall.SIGTERM },
+					}
+					send[o.first]()
+					time.Sleep(o.between) // the scenario's gap between the two signals, not a synchronisation
+					send[o.second]()
+				}()
+				code := app.Main(t.Context(), append([]string{"scaler", "run", "--grace", "300ms"}, jobArgs()...))
+				r := result{code, stdout.String(), stderr.String()}
 				if r.code != 143 {
 					t.Errorf("exit %d, want 143:\n%s", r.code, r)
 				}
-				if q := f.em.Quantity("demo", "worker"); q != 1 || len(f.em.Writes()) != 0 {
-					t.Errorf("worker = %d after %d writes: a platform shutdown was taken for a completion:\n%s", q, len(f.em.Writes()), r)
+				if q := h.em.Quantity("demo", "worker"); q != 1 || len(h.em.Writes()) != 0 {
+					t.Errorf("worker = %d after %d writes: a platform shutdown was taken for a completion:\n%s", q, len(h.em.Writes()), r)
 				}
 				if !strings.Contains(r.stderr, `msg="shutdown before completion"`) {
 					t.Errorf("stderr does not say why the formation was kept:\n%s", r.stderr)
@@ -165,18 +186,6 @@ func TestRunPlatformShutdownInAnyOrder(t *testing.T) {
 			})
 		}
 	}
-}
-
-// readyPID reads the job's pid, the id of its process group, from its
-// ready line.
-func readyPID(t *testing.T, ready string) int {
-	t.Helper()
-	_, after, _ := strings.Cut(ready, " pid=")
-	pid, err := strconv.Atoi(after)
-	if err != nil {
-		t.Fatalf("no pid in the job's ready line %q", ready)
-	}
-	return pid
 }
 
 func TestRunSignalledJobStatus(t *testing.T) {

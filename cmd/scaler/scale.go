@@ -182,7 +182,7 @@ func waitError(ctx context.Context, err error, timeout time.Duration) error {
 		return err
 	}
 	switch cause := context.Cause(ctx); {
-	case errors.Is(cause, errInterrupted) || errors.Is(cause, errStopped):
+	case errors.As(cause, new(signalled)):
 		return fmt.Errorf("the change landed, but the wait was stopped (not ready: %s): %w", we.Pending, cause)
 	case errors.Is(err, context.DeadlineExceeded):
 		return scaler.Errorf(errNotReady, "the change landed, but the dynos were not ready within --timeout %s: %s", timeout, we.Pending)

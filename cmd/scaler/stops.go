@@ -17,13 +17,16 @@ type stops struct {
 	intr chan struct{} // closed at the first SIGINT
 }
 
-// followStops reads the signals until ctx is done.
+// followStops reads the signals until ctx is done, from a subscription of
+// its own: a SIGTERM or SIGINT that came before the call counts too.
 func (a *App) followStops(ctx context.Context) *stops {
 	s := &stops{term: make(chan struct{}), intr: make(chan struct{})}
+	sigs, unsubscribe := a.signals.Subscribe()
 	go func() {
+		defer unsubscribe()
 		for {
 			select {
-			case sig := <-a.Signals:
+			case sig := <-sigs:
 				switch {
 				case sig == syscall.SIGINT && !closed(s.intr):
 					a.log.Warn("stopping", "signal", "INT")
