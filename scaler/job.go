@@ -60,6 +60,16 @@ type Job struct {
 	// within MaxGrace. If nothing comes, nobody was stopping the dyno and
 	// the job counts as ended on its own. MaxGrace when zero.
 	StopWait time.Duration
+	// PassOn says whether a stop signal that reached scaler goes on to the
+	// job's process group; nil passes every one on. Where the platform
+	// signals every process of the dyno (Heroku's Cedar dynos), the job
+	// gets the platform's SIGTERM itself, and passing scaler's on would
+	// give it a second: PassOn says no to it. Whether passed on or not, a
+	// stop signal starts the grace, at whose end the group is killed: a
+	// job that the platform's signal missed (it started as the platform
+	// listed the dyno's processes) still ends before the platform's
+	// SIGKILL. The timeout's SIGTERM is scaler's own, and always sent.
+	PassOn func(os.Signal) bool
 	// Signals is the job's own subscription to the SIGTERM and SIGINT that
 	// reach scaler: every one, from before the job's start (a stop that
 	// came earlier is there first) to the end of Run. Nobody else reads it.
@@ -155,8 +165,12 @@ func (j *Job) Run(ctx context.Context) Outcome {
 		defer t.Stop()
 		timeout = t.C
 	}
-	stop := func(sig syscall.Signal) {
-		signalGroup(group, sig)
+	// stop sends sig to the group, when send says so, and starts the
+	// grace.
+	stop := func(sig syscall.Signal, send bool) {
+		if send {
+			signalGroup(group, sig)
+		}
 		if kill == nil {
 			t := time.NewTimer(j.Grace)
 			kill = t.C
@@ -167,15 +181,16 @@ func (j *Job) Run(ctx context.Context) Outcome {
 		select {
 		case st = <-exited:
 		case sig := <-j.Signals:
+			passOn := j.passOn(sig)
 			if out.TimedOut {
-				signalGroup(group, syscall.SIGTERM)
+				stop(toSyscall(sig), passOn)
 				continue
 			}
 			if out.Signal == nil {
 				out.Signal = sig
-				j.Log.Warn("shutdown before completion", "signal", SignalName(sig), "grace", j.Grace)
+				j.Log.Warn("shutdown before completion", "signal", SignalName(sig), "passed_on", passOn, "grace", j.Grace)
 			}
-			stop(toSyscall(sig))
+			stop(toSyscall(sig), passOn)
 		case <-done:
 			// The caller gave up: stop as for a shutdown.
 			done = nil
@@ -183,12 +198,12 @@ func (j *Job) Run(ctx context.Context) Outcome {
 				out.Signal = syscall.SIGTERM
 				j.Log.Warn("shutdown before completion", "signal", "TERM", "err", ctx.Err())
 			}
-			stop(syscall.SIGTERM)
+			stop(syscall.SIGTERM, true)
 		case <-timeout:
 			if out.Signal == nil {
 				out.TimedOut, out.Completed = true, true
 				j.Log.Warn("job timed out", "timeout", j.Timeout, "grace", j.Grace)
-				stop(syscall.SIGTERM)
+				stop(syscall.SIGTERM, true)
 			}
 		case <-kill:
 			j.Log.Warn("job killed", "signal", "KILL", "grace", j.Grace)
@@ -199,10 +214,13 @@ func (j *Job) Run(ctx context.Context) Outcome {
 	j.Log.Info("job exited", "status", exitStatus(st), "took", time.Since(began).Round(time.Millisecond))
 	// Whatever the job left running in its group goes with it, while Run
 	// decides what the exit means.
+	// What the job left got the platform's stop signal with it, when
+	// scaler did not pass its own on: it is not signalled again.
+	term := out.Signal == nil || j.passOn(out.Signal)
 	reaped := make(chan struct{})
 	go func() {
 		defer close(reaped)
-		j.reap(group, kill, killed)
+		j.reap(group, kill, killed, term)
 	}()
 	if out.Signal == nil && !out.TimedOut {
 		j.settle(ctx, st, &out)
@@ -254,6 +272,11 @@ func (j *Job) settle(ctx context.Context, st *os.ProcessState, out *Outcome) {
 	}
 }
 
+// passOn reports whether a stop signal goes on to the job's group.
+func (j *Job) passOn(sig os.Signal) bool {
+	return j.PassOn == nil || j.PassOn(sig)
+}
+
 // stoppedBy reports whether a process ended because of sig: it died of it,
 // or exited with 128+N, as a shell or a job that catches it does.
 func stoppedBy(st *os.ProcessState, sig os.Signal) bool {
@@ -261,15 +284,18 @@ func stoppedBy(st *os.ProcessState, sig os.Signal) bool {
 }
 
 // reap ends what the job left in its process group once the job itself has
-// exited: SIGTERM, then SIGKILL when the grace (already running, or a new
-// one) is over and something is still there; then it waits, briefly, for
-// the group to be gone. killed says SIGKILL was already sent.
-func (j *Job) reap(group int, kill <-chan time.Time, killed bool) {
+// exited: SIGTERM (unless term is false), then SIGKILL when the grace
+// (already running, or a new one) is over and something is still there;
+// then it waits, briefly, for the group to be gone. killed says SIGKILL
+// was already sent.
+func (j *Job) reap(group int, kill <-chan time.Time, killed, term bool) {
 	if !groupAlive(group) {
 		return
 	}
 	if !killed {
-		signalGroup(group, syscall.SIGTERM)
+		if term {
+			signalGroup(group, syscall.SIGTERM)
+		}
 		if kill == nil {
 			t := time.NewTimer(j.Grace)
 			defer t.Stop()

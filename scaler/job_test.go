@@ -34,6 +34,9 @@ const helperEnv = "SCALER_TEST_JOB"
 //	kill-self  print "job: ready", die of SIGKILL
 //	echo       print "job: ready", then "job: read LINE" for each line of standard input until EOF, exit 0
 //	runid      print "job: ready run=$SCALER_RUN_ID", exit 0
+//	count:D    print "job: ready", then "job: got TERM #N" (or INT) for each
+//	           signal it gets, counting each kind; exit 0 D after the first
+//	           (its cleanup time, in which a second would be counted)
 //
 // Every "job: ready" line ends with " pid=PID": the job leads its own
 // process group, so a test can signal the group as the platform does.
@@ -91,6 +94,26 @@ func helper(mode string) {
 		ready("")
 		syscall.Kill(os.Getpid(), syscall.SIGKILL)
 		hang()
+	case strings.HasPrefix(mode, "count:"):
+		cleanup, _ := time.ParseDuration(strings.TrimPrefix(mode, "count:"))
+		sigs := make(chan os.Signal, 16)
+		signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)
+		ready("")
+		counts := map[os.Signal]int{}
+		var end <-chan time.Time
+		for {
+			select {
+			case sig := <-sigs:
+				counts[sig]++
+				fmt.Printf("job: got %s #%d\n", SignalName(sig), counts[sig])
+				if end == nil {
+					end = time.After(cleanup)
+				}
+			case <-end:
+				fmt.Println("job: cleaned up")
+				os.Exit(0)
+			}
+		}
 	case mode == "runid":
 		ready(" run=" + os.Getenv("SCALER_RUN_ID"))
 	case mode == "echo":

@@ -34,6 +34,17 @@ func foreground(r io.Reader) *terminal {
 	return &terminal{file: f, group: group}
 }
 
+// IsTerminal reports whether r is this process's controlling terminal:
+// scaler runs in a person's terminal session (a shell, heroku run bash).
+func IsTerminal(r io.Reader) bool {
+	f, ok := r.(*os.File)
+	if !ok || f == nil {
+		return false
+	}
+	_, err := terminalGroup(f)
+	return err == nil
+}
+
 // reclaim makes scaler's group the terminal's foreground group again once
 // the job has exited. A process outside the foreground group that sets it
 // is sent SIGTTOU, unless it ignores it.

@@ -60,8 +60,14 @@ func startBinary(t *testing.T, env map[string]string, args ...string) *process {
 // startBinaryIn starts scaler in dir (the test's own directory when empty).
 func startBinaryIn(t *testing.T, dir string, env map[string]string, args ...string) *process {
 	t.Helper()
+	return startBinaryWith(t, dir, nil, env, args...)
+}
+
+// startBinaryWith starts scaler in dir with the given process attributes.
+func startBinaryWith(t *testing.T, dir string, attr *syscall.SysProcAttr, env map[string]string, args ...string) *process {
+	t.Helper()
 	cmd := exec.Command(binary, args...)
-	cmd.Dir = dir
+	cmd.Dir, cmd.SysProcAttr = dir, attr
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}
 	for k, v := range env {
 		cmd.Env = append(cmd.Env, k+"="+v)

@@ -32,11 +32,14 @@ func TestCommandFlags(t *testing.T) {
 		err  string // or what it refuses
 	}{
 		{args: []string{"run", "--", "rake", "x"}, dyno: "nightly.1",
-			want: &runOptions{Grace: defaultGrace, FinishTimeout: defaultFinishTimeout, Command: []string{"rake", "x"}}},
+			want: &runOptions{Grace: defaultGrace, FinishTimeout: defaultFinishTimeout, ForwardSignals: forwardAuto, Command: []string{"rake", "x"}}},
 		{args: []string{"run", "--timeout", "4h", "--grace", "20s", "--", "python", "x.py", "--grace", "1h"}, dyno: "nightly.1",
-			want: &runOptions{Grace: 20 * time.Second, Timeout: 4 * time.Hour, FinishTimeout: defaultFinishTimeout, Command: []string{"python", "x.py", "--grace", "1h"}}},
+			want: &runOptions{Grace: 20 * time.Second, Timeout: 4 * time.Hour, FinishTimeout: defaultFinishTimeout, ForwardSignals: forwardAuto, Command: []string{"python", "x.py", "--grace", "1h"}}},
 		{args: []string{"run", "-a", "demo", "--type=worker", "--keep-on-failure", "--finish-timeout", "5m", "rake"},
-			want: &runOptions{App: "demo", Type: "worker", Grace: defaultGrace, FinishTimeout: 5 * time.Minute, KeepOnFailure: true, Command: []string{"rake"}}},
+			want: &runOptions{App: "demo", Type: "worker", Grace: defaultGrace, FinishTimeout: 5 * time.Minute, KeepOnFailure: true, ForwardSignals: forwardAuto, Command: []string{"rake"}}},
+		{args: []string{"run", "--forward-signals", "never", "--", "x"}, dyno: "nightly.1",
+			want: &runOptions{Grace: defaultGrace, FinishTimeout: defaultFinishTimeout, ForwardSignals: forwardNever, Command: []string{"x"}}},
+		{args: []string{"run", "--forward-signals", "sometimes", "--", "x"}, err: `--forward-signals "sometimes": want auto, always or never`},
 		{args: []string{"run", "--grace", "30s", "--", "x"}, err: "--grace 30s: want more than 0 and less than 30s"},
 		{args: []string{"run", "--grace", "30", "--", "x"}, err: `--grace "30" is not a duration`},
 		{args: []string{"run", "--grce", "3s", "--", "x"}, err: "flag --grce is not one of run's: did you mean --grace?"},

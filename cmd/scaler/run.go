@@ -40,8 +40,9 @@ const defaultGrace = 25 * time.Second
 
 // The flags of run, beyond the shared ones.
 const (
-	flagType          = "type"
-	flagKeepOnFailure = "keep-on-failure"
+	flagType           = "type"
+	flagKeepOnFailure  = "keep-on-failure"
+	flagForwardSignals = "forward-signals"
 )
 
 // runOptions is what run is asked.
@@ -49,7 +50,56 @@ type runOptions struct {
 	App, Type                     string
 	Grace, Timeout, FinishTimeout time.Duration
 	KeepOnFailure                 bool
+	ForwardSignals                string   // auto, always or never
 	Command                       []string // the job: its program and arguments
+}
+
+// What run does with the stop signals it gets (--forward-signals).
+const (
+	forwardAuto   = "auto"   // pass them on where the platform's do not reach the job
+	forwardAlways = "always" // pass every one on
+	forwardNever  = "never"  // pass none on: the job gets the platform's, or its grace ends in SIGKILL
+)
+
+// signalPolicy decides which of the stop signals that reach scaler run
+// passes on to its job, and says why. With auto, it passes none of the
+// platform's SIGTERM in a dyno whose platform signals every process
+// (Heroku's Cedar dynos, the emulator's dyno manager): the job gets it
+// there, and a second, scaler's, would run its handler twice. It passes
+// every signal on where the platform signals only the container's first
+// process (scaler is PID 1: Fir, where the CNB launcher execs the
+// command, or a plain container), outside a dyno, and in a terminal, where
+// a person signals scaler alone (kill PID; Ctrl-C reaches the job, which
+// has the terminal's foreground, by itself). A SIGINT never comes from the
+// platform: it is always passed on.
+//
+// Go cannot tell who sent a signal: os/signal does not say, and signalfd
+// or sigwaitinfo need the signal blocked in every thread, which the Go
+// runtime does not allow for SIGTERM. So auto decides by where scaler runs,
+// not by the sender; --forward-signals always or never overrides it. A
+// person's `kill` of scaler alone in a formation dyno is the case auto
+// gets wrong: the job's grace ends it with SIGKILL.
+func signalPolicy(mode string, pid int, dyno string, terminal bool) (passOn func(os.Signal) bool, reason string, err error) {
+	all := func(os.Signal) bool { return true }
+	switch mode {
+	case forwardAlways:
+		return all, "--forward-signals always", nil
+	case forwardNever:
+		return func(os.Signal) bool { return false }, "--forward-signals never", nil
+	case forwardAuto:
+	default:
+		return nil, "", scaler.Errorf(scaler.ErrInvalid, "--%s %q: want auto, always or never", flagForwardSignals, mode)
+	}
+	switch {
+	case pid == 1:
+		return all, "scaler is the first process of its container (PID 1): the platform signals it alone", nil
+	case dyno == "":
+		return all, "not in a dyno (no " + envDyno + "): whoever signals scaler signals it alone", nil
+	case terminal:
+		return all, "in a terminal: a person signals scaler alone", nil
+	}
+	return func(sig os.Signal) bool { return sig != syscall.SIGTERM },
+		"in a dyno, whose platform sends SIGTERM to every process: the job gets its own", nil
 }
 
 // newRunCommand builds run. It owns the signals (they go on to its job),
@@ -77,9 +127,11 @@ When COMMAND exits on its own, with any status, and no SIGTERM follows within
 the wait for a failing API before the job starts), waits for the
 platform to stop the dyno, and exits with COMMAND's status. On SIGTERM or
 SIGINT before that (daily cycling, a deploy, a restart), the job is not done:
-the signal goes to COMMAND's group, which has --grace to exit before
-SIGKILL, and the formation is left alone so that Heroku starts the job
-again. A job ended by a SIGTERM that scaler did not get is not done either,
+COMMAND's group has --grace to exit before SIGKILL, and the formation is left
+alone so that Heroku starts the job again. The job gets each SIGTERM once:
+scaler passes its own on only where the platform's does not reach the job
+(--forward-signals auto: not in a Heroku dyno, whose platform signals every
+process; yes as PID 1, outside a dyno, and in a terminal). A job ended by a SIGTERM that scaler did not get is not done either,
 unless nothing stops the dyno within 30s. Flags go before COMMAND.
 
 Examples (Procfile):
@@ -94,12 +146,13 @@ Trying it locally, against the emulator:
 			&cli.DurationFlag{Name: flagTimeout, Usage: "longest the job may run, as a cost guard; then it is stopped and counts as done with status 124", DefaultText: "none"},
 			&cli.DurationFlag{Name: flagFinishTimeout, Value: defaultFinishTimeout, Usage: "how long to keep retrying when the API fails: the read before the job, and the scale-down after it, before exiting (which lets Heroku start the dyno again)"},
 			&cli.BoolFlag{Name: flagKeepOnFailure, Usage: "when the job fails, leave the formation as it is (for debugging)"},
+			&cli.StringFlag{Name: flagForwardSignals, Value: forwardAuto, Usage: "pass the SIGTERM scaler gets on to the job: auto (not where the platform signals every process of the dyno, as on Heroku's Cedar dynos; yes as PID 1, outside a dyno and in a terminal), always, or never"},
 		},
 		Action: func(c *cli.Context) error {
 			return runF(c.Context, &runOptions{
 				App: c.String(flagApp), Type: c.String(flagType),
 				Grace: c.Duration(flagGrace), Timeout: c.Duration(flagTimeout), FinishTimeout: c.Duration(flagFinishTimeout),
-				KeepOnFailure: c.Bool(flagKeepOnFailure), Command: c.Args().Slice(),
+				KeepOnFailure: c.Bool(flagKeepOnFailure), ForwardSignals: c.String(flagForwardSignals), Command: c.Args().Slice(),
 			})
 		},
 		OnUsageError: onUsageError,
@@ -122,6 +175,9 @@ func (o *runOptions) validate(a *App) error {
 	}
 	if o.FinishTimeout <= 0 {
 		return scaler.Errorf(scaler.ErrInvalid, "--finish-timeout %s: want a positive duration such as 30m", o.FinishTimeout)
+	}
+	if _, _, err := signalPolicy(o.ForwardSignals, 0, "", false); err != nil {
+		return err
 	}
 	_, err := o.jobType(a)
 	return err
@@ -181,6 +237,10 @@ func (a *App) runRun(ctx context.Context, opts *runOptions) error {
 		return err
 	}
 	argv, grace, limit, finishLimit := opts.Command, opts.Grace, opts.Timeout, opts.FinishTimeout
+	passOn, why, err := signalPolicy(opts.ForwardSignals, os.Getpid(), a.Getenv(envDyno), scaler.IsTerminal(a.Stdin))
+	if err != nil {
+		return err
+	}
 
 	// Everything that could be wrong is checked before the job starts.
 	var t *target
@@ -203,8 +263,9 @@ func (a *App) runRun(ctx context.Context, opts *runOptions) error {
 	job := &scaler.Job{
 		Path: argv[0], Args: argv[1:],
 		Stdin: a.Stdin, Stdout: a.jobStdout, Stderr: a.jobStderr,
-		Grace: grace, Timeout: limit, Settle: a.Settle, Signals: sigs, Log: a.log,
+		Grace: grace, Timeout: limit, Settle: a.Settle, Signals: sigs, PassOn: passOn, Log: a.log,
 	}
+	a.log.Debug("signals", "term_passed_on", passOn(syscall.SIGTERM), "reason", why)
 	if t != nil {
 		// The run's identity, from the platform's state, before the job
 		// starts: the same for every start of the job within one run.
@@ -248,7 +309,7 @@ func (a *App) runRun(ctx context.Context, opts *runOptions) error {
 		told.Go(func() { t.notifier.Notify(ctx, e) })
 	}
 	stops := a.followStops(ctx)
-	err := a.finish(ctx, t, typ, finishLimit, grace, stops, tell)
+	err = a.finish(ctx, t, typ, finishLimit, grace, stops, tell)
 	switch {
 	case errors.Is(err, scaler.ErrShared):
 		a.log.Warn("formation kept", "app", t.app, "type", typ, "err", err)

@@ -198,11 +198,13 @@ func TestRunSignalledJobStatus(t *testing.T) {
 	}
 }
 
+// A stop signal that reaches scaler alone (where the platform signals only
+// scaler, or a person does) goes on to the job, and is no completion.
 func TestRunShutdownBeforeCompletion(t *testing.T) {
 	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT} {
 		t.Run(sig.String(), func(t *testing.T) {
 			f := newRunFixture(t, 1)
-			p := f.start(t, "wait")
+			p := f.start(t, "wait", "--forward-signals", "always")
 			p.cmd.Process.Signal(sig)
 			r := f.finish(t, p)
 			name := map[syscall.Signal]string{syscall.SIGTERM: "TERM", syscall.SIGINT: "INT"}[sig]
@@ -429,6 +431,7 @@ func TestRunBadInputStartsNothing(t *testing.T) {
 		{"no token", map[string]string{envToken: ""}, nil, "heroku authorizations:create"},
 		{"plain http elsewhere", map[string]string{envAPIURL: "http://example.com"}, nil, "clear text"},
 		{"unknown flag", nil, []string{"--force"}, "flag --force is not one of run's"},
+		{"forward-signals sometimes", nil, []string{"--forward-signals", "sometimes"}, `--forward-signals \"sometimes\": want auto, always or never`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

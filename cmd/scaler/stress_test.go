@@ -18,6 +18,28 @@ import (
 
 var stopTries = flag.Int("stop-tries", 40, "how many times TestRunStoppedAsItStarts stops scaler run in its first 30ms (a few hundred to hunt a race)")
 
+// startDyno starts scaler as the first process of a dyno: a session of
+// its own, whose every process signalSession reaches.
+func startDyno(t *testing.T, env map[string]string, args ...string) *process {
+	t.Helper()
+	return startBinaryWith(t, "", &syscall.SysProcAttr{Setsid: true}, env, args...)
+}
+
+// signalSession sends sig to every process of a session, as the platform
+// does to every process of a dyno: one by one, from a list of them.
+func signalSession(session int, sig syscall.Signal) {
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		if sid, _, errno := syscall.RawSyscall(syscall.SYS_GETSID, uintptr(pid), 0, 0); errno == 0 && int(sid) == session {
+			syscall.Kill(pid, sig)
+		}
+	}
+}
+
 // busyLoops loads every CPU until the test ends: the races of a signal
 // that comes while scaler starts its job show under load.
 func busyLoops(t *testing.T) {
@@ -36,7 +58,10 @@ func busyLoops(t *testing.T) {
 // start): SIGTERM reaches scaler run at any moment of its first 30ms,
 // while it reads the API, starts its job, or has just started it. Every
 // time: exit 143, no write, and the job either never started, or was
-// ended within the grace, nothing of it left.
+// ended within the grace, nothing of it left. Half the tries signal
+// scaler alone, which passes it on (as PID 1 on Fir); the other half
+// signal every process of the dyno, as Cedar's platform does, and scaler
+// passes nothing on.
 func TestRunStoppedAsItStarts(t *testing.T) {
 	f := newRunFixture(t, 1)
 	dir := t.TempDir()
@@ -45,10 +70,16 @@ func TestRunStoppedAsItStarts(t *testing.T) {
 	started := 0
 	for try := range *stopTries {
 		pidFile := filepath.Join(dir, strconv.Itoa(try))
-		p := startBinary(t, f.env, "run", "--grace", grace.String(), "--", "sh", "-c", `echo $$ > `+pidFile+`; exec sleep 30`)
+		alone := try%2 == 1
+		forward := map[bool]string{true: forwardAlways, false: forwardAuto}[alone]
+		p := startDyno(t, f.env, "run", "--grace", grace.String(), "--forward-signals", forward, "--", "sh", "-c", `echo $$ > `+pidFile+`; exec sleep 30`)
 		time.Sleep(rand.N(30 * time.Millisecond)) // the scenario: the signal's moment, not a synchronisation
 		signalled := time.Now()
-		p.cmd.Process.Signal(syscall.SIGTERM)
+		if alone {
+			p.cmd.Process.Signal(syscall.SIGTERM)
+		} else {
+			signalSession(p.cmd.Process.Pid, syscall.SIGTERM)
+		}
 		done := make(chan struct{})
 		go func() { defer close(done); io.Copy(io.Discard, p.stdout); p.cmd.Wait() }()
 		select {
