@@ -92,6 +92,13 @@ type Outcome struct {
 	Completed bool
 	// TimedOut is true when the job was stopped by its timeout.
 	TimedOut bool
+	// Took is how long the job ran, from its start to its exit; zero when
+	// it was not started.
+	Took time.Duration
+	// NotStarted is true when the job was never started: a stop signal
+	// came first (Signal says which), or its command could not start
+	// (StatusNotFound, StatusCannotRun).
+	NotStarted bool
 	// Signal is the signal that stopped the job before it completed: the
 	// one that reached scaler, or the SIGINT the job died of; SIGTERM when
 	// Run's context ended it (its caller is stopping).
@@ -131,8 +138,7 @@ func (j *Job) Run(ctx context.Context) Outcome {
 	// the signals.
 	select {
 	case sig := <-j.Signals:
-		j.Log.Warn("job not started", "signal", SignalName(sig), "reason", "the dyno is being stopped")
-		return Outcome{Status: statusSignalShift + signalNumber(sig), Signal: sig}
+		return Outcome{Status: statusSignalShift + signalNumber(sig), Signal: sig, NotStarted: true}
 	default:
 	}
 	if err := cmd.Start(); err != nil {
@@ -141,7 +147,7 @@ func (j *Job) Run(ctx context.Context) Outcome {
 			status = StatusNotFound
 		}
 		j.Log.Error("job did not start", "command", j.Path, "status", status, "err", err)
-		return Outcome{Status: status, Completed: true}
+		return Outcome{Status: status, Completed: true, NotStarted: true}
 	}
 	group := cmd.Process.Pid
 	began := time.Now()
@@ -211,11 +217,14 @@ func (j *Job) Run(ctx context.Context) Outcome {
 			kill, killed = nil, true
 		}
 	}
-	j.Log.Info("job exited", "status", exitStatus(st), "took", time.Since(began).Round(time.Millisecond))
+	// A fact for debugging: what the exit means is decided below, and said
+	// by the caller, which knows what follows.
+	out.Took = time.Since(began)
+	j.Log.Debug("job exited", "status", exitStatus(st), "took", out.Took.Round(time.Millisecond))
 	// Whatever the job left running in its group goes with it, while Run
-	// decides what the exit means.
-	// What the job left got the platform's stop signal with it, when
-	// scaler did not pass its own on: it is not signalled again.
+	// decides what the exit means. It got the platform's stop signal with
+	// the job when scaler did not pass its own on: it is not signalled
+	// again.
 	term := out.Signal == nil || j.passOn(out.Signal)
 	reaped := make(chan struct{})
 	go func() {

@@ -204,6 +204,18 @@ func helperJob(mode string, out *watcher, sigs chan os.Signal) *Job {
 	}
 }
 
+// runJob runs job, and returns its outcome without its run time (Took),
+// which it checks: measured when the job started, none when it did not.
+func runJob(t *testing.T, job *Job, ctx context.Context) Outcome {
+	t.Helper()
+	out := job.Run(ctx)
+	if started := out.Took > 0; started == out.NotStarted {
+		t.Errorf("Run() = %+v: a run time of %v for a job started: %v", out, out.Took, !out.NotStarted)
+	}
+	out.Took = 0
+	return out
+}
+
 // pid reads the job's pid, which is its process group, from its ready line.
 func (w *watcher) pid(t *testing.T) int {
 	t.Helper()
@@ -227,7 +239,7 @@ func TestJobRunsToCompletion(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.mode, func(t *testing.T) {
 			out := &watcher{}
-			got := helperJob(tt.mode, out, nil).Run(t.Context())
+			got := runJob(t, helperJob(tt.mode, out, nil), t.Context())
 			if got != tt.want {
 				t.Errorf("Run() = %+v, want %+v", got, tt.want)
 			}
@@ -243,8 +255,8 @@ func TestJobThatCannotStart(t *testing.T) {
 	notExec := dir + "/job"
 	os.WriteFile(notExec, []byte("#!/bin/sh\n"), 0o644)
 	for path, want := range map[string]int{"no-such-command-for-scaler": StatusNotFound, dir + "/missing": StatusNotFound, notExec: StatusCannotRun} {
-		got := (&Job{Path: path, Grace: time.Second}).Run(t.Context())
-		if got.Status != want || !got.Completed {
+		got := runJob(t, (&Job{Path: path, Grace: time.Second}), t.Context())
+		if got.Status != want || !got.Completed || !got.NotStarted {
 			t.Errorf("Run(%s) = %+v, want status %d, completed", path, got, want)
 		}
 	}
@@ -257,7 +269,7 @@ func TestJobShutdownBeforeCompletion(t *testing.T) {
 			job := helperJob("wait", out, sigs)
 			ready := out.await("job: ready")
 			go func() { <-ready; sigs <- sig }()
-			got := job.Run(t.Context())
+			got := runJob(t, job, t.Context())
 			want := Outcome{Status: 128 + int(sig), Signal: sig}
 			if got != want {
 				t.Errorf("Run() = %+v, want %+v", got, want)
@@ -280,7 +292,7 @@ func TestJobIgnoringTermIsKilledWithItsGroup(t *testing.T) {
 		sigs <- syscall.SIGTERM // platforms repeat it; harmless
 	}()
 	began := time.Now()
-	got := job.Run(t.Context())
+	got := runJob(t, job, t.Context())
 	if want := (Outcome{Status: 143, Signal: syscall.SIGTERM}); got != want {
 		t.Errorf("Run() = %+v, want %+v", got, want)
 	}
@@ -297,8 +309,8 @@ func TestJobTimeout(t *testing.T) {
 	out, logs := &watcher{}, &watcher{}
 	job := helperJob("wait", out, nil)
 	job.Timeout = 100 * time.Millisecond
-	job.Log = slog.New(slog.NewTextHandler(logs, nil))
-	got := job.Run(t.Context())
+	job.Log = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	got := runJob(t, job, t.Context())
 	if want := (Outcome{Status: StatusTimeout, Completed: true, TimedOut: true}); got != want {
 		t.Errorf("Run() = %+v, want %+v", got, want)
 	}
@@ -314,7 +326,7 @@ func TestJobLeftoversAreStopped(t *testing.T) {
 	out := &watcher{}
 	job := helperJob("leftover", out, nil)
 	job.Grace = 300 * time.Millisecond
-	got := job.Run(t.Context())
+	got := runJob(t, job, t.Context())
 	if got.Status != 0 || !got.Completed {
 		t.Errorf("Run() = %+v", got)
 	}
@@ -324,13 +336,23 @@ func TestJobLeftoversAreStopped(t *testing.T) {
 	}
 }
 
+// A stop signal that came before the job's start: the job is not started.
+func TestJobNotStartedAfterAStopSignal(t *testing.T) {
+	out, sigs := &watcher{}, make(chan os.Signal, 1)
+	sigs <- syscall.SIGTERM
+	got := runJob(t, helperJob("exit:0", out, sigs), t.Context())
+	if want := (Outcome{Status: 143, Signal: syscall.SIGTERM, NotStarted: true}); got != want || out.String() != "" {
+		t.Errorf("Run() = %+v, want %+v, and no job (it printed %q)", got, want, out)
+	}
+}
+
 func TestJobCancelledContextStopsIt(t *testing.T) {
 	out := &watcher{}
 	ctx, cancel := context.WithCancel(t.Context())
 	job := helperJob("wait", out, nil)
 	ready := out.await("job: ready")
 	go func() { <-ready; cancel() }()
-	if got := job.Run(ctx); got.Completed || got.Status != 143 {
+	if got := runJob(t, job, ctx); got.Completed || got.Status != 143 {
 		t.Errorf("Run() = %+v, want a shutdown", got)
 	}
 }
@@ -362,7 +384,7 @@ func TestJobShutdownThatReachesTheJobFirst(t *testing.T) {
 					time.Sleep(delay)                          // the scenario: scaler's SIGTERM comes later
 					sigs <- syscall.SIGTERM
 				}()
-				got := job.Run(t.Context())
+				got := runJob(t, job, t.Context())
 				if want := (Outcome{Status: 143, Signal: syscall.SIGTERM}); got != want {
 					t.Errorf("Run() = %+v, want %+v: a shutdown taken for a completion", got, want)
 				}
@@ -384,7 +406,7 @@ func TestJobStoppedBySigtermWithoutShutdown(t *testing.T) {
 			ready := out.await("job: ready")
 			go func() { <-ready; syscall.Kill(-out.pid(t), syscall.SIGTERM) }()
 			began := time.Now()
-			got := job.Run(t.Context())
+			got := runJob(t, job, t.Context())
 			if want := (Outcome{Status: 143, Completed: true}); got != want {
 				t.Errorf("Run() = %+v, want %+v", got, want)
 			}
@@ -407,7 +429,7 @@ func TestJobInterruptedByAPerson(t *testing.T) {
 			job := helperJob(mode, out, make(chan os.Signal, 1))
 			ready := out.await("job: ready")
 			go func() { <-ready; syscall.Kill(-out.pid(t), syscall.SIGINT) }()
-			got := job.Run(t.Context())
+			got := runJob(t, job, t.Context())
 			if mode == "wait" {
 				// It caught SIGINT and exited 0: nothing tells it from a
 				// completion, and no stop signal follows.
@@ -442,7 +464,7 @@ func TestJobSettlesBeforeCompletion(t *testing.T) {
 	ready := out.await("job: ready")
 	at := make(chan time.Time, 1)
 	go func() { <-ready; at <- time.Now() }() // the job exits right after
-	got := job.Run(t.Context())
+	got := runJob(t, job, t.Context())
 	if want := (Outcome{Status: 0, Completed: true}); got != want {
 		t.Errorf("Run() = %+v, want %+v", got, want)
 	}

@@ -444,6 +444,17 @@ nightly: scaler run -- sh -c 'trap "echo job cleanup; exit 0" TERM; echo "job st
 	if code, _ := em.stop(t, syscall.SIGTERM); code != 0 {
 		t.Errorf("the emulator exited %d:\n%s", code, em.p.stderr)
 	}
+	// The log says, in order, as a person reads it: the shutdown, the old
+	// job's end as no completion, then the new run's completion and the
+	// scale-down.
+	em.log.rewind()
+	em.log.next(t, `app\[nightly\.1\]: level=warn msg="shutdown before completion" signal=TERM`)
+	em.log.next(t, `app\[nightly\.1\]: level=warn msg="job stopped by the platform" app=demo type=nightly status=143 took=\S+ signal=TERM next="not a completion; nightly left at 1, the platform starts it again"$`)
+	em.log.next(t, `app\[nightly\.1\]: level=info msg="job completed" app=demo type=nightly status=0 took=\S+ next="scaling nightly to 0"$`)
+	em.log.next(t, `app\[nightly\.1\]: level=info msg=scaled app=demo type=nightly from=1 to=0$`)
+	if em.log.has(`app\[nightly\.1\]: level=info msg="job exited"`) {
+		t.Errorf("a line says the job exited, as if it were news:\n%s", em.log)
+	}
 	// The job got the platform's SIGTERM, once: scaler did not add its
 	// own.
 	if n := em.log.count(`app\[nightly\.1\]: job cleanup$`); n != 1 {

@@ -256,8 +256,9 @@ func overheads(tb testing.TB, lines []string) []time.Duration {
 		switch {
 		case strings.Contains(l, "heroku[nightly.1]: Starting process"):
 			start, took, completed = stamp(l), 0, false
-		case strings.Contains(l, `app[nightly.1]: level=info msg="job exited" status=0`):
+		case strings.Contains(l, `app[nightly.1]: level=info msg="job completed"`):
 			_, v, _ := strings.Cut(l, "took=")
+			v, _, _ = strings.Cut(v, " ")
 			took, _ = time.ParseDuration(v)
 		case strings.Contains(l, "app[nightly.1]: level=info msg=scaled app=demo type=nightly from=1 to=0"):
 			completed = true

@@ -266,10 +266,11 @@ func (a *App) runRun(ctx context.Context, opts *runOptions) error {
 		Grace: grace, Timeout: limit, Settle: a.Settle, Signals: sigs, PassOn: passOn, Log: a.log,
 	}
 	a.log.Debug("signals", "term_passed_on", passOn(syscall.SIGTERM), "reason", why)
+	quantity := 0 // the type's, as read before the job
 	if t != nil {
 		// The run's identity, from the platform's state, before the job
 		// starts: the same for every start of the job within one run.
-		run, err := a.identify(ctx, t, typ, finishLimit)
+		run, q, err := a.identify(ctx, t, typ, finishLimit)
 		switch {
 		case errors.Is(err, errTypeStopped):
 			// This dyno's type is at 0: the job completed (or a person
@@ -285,13 +286,14 @@ func (a *App) runRun(ctx context.Context, opts *runOptions) error {
 		}
 		a.log.Info("run", "app", t.app, "type", typ, "run_id", run)
 		job.Env = append(os.Environ(), envRunID+"="+run)
+		quantity = q
 	}
 	out := job.Run(ctx)
+	a.sayEnd(out, t, typ, quantity, opts)
 	switch {
 	case !out.Completed, t == nil:
 		return exited(out.Status)
 	case out.Status != 0 && opts.KeepOnFailure:
-		a.log.Info("formation kept", "app", t.app, "type", typ, "reason", "the job failed and --keep-on-failure is set")
 		return exited(out.Status)
 	}
 
@@ -340,6 +342,52 @@ func exited(status int) error {
 		return nil
 	}
 	return jobExit{status}
+}
+
+// sayEnd says what the job's end means, once, at the level it deserves,
+// with what scaler does next: a completion (info, and the scale-down
+// follows), a failure (error), a shutdown or a person's Ctrl-C (warn: not
+// a completion, the formation is left as it is). The job's own exit, which
+// after a shutdown may well be 0, is only a debug line: alone it cannot
+// tell a completion from a stop.
+func (a *App) sayEnd(out scaler.Outcome, t *target, typ string, quantity int, opts *runOptions) {
+	var args []any
+	kept, down := "the formation is not changed (not a dyno of the formation)", "the formation is not changed (not a dyno of the formation)"
+	if t != nil {
+		args = append(args, "app", t.app, "type", typ)
+		kept, down = fmt.Sprintf("%s left at %d", typ, quantity), "scaling "+typ+" to 0"
+	}
+	args = append(args, "status", out.Status)
+	if !out.NotStarted {
+		args = append(args, "took", out.Took.Round(time.Millisecond))
+	}
+	restarts := ""
+	if t != nil {
+		restarts = ", the platform starts it again"
+	}
+	stopped := "job stopped"
+	if a.Getenv(envDyno) != "" {
+		stopped = "job stopped by the platform"
+	}
+	switch {
+	case out.NotStarted && out.Signal != nil:
+		a.log.Warn("job not started", append(args, "signal", scaler.SignalName(out.Signal), "next", "the dyno is being stopped; "+kept+restarts)...)
+	case !out.Completed && out.Signal == syscall.SIGINT:
+		a.log.Warn("job interrupted", append(args, "next", "not a completion (a person's Ctrl-C); "+kept)...)
+	case !out.Completed:
+		a.log.Warn(stopped, append(args, "signal", scaler.SignalName(out.Signal), "next", "not a completion; "+kept+restarts)...)
+	case out.Status != 0:
+		if out.TimedOut {
+			args = append(args, "cause", "ran past --timeout "+opts.Timeout.String())
+		}
+		next := down
+		if t != nil && opts.KeepOnFailure {
+			next = kept + " (--keep-on-failure)"
+		}
+		a.log.Error("job failed", append(args, "next", next)...)
+	default:
+		a.log.Info("job completed", append(args, "next", down)...)
+	}
 }
 
 // jobEvent is what a person needs to hear of a job whose type was scaled
@@ -435,21 +483,22 @@ var errTypeStopped = errors.New("the type of this dyno is at 0: its job has comp
 // starts with a new scale-up, and a new identity. A person changing the
 // type's formation mid-run (a resize) starts a new identity too. It
 // returns errTypeStopped when typ is this dyno's own type and it is at 0.
-func (a *App) runOf(ctx context.Context, t *target, typ string) (string, error) {
+// It returns the type's quantity too.
+func (a *App) runOf(ctx context.Context, t *target, typ string) (string, int, error) {
 	ctx, cancel := context.WithTimeout(ctx, cmp.Or(a.FinishTimeout, finishAttempt))
 	defer cancel()
 	read, err := t.svc.Platform.Formation(ctx, t.app)
 	if err != nil {
-		return "", fmt.Errorf("read formation of %s, for the run's identity: %w", t.app, err)
+		return "", 0, fmt.Errorf("read formation of %s, for the run's identity: %w", t.app, err)
 	}
 	p, ok := read.Formation.Find(typ)
 	switch {
 	case !ok:
-		return "", scaler.Errorf(scaler.ErrNotFound, "app %s has no process type %s (it has: %s)", t.app, typ, strings.Join(read.Formation.Types(), ", "))
+		return "", 0, scaler.Errorf(scaler.ErrNotFound, "app %s has no process type %s (it has: %s)", t.app, typ, strings.Join(read.Formation.Types(), ", "))
 	case p.Quantity == 0 && a.ownType(typ):
-		return "", errTypeStopped
+		return "", 0, errTypeStopped
 	}
-	return scaler.RunID(typ, p), nil
+	return scaler.RunID(typ, p), p.Quantity, nil
 }
 
 // identify returns the run's identity before the job starts (runOf). An API
@@ -460,7 +509,7 @@ func (a *App) runOf(ctx context.Context, t *target, typ string) (string, error) 
 // much later. A refusal, a missing type or a type at 0 ends it at once. So
 // does a signal: a shutdown before the job started, which leaves the
 // formation alone.
-func (a *App) identify(ctx context.Context, t *target, typ string, limit time.Duration) (string, error) {
+func (a *App) identify(ctx context.Context, t *target, typ string, limit time.Duration) (string, int, error) {
 	// The signals are read here until the job starts: a request under way
 	// ends at once. (The job has its own subscription.)
 	stopped, unwatch := a.cancelOnSignal(ctx)
@@ -469,15 +518,15 @@ func (a *App) identify(ctx context.Context, t *target, typ string, limit time.Du
 	defer cancel()
 	pause := time.Second
 	for attempt := 1; ; attempt++ {
-		run, err := a.runOf(ctx, t, typ)
+		run, quantity, err := a.runOf(ctx, t, typ)
 		var sig signalled
 		switch cause := context.Cause(stopped); {
 		case errors.As(cause, &sig) && sig.sig == syscall.SIGINT:
-			return "", fmt.Errorf("%w: the job was not started", cause)
+			return "", 0, fmt.Errorf("%w: the job was not started", cause)
 		case errors.As(cause, &sig):
-			return "", fmt.Errorf("%w: the job was not started, and will be when the platform starts the dyno again", cause)
+			return "", 0, fmt.Errorf("%w: the job was not started, and will be when the platform starts the dyno again", cause)
 		case err == nil || !failing(err) || ctx.Err() != nil:
-			return run, err
+			return run, quantity, err
 		}
 		a.log.Error("job not started yet", "app", t.app, "type", typ, "attempt", attempt, "retry_in", pause, "err", err)
 		scaler.Sleep(ctx, pause) // a signal ends it, and the next turn says so

@@ -251,6 +251,7 @@ func TestRunStubbornJobIsKilledWithinGrace(t *testing.T) {
 func TestRunTimeout(t *testing.T) {
 	f := newRunFixture(t, 1)
 	f.env["SCALER_TEST_JOB"] = "wait"
+	f.env[envLogLevel] = "debug" // the job's own exit status
 	p := startBinary(t, f.env, append([]string{"run", "--timeout", "200ms"}, jobArgs()...)...)
 	f.stopOnScaleDown(t, p)
 	r := f.finish(t, p)
@@ -658,7 +659,7 @@ func TestRunWaitsForTheAPIBeforeItsJob(t *testing.T) {
 			h.em.Inject(tt.fault)
 			t.Setenv("SCALER_TEST_JOB", "exit:0")
 			r := h.run(append([]string{"run"}, jobArgs()...)...)
-			ran := strings.Contains(r.stderr, `msg="job exited"`)
+			ran := strings.Contains(r.stderr, `msg="job completed"`)
 			if r.code != tt.code || ran != tt.ran {
 				t.Errorf("exit %d, the job ran: %v; want %d and %v:\n%s", r.code, ran, tt.code, tt.ran, r)
 			}
