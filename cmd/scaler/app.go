@@ -125,15 +125,15 @@ func (a *App) forRun() (r *App, stdout, stderr *lines) {
 
 // prepare completes the run's state before the command runs: the logger at
 // the level asked for, and whether the command was asked for JSON.
-func (r *App) prepare(args []string) error {
-	log, err := newLogger(r.Stderr, r.Getenv(envLogLevel))
+func (a *App) prepare(args []string) error {
+	log, err := newLogger(a.Stderr, a.Getenv(envLogLevel))
 	if err != nil {
 		return err
 	}
-	r.log = log
-	if cmd := find(r.commands(), args); cmd != nil {
+	a.log = log
+	if cmd := find(a.commands(), args); cmd != nil {
 		if arranged, err := cmd.arrange(args); err == nil {
-			r.jsonOut = cmd.wantsJSON(arranged)
+			a.jsonOut = cmd.wantsJSON(arranged)
 		}
 	}
 	return nil

@@ -23,10 +23,11 @@ import (
 // error; Main reports it, once.
 type command struct {
 	*cli.Command
-	// ownsSignals: the command handles SIGTERM and SIGINT itself (run passes
-	// them to its job; done must finish the write that stops its own dyno;
-	// emulator and demo stop their dynos first, faster at a second one).
-	// Every other command stops at the first.
+	// ownsSignals: the command handles SIGTERM and SIGINT itself, through
+	// subscriptions of its own to the run's signal hub (run's job decides
+	// what they mean for the job; done must finish the write that stops its
+	// own dyno; emulator and demo stop their dynos first, faster at a
+	// second one). Every other command stops at the first.
 	ownsSignals bool
 	// argsInPlace: the command's arguments stay as they are, its flags
 	// first (run passes what follows to its job). Every other command takes
