@@ -425,13 +425,16 @@ func TestEmulatorDynoFlags(t *testing.T) {
 
 // A deploy restarts every dyno while the job runs: the platform's SIGTERM
 // reaches every process of the dyno, and the job, which catches it, cleans
-// up and exits 0, as Sidekiq does. That is no completion: the formation
+// up and exits 0, as Sidekiq does. (Its work, a sleep, ignores SIGTERM, and
+// says the job started once it does: the platform signals the dyno's
+// processes in any order, and a work that died first would end the shell's
+// wait, and the shell, before its own SIGTERM came.) That is no completion: the formation
 // stays, the platform starts the job again in the new dyno, and only that
 // run's completion scales the type to 0.
 func TestRunThroughADeployRestart(t *testing.T) {
 	t.Parallel()
 	em := startDynoEmulator(t, `
-nightly: scaler run -- sh -c 'trap "echo job cleanup; exit 0" TERM; echo "job start $SCALER_RUN_ID"; sleep 1.5 & if wait $!; then echo "job finished"; fi'
+nightly: scaler run -- sh -c 'trap "echo job cleanup; kill -9 \$w; exit 0" TERM; (trap "" TERM; echo "job start $SCALER_RUN_ID"; exec sleep 1.5) & w=$!; if wait $w; then echo "job finished"; fi'
 `, "--formation", "nightly=0", "--env", envToken+"="+testToken, "--boot-delay", "50ms", "--stop-latency", "300ms", "--kill-after", "5s")
 	if r := runBinary(t, em.env, "up", "nightly=1"); r.code != 0 {
 		t.Fatalf("up:\n%s", r)
