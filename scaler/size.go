@@ -2,6 +2,7 @@ package scaler
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -18,6 +19,10 @@ var sizes = []string{
 	"Shield-S", "Shield-M", "Shield-L",
 	"Shield-Memory-L", "Shield-Memory-XL", "Shield-Memory-2XL",
 }
+
+// Sizes returns the sizes CanonicalSize knows by name, in the API's
+// spelling; Fir's, which it matches by their shape, are not listed.
+func Sizes() []string { return slices.Clone(sizes) }
 
 // CanonicalSize returns the API's spelling of a dyno size given in any case,
 // or an error that quotes it and lists the known sizes.
@@ -37,9 +42,3 @@ func CanonicalSize(s string) (string, error) {
 // SameSize reports whether two size names denote the same size; the API
 // accepts and answers them in any case.
 func SameSize(a, b string) bool { return strings.EqualFold(a, b) }
-
-// SingleDynoTier reports whether a size belongs to the tiers that allow one
-// dyno per process type (Eco and Basic).
-func SingleDynoTier(size string) bool {
-	return SameSize(size, "Eco") || SameSize(size, "Basic")
-}

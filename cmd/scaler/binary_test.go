@@ -226,6 +226,10 @@ func TestEmulatorListensOnLoopbackByDefault(t *testing.T) {
 	if r.code != 2 || !strings.Contains(r.stderr, "2 --app and 1 --formation") {
 		t.Errorf("unpaired --app:\n%s", r)
 	}
+	r = runBinary(t, nil, "emulator", "--listen", "127.0.0.1:0", "--app", "demo", "--formation", "web=1:giant")
+	if r.code != 2 || !strings.Contains(r.stderr, `unknown dyno size \"giant\"`) {
+		t.Errorf("a formation of an unknown size:\n%s", r)
+	}
 }
 
 // A panic must not print the token either: the environment is not in a

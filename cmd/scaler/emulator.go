@@ -356,7 +356,7 @@ func emulatorConfig(opts *emulatorOptions) (emulator.Config, error) {
 		if forms[i] != "" {
 			var err error
 			if procs, err = emulator.ParseFormation(forms[i]); err != nil {
-				return emulator.Config{}, fmt.Errorf("--formation for %s: %w", name, err)
+				return emulator.Config{}, scaler.Errorf(scaler.ErrInvalid, "--formation for %s: %w", name, err)
 			}
 		}
 		cfg.Apps = append(cfg.Apps, emulator.App{Name: name, Formation: procs})

@@ -26,42 +26,75 @@ type costJSON struct {
 	Unit  string `json:"unit"`
 }
 
-// dynoSizes are the sizes the emulator knows (those scaler.CanonicalSize
-// accepts by name), with plausible monthly prices in cents for trying
-// `scaler plan --cost`. The prices, memory, compute and dyno units are the
+// dynoSizes are the sizes the emulator knows: Cedar's, as the Platform API
+// documents them, with plausible monthly prices in cents for trying
+// `scaler plan --cost`. This table is the emulator's own, not the client's
+// (scaler's spec parser keeps its own list): a test of scaler against the
+// emulator is then a test against a second reading of the documentation,
+// and a size that one side misspells or forgets shows as a disagreement
+// (TestSizesAgree). The prices, memory, compute and dyno units are the
 // emulator's, not authoritative: the platform's own come from its API.
 // Private and Shield sizes, sold with Private Spaces by contract, have no
-// price (null), and Eco's is the account's flat plan.
-var dynoSizes = []struct {
+// price (null), and Eco's is the account's flat plan. Fir's sizes
+// (dyno-2c-4gb, ...) belong to Fir spaces, not to the Cedar apps the
+// emulator holds, so they are not here, and a write that names one is
+// refused as an unknown size (what a Cedar app answers is unconfirmed).
+var dynoSizes = []dynoSizeRow{
+	{"Eco", 1, 0.5, false, false, true, 500, 0},
+	{"Basic", 1, 0.5, false, false, true, 700, 0},
+	{"Standard-1X", 1, 0.5, false, false, false, 2500, 1},
+	{"Standard-2X", 2, 1, false, false, false, 5000, 2},
+	{"Performance-M", 2, 2.5, true, false, false, 25000, 8},
+	{"Performance-L", 8, 14, true, false, false, 50000, 16},
+	{"Performance-L-RAM", 4, 30, true, false, false, 50000, 16},
+	{"Performance-XL", 8, 62, true, false, false, 75000, 24},
+	{"Performance-2XL", 16, 126, true, false, false, 150000, 48},
+	{"Private-S", 1, 1, true, true, false, -1, 2},
+	{"Private-M", 2, 2.5, true, true, false, -1, 4},
+	{"Private-L", 8, 14, true, true, false, -1, 16},
+	{"Private-Memory-L", 4, 30, true, true, false, -1, 16},
+	{"Private-Memory-XL", 8, 62, true, true, false, -1, 24},
+	{"Private-Memory-2XL", 16, 126, true, true, false, -1, 48},
+	{"Shield-S", 1, 1, true, true, false, -1, 2.4},
+	{"Shield-M", 2, 2.5, true, true, false, -1, 4.8},
+	{"Shield-L", 8, 14, true, true, false, -1, 19.2},
+	{"Shield-Memory-L", 4, 30, true, true, false, -1, 19.2},
+	{"Shield-Memory-XL", 8, 62, true, true, false, -1, 28.8},
+	{"Shield-Memory-2XL", 16, 126, true, true, false, -1, 57.6},
+}
+
+// dynoSizeRow is one size of the emulator's table.
+type dynoSizeRow struct {
 	name      string
 	compute   int
 	memory    float64
 	dedicated bool
 	private   bool
-	cents     int // per month; -1 for no price
-	units     float64
-}{
-	{"Eco", 1, 0.5, false, false, 500, 0},
-	{"Basic", 1, 0.5, false, false, 700, 0},
-	{"Standard-1X", 1, 0.5, false, false, 2500, 1},
-	{"Standard-2X", 2, 1, false, false, 5000, 2},
-	{"Performance-M", 2, 2.5, true, false, 25000, 8},
-	{"Performance-L", 8, 14, true, false, 50000, 16},
-	{"Performance-L-RAM", 4, 30, true, false, 50000, 16},
-	{"Performance-XL", 8, 62, true, false, 75000, 24},
-	{"Performance-2XL", 16, 126, true, false, 150000, 48},
-	{"Private-S", 1, 1, true, true, -1, 2},
-	{"Private-M", 2, 2.5, true, true, -1, 4},
-	{"Private-L", 8, 14, true, true, -1, 16},
-	{"Private-Memory-L", 4, 30, true, true, -1, 16},
-	{"Private-Memory-XL", 8, 62, true, true, -1, 24},
-	{"Private-Memory-2XL", 16, 126, true, true, -1, 48},
-	{"Shield-S", 1, 1, true, true, -1, 2.4},
-	{"Shield-M", 2, 2.5, true, true, -1, 4.8},
-	{"Shield-L", 8, 14, true, true, -1, 19.2},
-	{"Shield-Memory-L", 4, 30, true, true, -1, 19.2},
-	{"Shield-Memory-XL", 8, 62, true, true, -1, 28.8},
-	{"Shield-Memory-2XL", 16, 126, true, true, -1, 57.6},
+	// oneDyno: the size allows one dyno per process type, and no other
+	// size in the same app (Eco and Basic).
+	oneDyno bool
+	cents   int // per month; -1 for no price
+	units   float64
+}
+
+// sizeNamed returns the size a name denotes, given in any case as the API
+// accepts it (`standard-2x`).
+func sizeNamed(name string) (dynoSizeRow, bool) {
+	for _, s := range dynoSizes {
+		if strings.EqualFold(s.name, name) {
+			return s, true
+		}
+	}
+	return dynoSizeRow{}, false
+}
+
+// sizeNames lists the table's sizes, for an error.
+func sizeNames() string {
+	names := make([]string, len(dynoSizes))
+	for i, s := range dynoSizes {
+		names[i] = s.name
+	}
+	return strings.Join(names, ", ")
 }
 
 func dynoSize(i int) dynoSizeJSON {

@@ -13,8 +13,14 @@
 // resets, lost answers) and a record of the requests, so that none of that
 // ships in scaler's binary.
 //
-// It depends on the scaler domain for the spelling of sizes and nothing else
-// of the project.
+// Its rules for what the API accepts (the dyno sizes and their limits,
+// quantities, app names and process types) are its own, written from the
+// Platform API's documentation and schemas, not borrowed from scaler's
+// parser: a rule shared by the client and the emulator would be wrong on
+// both sides at once, where no test could see it. Where the two must
+// agree, a test of package platform says so. Of the project it uses only
+// the scaler domain's Procfile reader, on purpose: scaler check must read
+// a Procfile as the dyno manager does (a test checks both).
 package emulator
 
 import (
@@ -27,8 +33,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/scalerdev/scaler/scaler"
 )
 
 // The defaults of the platform that the emulator copies.
@@ -173,7 +177,7 @@ func (e *Emulator) AddApp(ac App) error {
 	if _, dup := e.apps[ac.Name]; dup {
 		return fmt.Errorf("emulator: app %q declared twice", ac.Name)
 	}
-	if !scaler.ValidApp(ac.Name) {
+	if !validAppName(ac.Name) {
 		return fmt.Errorf("emulator: app name %q must be 3 to 30 lowercase letters, digits or dashes, starting with a letter", ac.Name)
 	}
 	// The app was deployed before the emulator started: its formation was
@@ -185,10 +189,11 @@ func (e *Emulator) AddApp(ac App) error {
 	for _, pc := range ac.Formation {
 		size := DefaultSize
 		if pc.Size != "" {
-			var err error
-			if size, err = scaler.CanonicalSize(pc.Size); err != nil {
-				return fmt.Errorf("emulator: app %s: %w", ac.Name, err)
+			s, ok := sizeNamed(pc.Size)
+			if !ok {
+				return fmt.Errorf("emulator: app %s: unknown dyno size %q (the emulator knows %s)", ac.Name, pc.Size, sizeNames())
 			}
+			size = s.name
 		}
 		if a.process(pc.Type) != nil {
 			return fmt.Errorf("emulator: app %s: process type %q declared twice", ac.Name, pc.Type)

@@ -2,9 +2,15 @@ package emulator
 
 import (
 	"encoding/json"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os/exec"
+	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -318,18 +324,70 @@ func TestScope(t *testing.T) {
 }
 
 func TestParseFormation(t *testing.T) {
-	got, err := ParseFormation("web=1, worker=0:basic")
+	got, err := ParseFormation("web=1, worker=0:basic,clock=100:PERFORMANCE-l")
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []Process{{"web", 1, ""}, {"worker", 0, "Basic"}}
-	if len(got) != 2 || got[0] != want[0] || got[1] != want[1] {
+	want := []Process{{"web", 1, ""}, {"worker", 0, "Basic"}, {"clock", 100, "Performance-L"}}
+	if !slices.Equal(got, want) {
 		t.Errorf("ParseFormation = %+v, want %+v", got, want)
 	}
-	for _, bad := range []string{"", "web", "web+1", "web=1,,worker=0", "web=x"} {
+	for _, bad := range []string{
+		"", "web", "web+1", "web=+1", "web=-1", "web=1,,worker=0", "web=x", "web=", "web=101", "my web=1",
+		"web=1:", "web=1:huge", "web=1:hobby", "web=1:dyno-2c-4gb",
+	} {
 		if _, err := ParseFormation(bad); err == nil {
 			t.Errorf("ParseFormation(%q) accepted", bad)
 		}
+	}
+}
+
+// The emulator keeps its own rules for what the API accepts, so that no
+// rule of scaler's can be wrong on both sides at once: of the project it
+// uses only the domain's Procfile reader (shared on purpose, so that scaler
+// check reads a Procfile as the dyno manager does), and nothing else.
+func TestOwnRules(t *testing.T) {
+	const module = "github.com/scalerdev/scaler/"
+	allowed := map[string]bool{"ParseProcfile": true, "ProcfileLine": true}
+	out, err := exec.Command("go", "list", "-deps", ".").Output()
+	if err != nil {
+		t.Fatalf("go list -deps: %v", err)
+	}
+	for _, dep := range strings.Fields(string(out)) {
+		if strings.HasPrefix(dep, module) && dep != module+"platform/emulator" && dep != module+"scaler" {
+			t.Errorf("the emulator depends on %s", dep)
+		}
+	}
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fset := token.NewFileSet()
+	for _, name := range files {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, name, nil, parser.SkipObjectResolution)
+		if err != nil {
+			t.Fatal(err)
+		}
+		local := ""
+		for _, imp := range f.Imports {
+			if imp.Path.Value == `"`+module+`scaler"` {
+				local = "scaler"
+				if imp.Name != nil {
+					local = imp.Name.Name
+				}
+			}
+		}
+		ast.Inspect(f, func(n ast.Node) bool {
+			if sel, ok := n.(*ast.SelectorExpr); ok {
+				if id, ok := sel.X.(*ast.Ident); ok && local != "" && id.Name == local && !allowed[sel.Sel.Name] {
+					t.Errorf("%s: the emulator uses scaler.%s: its rules must be its own", fset.Position(sel.Pos()), sel.Sel.Name)
+				}
+			}
+			return true
+		})
 	}
 }
 

@@ -5,8 +5,6 @@ import (
 	"net/http"
 	"slices"
 	"time"
-
-	"github.com/scalerdev/scaler/scaler"
 )
 
 // createDynoJSON is the body of POST /apps/{app}/dynos, as the Platform API
@@ -48,7 +46,7 @@ func (e *Emulator) createDyno(w http.ResponseWriter, r *http.Request, a *app, no
 	if body.Type != nil {
 		typ = *body.Type
 	}
-	if !scaler.ValidType(typ) {
+	if !validType(typ) {
 		e.writeError(w, &apiError{422, "invalid_params", fmt.Sprintf("Invalid type: %s.", typ)})
 		return
 	}
@@ -59,11 +57,12 @@ func (e *Emulator) createDyno(w http.ResponseWriter, r *http.Request, a *app, no
 	}
 	size := DefaultSize
 	if body.Size != nil {
-		var err error
-		if size, err = scaler.CanonicalSize(*body.Size); err != nil {
+		s, ok := sizeNamed(*body.Size)
+		if !ok {
 			e.writeError(w, &apiError{422, "invalid_params", fmt.Sprintf("Invalid dyno size: %s.", *body.Size)})
 			return
 		}
+		size = s.name
 	}
 	ttl := DefaultTimeToLive
 	if body.TimeToLive != nil {
@@ -87,20 +86,6 @@ func (e *Emulator) createDyno(w http.ResponseWriter, r *http.Request, a *app, no
 	}
 	d := m.startOneOff(a, typ, *body.Command, size, env, ttl, now)
 	writeJSON(w, http.StatusCreated, e.dynoJSON(a, d, now))
-}
-
-// wordOnly reports whether s matches ^\w+$, the schema's pattern for env keys.
-func wordOnly(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if !isWordByte(s[i]) {
-			return false
-		}
-	}
-	return s != ""
-}
-
-func isWordByte(c byte) bool {
-	return c == '_' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
 }
 
 // startOneOff adds a one-off dyno, numbered after the app's previous ones

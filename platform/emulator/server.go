@@ -3,12 +3,12 @@ package emulator
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
-
-	"github.com/scalerdev/scaler/scaler"
 )
 
 // Serve answers Platform API requests on ln until ctx is done, then shuts
@@ -48,18 +48,31 @@ func IsLoopback(addr string) bool {
 }
 
 // ParseFormation reads a formation as `scaler emulator --formation` takes
-// it: TYPE=N[:SIZE] items separated by commas, e.g. web=1,worker=0:basic.
+// it: TYPE=N[:SIZE] items separated by commas, e.g. web=1,worker=0:basic,
+// with the size in any case. It reads them by the emulator's own rules, not
+// scaler's spec parser (see the package doc).
 func ParseFormation(s string) ([]Process, error) {
 	var out []Process
 	for _, item := range strings.Split(s, ",") {
-		spec, err := scaler.ParseSpec(strings.TrimSpace(item))
-		if err != nil {
-			return nil, err
+		item = strings.TrimSpace(item)
+		typ, rest, ok := strings.Cut(item, "=")
+		if !ok || !validType(typ) {
+			return nil, fmt.Errorf("%q: a formation item is TYPE=N or TYPE=N:SIZE, TYPE being letters, digits, _ and -", item)
 		}
-		if spec.Op != scaler.Set {
-			return nil, scaler.Errorf(scaler.ErrInvalid, "%q: a formation item is TYPE=N or TYPE=N:SIZE", item)
+		quantity, size, sized := strings.Cut(rest, ":")
+		n, err := strconv.Atoi(quantity)
+		if err != nil || strings.Trim(quantity, "0123456789") != "" || n > DefaultMaxDynos {
+			return nil, fmt.Errorf("%q: the quantity is a number of dynos, 0 to %d", item, DefaultMaxDynos)
 		}
-		out = append(out, Process{Type: spec.Type, Quantity: spec.N, Size: spec.Size})
+		p := Process{Type: typ, Quantity: n}
+		if sized {
+			known, ok := sizeNamed(size)
+			if !ok {
+				return nil, fmt.Errorf("%q: unknown dyno size %q (the emulator knows %s)", item, size, sizeNames())
+			}
+			p.Size = known.name
+		}
+		out = append(out, p)
 	}
 	return out, nil
 }

@@ -5,8 +5,6 @@ import (
 	"maps"
 	"slices"
 	"time"
-
-	"github.com/scalerdev/scaler/scaler"
 )
 
 // app is one emulated app: its formation and its dynos.
@@ -140,11 +138,11 @@ func (e *Emulator) apply(a *app, updates []update, now time.Time) ([]*process, *
 			n.quantity = q
 		}
 		if u.size != "" {
-			size, err := scaler.CanonicalSize(u.size)
-			if err != nil {
+			size, ok := sizeNamed(u.size)
+			if !ok {
 				return nil, &apiError{422, "invalid_params", fmt.Sprintf("Invalid dyno size: %s.", u.size)}
 			}
-			n.size = size
+			n.size = size.name
 		}
 		plan = append(plan, n)
 	}
@@ -164,7 +162,7 @@ func (e *Emulator) apply(a *app, updates []update, now time.Time) ([]*process, *
 			continue
 		}
 		total += n.quantity
-		if !scaler.SingleDynoTier(n.size) {
+		if size, _ := sizeNamed(n.size); !size.oneDyno {
 			multi = n.size
 			continue
 		}
@@ -182,7 +180,8 @@ func (e *Emulator) apply(a *app, updates []update, now time.Time) ([]*process, *
 
 	var changed []*process
 	for _, n := range plan {
-		resized := !scaler.SameSize(n.size, n.p.size)
+		// Sizes are held in the table's spelling.
+		resized := n.size != n.p.size
 		n.p.quantity, n.p.size, n.p.updatedAt = n.quantity, n.size, now
 		e.reconcile(a, n.p, resized, now)
 		changed = append(changed, n.p)
