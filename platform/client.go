@@ -2,8 +2,9 @@
 // Platform API: a [Client] that implements scaler.Platform over
 // github.com/heroku/heroku-go/v5, a transport that retries and paces
 // requests, and the mapping of Heroku's error answers to the domain's
-// sentinel errors. No heroku-go type leaves this package, so that moving to
-// the v6 client touches nothing else.
+// sentinel errors, decided by the status, Heroku's id and what was asked,
+// never by the words of a message. No heroku-go type leaves this package,
+// so that moving to the v6 client touches nothing else.
 package platform
 
 import (
@@ -19,6 +20,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	heroku "github.com/heroku/heroku-go/v5"
 
@@ -47,6 +49,11 @@ type Config struct {
 // safe for concurrent use.
 type Client struct {
 	api *heroku.Service
+
+	mu sync.Mutex
+	// seen are the apps that have answered a request: a 404 about one of
+	// them is not about the app (see explain).
+	seen map[string]bool
 }
 
 var _ scaler.Platform = (*Client)(nil)
@@ -80,7 +87,7 @@ func New(cfg Config) (*Client, error) {
 		},
 	})
 	api.URL = base
-	return &Client{api: api}, nil
+	return &Client{api: api, seen: map[string]bool{}}, nil
 }
 
 // CheckURL validates the API base URL and returns it without a trailing
@@ -136,8 +143,9 @@ func (c *Client) Formation(ctx context.Context, app string) (scaler.Read, error)
 	var h http.Header
 	list, err := c.api.FormationList(withHeaders(ctx, &h), url.PathEscape(app), everything)
 	if err != nil {
-		return scaler.Read{}, c.explain(err, app)
+		return scaler.Read{}, c.explain(ctx, err, app, askedApp)
 	}
+	c.saw(app)
 	read := scaler.Read{Formation: formation(list), Version: h.Get("ETag")}
 	if strings.HasPrefix(read.Version, "W/") {
 		// A weak tag (a proxy that compressed the answer) never matches
@@ -183,8 +191,13 @@ func (c *Client) UpdateFormation(ctx context.Context, app string, updates []scal
 	}
 	var out heroku.FormationBatchUpdateResult
 	if err := c.api.Patch(withIfMatch(ctx, version), &out, "/apps/"+url.PathEscape(app)+"/formation", body); err != nil {
-		return nil, c.explain(err, app)
+		types := make([]string, len(updates))
+		for i, u := range updates {
+			types[i] = u.Type
+		}
+		return nil, c.explain(ctx, err, app, askedTypes, types...)
 	}
+	c.saw(app)
 	return formation(out), nil
 }
 
@@ -192,8 +205,9 @@ func (c *Client) UpdateFormation(ctx context.Context, app string, updates []scal
 func (c *Client) Dynos(ctx context.Context, app string) ([]scaler.Dyno, error) {
 	list, err := c.api.DynoList(ctx, url.PathEscape(app), everything)
 	if err != nil {
-		return nil, c.explain(err, app)
+		return nil, c.explain(ctx, err, app, askedApp)
 	}
+	c.saw(app)
 	out := make([]scaler.Dyno, len(list))
 	for i, d := range list {
 		out[i] = scaler.Dyno{Name: d.Name, Type: d.Type, Size: d.Size, State: d.State, UpdatedAt: d.UpdatedAt, CreatedAt: d.CreatedAt}
@@ -206,8 +220,11 @@ func (c *Client) Dynos(ctx context.Context, app string) ([]scaler.Dyno, error) {
 func (c *Client) RestartDynos(ctx context.Context, app, typ string) error {
 	// The answer's body is not needed, and not decoding it keeps an empty
 	// 202 from being an error.
-	err := c.api.Delete(ctx, nil, "/apps/"+url.PathEscape(app)+"/dynos/"+url.PathEscape(typ))
-	return c.explain(err, app)
+	if err := c.api.Delete(ctx, nil, "/apps/"+url.PathEscape(app)+"/dynos/"+url.PathEscape(typ)); err != nil {
+		return c.explain(ctx, err, app, askedTypes, typ)
+	}
+	c.saw(app)
+	return nil
 }
 
 // DynoSize is a dyno size as the platform lists it, with its list price:
@@ -232,7 +249,7 @@ func (c *Client) DynoSizes(ctx context.Context) ([]DynoSize, error) {
 		Cost json.RawMessage `json:"cost"`
 	}
 	if err := c.api.Get(ctx, &list, "/dyno-sizes", nil, everything); err != nil {
-		return nil, c.explain(err, "")
+		return nil, c.explain(ctx, err, "", askedAccount)
 	}
 	out := make([]DynoSize, 0, len(list))
 	for _, s := range list {
@@ -266,15 +283,18 @@ func (c *Client) Account(ctx context.Context) (Account, error) {
 	var h http.Header
 	acc, err := c.api.AccountInfo(withHeaders(ctx, &h))
 	if err != nil {
-		return Account{}, c.explain(err, "")
+		return Account{}, c.explain(ctx, err, "", askedAccount)
 	}
 	return Account{Email: acc.Email, Scopes: strings.FieldsFunc(h.Get("Oauth-Scope"), func(r rune) bool { return r == ' ' || r == ',' })}, nil
 }
 
 // App checks that the app exists and the token can see it.
 func (c *Client) App(ctx context.Context, app string) error {
-	_, err := c.api.AppInfo(ctx, url.PathEscape(app))
-	return c.explain(err, app)
+	if _, err := c.api.AppInfo(ctx, url.PathEscape(app)); err != nil {
+		return c.explain(ctx, err, app, askedApp)
+	}
+	c.saw(app)
+	return nil
 }
 
 // RateLimitRemaining returns what is left of the account's request budget.
@@ -282,18 +302,33 @@ func (c *Client) App(ctx context.Context, app string) error {
 func (c *Client) RateLimitRemaining(ctx context.Context) (int, error) {
 	rl, err := c.api.RateLimitInfo(ctx)
 	if err != nil {
-		return 0, c.explain(err, "")
+		return 0, c.explain(ctx, err, "", askedAccount)
 	}
 	return rl.Remaining, nil
 }
 
+// asked is what a request asked of the API, for explain to tell what a 404
+// means.
+type asked int
+
+const (
+	// askedAccount: a request that names no app (the account, its rate
+	// limit, the dyno sizes).
+	askedAccount asked = iota
+	// askedApp: a read of an app (itself, its formation, its dynos).
+	askedApp
+	// askedTypes: an act on process types of an app (a formation write, a
+	// restart of a type's dynos).
+	askedTypes
+)
+
 // explain unwraps the error of a heroku-go call: the *url.Error that
 // net/http adds around the transport's error, and a decoding failure of a
-// 2xx answer, which means a broken answer.
-func (c *Client) explain(err error, app string) error {
-	if err == nil {
-		return nil
-	}
+// 2xx answer, which means a broken answer. Of a 404 it decides what was
+// missing (APIError.Missing) from what was asked, never from the words of
+// the answer, which are the same not_found for an endpoint, an app and a
+// process type (see missing). types are the process types a write named.
+func (c *Client) explain(ctx context.Context, err error, app string, what asked, types ...string) error {
 	var ue *url.Error
 	if errors.As(err, &ue) {
 		err = ue.Err
@@ -304,10 +339,77 @@ func (c *Client) explain(err error, app string) error {
 		return scaler.Errorf(scaler.ErrUnavailable, "the API answered with a body that is not the expected JSON: %v", err)
 	}
 	var ae *APIError
-	if errors.As(err, &ae) && ae.Status == http.StatusNotFound && app != "" && !strings.Contains(ae.Message, "process type") && !strings.Contains(strings.ToLower(ae.Message), "endpoint") {
+	if !errors.As(err, &ae) || ae.Status != http.StatusNotFound {
+		return err
+	}
+	switch ae.Missing = c.missing(ctx, app, what); ae.Missing {
+	case MissingApp:
 		return fmt.Errorf("app %s not found, or the token's account cannot see it: %w", app, err)
+	case MissingType:
+		return fmt.Errorf("app %s has no process type %s: %w", app, strings.Join(types, " or "), err)
 	}
 	return err
+}
+
+// missing decides what a 404 to a request means:
+//   - a request that names no app cannot 404 on the platform: the base URL
+//     is wrong;
+//   - from an app that has answered before, a write or a restart misses a
+//     process type (as when a deploy removed it between the read and the
+//     write), and a read misses the app (deleted since, or no longer
+//     visible to the token);
+//   - at the first contact with an app, GET /account/rate-limits, which
+//     costs nothing of the account's budget, tells a base URL that reaches
+//     no API (a 404 again) from an unknown app; for a write, GET /apps/APP
+//     then tells the app from the process type.
+//
+// It returns MissingUnknown when a request it makes fails otherwise.
+func (c *Client) missing(ctx context.Context, app string, what asked) Missing {
+	if app == "" {
+		return MissingEndpoint
+	}
+	if c.known(app) {
+		if what == askedTypes {
+			return MissingType
+		}
+		return MissingApp
+	}
+	if _, err := c.api.RateLimitInfo(ctx); err != nil {
+		if notFound(err) {
+			return MissingEndpoint
+		}
+		return MissingUnknown
+	}
+	if what != askedTypes {
+		return MissingApp
+	}
+	switch _, err := c.api.AppInfo(ctx, url.PathEscape(app)); {
+	case err == nil:
+		c.saw(app)
+		return MissingType
+	case notFound(err):
+		return MissingApp
+	}
+	return MissingUnknown
+}
+
+func notFound(err error) bool {
+	var ae *APIError
+	return errors.As(err, &ae) && ae.Status == http.StatusNotFound
+}
+
+// saw notes that app answered a request.
+func (c *Client) saw(app string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.seen[app] = true
+}
+
+// known reports whether app has answered a request.
+func (c *Client) known(app string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.seen[app]
 }
 
 func formation(list []heroku.Formation) scaler.Formation {

@@ -270,11 +270,15 @@ func TestFaults(t *testing.T) {
 		{"200 with an HTML page to a write", emulatortest.Fault{Status: 200, Body: "<html><title>Down for maintenance</title></html>", Times: 1}, "add", scaler.ErrUncertain, 1, 0},
 		{"truncated body: read retried", emulatortest.Fault{Truncate: true, Times: 1}, "read", nil, 2, 0},
 		{"truncated answer to a relative write", emulatortest.Fault{Truncate: true, Times: 1, After: true}, "add", scaler.ErrUncertain, 1, 1},
-		{"preboot refusal passes", emulatortest.Fault{Status: 422, ID: "invalid_params", Message: "Cannot change formation for a preboot app until release phase and preboot complete", Times: 2}, "add", nil, 3, 1},
+		// No id tells a refusal during a release phase or Preboot from a
+		// lasting one: a 422 is final (see judge).
+		{"preboot refusal is final", emulatortest.Fault{Status: 422, ID: "invalid_params", Message: "Cannot change formation for a preboot app until release phase and preboot complete", Times: 2}, "add", scaler.ErrRejected, 1, 0},
 		{"401 is not retried", emulatortest.Fault{Status: 401, ID: "unauthorized", Message: "Invalid credentials provided."}, "read", scaler.ErrUnauthorized, 1, 0},
 		{"403 two_factor is not retried", emulatortest.Fault{Status: 403, ID: "two_factor", Message: "Invalid two-factor code."}, "set", scaler.ErrForbidden, 1, 0},
 		{"422 is not retried", emulatortest.Fault{Status: 422, ID: "invalid_params", Message: "Cannot update to more than 1 Basic size dynos per process type."}, "set", scaler.ErrRejected, 1, 0},
-		{"404 is not retried", emulatortest.Fault{Status: 404, ID: "not_found", Message: "Couldn't find that app."}, "read", scaler.ErrNotFound, 1, 0},
+		// The second request asks the rate limit, free, to tell an unknown
+		// app from an API URL that reaches no API.
+		{"404 is not retried", emulatortest.Fault{Path: "/apps/demo/formation", Status: 404, ID: "not_found", Message: "Couldn't find that app."}, "read", scaler.ErrNotFound, 2, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -23,7 +23,31 @@ type APIError struct {
 	JSON bool
 	// Attempts is how many times the request was sent.
 	Attempts int
+	// Missing, for a 404, says what was not found, as the client decided
+	// it from what it asked (see Missing).
+	Missing Missing
 }
+
+// Missing says what a 404 answer means. The platform answers not_found,
+// alike, for an unknown endpoint, app, process type or dyno, and its
+// message is words for people, not a contract: the client decides from
+// what it asked (see Client.explain).
+type Missing int
+
+// What a 404 may mean.
+const (
+	// MissingUnknown: not a 404, or nothing tells.
+	MissingUnknown Missing = iota
+	// MissingEndpoint: the API has no such path: its base URL is wrong (it
+	// has a path, or is not the API's).
+	MissingEndpoint
+	// MissingApp: there is no such app, or the token's account cannot see
+	// it.
+	MissingApp
+	// MissingType: the app, which exists, has no such process type (or no
+	// dyno of it).
+	MissingType
+)
 
 // Error reads like "503 Service Unavailable: Heroku API is down (after 6 attempts)".
 func (e *APIError) Error() string {

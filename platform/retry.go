@@ -13,7 +13,6 @@ import (
 	"net"
 	"net/http"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -239,17 +238,22 @@ func (t *transport) judge(ctx context.Context, req *http.Request, safe bool, att
 		return ae, true, backoff
 	case resp.StatusCode >= 500:
 		return scaler.Errorf(scaler.ErrUncertain, "the write %s %s failed with %w: the change may or may not have landed", req.Method, req.URL.Path, ae), false, 0
-	case resp.StatusCode == http.StatusUnprocessableEntity && transient(ae.Message):
-		return ae, true, backoff
 	}
+	// Any other answer is the platform's decision, and final; a 422 too.
+	// While a release phase or Preboot runs, the platform refuses formation
+	// changes for a while, but no status or id tells that refusal from the
+	// lasting ones (the Eco and Basic limits, an app not deployed yet),
+	// which share 422 invalid_params; only its words do, and they are not
+	// a contract. Resending any 422 would be safe (a refusal changes
+	// nothing, and the write stays conditional), but not worth it: every
+	// lasting refusal would cost a person the whole retry budget, and the
+	// account attempts from its shared budget, to be refused again, while
+	// that budget (seconds) is far shorter than a release phase (up to an
+	// hour) or a Preboot (minutes), so it would seldom outlast one. The
+	// callers that must land a write outlast it themselves: run's scale-down
+	// tries again until --finish-timeout, and apply, which is
+	// level-triggered, at its next run.
 	return ae, false, 0
-}
-
-// transient reports whether a 422 refusal is one that passes by itself:
-// formation changes are refused while a release phase or Preboot runs.
-func transient(message string) bool {
-	m := strings.ToLower(message)
-	return strings.Contains(m, "preboot") || strings.Contains(m, "release phase")
 }
 
 // neverSent reports whether a network error happened before the request

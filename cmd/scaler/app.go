@@ -338,14 +338,16 @@ func (a *App) hint(err error) string {
 		return "the token's account may not scale this app: it needs the operate (or manage) permission on the app, and a token with the write scope"
 	case errors.Is(err, scaler.ErrRateLimited):
 		return "the account's API budget (4500 requests, shared by every token and tool of the account) is spent; it refills at 75 a minute: run again later"
-	case errors.As(err, &ae) && ae.Status == http.StatusNotFound && strings.Contains(strings.ToLower(ae.Message), "endpoint"):
-		return "the API has no such endpoint: check " + envAPIURL + ", which is the API's base URL, without a path (https://api.heroku.com, or the emulator's http://127.0.0.1:5000)"
+	case errors.As(err, &ae) && ae.Missing == platform.MissingEndpoint:
+		return "check " + envAPIURL + ", which is the API's base URL, without a path (https://api.heroku.com, or the emulator's http://127.0.0.1:5000)"
+	case errors.As(err, &ae) && ae.Missing == platform.MissingType:
+		return "the app has no such process type now (a deploy may have removed it since it was read): see its process types with `scaler status`"
 	case errors.As(err, &ae) && ae.Status == http.StatusNotFound:
 		return "check the app's name (-a, " + envApp + ", " + envAppName + "), and that the token's account is a member of the app"
 	case errors.As(err, &ae) && (ae.Status == http.StatusRequestHeaderFieldsTooLarge || ae.Status == http.StatusRequestEntityTooLarge):
 		return fmt.Sprintf("the API refused the request as too large (%d): the token in %s is %d bytes long, where a Heroku token is about 70: check that it holds a token and nothing else", ae.Status, envToken, len(strings.TrimSpace(a.Getenv(envToken))))
 	case errors.Is(err, scaler.ErrRejected):
-		return "the platform refused the change, for the reason it gives: Eco and Basic dynos allow one dyno per process type and no other size in the same app; an app must be deployed before it can scale"
+		return "the platform refused the change, for the reason it gives: Eco and Basic dynos allow one dyno per process type and no other size in the same app; an app must be deployed before it can scale; during a release phase or Preboot, run again once it completes"
 	case errors.Is(err, scaler.ErrUncertain), errors.Is(err, scaler.ErrConflict):
 		return "the formation may or may not have changed: see it with `scaler status`"
 	case errors.Is(err, errNotReady):

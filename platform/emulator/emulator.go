@@ -3,9 +3,12 @@
 // scaler uses. It keeps state (apps, formations, dynos that boot and shut
 // down, the account's rate-limit bucket), checks the Accept header and the
 // bearer token, answers errors in Heroku's shape with Heroku's ids and
-// messages, and enforces the Eco/Basic dyno limits. It refuses what a web
-// page sends it (guard.go): with a dyno manager, a request runs commands.
-// Its responses validate against the official Platform API JSON schemas.
+// messages, and enforces the Eco/Basic dyno limits. Its messages are words
+// for people, free to change: no test or decision of scaler's may depend on
+// them (a test rewords every one: emulatortest's Reword). It refuses what a
+// web page sends it (guard.go): with a dyno manager, a request runs
+// commands. Its responses validate against the official Platform API JSON
+// schemas.
 //
 // Users try scaler against it with `scaler emulator` and `scaler demo`,
 // without a Heroku account; tests use it over real HTTP through package

@@ -42,6 +42,7 @@ type Emulator struct {
 	mu       sync.Mutex
 	faults   []*Fault
 	requests []Request
+	reword   func(string) string
 }
 
 // Request is one request the emulator received.
@@ -100,6 +101,11 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // whether it changed the state.
 func (e *Emulator) serve(w http.ResponseWriter, r *http.Request, i int) {
 	f := e.take(r)
+	if rw := e.rewording(); f != nil && rw != nil {
+		g := *f
+		g.Message = rw(f.Message)
+		f = &g
+	}
 	if f != nil && !f.After {
 		// The fault strikes before the request reaches the emulator. Its
 		// answer comes as late as any (Config.Latency), and carries what
@@ -116,6 +122,9 @@ func (e *Emulator) serve(w http.ResponseWriter, r *http.Request, i int) {
 	}
 	real := &capture{header: http.Header{}}
 	e.Emulator.ServeHTTP(real, r)
+	if rw := e.rewording(); rw != nil && real.status >= 400 {
+		real.reword(rw)
+	}
 	if r.Method != http.MethodGet && r.Method != http.MethodHead && real.status/100 == 2 {
 		e.note(i, func(q *Request) { q.Applied = true })
 	}
@@ -187,6 +196,22 @@ func (e *Emulator) record(r *http.Request) int {
 	return len(e.requests) - 1
 }
 
+// Reword makes every error answer, the emulator's and the faults', say
+// reword(message) instead of its message. The words of the platform's
+// messages are for people, not a contract: a test that rewords them all
+// shows that no decision of the client depends on them.
+func (e *Emulator) Reword(reword func(message string) string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.reword = reword
+}
+
+func (e *Emulator) rewording() func(string) string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.reword
+}
+
 // Requests returns the requests received so far, oldest first.
 func (e *Emulator) Requests() []Request {
 	e.mu.Lock()
@@ -251,6 +276,27 @@ func (c *capture) Write(b []byte) (int, error) {
 }
 
 func (c *capture) WriteHeader(status int) { c.status = cmp.Or(c.status, status) }
+
+// reword replaces the message of an error answer in Heroku's shape; any
+// other body is left as it is.
+func (c *capture) reword(rw func(string) string) {
+	var shape map[string]any
+	if json.Unmarshal(c.body.Bytes(), &shape) != nil {
+		return
+	}
+	message, ok := shape["message"].(string)
+	if !ok {
+		return
+	}
+	shape["message"] = rw(message)
+	body, err := json.Marshal(shape)
+	if err != nil {
+		return
+	}
+	c.body.Reset()
+	c.body.Write(append(body, '\n'))
+	c.header.Del("Content-Length")
+}
 
 // stamp copies to h the headers of the answer that do not describe its
 // body (Request-Id, Date, RateLimit-Remaining, Oauth-Scope), for a fault

@@ -186,3 +186,31 @@ func TestNotInTheBinary(t *testing.T) {
 		}
 	}
 }
+
+// Reword changes the message of every error answer, the emulator's and the
+// faults', and nothing else: not the status, the id, or a 2xx answer.
+func TestReword(t *testing.T) {
+	em, url := start(t)
+	em.Reword(func(m string) string { return "reworded: " + strings.ToUpper(m) })
+	em.Inject(emulatortest.Fault{Path: "/apps/demo/dynos", Status: 503, ID: "service_unavailable", Message: "down", Times: 1})
+	for _, tt := range []struct {
+		method, path string
+		status       int
+		body         string
+	}{
+		{"GET", "/apps/nope/formation", 404, `{"id":"not_found","message":"reworded: COULDN'T FIND THAT APP."}` + "\n"},
+		{"GET", "/apps/demo/dynos", 503, `{"id":"service_unavailable","message":"reworded: DOWN"}` + "\n"},
+		{"GET", "/nowhere", 404, `{"id":"not_found","message":"reworded: THE REQUESTED API ENDPOINT WAS NOT FOUND. ARE YOU USING THE RIGHT HTTP VERB (I.E. ` + "`GET` VS. `POST`), AND DID YOU SPECIFY YOUR INTENDED VERSION WITH THE `ACCEPT` HEADER?\"}\n"},
+	} {
+		resp, body, err := do(t, url, tt.method, tt.path, "")
+		if err != nil {
+			t.Fatalf("%s %s: %v", tt.method, tt.path, err)
+		}
+		if resp.StatusCode != tt.status || body != tt.body {
+			t.Errorf("%s %s = %d %q, want %d %q", tt.method, tt.path, resp.StatusCode, body, tt.status, tt.body)
+		}
+	}
+	if _, body, err := do(t, url, "GET", "/apps/demo/formation", ""); err != nil || strings.Contains(body, "reworded") {
+		t.Errorf("GET /apps/demo/formation = %q, %v", body, err)
+	}
+}
