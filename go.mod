@@ -11,6 +11,7 @@ require (
 	github.com/heroku/heroku-go/v6 v6.1.0
 	github.com/santhosh-tekuri/jsonschema/v6 v6.0.3
 	github.com/urfave/cli/v2 v2.27.7
+	github.com/xrash/smetrics v0.0.0-20240521201337-686a1a2994c1
 )
 
 require (
@@ -20,6 +21,5 @@ require (
 	github.com/google/uuid v1.0.0 // indirect
 	github.com/pborman/uuid v1.2.0 // indirect
 	github.com/russross/blackfriday/v2 v2.1.0 // indirect
-	github.com/xrash/smetrics v0.0.0-20240521201337-686a1a2994c1 // indirect
 	golang.org/x/text v0.14.0 // indirect
 )

@@ -132,9 +132,9 @@ func (a *App) prepare(args []string) error {
 	}
 	a.log = log
 	if cmd := find(a.commands(), args); cmd != nil {
-		if arranged, err := cmd.arrange(args); err == nil {
-			a.jsonOut = cmd.wantsJSON(arranged)
-		}
+		// From the args as given, so that a usage error of arrange's is
+		// JSON too when asked.
+		a.jsonOut = cmd.wantsJSON(args)
 	}
 	return nil
 }
@@ -144,9 +144,16 @@ func (a *App) prepare(args []string) error {
 func (a *App) execute(ctx context.Context, args []string) error {
 	cmds := a.commands()
 	cmd := find(cmds, args)
-	if cmd != nil {
+	if cmd == nil {
+		if _, err := root().arrange(args); err != nil {
+			return err
+		}
+	} else {
 		var err error
 		if args, err = cmd.arrange(args); err != nil {
+			if cmd.badArgs != nil {
+				return cmd.badArgs(ctx, err)
+			}
 			return err
 		}
 	}

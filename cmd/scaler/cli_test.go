@@ -17,7 +17,10 @@ import (
 // always gets JSON.
 func TestJSONFailure(t *testing.T) {
 	h := newHarness(t, demoConfig())
-	for _, args := range [][]string{{"up", "worker=x", "--json"}, {"status", "--json", "-a", "nope-app"}, {"status", "-json", "-a", "nope-app"}, {"status", "--json=true", "-a", "nope-app"}} {
+	for _, args := range [][]string{
+		{"up", "worker=x", "--json"}, {"status", "--json", "-a", "nope-app"}, {"status", "-json", "-a", "nope-app"}, {"status", "--json=true", "-a", "nope-app"},
+		{"up", "worker=1", "--force", "--json"}, {"up", "worker=1", "--json", "--timeout", "5"},
+	} {
 		r := h.run(args...)
 		var out struct {
 			Error struct {

@@ -6,8 +6,10 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/urfave/cli/v2"
+	"github.com/xrash/smetrics"
 
 	"github.com/scalerdev/scaler/scaler"
 )
@@ -34,6 +36,10 @@ type command struct {
 	// its flags anywhere among its arguments, as the heroku CLI does
 	// (`scaler up worker=1 -a myapp`).
 	argsInPlace bool
+	// badArgs, when set, is what the command makes of a usage error that
+	// arrange finds before urfave/cli parses, as its OnUsageError does of
+	// one that urfave/cli finds (run's: its job did not start).
+	badArgs func(ctx context.Context, err error) error
 }
 
 // commands returns scaler's commands, in the order --help lists them.
@@ -107,6 +113,7 @@ func (c *command) wantsJSON(args []string) bool {
 
 // flagInfo is what arrange knows of one of a command's flags.
 type flagInfo struct {
+	flag       cli.Flag
 	canonical  string
 	takesValue bool
 	repeats    bool
@@ -116,8 +123,8 @@ type flagInfo struct {
 // names.
 func (c *command) flagInfos() map[string]flagInfo {
 	known := map[string]flagInfo{}
-	for _, f := range append(c.Flags, cli.HelpFlag) {
-		info := flagInfo{canonical: f.Names()[0]}
+	for _, f := range append(slices.Clone(c.Flags), cli.HelpFlag) {
+		info := flagInfo{flag: f, canonical: f.Names()[0]}
 		if d, ok := f.(cli.DocGenerationFlag); ok {
 			info.takesValue = d.TakesValue()
 		}
@@ -159,18 +166,31 @@ func (c *command) ownArgs(args []string) int {
 	return len(args)
 }
 
-// arrange returns args with the command's flags before its other
-// arguments, for urfave/cli v2, which stops reading flags at the first
-// argument that is not one. Everything after `--` stays in place. A flag
-// given twice is an error unless it may repeat, so that no value is
-// silently dropped; so is a flag that takes a value and has none, so that
-// it never takes the next argument's.
+// arrange checks the command's flags in args (args[0] is the program,
+// args[1] the command, unless the command is root) and returns args with
+// the flags before the other arguments, for urfave/cli v2, which stops
+// reading flags at the first argument that is not one. Everything after
+// `--` stays in place, and so does everything of a command whose arguments
+// stay in place (run's job), whose flags end at its first other argument.
+//
+// Each error is a usage error (scaler.ErrInvalid) decided here, by the
+// flag's type, before urfave/cli parses anything: a flag the command does
+// not have (with the one it most likely meant); a flag that takes a value
+// and has none, so that it never takes the next argument's; a value its
+// flag cannot take (a switch's other than true or false, a duration
+// without its unit, a number that is not one); and, but for a command whose
+// arguments stay in place, a flag given twice unless it may repeat, so
+// that no value is silently dropped.
 func (c *command) arrange(args []string) ([]string, error) {
-	if c.argsInPlace || c.SkipFlagParsing {
+	if c.SkipFlagParsing {
 		return args, nil
 	}
 	known := c.flagInfos()
-	rest := args[2:]
+	start := 2
+	if c.Name == "" {
+		start = 1 // root: its flags come first
+	}
+	rest := args[min(start, len(args)):]
 	var flags, others []string
 	seen := map[string]string{}
 	for i := 0; i < len(rest); i++ {
@@ -180,16 +200,19 @@ func (c *command) arrange(args []string) ([]string, error) {
 			break
 		}
 		if len(arg) < 2 || arg[0] != '-' {
+			if c.argsInPlace {
+				break
+			}
 			others = append(others, arg)
 			continue
 		}
 		flags = append(flags, arg)
-		name, _, hasValue := strings.Cut(strings.TrimLeft(arg, "-"), "=")
+		name, value, hasValue := strings.Cut(strings.TrimLeft(arg, "-"), "=")
 		info, ok := known[name]
 		if !ok {
-			continue // urfave/cli reports it, and usageError words it
+			return nil, c.unknownFlag(name)
 		}
-		if prev, dup := seen[info.canonical]; dup && !info.repeats {
+		if prev, dup := seen[info.canonical]; dup && !info.repeats && !c.argsInPlace {
 			return nil, scaler.Errorf(scaler.ErrInvalid, "flag --%s given twice (%s and %s)", info.canonical, prev, arg)
 		}
 		seen[info.canonical] = arg
@@ -199,7 +222,16 @@ func (c *command) arrange(args []string) ([]string, error) {
 			}
 			i++
 			flags = append(flags, rest[i])
+			value, hasValue = rest[i], true
 		}
+		if hasValue {
+			if err := c.badValue(info.flag, name, value); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if c.argsInPlace {
+		return args, nil
 	}
 	out := append([]string{}, args[:2]...)
 	if _, help := seen["help"]; help {
@@ -208,6 +240,72 @@ func (c *command) arrange(args []string) ([]string, error) {
 	}
 	out = append(out, flags...)
 	return append(out, others...), nil
+}
+
+// root is scaler itself as a command, for its own flags (--help,
+// --version), which come before any command's name.
+func root() *command {
+	return &command{Command: &cli.Command{Flags: []cli.Flag{cli.VersionFlag}}, argsInPlace: true}
+}
+
+// help is the command's help, and whose its flags are, for a usage error.
+func (c *command) help() (help, whose string) {
+	if c.Name == "" {
+		return "scaler --help", "scaler's"
+	}
+	return "scaler " + c.Name + " --help", c.Name + "'s"
+}
+
+// unknownFlag is the usage error of a flag the command does not have, with
+// the one it most likely meant.
+func (c *command) unknownFlag(name string) error {
+	help, whose := c.help()
+	what := fmt.Sprintf("flag %s is not one of %s", dashed(name), whose)
+	if cli.SuggestFlag != nil {
+		if near := cli.SuggestFlag(c.Flags, name, false); typo(name, strings.TrimLeft(near, "-")) {
+			return scaler.Errorf(scaler.ErrInvalid, "%s: did you mean %s? (see %s)", what, near, help)
+		}
+	}
+	return scaler.Errorf(scaler.ErrInvalid, "%s (see %s)", what, help)
+}
+
+// badValue is the usage error of a value its flag cannot take, or nil: a
+// switch takes true or false, a duration has its unit, a number is one. It
+// reads each as urfave/cli (through package flag) will.
+func (c *command) badValue(f cli.Flag, name, value string) error {
+	help, _ := c.help()
+	var err error
+	switch f.(type) {
+	case *cli.BoolFlag:
+		if _, err := strconv.ParseBool(value); err != nil {
+			return scaler.Errorf(scaler.ErrInvalid, "%s=%s: a switch takes no value, or true or false (see %s)", dashed(name), value, help)
+		}
+	case *cli.DurationFlag:
+		if _, err := time.ParseDuration(value); err != nil {
+			return scaler.Errorf(scaler.ErrInvalid, "%s %q is not a duration: write it with its unit, such as 30s, 5m or 1h30m", dashed(name), value)
+		}
+	case *cli.IntFlag:
+		_, err = strconv.ParseInt(value, 0, strconv.IntSize)
+	case *cli.Uint64Flag:
+		_, err = strconv.ParseUint(value, 0, 64)
+	case *cli.Float64Flag:
+		_, err = strconv.ParseFloat(value, 64)
+	}
+	if err != nil {
+		return scaler.Errorf(scaler.ErrInvalid, "%s %q is not a number (see %s)", dashed(name), value, help)
+	}
+	return nil
+}
+
+// typo reports whether typed is close enough to name to be a typo of it,
+// by the Jaro-Winkler similarity by which urfave/cli ranks its suggestions
+// (with its parameters, 0.7 and 4): urfave/cli names the nearest candidate
+// however far it is, and --force is no typo of --json. Typos score above
+// 0.81 (rum for run 0.82, dry for dry-run 0.87, wiat for wait 0.93); other
+// words below (deploy for demo 0.80, cheque for check 0.79, force for grace
+// 0.73).
+func typo(typed, name string) bool {
+	return name != "" && smetrics.JaroWinkler(name, typed, 0.7, 4) >= 0.81
 }
 
 // flagExample shows how a flag takes its value.
@@ -223,39 +321,6 @@ func flagExample(name string) string {
 	return "--" + name + " VALUE"
 }
 
-// nearest returns the candidate closest to s, by edit distance, when it is
-// close enough to be a typo of it.
-func nearest(s string, candidates []string) (string, bool) {
-	best, bestDist := "", len(s)/2+1
-	for _, c := range candidates {
-		if d := distance(s, c); d < bestDist {
-			best, bestDist = c, d
-		}
-	}
-	return best, best != ""
-}
-
-// distance is the Levenshtein distance of two strings.
-func distance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur := make([]int, len(b)+1)
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev = cur
-	}
-	return prev[len(b)]
-}
-
 // herokuNames are the heroku CLI's commands that scaler has under another
 // name.
 var herokuNames = map[string]string{
@@ -269,54 +334,30 @@ func unknownCommand(cmds []*command, name string) error {
 	if alias, ok := herokuNames[name]; ok {
 		return scaler.Errorf(scaler.ErrInvalid, "unknown command %q: that is the heroku CLI's; scaler's is %s (see scaler --help)", name, alias)
 	}
-	var names []string
-	for _, c := range cmds {
-		names = append(names, c.Names()...)
-	}
-	if near, ok := nearest(name, names); ok {
-		return scaler.Errorf(scaler.ErrInvalid, "unknown command %q: did you mean %s? (see scaler --help)", name, near)
+	if cli.SuggestCommand != nil {
+		all := make([]*cli.Command, len(cmds))
+		for i, c := range cmds {
+			all[i] = c.Command
+		}
+		// SuggestCommand words its pick with this template: read it back.
+		var near string
+		if _, err := fmt.Sscanf(cli.SuggestCommand(all, name), cli.SuggestDidYouMeanTemplate, &near); err == nil && typo(name, near) {
+			return scaler.Errorf(scaler.ErrInvalid, "unknown command %q: did you mean %s? (see scaler --help)", name, near)
+		}
 	}
 	return scaler.Errorf(scaler.ErrInvalid, "unknown command %q (see scaler --help)", name)
 }
 
-// usageError words urfave/cli's errors about flags as scaler's: flags with
-// two dashes, the nearest flag of the command for a typo, and an example of
-// a duration.
+// usageError wraps as a usage error whatever urfave/cli refuses of what
+// arrange let pass: arrange decides what it knows by the flags' types,
+// before urfave/cli parses.
 func usageError(c *cli.Context, err error, _ bool) error {
-	msg := err.Error()
-	help, whose := "scaler --help", "scaler's"
+	cmd := root()
 	if c.Command != nil && c.Command.Name != "" && c.Command.Name != c.App.Name {
-		help, whose = "scaler "+c.Command.Name+" --help", c.Command.Name+"'s"
+		cmd = &command{Command: c.Command}
 	}
-	if name, ok := strings.CutPrefix(msg, "flag provided but not defined: -"); ok {
-		var names []string
-		for _, f := range c.Command.Flags {
-			names = append(names, f.Names()...)
-		}
-		what := fmt.Sprintf("flag %s is not one of %s", dashed(name), whose)
-		if near, ok := nearest(name, names); ok {
-			return scaler.Errorf(scaler.ErrInvalid, "%s: did you mean %s? (see %s)", what, dashed(near), help)
-		}
-		return scaler.Errorf(scaler.ErrInvalid, "%s (see %s)", what, help)
-	}
-	// invalid boolean value "maybe" for -restart: parse error
-	if rest, ok := strings.CutPrefix(msg, "invalid boolean value "); ok {
-		value, flag, _ := strings.Cut(rest, " for -")
-		flag, _, _ = strings.Cut(flag, ":")
-		return scaler.Errorf(scaler.ErrInvalid, "%s=%s: a switch takes no value, or true or false (see %s)", dashed(flag), strings.Trim(value, `"`), help)
-	}
-	// invalid value "5" for flag -timeout: parse error
-	if rest, ok := strings.CutPrefix(msg, "invalid value "); ok {
-		value, flag, _ := strings.Cut(rest, " for flag -")
-		flag, _, _ = strings.Cut(flag, ":")
-		if f := flagByName(c, flag); f != nil {
-			if _, duration := f.(*cli.DurationFlag); duration {
-				return scaler.Errorf(scaler.ErrInvalid, "--%s %s is not a duration: write it with its unit, such as 30s, 5m or 1h30m", flag, value)
-			}
-		}
-		return scaler.Errorf(scaler.ErrInvalid, "--%s %s is not a valid value (see %s)", flag, value, help)
-	}
-	return scaler.Errorf(scaler.ErrInvalid, "%s", strings.ReplaceAll(msg, " -", " --"))
+	help, _ := cmd.help()
+	return scaler.Errorf(scaler.ErrInvalid, "%v (see %s)", err, help)
 }
 
 // dashed writes a flag's name as it is typed: -a, --app.
@@ -325,13 +366,4 @@ func dashed(name string) string {
 		return "-" + name
 	}
 	return "--" + name
-}
-
-func flagByName(c *cli.Context, name string) cli.Flag {
-	for _, f := range c.Command.Flags {
-		if slices.Contains(f.Names(), name) {
-			return f
-		}
-	}
-	return nil
 }

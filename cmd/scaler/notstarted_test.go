@@ -30,7 +30,7 @@ func TestRunNotStartedInAFormationDyno(t *testing.T) {
 		{name: "grace too long", args: []string{"--grace", "30s"}, app: "demo", code: 2,
 			err: "--grace 30s: want more than 0 and less than 30s", hint: "fix what the error says (scaler run's line in the Procfile, or a config var), and deploy; until then each start of worker fails alike, and Heroku restarts it with growing back-off (scale worker to 0 to stop it)"},
 		{name: "a flag urfave refuses", args: []string{"--grce", "3s"}, app: "demo", code: 2, err: "flag --grce is not one of run's: did you mean --grace?"},
-		{name: "a flag with no value", args: []string{"--timeout"}, app: "demo", code: 2, err: "is not a duration: write it with its unit"},
+		{name: "a flag with no value", args: []string{"--timeout"}, app: "demo", code: 2, err: "flag --timeout needs a value (--timeout 30s, 5m)"},
 		{name: "no token", env: map[string]string{envToken: ""}, app: "demo", code: 2, err: "HEROKU_API_KEY is not set"},
 		{name: "no app", env: map[string]string{envApp: ""}, code: 2, err: "no app given"},
 		{name: "unknown app", env: map[string]string{envApp: "nope-app"}, app: "nope-app", code: 4, sent: true,

@@ -106,8 +106,9 @@ func signalPolicy(mode string, pid int, dyno string, terminal bool) (passOn func
 // and keeps its arguments in place (the job's, flags and all).
 func (a *App) newRunCommand(runF func(context.Context, *runOptions) error) *command {
 	// The real run says why its job did not start, whatever stopped it: a
-	// flag urfave/cli refused, or its run function.
+	// flag refused (by arrange, or by urfave/cli), or its run function.
 	onUsageError := cli.OnUsageErrorFunc(nil)
+	var badArgs func(context.Context, error) error
 	if runF == nil {
 		runF = func(ctx context.Context, opts *runOptions) error {
 			return a.notStarted(ctx, opts.App, a.runRun(ctx, opts))
@@ -115,8 +116,9 @@ func (a *App) newRunCommand(runF func(context.Context, *runOptions) error) *comm
 		onUsageError = func(c *cli.Context, err error, sub bool) error {
 			return a.notStarted(c.Context, "", usageError(c, err, sub))
 		}
+		badArgs = func(ctx context.Context, err error) error { return a.notStarted(ctx, "", err) }
 	}
-	return &command{ownsSignals: true, argsInPlace: true, Command: &cli.Command{
+	return &command{ownsSignals: true, argsInPlace: true, badArgs: badArgs, Command: &cli.Command{
 		Name:      "run",
 		Usage:     "run a long job in its dyno, and scale its process type to zero when the job is done",
 		ArgsUsage: "-- COMMAND [ARGS...]",

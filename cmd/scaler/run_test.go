@@ -433,6 +433,8 @@ func TestRunBadInputStartsNothing(t *testing.T) {
 		{"plain http elsewhere", map[string]string{envAPIURL: "http://example.com"}, nil, "clear text"},
 		{"unknown flag", nil, []string{"--force"}, "flag --force is not one of run's"},
 		{"forward-signals sometimes", nil, []string{"--forward-signals", "sometimes"}, `--forward-signals \"sometimes\": want auto, always or never`},
+		{"a flag without its value", nil, []string{"--grace"}, "flag --grace needs a value (--grace 30s, 5m)"},
+		{"a switch with a value", nil, []string{"--keep-on-failure=maybe"}, "--keep-on-failure=maybe: a switch takes no value"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
