@@ -5,7 +5,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
-	"unsafe"
+
+	"golang.org/x/sys/unix"
 )
 
 // terminal is the controlling terminal that scaler hands to a job for its
@@ -51,14 +52,14 @@ func IsTerminal(r io.Reader) bool {
 func (t *terminal) reclaim() {
 	signal.Ignore(syscall.SIGTTOU)
 	defer signal.Reset(syscall.SIGTTOU)
-	group := int32(t.group)
-	syscall.Syscall(syscall.SYS_IOCTL, t.file.Fd(), syscall.TIOCSPGRP, uintptr(unsafe.Pointer(&group)))
+	unix.IoctlSetPointerInt(int(t.file.Fd()), unix.TIOCSPGRP, t.group)
 }
 
+// terminalGroup returns the foreground process group of f, the caller's
+// controlling terminal. TIOCGPGRP writes a 32-bit pid_t into the int that
+// IoctlGetInt reads, whole on the little-endian platforms scaler is built
+// for; elsewhere the group would never match scaler's, and the terminal
+// would be left alone.
 func terminalGroup(f *os.File) (int, error) {
-	var group int32
-	if _, _, errno := syscall.Syscall(syscall.SYS_IOCTL, f.Fd(), syscall.TIOCGPGRP, uintptr(unsafe.Pointer(&group))); errno != 0 {
-		return 0, errno
-	}
-	return int(group), nil
+	return unix.IoctlGetInt(int(f.Fd()), unix.TIOCGPGRP)
 }
