@@ -1,6 +1,7 @@
 package scaler
 
 import (
+	"net/http"
 	"strconv"
 	"strings"
 	"time"
@@ -8,7 +9,10 @@ import (
 
 // RetryAfter reads the value of a Retry-After header: how long an HTTP
 // server asks its clients to wait, in seconds or until an HTTP date. The
-// Platform API's client and the webhooks' both read it.
+// Platform API's client and the webhook sender both read it; it lives in
+// the domain, the one package both may import (platform/webhook must not
+// depend on platform's heroku-go). It does no I/O: net/http is imported for
+// ParseTime alone, the three date layouts HTTP allows.
 func RetryAfter(v string, now time.Time) (time.Duration, bool) {
 	v = strings.TrimSpace(v)
 	if v == "" {
@@ -19,11 +23,8 @@ func RetryAfter(v string, now time.Time) (time.Duration, bool) {
 		// negative wait: a command gives up at its deadline anyway.
 		return time.Duration(min(s, 1<<20)) * time.Second, true
 	}
-	// The layouts of net/http's ParseTime.
-	for _, layout := range []string{"Mon, 02 Jan 2006 15:04:05 GMT", time.RFC850, time.ANSIC} {
-		if t, err := time.Parse(layout, v); err == nil {
-			return max(0, t.Sub(now)), true
-		}
+	if t, err := http.ParseTime(v); err == nil {
+		return max(0, t.Sub(now)), true
 	}
 	return 0, false
 }
