@@ -70,7 +70,7 @@ func (m *manager) notify() {
 func (m *manager) schedule(d time.Duration, f func(now time.Time)) {
 	var stop func() bool
 	key := &stop
-	stop = m.after(d, func() {
+	stop = m.cfg.AfterFunc(d, func() {
 		m.e.mu.Lock()
 		defer m.e.mu.Unlock()
 		if !m.pending[key] {
@@ -87,7 +87,7 @@ func (m *manager) schedule(d time.Duration, f func(now time.Time)) {
 // always is set (the kill-after of a stop).
 func (m *manager) timer(d *dyno, after time.Duration, always bool, f func(now time.Time)) func() bool {
 	cancelled := false
-	stop := m.after(after, func() {
+	stop := m.cfg.AfterFunc(after, func() {
 		m.e.mu.Lock()
 		defer m.e.mu.Unlock()
 		if cancelled || d.run.gone || (m.closing && !always) {
@@ -189,11 +189,11 @@ func (m *manager) scaleAway(d *dyno, now time.Time) {
 	}
 	a, doom := r.app, r.doom
 	stop := func(now time.Time) { m.stopScaledAway(a, doom, now) }
-	if m.latency == 0 {
+	if m.cfg.StopLatency == 0 {
 		stop(now)
 		return
 	}
-	m.schedule(m.latency, stop)
+	m.schedule(m.cfg.StopLatency, stop)
 }
 
 // stopScaledAway stops what a scale-down took away: the dyno, or the one
@@ -246,11 +246,11 @@ func (m *manager) terminate(d *dyno, now time.Time) {
 	}
 	m.log.heroku(d.name(), "Stopping all processes with SIGTERM")
 	signalDyno(r.pid, syscall.SIGTERM)
-	r.timers = append(r.timers, m.timer(d, m.killAfter, true, func(now time.Time) {
+	r.timers = append(r.timers, m.timer(d, m.cfg.KillAfter, true, func(now time.Time) {
 		if len(liveDynos(map[int]bool{r.pid: true})) == 0 {
 			return // all gone; the watcher is about to say so
 		}
-		m.log.heroku(d.name(), fmt.Sprintf("Error R12 (Exit timeout) -> At least one process failed to exit within %s of SIGTERM", seconds(m.killAfter)))
+		m.log.heroku(d.name(), fmt.Sprintf("Error R12 (Exit timeout) -> At least one process failed to exit within %s of SIGTERM", seconds(m.cfg.KillAfter)))
 		m.log.heroku(d.name(), "Stopping process with SIGKILL")
 		signalDyno(r.pid, syscall.SIGKILL)
 	}))
@@ -343,7 +343,7 @@ func (m *manager) crashed(d *dyno, now time.Time) {
 	m.crashes[key]++
 	delay := time.Duration(0)
 	if n := m.crashes[key]; n > 1 {
-		delay = m.coolOff
+		delay = m.cfg.RestartDelay
 		for i := 2; i < n && delay < MaxRestartDelay; i++ {
 			delay *= 2
 		}
@@ -359,7 +359,7 @@ func (m *manager) crashed(d *dyno, now time.Time) {
 		return
 	}
 	cancelled := false
-	stop := m.after(delay, func() {
+	stop := m.cfg.AfterFunc(delay, func() {
 		m.e.mu.Lock()
 		defer m.e.mu.Unlock()
 		if !cancelled && !m.closing {

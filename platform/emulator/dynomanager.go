@@ -134,19 +134,11 @@ type DynoState struct {
 
 // manager is the dyno manager of an Emulator.
 type manager struct {
-	e         *Emulator
-	procfile  *Procfile
-	env       []string
-	latency   time.Duration
-	killAfter time.Duration
-	coolOff   time.Duration
-	cycle     time.Duration
-	subreaper bool
-	log       *logStream
-	after     func(time.Duration, func()) func() bool
-	scheduler []SchedulerJob
-	skip, dup float64
-	seed      uint64
+	e *Emulator
+	// cfg is the DynoConfig it was given, with the defaults of Log,
+	// KillAfter, RestartDelay and AfterFunc filled in.
+	cfg DynoConfig
+	log *logStream
 
 	// Guarded by e.mu.
 	apiURL           string
@@ -159,16 +151,10 @@ type manager struct {
 
 	wg sync.WaitGroup // every goroutine of the manager
 
-	// pidsMu guards mains, and makes a start and its registration atomic
-	// for the reaper.
-	pidsMu sync.Mutex
-	mains  map[int]bool // the dynos' commands, which os/exec waits for
-
-	watchMu  sync.Mutex
-	watched  map[int]func() // dyno session -> what to do once it is empty (under e.mu)
-	watching bool
-
-	reaperDone chan struct{}
+	// What the dynos' processes leave behind, each with its own lock
+	// (dynoreaper.go).
+	reaper   reaper
+	sessions sessionWatch
 }
 
 func newManager(e *Emulator, cfg DynoConfig, apps []App) (*manager, []App, error) {
@@ -189,17 +175,17 @@ func newManager(e *Emulator, cfg DynoConfig, apps []App) (*manager, []App, error
 			return nil, nil, fmt.Errorf("emulator: environment %q: want KEY=VALUE", kv)
 		}
 	}
-	m := &manager{
-		e: e, procfile: cfg.Procfile, env: cfg.Env, latency: cfg.StopLatency,
-		killAfter: cmp.Or(cfg.KillAfter, DefaultKillAfter), coolOff: cmp.Or(cfg.RestartDelay, DefaultRestartDelay),
-		cycle: cfg.Cycle, subreaper: cfg.Subreaper, log: newLogStream(cfg.Log, e.now, cfg.Redact),
-		scheduler: cfg.Scheduler, skip: cfg.SchedulerSkip, dup: cfg.SchedulerDup, seed: cfg.Seed,
-		numbers: map[string]int{}, crashes: map[string]int{}, pending: map[*func() bool]bool{},
-		changed: make(chan struct{}), mains: map[int]bool{}, watched: map[int]func(){},
+	cfg.KillAfter = cmp.Or(cfg.KillAfter, DefaultKillAfter)
+	cfg.RestartDelay = cmp.Or(cfg.RestartDelay, DefaultRestartDelay)
+	if cfg.AfterFunc == nil {
+		cfg.AfterFunc = func(d time.Duration, f func()) func() bool { return time.AfterFunc(d, f).Stop }
 	}
-	m.after = cfg.AfterFunc
-	if m.after == nil {
-		m.after = func(d time.Duration, f func()) func() bool { return time.AfterFunc(d, f).Stop }
+	m := &manager{
+		e: e, cfg: cfg, log: newLogStream(cfg.Log, e.now, cfg.Redact),
+		numbers: map[string]int{}, crashes: map[string]int{}, pending: map[*func() bool]bool{},
+		changed:  make(chan struct{}),
+		reaper:   reaper{mains: map[int]bool{}},
+		sessions: sessionWatch{watched: map[int]func(){}},
 	}
 	out := make([]App, len(apps))
 	for i, ac := range apps {
@@ -236,7 +222,7 @@ func (e *Emulator) StartDynos(apiURL string) error {
 	if m.started || m.closing {
 		return errors.New("emulator: dynos already started")
 	}
-	if m.subreaper {
+	if m.cfg.Subreaper {
 		switch err := becomeSubreaper(); {
 		case err == nil:
 			m.startReaper()
@@ -417,7 +403,7 @@ func (e *Emulator) sortedApps() []*app {
 // manager, else bin/TYPE.
 func (e *Emulator) command(typ string) string {
 	if e.dynos != nil {
-		if c, ok := e.dynos.procfile.Commands[typ]; ok {
+		if c, ok := e.dynos.cfg.Procfile.Commands[typ]; ok {
 			return c
 		}
 	}

@@ -35,17 +35,17 @@ func (m *manager) launch(d *dyno, now time.Time) {
 		return
 	}
 	cmd := exec.Command("/bin/sh", "-c", d.command)
-	cmd.Dir, cmd.Env = m.procfile.Dir, m.environ(d)
+	cmd.Dir, cmd.Env = m.cfg.Procfile.Dir, m.environ(d)
 	cmd.Stdout, cmd.Stderr = pw, pw
 	// A session of its own, so that every process the dyno starts, in
 	// whatever process group, is known as the dyno's (see signalDyno).
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
-	m.pidsMu.Lock()
+	m.reaper.mu.Lock()
 	err = cmd.Start()
 	if err == nil {
-		m.mains[cmd.Process.Pid] = true
+		m.reaper.mains[cmd.Process.Pid] = true
 	}
-	m.pidsMu.Unlock()
+	m.reaper.mu.Unlock()
 	pw.Close()
 	if err != nil {
 		pr.Close()
@@ -70,8 +70,8 @@ func (m *manager) launch(d *dyno, now time.Time) {
 				m.terminate(d, now)
 			}
 		}))
-	case !r.oneOff && m.cycle > 0:
-		r.timers = append(r.timers, m.timer(d, m.cycle, false, func(now time.Time) {
+	case !r.oneOff && m.cfg.Cycle > 0:
+		r.timers = append(r.timers, m.timer(d, m.cfg.Cycle, false, func(now time.Time) {
 			if !r.exited && !r.stopping && r.doom == nil {
 				m.replace(d, "Cycling", "starting", now)
 			}
@@ -93,12 +93,12 @@ func (m *manager) startFailed(d *dyno, err error, now time.Time) {
 func (m *manager) environ(d *dyno) []string {
 	r := d.run
 	env := os.Environ()
-	path := filepath.Join(m.procfile.Dir, "bin")
+	path := filepath.Join(m.cfg.Procfile.Dir, "bin")
 	if old := os.Getenv("PATH"); old != "" {
 		path += string(os.PathListSeparator) + old
 	}
 	env = append(env, "PATH="+path)
-	env = append(env, m.env...)
+	env = append(env, m.cfg.Env...)
 	env = append(env, r.env...)
 	return append(env,
 		"DYNO="+d.name(),
@@ -144,9 +144,9 @@ func (m *manager) read(d *dyno, out *os.File, drained chan<- struct{}) {
 func (m *manager) wait(d *dyno, cmd *exec.Cmd) {
 	defer m.wg.Done()
 	cmd.Wait()
-	m.pidsMu.Lock()
-	delete(m.mains, cmd.Process.Pid)
-	m.pidsMu.Unlock()
+	m.reaper.mu.Lock()
+	delete(m.reaper.mains, cmd.Process.Pid)
+	m.reaper.mu.Unlock()
 	// What it printed last comes before its exit in the stream, unless
 	// something it left behind keeps its output open.
 	t := time.NewTimer(100 * time.Millisecond)

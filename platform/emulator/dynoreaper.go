@@ -3,6 +3,7 @@ package emulator
 import (
 	"os"
 	"os/signal"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -11,6 +12,25 @@ import (
 // it is empty, and the reaper of orphans when the process is a child
 // subreaper.
 
+// sessionWatch is the watch over the sessions of dynos whose command has
+// exited, until each holds no process.
+type sessionWatch struct {
+	mu       sync.Mutex
+	watched  map[int]func() // dyno session -> what to do once it is empty (under e.mu)
+	watching bool           // watchGroups runs
+}
+
+// reaper knows the dynos' commands, which os/exec waits for, so that,
+// when the process is a child subreaper, it reaps every other child left
+// to it, and kills them at the end.
+type reaper struct {
+	// mu guards mains, and makes a start and its registration atomic for
+	// the reaper.
+	mu    sync.Mutex
+	mains map[int]bool  // the dynos' commands
+	done  chan struct{} // closed to stop the reaper; nil when it never started
+}
+
 // watch calls gone, under the emulator's lock, once dyno session pgid
 // holds no process.
 func (m *manager) watch(pgid int, gone func()) {
@@ -18,11 +38,11 @@ func (m *manager) watch(pgid int, gone func()) {
 		gone()
 		return
 	}
-	m.watchMu.Lock()
-	defer m.watchMu.Unlock()
-	m.watched[pgid] = gone
-	if !m.watching {
-		m.watching = true
+	m.sessions.mu.Lock()
+	defer m.sessions.mu.Unlock()
+	m.sessions.watched[pgid] = gone
+	if !m.sessions.watching {
+		m.sessions.watching = true
 		m.wg.Add(1)
 		go m.watchGroups()
 	}
@@ -35,26 +55,26 @@ func (m *manager) watchGroups() {
 	tick := time.NewTicker(10 * time.Millisecond)
 	defer tick.Stop()
 	for {
-		m.watchMu.Lock()
-		if len(m.watched) == 0 {
-			m.watching = false
-			m.watchMu.Unlock()
+		m.sessions.mu.Lock()
+		if len(m.sessions.watched) == 0 {
+			m.sessions.watching = false
+			m.sessions.mu.Unlock()
 			return
 		}
 		groups := map[int]bool{}
-		for g := range m.watched {
+		for g := range m.sessions.watched {
 			groups[g] = true
 		}
-		m.watchMu.Unlock()
+		m.sessions.mu.Unlock()
 		live := liveDynos(groups)
 		for g := range groups {
 			if live[g] {
 				continue
 			}
-			m.watchMu.Lock()
-			gone := m.watched[g]
-			delete(m.watched, g)
-			m.watchMu.Unlock()
+			m.sessions.mu.Lock()
+			gone := m.sessions.watched[g]
+			delete(m.sessions.watched, g)
+			m.sessions.mu.Unlock()
 			m.e.mu.Lock()
 			gone()
 			m.e.mu.Unlock()
@@ -69,7 +89,7 @@ func (m *manager) watchGroups() {
 func (m *manager) startReaper() {
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, syscall.SIGCHLD)
-	m.reaperDone = make(chan struct{})
+	m.reaper.done = make(chan struct{})
 	m.wg.Add(1)
 	go func() {
 		defer m.wg.Done()
@@ -77,10 +97,10 @@ func (m *manager) startReaper() {
 		for {
 			select {
 			case <-sigs:
-				m.pidsMu.Lock()
-				reapOrphans(m.mains)
-				m.pidsMu.Unlock()
-			case <-m.reaperDone:
+				m.reaper.mu.Lock()
+				reapOrphans(m.reaper.mains)
+				m.reaper.mu.Unlock()
+			case <-m.reaper.done:
 				return
 			}
 		}
@@ -90,11 +110,11 @@ func (m *manager) startReaper() {
 // stopReaper stops the reaper, then kills and reaps whatever is left among
 // this process's children: what escaped the dynos' sessions.
 func (m *manager) stopReaper() {
-	if m.reaperDone == nil {
+	if m.reaper.done == nil {
 		return
 	}
-	close(m.reaperDone)
-	m.pidsMu.Lock()
-	defer m.pidsMu.Unlock()
-	killOrphans(m.mains)
+	close(m.reaper.done)
+	m.reaper.mu.Lock()
+	defer m.reaper.mu.Unlock()
+	killOrphans(m.reaper.mains)
 }

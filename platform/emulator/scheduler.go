@@ -46,12 +46,12 @@ type schedEntry struct {
 // skips and duplicates from its own generator, seeded by the seed and its
 // position, so that a seed gives the same runs whatever the timing.
 func (m *manager) startScheduler() {
-	for i, job := range m.scheduler {
+	for i, job := range m.cfg.Scheduler {
 		a := m.e.apps[job.App]
 		if job.App == "" {
 			a = m.e.sortedApps()[0]
 		}
-		s := &schedEntry{job: job, app: a, rng: rand.New(rand.NewPCG(m.seed, uint64(i)))}
+		s := &schedEntry{job: job, app: a, rng: rand.New(rand.NewPCG(m.cfg.Seed, uint64(i)))}
 		first := job.First
 		if first <= 0 {
 			first = job.Every
@@ -74,7 +74,7 @@ func (m *manager) tick(s *schedEntry, now time.Time) {
 	s.running = nil
 	// Both draws happen at every tick, so that a run's fate depends on the
 	// seed and its rank only.
-	skip, dup := s.rng.Float64() < m.skip, s.rng.Float64() < m.dup
+	skip, dup := s.rng.Float64() < m.cfg.SchedulerSkip, s.rng.Float64() < m.cfg.SchedulerDup
 	runs := 1
 	switch {
 	case skip:
