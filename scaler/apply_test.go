@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
@@ -123,23 +124,28 @@ func TestReview(t *testing.T) {
 			sched: office, form: []proc{{"web", 1, "2026-11-22 10:00"}}, at: "2026-11-23 08:05"},
 		{name: "a kept change, less than a day old: nothing",
 			sched: office, form: []proc{{"web", 6, "2026-11-23 14:00"}}, at: "2026-11-23 14:10"},
-		{name: "a kept change, a day old in this interval: told, with when the schedule takes over",
-			sched: "timezone Europe/Berlin; web Sat,Sun 2; web default 1", form: []proc{{"web", 5, "2026-11-28 01:00"}}, at: "2026-11-29 01:05",
+		{name: "a kept change, a day old in the interval before: told, with when the schedule takes over",
+			sched: "timezone Europe/Berlin; web Sat,Sun 2; web default 1", form: []proc{{"web", 5, "2026-11-28 01:00"}}, at: "2026-11-29 01:15",
 			events: []string{"change_kept_long: web is at 5 (Standard-1X) since Sat 2026-11-28 01:00 CET, 1d0h ago, where line 2 asks for 2 dynos; the schedule takes over again at Mon 2026-11-30 00:00 CET (line 3: 1 dyno)"}},
+		{name: "a kept change, a day old in this very interval: told by the next apply",
+			sched: "timezone Europe/Berlin; web Sat,Sun 2; web default 1", form: []proc{{"web", 5, "2026-11-28 01:00"}}, at: "2026-11-29 01:05"},
 		{name: "a kept change, a day and more old: told already",
-			sched: "timezone Europe/Berlin; web Sat,Sun 2; web default 1", form: []proc{{"web", 5, "2026-11-28 01:00"}}, at: "2026-11-29 01:15"},
+			sched: "timezone Europe/Berlin; web Sat,Sun 2; web default 1", form: []proc{{"web", 5, "2026-11-28 01:00"}}, at: "2026-11-29 01:25"},
 		{name: "a kept change whose rule ends without a rule after it",
-			sched: "timezone Europe/Berlin; web Sat,Sun 2", form: []proc{{"web", 5, "2026-11-28 01:00"}}, at: "2026-11-29 01:05",
+			sched: "timezone Europe/Berlin; web Sat,Sun 2", form: []proc{{"web", 5, "2026-11-28 01:00"}}, at: "2026-11-29 01:15",
 			events: []string{"change_kept_long: web is at 5 (Standard-1X) since Sat 2026-11-28 01:00 CET, 1d0h ago, where line 2 asks for 2 dynos; line 2 ends at Mon 2026-11-30 00:00 CET, and no rule follows: web stays as it is"}},
-		{name: "a window missed, said by the apply whose interval holds its close",
+		{name: "a window missed, not said by an apply in the interval of its close",
 			sched: nightly, form: []proc{{"nightly", 0, "2026-11-30 10:00"}}, at: "2026-12-01 05:05",
+			jobs: []string{"nightly: waiting for the window (opens 02:00 CET tomorrow)"}},
+		{name: "a window missed, said by the apply of the interval after its close",
+			sched: nightly, form: []proc{{"nightly", 0, "2026-11-30 10:00"}}, at: "2026-12-01 05:15",
 			events: []string{"window_missed: the window from Tue 2026-12-01 02:00 CET to 05:00 CET (line 2: nightly daily 02:00-05:00 once) closed, and the job never started"},
 			jobs:   []string{"nightly: waiting for the window (opens 02:00 CET tomorrow)"}},
 		{name: "a window missed, not said again by the next apply",
-			sched: nightly, form: []proc{{"nightly", 0, "2026-11-30 10:00"}}, at: "2026-12-01 05:15",
+			sched: nightly, form: []proc{{"nightly", 0, "2026-11-30 10:00"}}, at: "2026-12-01 05:25",
 			jobs: []string{"nightly: waiting for the window (opens 02:00 CET tomorrow)"}},
 		{name: "a window whose job ran: nothing missed",
-			sched: nightly, form: []proc{{"nightly", 0, "2026-12-01 02:41"}}, at: "2026-12-01 05:05",
+			sched: nightly, form: []proc{{"nightly", 0, "2026-12-01 02:41"}}, at: "2026-12-01 05:15",
 			jobs: []string{"nightly: waiting for the window (opens 02:00 CET tomorrow)"}},
 		{name: "a job started now",
 			sched: nightly, form: []proc{{"nightly", 0, "2026-11-30 10:00"}}, at: "2026-12-01 02:03",
@@ -196,6 +202,38 @@ func TestReview(t *testing.T) {
 				t.Errorf("jobs:\n%s\nwant:\n%s", strings.Join(jobs, "\n"), strings.Join(tt.jobs, "\n"))
 			}
 		})
+	}
+}
+
+// Tells gives each condition to exactly one of Scheduler's runs, however
+// late in its interval each run comes: runs every 10 minutes, each some
+// seconds to minutes after its interval starts (a dyno boots), and
+// conditions at every few seconds between them.
+func TestTellsEachConditionOnce(t *testing.T) {
+	const every = 10 * time.Minute
+	start := time.Date(2026, 12, 1, 1, 0, 0, 0, time.UTC)
+	rng := rand.New(rand.NewPCG(1, 2))
+	var runs []time.Time
+	for k := range 30 {
+		late := time.Duration(rng.Int64N(int64(every)))
+		if k%3 == 0 {
+			late = time.Duration(rng.Int64N(int64(5 * time.Second))) // most runs come seconds late
+		}
+		runs = append(runs, start.Add(time.Duration(k)*every+late))
+	}
+	for began := start; began.Before(runs[len(runs)-2]); began = began.Add(7 * time.Second) {
+		var tellers []string
+		for _, at := range runs {
+			if scaler.Tells(began, at, every) {
+				tellers = append(tellers, at.Format(time.TimeOnly))
+				if at.Before(began) {
+					t.Errorf("the run at %s tells of a condition that began at %s, later", at.Format(time.TimeOnly), began.Format(time.TimeOnly))
+				}
+			}
+		}
+		if len(tellers) != 1 {
+			t.Errorf("a condition that began at %s is told by %d runs: %v", began.Format(time.TimeOnly), len(tellers), tellers)
+		}
 	}
 }
 

@@ -20,8 +20,8 @@ type AppReview struct {
 	// Edges are the types the schedule wants something of at At, in the
 	// order of the result's wants.
 	Edges []Edge
-	// Missed are the occurrences of job windows that closed in the
-	// interval of this apply, (At-every, At], without their job.
+	// Missed are the occurrences of job windows that closed without their
+	// job, which this apply is the one to tell of (see Tells).
 	Missed []Window
 	// Jobs is where the window of each job's type stands, by type.
 	Jobs []JobState
@@ -38,7 +38,8 @@ type Edge struct {
 	// type then (it is left as it is).
 	Next *Want
 	// Tell says that a kept change became a whole number of days old
-	// (KeptLong) within this apply's interval: a person is told, once a day.
+	// (KeptLong), and that this apply is the one to tell of it (see
+	// Tells): a person is told once a day.
 	Tell bool
 	// Late is, for a change apply made, how long after its edge it came,
 	// when that is a Scheduler interval or more: a missed edge, healed.
@@ -49,9 +50,8 @@ type Edge struct {
 // result was decided for, on the platform's clock. every is the interval of
 // the Scheduler job that runs apply: a change that came that much after its
 // edge was late, and each condition that lasts is said by one apply only,
-// statelessly: the one whose interval, (At-every, At], holds the instant
-// the condition began (a window's close; a kept change's age reaching each
-// whole day). A result whose read failed has nothing to review; one that
+// statelessly (see Tells): a window's close, a kept change's age reaching
+// each whole day. A result whose read failed has nothing to review; one that
 // failed after it has its missed windows judged (from what was read), and
 // nothing else, since its changes may not have landed.
 func Review(r AppResult, sched Schedule, every time.Duration) AppReview {
@@ -84,8 +84,13 @@ func Review(r AppResult, sched Schedule, every time.Duration) AppReview {
 					e.Next = &n
 				}
 			}
-			age := r.At.Sub(p.UpdatedAt)
-			e.Tell = age >= KeptLong && age%KeptLong < every
+			// The whole day of its age that this apply may tell of: the
+			// last one reached, or the one before when the last is still
+			// in this apply's own interval.
+			days := r.At.Sub(p.UpdatedAt) / KeptLong
+			for d := days; d >= max(1, days-1) && !e.Tell; d-- {
+				e.Tell = Tells(p.UpdatedAt.Add(d*KeptLong), r.At, every)
+			}
 		}
 		if gap := r.At.Sub(w.Since); changed[w.Type] && w.Kind == Level && !w.Since.IsZero() && gap >= every {
 			e.Late = gap
@@ -96,18 +101,19 @@ func Review(r AppResult, sched Schedule, every time.Duration) AppReview {
 	return rev
 }
 
-// missed returns the occurrences of app's job windows that closed in
-// (at-every, at] without their job ever starting: the type is at 0 and has
-// not changed since the window opened (the API was down throughout, or
-// every Scheduler run of the window was skipped). Only the latest of each
-// type is judged: a later window's run changes the type too, and scaler
-// keeps no memory of its own.
+// missed returns the occurrences of app's job windows that closed without
+// their job ever starting, which the apply at at is the one to tell of
+// (Tells): the type is at 0 and has not changed since the window opened
+// (the API was down throughout, or every Scheduler run of the window was
+// skipped). Only the latest of each type is judged: a later window's run
+// changes the type too, and scaler keeps no memory of its own.
 func missed(app string, form Formation, sched Schedule, at time.Time, every time.Duration) []Window {
-	from := at.Add(-every)
+	from, to := interval(at, every, -1)
 	latest := map[string]Window{}
 	var types []string
-	for _, w := range sched.Windows(app, from, at) {
-		if !w.Close.After(from) || w.Close.After(at) {
+	// A window that closes as the interval begins was open just before.
+	for _, w := range sched.Windows(app, from.Add(-time.Second), to) {
+		if !Tells(w.Close, at, every) {
 			continue
 		}
 		if _, seen := latest[w.Type]; !seen {
@@ -125,6 +131,36 @@ func missed(app string, form Formation, sched Schedule, at time.Time, every time
 		}
 	}
 	return out
+}
+
+// Tells reports whether the apply decided at at, one of a Scheduler job's
+// runs every every, is the one to tell a person of a condition that began
+// at began, so that each condition is told once with no memory kept. The
+// clock is cut into intervals of every from the Unix epoch, as Heroku
+// Scheduler's runs are taken to come (for 10 minutes, :00-:10, :10-:20, ...
+// UTC; unconfirmed), each run some seconds into its interval as its dyno
+// boots: a condition is told by the run of the interval after the one it
+// began in. Each interval has one run, however late in it the run comes,
+// so each condition is told once; never when Scheduler skipped that run,
+// twice when it ran it twice. (Telling the apply whose own last interval,
+// (at-every, at], holds the condition leaves gaps and overlaps as soon as
+// two runs are not exactly every apart, which they never are.)
+func Tells(began, at time.Time, every time.Duration) bool {
+	from, to := interval(at, every, -1)
+	return !began.Before(from) && began.Before(to)
+}
+
+// interval returns the interval of the clock, cut into intervals of every
+// from the Unix epoch, that is n intervals from the one holding at: [from,
+// to).
+func interval(at time.Time, every time.Duration, n int64) (from, to time.Time) {
+	e := int64(every)
+	i := at.UnixNano() / e
+	if at.UnixNano()%e < 0 {
+		i--
+	}
+	from = time.Unix(0, (i+n)*e).In(at.Location())
+	return from, from.Add(every)
 }
 
 // JobPhase is where a job's window stands for its type.

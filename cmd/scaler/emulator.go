@@ -349,7 +349,7 @@ func emulatorConfig(opts *emulatorOptions) (emulator.Config, error) {
 		if rate < 1 || rate > 3600 {
 			return emulator.Config{}, scaler.Errorf(scaler.ErrInvalid, "--clock-rate %v: want 1 to 3600 (60 runs an hour of the clock in a minute)", rate)
 		}
-		cfg.Now = emulator.Clock(start, rate)
+		cfg.Now, cfg.ClockRate = emulator.Clock(start, rate), rate
 	}
 	for i, name := range names {
 		var procs []emulator.Process

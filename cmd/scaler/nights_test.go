@@ -106,7 +106,7 @@ func simulateNights(tb testing.TB, n nights) nightsResult {
 	}
 	stream := newLogStream()
 	em, err := emulator.New(emulator.Config{
-		Token: testToken, Now: clock,
+		Token: testToken, Now: clock, ClockRate: nightRate,
 		Apps: []emulator.App{{Name: "demo", Formation: []emulator.Process{{Type: "nightly"}}}},
 		Dynos: &emulator.DynoConfig{
 			Procfile: procfile, Log: stream,
@@ -326,16 +326,17 @@ func TestManyNights(t *testing.T) {
 			t.Errorf("an apply as of %s started the job outside every window", m[1])
 		}
 	}
-	// A window missed is said by the one apply whose interval (--every)
-	// holds its close, statelessly: when Scheduler skipped that run, or it
-	// never read the formation, nobody says it. held is the windows whose
-	// close such an apply judged.
+	// A window missed is said by the one apply of the Scheduler interval
+	// after the one of its close (the clock cut into intervals of --every),
+	// statelessly: when Scheduler skipped that run, or it never read the
+	// formation, nobody says it. held is the windows whose close such an
+	// apply judged.
 	held := map[int]bool{}
 	judged := regexp.MustCompile(`app\[scheduler\.\d+\]: 1 app as of (\S+): \d+ changed, \d+ in state, 0 failed`)
 	for _, m := range judged.FindAllStringSubmatch(text, -1) {
 		at, _ := time.Parse(time.RFC3339, m[1])
 		if k := stampNight(at); k >= 0 {
-			if _, close := window(k); at.After(close) && !at.After(close.Add(nightEvery)) {
+			if _, close := window(k); at.Truncate(nightEvery).Equal(close.Truncate(nightEvery).Add(nightEvery)) {
 				held[k] = true
 			}
 		}

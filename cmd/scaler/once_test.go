@@ -125,7 +125,12 @@ func TestOnceWindowCountsAPersonsChange(t *testing.T) {
 // the log, the text and JSON; the applies after it do not repeat it.
 func TestOnceWindowMissed(t *testing.T) {
 	h, clock := onceHarness(t, false)
-	r := h.applyAt(clock, at("05:05"), "--json")
+	// The window closed at 05:00: the Scheduler run of 05:00-05:10 leaves
+	// it to the run of the next interval, which says it, once.
+	if r := h.applyAt(clock, at("05:05")); r.code != 0 || strings.Contains(r.stderr, "window missed") {
+		t.Errorf("said by the run of the close's own interval:\n%s", r)
+	}
+	r := h.applyAt(clock, at("05:15"), "--json")
 	if r.code != 0 || !strings.Contains(r.stderr, `level=warn msg="window missed" app=demo type=nightly open=2026-12-01T01:00:00Z close=2026-12-01T04:00:00Z`) {
 		t.Fatalf("apply after a missed window:\n%s", r)
 	}
@@ -136,13 +141,13 @@ func TestOnceWindowMissed(t *testing.T) {
 	if len(h.em.Writes()) != 0 {
 		t.Errorf("a missed window was started after its close")
 	}
-	for _, when := range []string{"05:15", "05:25"} {
+	for _, when := range []string{"05:25", "05:35"} {
 		if r := h.applyAt(clock, at(when)); strings.Contains(r.stderr, "window missed") {
 			t.Errorf("said again at %s:\n%s", when, r)
 		}
 	}
-	// An hourly Scheduler job: the run within the hour after the close.
-	if r := h.applyAt(clock, at("05:30"), "--every", "1h"); !strings.Contains(r.stderr, "window missed") || !strings.Contains(r.stdout, "demo: nightly's window 2026-12-01T01:00:00Z to 2026-12-01T04:00:00Z closed without its job (line 2)") {
+	// An hourly Scheduler job: the run of the hour after the close's.
+	if r := h.applyAt(clock, at("06:30"), "--every", "1h"); !strings.Contains(r.stderr, "window missed") || !strings.Contains(r.stdout, "demo: nightly's window 2026-12-01T01:00:00Z to 2026-12-01T04:00:00Z closed without its job (line 2)") {
 		t.Errorf("not said within the interval of an hourly Scheduler job:\n%s", r)
 	}
 }

@@ -102,6 +102,10 @@ type Config struct {
 	// Now is the clock; time.Now when nil. The answers' Date header
 	// follows it too.
 	Now func() time.Time
+	// ClockRate is how many times faster than real time Now runs (the rate
+	// given to Clock); 1 when zero. The dyno manager's Scheduler puts its
+	// runs on Now's grid by it.
+	ClockRate float64
 	// Log, when set, gets a line for every request (never its token).
 	Log *slog.Logger
 	// Dynos, when set, runs every dyno as a real process (see DynoConfig);
@@ -121,6 +125,7 @@ type Emulator struct {
 	ignoreIfMatch bool
 	guard         guard
 	now           func() time.Time
+	clockRate     float64
 	log           *slog.Logger
 	mux           *http.ServeMux
 	accountID     string
@@ -144,6 +149,7 @@ func New(cfg Config) (*Emulator, error) {
 		latency:       cfg.Latency,
 		maxDynos:      cmp.Or(cfg.MaxDynos, DefaultMaxDynos),
 		now:           cfg.Now,
+		clockRate:     cmp.Or(cfg.ClockRate, 1),
 		ignoreIfMatch: cfg.IgnoreIfMatch,
 		guard:         newGuard(cfg.Listen),
 		log:           cfg.Log,

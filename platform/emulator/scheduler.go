@@ -15,8 +15,9 @@ type SchedulerJob struct {
 	Every time.Duration
 	// Command is run as a one-off dyno's command.
 	Command string
-	// First is when the first run comes, after the dynos start; Every when
-	// zero.
+	// First is when the first run comes, after the dynos start; when zero,
+	// it comes on the clock's grid, as every later run does (see
+	// manager.untilRun).
 	First time.Duration
 	// App is the app whose Scheduler it is; the first app when empty.
 	App string
@@ -52,12 +53,38 @@ func (m *manager) startScheduler() {
 			a = m.e.sortedApps()[0]
 		}
 		s := &schedEntry{job: job, app: a, rng: rand.New(rand.NewPCG(m.cfg.Seed, uint64(i)))}
-		first := job.First
-		if first <= 0 {
-			first = job.Every
+		if job.First > 0 {
+			m.schedule(job.First, func(now time.Time) { m.tick(s, now) })
+			continue
 		}
-		m.schedule(first, func(now time.Time) { m.tick(s, now) })
+		m.next(s, m.e.now())
 	}
+}
+
+// next schedules the job's next run on the clock's grid: at the next
+// multiple of its interval on the emulated clock, since the Unix epoch (for
+// 10 minutes: :00, :10, ...), where Heroku Scheduler's runs are taken to
+// come (unconfirmed), each a little late as its dyno boots. Runs that
+// follow each other by an interval, measured from whenever the last one
+// fired, would drift through the clock instead; scaler apply tells of a
+// window missed by the run of the interval after its close, one run an
+// interval. Every is a real duration: on a clock ClockRate times faster,
+// the interval on the clock is that many times longer.
+func (m *manager) next(s *schedEntry, now time.Time) {
+	rate := m.e.clockRate
+	interval := max(1, int64(float64(s.job.Every)*rate))
+	m.runAt(s, time.Unix(0, (now.UnixNano()/interval+1)*interval), now, rate)
+}
+
+// runAt runs the job at due on the emulated clock, now being its reading.
+func (m *manager) runAt(s *schedEntry, due, now time.Time, rate float64) {
+	m.schedule(time.Duration(float64(due.Sub(now))/rate), func(now time.Time) {
+		if now.Before(due) {
+			m.runAt(s, due, now, rate) // the clock's rate was read a little short
+			return
+		}
+		m.tick(s, now)
+	})
 }
 
 // tick is one interval of a Scheduler job: a dyno of the last run that
@@ -87,5 +114,5 @@ func (m *manager) tick(s *schedEntry, now time.Time) {
 	for range runs {
 		s.running = append(s.running, m.startOneOff(s.app, "scheduler", s.job.Command, DefaultSize, nil, 0, now))
 	}
-	m.schedule(s.job.Every, func(now time.Time) { m.tick(s, now) })
+	m.next(s, now)
 }

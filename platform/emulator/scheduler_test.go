@@ -8,7 +8,9 @@ import (
 )
 
 // The Scheduler runs its command in a one-off dyno at every interval, and
-// stops the last run's dyno if it still runs.
+// stops the last run's dyno if it still runs. Its runs come on the clock's
+// grid, where Heroku Scheduler's are taken to come: :00, :10, ... for 10
+// minutes; here, every 400ms.
 func TestSchedulerRunsAndStopsItsDynos(t *testing.T) {
 	t.Parallel()
 	f := startDynos(t, "web: exec sleep 60\n", "web=0", func(c *Config) {
@@ -20,7 +22,12 @@ func TestSchedulerRunsAndStopsItsDynos(t *testing.T) {
 	f.log.next(t, `heroku\[scheduler\.1\]: Stopping all processes with SIGTERM$`)
 	second := f.log.next(t, `heroku\[scheduler\.2\]: Starting process`)
 	f.log.next(t, `app\[scheduler\.2\]: tick scheduler\.2$`)
-	if gap := stampOf(t, second).Sub(stampOf(t, first)); gap < 400*time.Millisecond {
+	for _, run := range []time.Time{stampOf(t, first), stampOf(t, second)} {
+		if late := run.Sub(run.Truncate(400 * time.Millisecond)); late >= 200*time.Millisecond {
+			t.Errorf("a run at %s, %v after the clock's grid of 400ms", run.Format(time.StampMicro), late)
+		}
+	}
+	if gap := stampOf(t, second).Sub(stampOf(t, first)); gap < 300*time.Millisecond {
 		t.Errorf("runs %v apart, want the interval of 400ms", gap)
 	}
 }
@@ -86,7 +93,9 @@ func schedulerRuns(t *testing.T, seed uint64, skip, dup float64, ticks int) []in
 	t.Helper()
 	timers := &manualTimers{}
 	const every = time.Hour
+	clk := newClock() // on the hour: each run an hour after the last
 	f := startDynos(t, "web: true\n", "web=0", func(c *Config) {
+		c.Now = clk.Now
 		c.Dynos.Scheduler = []SchedulerJob{{Every: every, Command: "true"}}
 		c.Dynos.SchedulerSkip, c.Dynos.SchedulerDup, c.Dynos.Seed = skip, dup, seed
 		c.Dynos.AfterFunc = timers.AfterFunc
@@ -94,6 +103,7 @@ func schedulerRuns(t *testing.T, seed uint64, skip, dup float64, ticks int) []in
 	var runs []int
 	last := 0
 	for range ticks {
+		clk.Advance(every)
 		if n := timers.fire(every); n != 1 {
 			t.Fatalf("%d Scheduler timers pending, want 1", n)
 		}
