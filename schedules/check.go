@@ -5,11 +5,12 @@ import "fmt"
 const weekMinutes = 7 * 1440
 
 // check finds the mistakes that take more than one rule: rules of one
-// (app, type) in different zones, once rules mixed with other rules, and
-// rules of one tier that ask for different things at the same time. Overlaps are computed exactly, in the
+// (app, type) in different zones, once rules mixed with other rules, rules
+// of one tier that ask for different things at the same time, and restart
+// windows of one type that overlap. Overlaps are computed exactly, in the
 // local wall-clock minutes the rules are written in: weekly rules over a
-// week that wraps around, date rules over their dates; a window that crosses
-// midnight spills into the next day.
+// week that wraps around, date rules over their dates; a window that
+// crosses midnight spills into the next day.
 func check(rules []*Rule, errs *ErrorList) {
 	byKey := map[[2]string][]*Rule{}
 	var keys [][2]string
@@ -30,11 +31,30 @@ func check(rules []*Rule, errs *ErrorList) {
 
 func checkGroup(rules []*Rule, errs *ErrorList) {
 	zone := rules[0]
-	var same []*Rule
+	var same, restarts []*Rule // the scale rules, the restart rules
+	var once *Rule             // the first once rule
 	for _, r := range rules {
 		if r.Zone.String() != zone.Zone.String() {
 			errs.add(r.Line, r.Col, "%s is in time zone %s but line %d (%s) is in %s: the rules of one process type must share a time zone",
 				r.Text, r.Zone, zone.Line, zone.Text, zone.Zone)
+			continue
+		}
+		// A restart would cut a once type's job, which runs once and
+		// stops.
+		var cut *Rule
+		switch {
+		case r.Restart && once != nil:
+			cut = once
+		case r.Once && len(restarts) > 0:
+			cut = restarts[0]
+		}
+		if cut != nil {
+			errs.add(r.Line, r.Col, "%s conflicts with line %d (%s): a process type with once rules may have no restart window, which would cut its job while it runs",
+				r.Text, cut.Line, cut.Text)
+			continue
+		}
+		if r.Restart {
+			restarts = append(restarts, r)
 			continue
 		}
 		// A level rule would scale a once type's job down while it runs,
@@ -43,6 +63,9 @@ func checkGroup(rules []*Rule, errs *ErrorList) {
 			errs.add(r.Line, r.Col, "%s conflicts with line %d (%s): a process type with once rules may have no other kind of rule, which would scale its job while it runs",
 				r.Text, same[0].Line, same[0].Text)
 			continue
+		}
+		if r.Once && once == nil {
+			once = r
 		}
 		same = append(same, r)
 	}
@@ -55,18 +78,38 @@ func checkGroup(rules []*Rule, errs *ErrorList) {
 				errs.add(b.Line, b.Col, "%s conflicts with line %d (%s): a process type has one default", b.Text, a.Line, a.Text)
 				continue
 			}
-			var where string
-			var ok bool
-			if a.Tier == TierWeekly {
-				where, ok = weeklyOverlap(a, b)
-			} else {
-				where, ok = dateOverlap(a, b)
-			}
-			if ok {
+			if where, ok := overlap(a, b); ok {
 				errs.add(b.Line, b.Col, "%s overlaps line %d (%s) on %s", b.Text, a.Line, a.Text, where)
 			}
 		}
 	}
+	// Restart windows of any tiers: each occurrence restarts the type once,
+	// and windows that overlap would be occurrences that a higher tier cuts
+	// into pieces, or one longer than either; either way not what a person
+	// counted on.
+	for j, b := range restarts {
+		for _, a := range restarts[:j] {
+			if where, ok := overlap(a, b); ok {
+				errs.add(b.Line, b.Col, "%s overlaps line %d (%s) on %s: the restart windows of a process type may not overlap, since each restarts it once",
+					b.Text, a.Line, a.Text, where)
+			}
+		}
+	}
+}
+
+// overlap returns where two windowed rules first overlap, if they do.
+func overlap(a, b *Rule) (string, bool) {
+	switch {
+	case a.Tier == TierWeekly && b.Tier == TierWeekly:
+		return weeklyOverlap(a, b)
+	case a.Tier == TierDate && b.Tier == TierDate:
+		return dateOverlap(a, b)
+	case a.Tier == TierWeekly && b.Tier == TierDate:
+		return mixedOverlap(a, b)
+	case a.Tier == TierDate && b.Tier == TierWeekly:
+		return mixedOverlap(b, a)
+	}
+	return "", false
 }
 
 // weeklyOverlap returns the first overlap, Monday first, of two weekly
@@ -128,6 +171,30 @@ func dateOverlap(a, b *Rule) (string, bool) {
 		return "", false
 	}
 	return fmt.Sprintf("%s %s", bestDay, span(bestStart, bestLen)), true
+}
+
+// mixedOverlap returns the first overlap of a weekly rule w and a date
+// rule d: the first date of d whose window meets a window of w, on that
+// date or the days around it. Whether it does depends on the date's
+// weekday only, so a week of d's dates is enough.
+func mixedOverlap(w, d *Rule) (string, bool) {
+	for dd := d.first; dd <= d.last && dd < d.first+7; dd++ {
+		found, bestStart, bestLen := false, 0, 0
+		for delta := day(-1); delta <= 1; delta++ {
+			if !w.covers(dd + delta) {
+				continue
+			}
+			s, e := max(d.start, int(delta)*1440+w.start), min(d.end, int(delta)*1440+w.end)
+			if s < e && (!found || s < bestStart) {
+				found, bestStart, bestLen = true, s, e-s
+			}
+		}
+		if found {
+			at := dd + day(floorDiv(int64(bestStart), 1440))
+			return fmt.Sprintf("%s %s", at, span(int(floorMod(int64(bestStart), 1440)), bestLen)), true
+		}
+	}
+	return "", false
 }
 
 // span writes an interval of a day: 18:00-20:00, or 22:00-02:00 when it

@@ -18,6 +18,7 @@
 //	worker  daily   22:00-06:00  1:standard-2x
 //	web     2026-12-24..2026-12-26  1
 //	nightly daily   02:00-05:00  once   # start the job once per window
+//	worker  daily   01:00-01:30  restart  # restart worker's dynos once per window
 //	app other-app                   # the rules after it scale another app
 //
 // A rule is TYPE WHEN [HH:MM-HH:MM] QUANTITY[:SIZE]. WHEN is default, daily,
@@ -66,6 +67,24 @@
 // date one, the weekly one again); to replace a day's window, write the
 // date rule over the whole window.
 //
+// # Restart rules
+//
+// A restart rule, TYPE WHEN [HH:MM-HH:MM] restart[:rolling] (in any case),
+// is a window in which `scaler apply` restarts the type's dynos, at most
+// once per occurrence, at any run inside it, so that Heroku's daily
+// cycling (24 hours after a dyno starts, plus up to 216 minutes) keeps
+// away from the rest of the day: the window buys a quiet period from its
+// close to its opening a day later. restart:rolling restarts the dynos
+// one at a time. A restart rule changes no quantity: a type may have
+// scale rules and restart rules, which are kept apart ([Schedule.At],
+// [Schedule.Changes] and [Schedule.Closed] never see them;
+// [Schedule.Restarts] lists their occurrences). A default rule cannot be
+// restart, a type with once rules may have none (a restart would cut its
+// job), and the restart windows of a type may not overlap, whatever their
+// tiers: each occurrence restarts it once. Windows that touch are two
+// occurrences. Zones, DST and the rest of the language are those of the
+// other rules; a restart window never vanishes, as a once window.
+//
 // # Time zones and daylight saving time
 //
 // Rule times are wall-clock times in the rule's zone. Each window boundary,
@@ -90,8 +109,8 @@
 // happening as written, with its rule and date; the report lists them
 // under the days the clocks change, and marks those days in its charts.
 //
-// A once window never vanishes (Rule.neverVanishes says which kinds of
-// rule keep their window whole): the minutes of it that the clocks skip
+// A once window never vanishes, nor does a restart window
+// (Rule.neverVanishes says which kinds of rule keep their window whole): the minutes of it that the clocks skip
 // happen right after the gap, alongside the window's own minutes there, as
 // cron runs the jobs of a skipped hour right after the change. On a day
 // that skips 02:00-03:00, 02:00-02:30 is 03:00-03:30 and 02:00-03:00 is

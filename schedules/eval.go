@@ -18,11 +18,15 @@ const Horizon = 400
 // At returns the targets in force at t for every (app, type) that a rule
 // covers at t, sorted by app then type, each with the edges of the target
 // (Since, Until). An (app, type) with no rule in force at t is absent: the
-// caller leaves it untouched.
+// caller leaves it untouched. Restart windows are not targets of the
+// formation: see [Schedule.Restarts].
 func (s *Schedule) At(t time.Time) []Target {
 	var out []Target
 	sec := t.Unix() // floor: edges are whole seconds
 	for _, g := range s.groups {
+		if g.restart {
+			continue
+		}
 		r, since, until := g.spanAt(sec, localDay(t, g.loc))
 		if r == nil {
 			continue
@@ -271,15 +275,30 @@ func (g *group) window(zd *zoneDay, r *Rule, d day) (from, to int64, cut *Rule) 
 // from one rule to another that asks for the same target is not one. For
 // a once type, each occurrence of a window opens with a change and closes
 // with one, and its targets carry the occurrence's Since and Until.
+// Restart windows change no target: see [Schedule.Restarts].
 func (s *Schedule) Changes(from, to time.Time) []Change {
 	if !to.After(from) {
 		return nil
 	}
-	lists := make([][]Change, len(s.groups))
-	for i, g := range s.groups {
-		lists[i] = g.changes(nil, g.sweep(localDay(from, g.loc), localDay(to, g.loc)), from, to)
+	lists := make([][]Change, 0, len(s.groups))
+	for _, g := range s.groups {
+		if !g.restart {
+			lists = append(lists, g.changes(nil, g.sweep(localDay(from, g.loc), localDay(to, g.loc)), from, to))
+		}
 	}
 	return mergeChanges(lists)
+}
+
+// Restarts returns the occurrences of restart windows open at some instant
+// of [from, to): the one in force at from, if any, and those that open
+// after it, in order of opening, ties by app then type. Each occurrence
+// is a chance to restart its type once: an occurrence holds t when
+// Open <= t < Close. Windows that touch are two occurrences; restart
+// windows of one type never overlap (Parse refuses it). A restart window
+// never vanishes on a clock change, as a once window (see the package
+// doc): the one that the clocks skip opens as the gap ends.
+func (s *Schedule) Restarts(from, to time.Time) []Occurrence {
+	return s.occurrences(from, to, true)
 }
 
 // sweep is the segments of a group over the local days [d0, d1], which
@@ -312,8 +331,9 @@ func (sw sweep) edgesAround(i int) (since, until int64, sinceOK, untilOK bool) {
 	return since, until, sinceOK, untilOK
 }
 
-// Occurrence is one occurrence of a once rule's window: the stretch of time
-// in which `scaler apply` may start the type's job, once.
+// Occurrence is one occurrence of a once rule's window, the stretch of time
+// in which `scaler apply` may start the type's job, once; or of a restart
+// rule's window, in which it may restart the type's dynos, once.
 type Occurrence struct {
 	App   string    `json:"app"`
 	Type  string    `json:"type"`
@@ -322,18 +342,26 @@ type Occurrence struct {
 	Rule  *Rule     `json:"rule"`  // the rule in force when it opened
 }
 
+// target returns the occurrence as its rule's target, with its edges.
+func (o Occurrence) target() Target {
+	t := o.Rule.target()
+	t.Since, t.Until = o.Open, o.Close
+	return t
+}
+
 // Closed returns the occurrences of once windows that closed in
 // (from, to], in time order, ties by app then type. An occurrence that
 // closed as the next one opened is listed, and so is a window that the
 // clocks skip: it opened when the gap ended (02:00-02:30 is 03:00-03:30 on
-// a day that skips 02:00-03:00).
+// a day that skips 02:00-03:00). Restart windows are not listed: see
+// [Schedule.Restarts].
 func (s *Schedule) Closed(from, to time.Time) []Occurrence {
 	if !to.After(from) {
 		return nil
 	}
 	var out []Occurrence
 	for _, g := range s.groups {
-		if !g.once {
+		if !g.once || g.restart {
 			continue
 		}
 		sw := g.sweep(localDay(from, g.loc), localDay(to, g.loc))

@@ -30,6 +30,8 @@ var seeds = []string{
 	"all daily once\njob Mon 02:00-04:00 once\njob Mon 04:00-06:00 ONCE\njob Mon 05:00-07:00 once\njob 2026-12-24 03:00-05:00 once:eco",
 	"timezone America/New_York\ngap 2026-03-08 02:30-04:00 once\ninside daily 02:00-02:30 once\nsplit daily 01:00-02:30 once\nsplit daily 02:15-04:00 once",
 	"nightly default once\nnightly daily 02:00-05:00 once\nnightly Mon 1\njob daily once:\nweb Mon once 2",
+	"timezone Europe/Berlin\nworker daily 01:00-01:30 restart\nworker default 2\nweb Sat,Sun 02:00-02:30 RESTART:rolling\nweb daily 3",
+	"worker daily 01:00-01:30 restart\nworker Mon 01:15-02:00 restart\nworker default restart\njob daily restart:eco\nnightly daily once\nnightly daily 03:00-04:00 restart",
 }
 
 // sampleInstants are where a schedule and its canonical text must agree:
@@ -116,6 +118,11 @@ func checkParse(t *testing.T, src string, parse func(string) (*Schedule, error))
 	rep := s.Report(from, from.Add(50*time.Hour))
 	if err := rep.WriteText(io.Discard); err != nil {
 		t.Fatalf("WriteText error: %v", err)
+	}
+	for _, o := range s.Restarts(from, from.Add(50*time.Hour)) {
+		if !o.Close.After(from) || !o.Open.Before(from.Add(50*time.Hour)) || !o.Open.Before(o.Close) || !o.Rule.Restart {
+			t.Fatalf("Restarts gives %+v, out of the period\ncanonical:\n%s", o, text)
+		}
 	}
 	closed := s.Closed(from, from.Add(50*time.Hour))
 	for i, o := range closed {

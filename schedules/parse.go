@@ -11,6 +11,9 @@ import (
 
 const ruleSyntax = "TYPE WHEN [HH:MM-HH:MM] QUANTITY[:SIZE]"
 
+// restartSuffix is the one word a restart rule takes after its colon.
+const restartSuffix = "rolling"
+
 // Parse reads a schedule: one rule or directive per line, '#' starting a
 // comment. It returns every mistake at once, as an [ErrorList] sorted by
 // position, which errors.Is reports as [scaler.ErrInvalid].
@@ -327,10 +330,13 @@ func parseClock(s, rng string) (int, string) {
 	return h*60 + m, ""
 }
 
-// parseQuantity reads QUANTITY[:SIZE] or once[:SIZE].
+// parseQuantity reads QUANTITY[:SIZE], once[:SIZE] or restart[:rolling].
 func (p *parser) parseQuantity(r *Rule, n int, t token) {
 	num, size, hasSize := strings.Cut(t.text, ":")
 	switch {
+	case strings.EqualFold(num, "restart"):
+		p.parseRestart(r, n, t, size, hasSize)
+		return
 	case strings.EqualFold(num, "once"):
 		r.Quantity, r.Once = 1, true
 		if r.Tier == TierDefault {
@@ -357,6 +363,26 @@ func (p *parser) parseQuantity(r *Rule, n int, t token) {
 		return
 	}
 	r.Size = canon
+}
+
+// parseRestart reads restart or restart:rolling, in any case.
+func (p *parser) parseRestart(r *Rule, n int, t token, suffix string, hasSuffix bool) {
+	r.Restart = true
+	if r.Tier == TierDefault {
+		p.errs.add(n, t.col, "a default rule cannot be restart: it has no window to restart in; write daily or days such as Mon-Fri, with a time range")
+	}
+	if !hasSuffix {
+		return
+	}
+	col := t.col + utf8.RuneCountInString("restart") + 1
+	switch {
+	case strings.EqualFold(suffix, restartSuffix):
+		r.Rolling = true
+	case suffix == "":
+		p.errs.add(n, col, "missing %s after 'restart:'", restartSuffix)
+	default:
+		p.errs.add(n, col, "restart takes no size, only %q: want restart (every dyno of the type at once) or restart:rolling (one at a time, each up before the next)", restartSuffix)
+	}
 }
 
 func atoi(s string) int {

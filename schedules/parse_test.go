@@ -95,6 +95,35 @@ func TestParseOnce(t *testing.T) {
 	}
 }
 
+func TestParseRestart(t *testing.T) {
+	tests := []struct {
+		src        string
+		rolling    bool
+		tier       Tier
+		start, end int
+		canonical  string
+	}{
+		{"worker daily 01:00-01:30 restart", false, TierWeekly, 60, 90, "worker daily 01:00-01:30 restart\n"},
+		{"web Mon-Fri 04:00-04:30 restart:rolling", true, TierWeekly, 240, 270, "web Mon-Fri 04:00-04:30 restart:rolling\n"},
+		{"worker Sat,Sun RESTART", false, TierWeekly, 0, 1440, "worker Sat,Sun restart\n"},
+		{"worker daily 23:30-00:30 Restart:ROLLING", true, TierWeekly, 1410, 1470, "worker daily 23:30-00:30 restart:rolling\n"},
+		{"worker 2026-12-24..2026-12-26 02:00-02:30 restart", false, TierDate, 120, 150, "worker 2026-12-24..2026-12-26 02:00-02:30 restart\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.src, func(t *testing.T) {
+			s := mustParse(t, tt.src)
+			r := s.Rules[0]
+			if !r.Restart || r.Once || r.Quantity != 0 || r.Size != "" || r.Rolling != tt.rolling || r.Tier != tt.tier || r.start != tt.start || r.end != tt.end {
+				t.Errorf("Parse(%q) = restart %v, once %v, quantity %d, size %q, rolling %v, tier %v, %s-%s; want restart, 0, rolling %v, %v, %s-%s", tt.src,
+					r.Restart, r.Once, r.Quantity, r.Size, r.Rolling, r.Tier, clock(r.start), clock(r.end), tt.rolling, tt.tier, clock(tt.start), clock(tt.end))
+			}
+			if got := s.String(); got != tt.canonical {
+				t.Errorf("Parse(%q).String() = %q, want %q", tt.src, got, tt.canonical)
+			}
+		})
+	}
+}
+
 func TestParseWhen(t *testing.T) {
 	tests := []struct {
 		when string
@@ -223,6 +252,30 @@ func TestParseErrors(t *testing.T) {
 			"3:3: web 2026-12-24 once conflicts with line 1 (web default 1): a process type with once rules may have no other kind of rule, which would scale its job while it runs"},
 		{"once windows of two sizes overlap", "report daily 02:00-05:00 once\nreport Mon 04:00-06:00 once:eco",
 			"2:1: report Mon 04:00-06:00 once:eco overlaps line 1 (report daily 02:00-05:00 once) on Mon 04:00-05:00"},
+		{"default restart", "worker default restart",
+			"1:16: a default rule cannot be restart: it has no window to restart in; write daily or days such as Mon-Fri, with a time range"},
+		{"restart with a size", "worker daily 01:00-01:30 restart:standard-2x",
+			`1:34: restart takes no size, only "rolling": want restart (every dyno of the type at once) or restart:rolling (one at a time, each up before the next)`},
+		{"restart with an empty suffix", "worker daily 01:00-01:30 Restart:", "1:34: missing rolling after 'restart:'"},
+		{"a number of restarts", "worker daily 01:00-01:30 2restart", `1:26: quantity "2restart" is not a number of dynos (0 to 100)`},
+		{"restart windows overlap", "worker daily 01:00-01:30 restart\nworker daily 1\nworker Mon 01:15-02:00 restart",
+			"3:1: worker Mon 01:15-02:00 restart overlaps line 1 (worker daily 01:00-01:30 restart) on Mon 01:15-01:30: the restart windows of a process type may not overlap, since each restarts it once"},
+		{"restart windows overlap, rolling or not", "web daily 03:00-04:00 restart:rolling\nweb daily 03:30-05:00 restart",
+			"2:1: web daily 03:30-05:00 restart overlaps line 1 (web daily 03:00-04:00 restart:rolling) on Mon 03:30-04:00: the restart windows of a process type may not overlap, since each restarts it once"},
+		{"the same restart window twice", "worker daily 01:00-01:30 restart\nworker daily 01:00-01:30 RESTART",
+			"2:1: worker daily 01:00-01:30 RESTART overlaps line 1 (worker daily 01:00-01:30 restart) on Mon 01:00-01:30: the restart windows of a process type may not overlap, since each restarts it once"},
+		{"restart windows overlap across the tiers", "worker 2026-12-24..2027-01-06 00:30-01:15 restart\nworker Fri 01:00-01:30 restart",
+			"2:1: worker Fri 01:00-01:30 restart overlaps line 1 (worker 2026-12-24..2027-01-06 00:30-01:15 restart) on 2026-12-25 01:00-01:15: the restart windows of a process type may not overlap, since each restarts it once"},
+		{"restart windows overlap past midnight across the tiers", "worker Thu 23:00-01:00 restart\nworker 2026-12-25 00:30-01:30 restart",
+			"2:1: worker 2026-12-25 00:30-01:30 restart overlaps line 1 (worker Thu 23:00-01:00 restart) on 2026-12-25 00:30-01:00: the restart windows of a process type may not overlap, since each restarts it once"},
+		{"restart date windows overlap", "worker 2026-12-24 01:00-02:00 restart\nworker 2026-12-24 01:30-03:00 restart:rolling",
+			"2:1: worker 2026-12-24 01:30-03:00 restart:rolling overlaps line 1 (worker 2026-12-24 01:00-02:00 restart) on 2026-12-24 01:30-02:00: the restart windows of a process type may not overlap, since each restarts it once"},
+		{"restart of a once type", "nightly daily 02:00-05:00 once\nnightly daily 01:00-01:30 restart",
+			"2:1: nightly daily 01:00-01:30 restart conflicts with line 1 (nightly daily 02:00-05:00 once): a process type with once rules may have no restart window, which would cut its job while it runs"},
+		{"once after a restart", "nightly daily 01:00-01:30 restart\nnightly daily 02:00-05:00 once",
+			"2:1: nightly daily 02:00-05:00 once conflicts with line 1 (nightly daily 01:00-01:30 restart): a process type with once rules may have no restart window, which would cut its job while it runs"},
+		{"restart in another zone", "worker default 1\ntimezone Europe/Berlin\nworker daily 01:00-01:30 restart",
+			"3:1: worker daily 01:00-01:30 restart is in time zone Europe/Berlin but line 1 (worker default 1) is in UTC: the rules of one process type must share a time zone"},
 		{"once date windows overlap past midnight", "job 2026-12-24 22:00-02:00 once:performance-l\njob 2026-12-25 01:00-03:00 once",
 			"2:1: job 2026-12-25 01:00-03:00 once overlaps line 1 (job 2026-12-24 22:00-02:00 once:performance-l) on 2026-12-25 01:00-02:00"},
 	}
@@ -268,6 +321,13 @@ func TestParseAccepts(t *testing.T) {
 		{"once over the tiers", "job daily 02:00-05:00 once\njob 2026-12-24 03:00-04:00 once:performance-l"},
 		{"once and level in other types", "job daily 02:00-05:00 once\nweb default 1\napp other-app\njob default 2"},
 		{"a type named once", "once daily once"},
+		{"restart and scale rules", "worker daily 01:00-01:30 restart\nworker default 2\nworker daily 00:00-06:00 4"},
+		{"restart in any case", "worker daily 01:00-01:30 RESTART\nweb Sat,Sun 04:00-05:00 Restart:Rolling"},
+		{"restart windows that touch", "worker daily 01:00-01:30 restart\nworker daily 01:30-02:00 restart:rolling"},
+		{"restart windows of two types overlap", "worker daily 01:00-01:30 restart\nweb daily 01:00-01:30 restart"},
+		{"restart on dates beside the week", "worker Mon-Fri 01:00-01:30 restart\nworker 2026-12-26..2026-12-27 03:00-03:30 restart"},
+		{"restart and a once type", "worker daily 01:00-01:30 restart\nnightly daily 01:30-03:00 once"},
+		{"a type named restart", "restart daily restart"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

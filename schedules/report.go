@@ -3,9 +3,10 @@ package schedules
 import "time"
 
 // Report is what `scaler plan` shows for a period: what is in force at its
-// start, every change in it, the DST transitions that move its wall clocks
-// and what they do to its windows, and per process type a chart and the
-// dyno-hours it costs. It marshals to JSON as is.
+// start, every change in it, its restarts and the quiet periods they buy,
+// the DST transitions that move its wall clocks and what they do to its
+// windows, and per process type a chart and the dyno-hours it costs. It
+// marshals to JSON as is.
 type Report struct {
 	From    time.Time      `json:"from"`
 	To      time.Time      `json:"to"`
@@ -16,7 +17,16 @@ type Report struct {
 	// DSTEffects is what those changes do to the windows: see
 	// [Schedule.DSTEffects].
 	DSTEffects []DSTEffect  `json:"dst_effects"`
-	Types      []TypeReport `json:"types"` // sorted by app then type
+	Types      []TypeReport `json:"types"` // sorted by app then type; restart windows have none
+	// Restarts are the occurrences of restart windows open in the period
+	// (see [Schedule.Restarts]); Quiet is what each restart rule buys,
+	// Exposed where the period's restart windows leave more than a day
+	// between them, and RestartConflicts the job windows of other types
+	// that a restart may cut.
+	Restarts         []Occurrence      `json:"restarts"`
+	Quiet            []QuietPeriod     `json:"quiet"`
+	Exposed          []Exposure        `json:"exposed"`
+	RestartConflicts []RestartConflict `json:"restart_conflicts"`
 	// Scheduler, when the caller sets it (see [Schedule.Scheduler]), is
 	// where Heroku Scheduler cannot carry out the schedule on time.
 	Scheduler *SchedulerCheck `json:"scheduler,omitempty"`
@@ -103,18 +113,22 @@ func (s *Schedule) Report(from, to time.Time) Report {
 	rep.DST = []Transition{}
 	rep.DSTEffects = []DSTEffect{}
 	rep.Types = []TypeReport{}
+	rep.Restarts = []Occurrence{}
+	rep.Quiet = s.quietPeriods()
+	rep.Exposed = []Exposure{}
+	rep.RestartConflicts = []RestartConflict{}
 	if !to.After(from) {
 		return rep
 	}
-	all := make([]sweep, len(s.groups))
-	for i, g := range s.groups {
+	var lists [][]Change
+	for _, g := range s.groups {
+		if g.restart {
+			continue
+		}
 		d0, d1 := localDay(from, g.loc), localDay(to.Add(-time.Nanosecond), g.loc)
-		all[i] = g.sweep(d0, d1)
-		rep.Types = append(rep.Types, g.report(all[i].segs, d0, d1, from, to))
-	}
-	lists := make([][]Change, len(s.groups))
-	for i, g := range s.groups {
-		lists[i] = g.changes(make([]Change, 0, len(all[i].segs)), all[i], from, to)
+		sw := g.sweep(d0, d1)
+		rep.Types = append(rep.Types, g.report(sw.segs, d0, d1, from, to))
+		lists = append(lists, g.changes(make([]Change, 0, len(sw.segs)), sw, from, to))
 	}
 	changes := mergeChanges(lists)
 	rep.Changes = make([]ReportChange, 0, len(changes))
@@ -131,6 +145,11 @@ func (s *Schedule) Report(from, to time.Time) Report {
 	}
 	rep.DST = s.Transitions(from, to)
 	rep.DSTEffects = s.DSTEffects(from, to)
+	if r := s.Restarts(from, to); r != nil {
+		rep.Restarts = r
+		rep.Exposed = exposures(r)
+		rep.RestartConflicts = s.restartConflicts(r, from, to)
+	}
 	return rep
 }
 

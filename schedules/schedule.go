@@ -44,15 +44,25 @@ type Rule struct {
 	Line, Col int    // position of the rule's first token
 	App       string // "" is the default app, which the caller names
 	Type      string
-	Quantity  int    // 1 for a once rule
+	Quantity  int    // 1 for a once rule, 0 for a restart rule
 	Size      string // canonical; "" keeps the size
 	// Once marks a once rule (`nightly daily 02:00-05:00 once`): one dyno
 	// of the type is started at most once per occurrence of its window,
 	// rather than kept at Quantity while the window is open.
 	Once bool
-	Zone *time.Location
-	Text string // the rule's source text, comment stripped, spaces folded
-	Tier Tier
+	// Restart marks a restart rule (`worker daily 01:00-01:30 restart`):
+	// the type's dynos are restarted at most once per occurrence of its
+	// window, so that Heroku's daily cycling, 24 hours after, stays out of
+	// the rest of the day. It changes no quantity: a type may have restart
+	// rules besides its scale rules, and they are kept apart (see
+	// [Schedule.Restarts]).
+	Restart bool
+	// Rolling marks `restart:rolling`: the dynos restart one at a time,
+	// each up before the next, for a type that must keep serving.
+	Rolling bool
+	Zone    *time.Location
+	Text    string // the rule's source text, comment stripped, spaces folded
+	Tier    Tier
 
 	index       int   // position in Schedule.Rules: ties go to the first rule
 	days        uint8 // weekly: 1<<time.Weekday for each day
@@ -73,14 +83,14 @@ func (r *Rule) covers(d day) bool {
 }
 
 // neverVanishes reports whether the rule's window is a chance to act once
-// (start a job) rather than a level to hold, which a clock change must
-// never take away: the minutes of its window that the clocks skip happen
+// (start a job, restart a type) rather than a level to hold, which a clock
+// change must never take away: the minutes of its window that the clocks skip happen
 // right after the gap (see zoneDay.window). It is the one place that says
 // which kinds of rule keep their window whole.
-func (r *Rule) neverVanishes() bool { return r.Once }
+func (r *Rule) neverVanishes() bool { return r.Once || r.Restart }
 
 func (r *Rule) target() Target {
-	return Target{App: r.App, Type: r.Type, Quantity: r.Quantity, Size: r.Size, Once: r.Once, Rule: r}
+	return Target{App: r.App, Type: r.Type, Quantity: r.Quantity, Size: r.Size, Once: r.Once, Restart: r.Restart, Rolling: r.Rolling, Rule: r}
 }
 
 // sameTarget reports whether two rules (nil: not managed) ask for the same
@@ -91,7 +101,7 @@ func sameTarget(a, b *Rule) bool {
 	if a == nil || b == nil {
 		return a == b
 	}
-	return a.Quantity == b.Quantity && a.Size == b.Size && a.Once == b.Once
+	return a.Quantity == b.Quantity && a.Size == b.Size && a.Once == b.Once && a.Restart == b.Restart && a.Rolling == b.Rolling
 }
 
 // MarshalJSON writes the rule as its position, meaning and text; the zone
@@ -105,10 +115,12 @@ func (r *Rule) MarshalJSON() ([]byte, error) {
 		Quantity int    `json:"quantity"`
 		Size     string `json:"size,omitempty"`
 		Once     bool   `json:"once,omitempty"`
+		Restart  bool   `json:"restart,omitempty"`
+		Rolling  bool   `json:"rolling,omitempty"`
 		Zone     string `json:"zone"`
 		Tier     string `json:"tier"`
 		Text     string `json:"text"`
-	}{r.Line, r.Col, r.App, r.Type, r.Quantity, r.Size, r.Once, r.Zone.String(), r.Tier.String(), r.Text})
+	}{r.Line, r.Col, r.App, r.Type, r.Quantity, r.Size, r.Once, r.Restart, r.Rolling, r.Zone.String(), r.Tier.String(), r.Text})
 }
 
 // Schedule is a parsed schedule. Its methods are pure functions of the
@@ -116,17 +128,26 @@ func (r *Rule) MarshalJSON() ([]byte, error) {
 type Schedule struct {
 	Rules []*Rule // in source order
 
-	groups []*group // one per (app, type), sorted by app then type
+	// groups are one per (app, type) with scale rules, and one per (app,
+	// type) with restart rules, sorted by app, then type, the scale rules
+	// first.
+	groups []*group
 }
 
-// group is the rules of one (app, type): they share one zone, and are all
-// once rules or none.
+// group is the scale rules of one (app, type), which share one zone and
+// are all once rules or none; or its restart rules, in the same zone.
 type group struct {
 	app, typ string
 	loc      *time.Location
 	def      *Rule   // the first default rule, if any
 	windowed []*Rule // the weekly and date rules, in source order
-	once     bool    // the rules are once rules
+	// once: each window is an occurrence, a chance to act once: the rules
+	// are once rules, or restart rules.
+	once bool
+	// restart: the rules are restart rules. The Schedule's methods for
+	// formations (At, Changes, Closed, Report's charts) leave the group
+	// out; those for restarts take only such groups.
+	restart bool
 
 	// steady: without its date rules, the type's target never changes, so
 	// that far from its dates there is no edge to look for.
@@ -136,7 +157,8 @@ type group struct {
 	hasDates            bool
 }
 
-// Target is what the schedule wants for one process type at an instant.
+// Target is what the schedule wants for one process type at an instant,
+// or (Restart) one occurrence of a restart window.
 //
 // For a level rule (a quantity), Since is the edge in force: the last
 // instant at or before t at which the type's target changed. Rules that
@@ -155,21 +177,31 @@ type group struct {
 // report's InForce; in a [Change] only once targets carry them, the edges
 // of level targets being the changes themselves.
 type Target struct {
-	App      string    `json:"app"`
-	Type     string    `json:"type"`
-	Quantity int       `json:"quantity"`       // 1 for a once target
-	Size     string    `json:"size,omitempty"` // "" keeps the size
-	Once     bool      `json:"once,omitempty"` // start one dyno once per occurrence of the window
-	Since    time.Time `json:"since,omitzero"` // in UTC
-	Until    time.Time `json:"until,omitzero"` // in UTC
-	Rule     *Rule     `json:"rule"`           // the rule in force
+	App      string `json:"app"`
+	Type     string `json:"type"`
+	Quantity int    `json:"quantity"`       // 1 for a once target
+	Size     string `json:"size,omitempty"` // "" keeps the size
+	Once     bool   `json:"once,omitempty"` // start one dyno once per occurrence of the window
+	// Restart is set for a restart window's occurrence, which [Schedule.At]
+	// never returns: see [Schedule.Restarts].
+	Restart bool      `json:"restart,omitempty"`
+	Rolling bool      `json:"rolling,omitempty"` // restart one dyno at a time
+	Since   time.Time `json:"since,omitzero"`    // in UTC
+	Until   time.Time `json:"until,omitzero"`    // in UTC
+	Rule    *Rule     `json:"rule"`              // the rule in force
 }
 
-// String returns QUANTITY or QUANTITY:SIZE, or for a once target once or
-// once:SIZE, as the rules write them.
+// String returns QUANTITY or QUANTITY:SIZE, for a once target once or
+// once:SIZE, and for a restart restart or restart:rolling, as the rules
+// write them.
 func (t *Target) String() string {
-	if t == nil {
+	switch {
+	case t == nil:
 		return "unmanaged"
+	case t.Restart && t.Rolling:
+		return "restart:rolling"
+	case t.Restart:
+		return "restart"
 	}
 	q := strconv.Itoa(t.Quantity)
 	if t.Once {
@@ -180,6 +212,10 @@ func (t *Target) String() string {
 	}
 	return q
 }
+
+// window reports whether the target is a window to act in once per
+// occurrence (once or restart) rather than a level to hold.
+func (t *Target) window() bool { return t.Once || t.Restart }
 
 // Change is an instant at which one (app, type)'s target changes. For a
 // once type, a window's occurrence opening or closing is a change, even
@@ -216,19 +252,23 @@ func (s *Schedule) Types(app string) []string {
 	return types
 }
 
-// buildGroups gathers the rules by (app, type). It runs after the checks,
-// which guarantee one zone per group.
+// buildGroups gathers the rules by (app, type), the restart rules apart.
+// It runs after the checks, which guarantee one zone per group.
 func (s *Schedule) buildGroups() {
-	byKey := map[[2]string]*group{}
+	type key struct {
+		app, typ string
+		restart  bool
+	}
+	byKey := map[key]*group{}
 	for _, r := range s.Rules {
-		k := [2]string{r.App, r.Type}
+		k := key{r.App, r.Type, r.Restart}
 		g := byKey[k]
 		if g == nil {
-			g = &group{app: r.App, typ: r.Type, loc: r.Zone}
+			g = &group{app: r.App, typ: r.Type, loc: r.Zone, restart: r.Restart}
 			byKey[k] = g
 			s.groups = append(s.groups, g)
 		}
-		g.once = r.Once
+		g.once = r.Once || r.Restart
 		switch r.Tier {
 		case TierDefault:
 			if g.def == nil {
@@ -247,7 +287,7 @@ func (s *Schedule) buildGroups() {
 		g.steady = g.isSteady()
 	}
 	slices.SortFunc(s.groups, func(a, b *group) int {
-		return cmp.Or(cmp.Compare(a.app, b.app), cmp.Compare(a.typ, b.typ))
+		return cmp.Or(cmp.Compare(a.app, b.app), cmp.Compare(a.typ, b.typ), compareBool(a.restart, b.restart))
 	})
 }
 
@@ -344,6 +384,17 @@ func (s *Schedule) String() string {
 		b.WriteByte('\n')
 	}
 	return b.String()
+}
+
+// compareBool orders false before true.
+func compareBool(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case a:
+		return 1
+	}
+	return -1
 }
 
 func (r *Rule) hasRange() bool {

@@ -96,11 +96,11 @@ type Warning struct {
 	// Edge is the edge of the rule's window that the problem is at: start
 	// or end. A once window's problems are at its start.
 	Edge string `json:"edge"`
-	// Problem is late (a change, or a job's first chance to start, comes
-	// after the edge), never (a change is replaced by the next one before
-	// any run), no_run (no run in a once window: its job never starts) or
-	// one_run (one run in a once window: if Scheduler skips it, the job
-	// does not start).
+	// Problem is late (a change, or a job's or a restart's first chance,
+	// comes after the edge), never (a change is replaced by the next one
+	// before any run), no_run (no run in a once or restart window: its job
+	// never starts, its type is never restarted) or one_run (one run in
+	// such a window: if Scheduler skips it, nothing happens).
 	Problem string    `json:"problem"`
 	Times   int       `json:"times"`                  // in the period
 	First   time.Time `json:"first"`                  // the first time, in UTC
@@ -118,16 +118,17 @@ const (
 
 // Scheduler says where Heroku Scheduler, running `scaler apply` every
 // interval, cannot carry out the changes of (from, to) on time, as Changes
-// lists them. Each
-// problem is said once per rule and edge, with how many times it happens
-// and the first.
+// lists them, nor the restarts, as Restarts lists them. Each problem is
+// said once per rule and edge, with how many times it happens and the
+// first.
 //
 // apply is level-triggered: a run sets each type to the target in force at
 // that instant. So a change is carried out at the first run at or after
 // it, and never if the type's next change comes first; a once window's job
-// can start at any run inside the window's occurrence. A change to no rule
-// in force (the end of a window without a default) and a once window's
-// close need no run: apply does nothing there.
+// can start, and a restart window's type restart, at any run inside the
+// window's occurrence. A change to no rule in force (the end of a window
+// without a default) and a window's close need no run: apply does nothing
+// there.
 //
 // The runs lie on a grid of the interval in UTC (see [Interval]). An
 // hourly job runs at one minute of the hour and a daily job at one time of
@@ -217,7 +218,7 @@ func (s *Schedule) edgesToMeet(from, to time.Time, ahead time.Duration) []edgeTo
 			if i+1 < len(tc.list) {
 				e.next = tc.at[i+1]
 			}
-			if c.To.Once && !c.To.Until.IsZero() {
+			if c.To.window() && !c.To.Until.IsZero() {
 				e.close = c.To.Until.Unix()
 			}
 			out = append(out, e)
@@ -253,7 +254,7 @@ type outcome struct {
 func (g grid) meet(e edgeToMeet) outcome {
 	at, to := e.tc.at[e.i], e.tc.list[e.i].To
 	run := g.next(at)
-	if to.Once {
+	if to.window() {
 		n := g.count(at, e.close)
 		if n == 0 {
 			return outcome{problem: ProblemNoRun}
@@ -269,7 +270,7 @@ func (g grid) meet(e edgeToMeet) outcome {
 	}
 	// Until the first run, the type is at the target of the run before:
 	// when that is the target the change goes to, nothing is wrong.
-	if before := e.targetAt(run - g.period); before != nil && !before.Once &&
+	if before := e.targetAt(run - g.period); before != nil && !before.window() &&
 		before.Quantity == to.Quantity && before.Size == to.Size {
 		return outcome{}
 	}
@@ -373,7 +374,7 @@ func edgeOrder(edge string) int {
 // tier than the one going out of force (a date or weekly window ending,
 // back to the week or the default), which is then the one whose end it is.
 func cause(c *Change) (*Rule, string) {
-	if c.From != nil && !c.To.Once && c.To.Rule.Tier < c.From.Rule.Tier {
+	if c.From != nil && !c.To.window() && c.To.Rule.Tier < c.From.Rule.Tier {
 		return c.From.Rule, "end"
 	}
 	return c.To.Rule, "start"
@@ -384,6 +385,12 @@ func cause(c *Change) (*Rule, string) {
 func message(c *Change, problem string, late int) string {
 	_, edge := cause(c)
 	switch {
+	case problem == ProblemNoRun && c.To.Restart:
+		return "no run falls in the window: " + name(c.App, c.Type) + " is never restarted, and Heroku cycles it when it will"
+	case problem == ProblemOneRun && c.To.Restart:
+		return "one run falls in the window: if Scheduler skips it, " + name(c.App, c.Type) + " is not restarted that day"
+	case problem == ProblemLate && c.To.Restart:
+		return "the restart can come only at the first run in the window, up to " + minutes(late) + " after it opens"
 	case problem == ProblemNoRun:
 		return "no run falls in the window: the job never starts"
 	case problem == ProblemOneRun:

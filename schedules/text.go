@@ -12,7 +12,8 @@ import (
 )
 
 // WriteText writes the report for a person: the period, what is in force at
-// its start, the changes with local and UTC times, what Heroku Scheduler
+// its start, the changes with local and UTC times, the restarts and what
+// they buy (when the schedule has restart rules), what Heroku Scheduler
 // cannot meet (when checked), the DST transitions, per process type a
 // chart of its days and its dyno-hours, and what they cost (when priced).
 // Lines stay under 80 columns for the usual names.
@@ -67,6 +68,10 @@ func (r Report) WriteText(w io.Writer) error {
 			c.UTC.Format("01-02 15:04Z"), name(c.App, c.Type), c.From, targetText(c.To), line)
 	}
 	tw.Flush()
+
+	if len(r.Restarts) > 0 || len(r.Quiet) > 0 {
+		writeRestarts(&b, r)
+	}
 
 	warned := 0 // windows that a clock change keeps from happening as written
 	for _, e := range r.DSTEffects {
@@ -178,14 +183,18 @@ func edges(t *Target) string {
 }
 
 // targetText is how the report writes a target it goes to: as the rules
-// write it, or for a once target when its job starts.
+// write it, or for a once target when its job starts, for a restart when
+// its type restarts.
 func targetText(t *Target) string {
-	if t == nil || !t.Once {
+	if t == nil || !t.window() {
 		return t.String()
 	}
 	z := t.Rule.Zone
 	open, close := t.Since.In(z), t.Until.In(z)
 	s := "starts once"
+	if t.Restart {
+		s = "restarts once"
+	}
 	switch {
 	case !t.Since.IsZero() && !t.Until.IsZero():
 		s += " between " + open.Format("15:04") + " and " + closing(open, close)
@@ -197,7 +206,45 @@ func targetText(t *Target) string {
 	if t.Size != "" {
 		s += " (" + t.Size + ")"
 	}
+	if t.Rolling {
+		s += ", one dyno at a time"
+	}
 	return s
+}
+
+// writeRestarts writes the restarts of the period, what each restart rule
+// buys, where the period's restarts leave a type exposed to daily cycling,
+// and the job windows that a restart may cut.
+func writeRestarts(b *strings.Builder, r Report) {
+	fmt.Fprintf(b, "\nRestarts (%d)\n", len(r.Restarts))
+	if len(r.Restarts) == 0 {
+		b.WriteString("  none in this period\n")
+	}
+	tw := tabwriter.NewWriter(b, 0, 0, 2, ' ', 0)
+	if len(r.Restarts) > 0 {
+		fmt.Fprintf(tw, "  local time\tUTC\ttype\trestart\trule\n")
+	}
+	for _, o := range r.Restarts {
+		t := o.target()
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\tline %d\n", o.Open.In(o.Rule.Zone).Format("Mon 2006-01-02 15:04 MST"),
+			o.Open.UTC().Format("01-02 15:04Z"), name(o.App, o.Type), targetText(&t), o.Rule.Line)
+	}
+	tw.Flush()
+	for _, q := range r.Quiet {
+		text := q.Message
+		if q.Warning {
+			text = "warning: " + text
+		} else {
+			text += fmt.Sprintf(" (line %d)", q.Line)
+		}
+		wrap(b, text, "  ", "    ", 78)
+	}
+	for _, e := range r.Exposed {
+		wrap(b, e.Message, "  ", "    ", 78)
+	}
+	for _, c := range r.RestartConflicts {
+		wrap(b, "warning: "+c.Message, "  ", "    ", 78)
+	}
 }
 
 // closing writes when a window that opened at open closes: 05:00, 24:00

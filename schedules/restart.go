@@ -1,0 +1,239 @@
+package schedules
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"time"
+)
+
+// DailyCycle is the least time after which Heroku cycles a dyno: every
+// dyno restarts once every 24 hours plus up to 216 random minutes, and a
+// restart (whoever makes it: scaler, a person, a release) starts the 24
+// hours anew.
+const DailyCycle = 24 * time.Hour
+
+// QuietPeriod is what a restart rule buys each day it restarts its type:
+// wherever in the window the restart comes, the type's dynos are not
+// cycled from the window's close until its opening 24 hours later.
+type QuietPeriod struct {
+	App  string `json:"app"`
+	Type string `json:"type"`
+	Line int    `json:"line"` // of the restart rule
+	Rule string `json:"rule"` // its text
+	Zone string `json:"zone"`
+	// From and To are on the wall clock, HH:MM: the window's close, and
+	// its opening a day later. NextDay says that To is on the day after
+	// From.
+	From    string `json:"from"`
+	To      string `json:"to"`
+	NextDay bool   `json:"next_day"`
+	// Hours is 24 less the window's length: none when the window lasts a
+	// day, and the restart may then come at any hour.
+	Hours float64 `json:"hours"`
+	// Warning is set when the window buys no quiet period.
+	Warning bool   `json:"warning"`
+	Message string `json:"message"` // for a person
+}
+
+// Exposure is a stretch of time in which a type with restart windows may
+// be cycled outside them: from 24 hours after one of its restart windows
+// opened (the earliest a restart then can have been) until the next one
+// opens, when that is later: a day without a restart window, or the night
+// the clocks go back, 25 hours long.
+type Exposure struct {
+	App     string    `json:"app"`
+	Type    string    `json:"type"`
+	From    time.Time `json:"from"` // in UTC
+	To      time.Time `json:"to"`   // in UTC
+	Line    int       `json:"line"` // of the restart rule whose window opens at To
+	Message string    `json:"message"`
+}
+
+// RestartConflict is a job's window (a once rule of another type of the
+// same app) that opens before a restart window closes and is open while
+// it is: the job may start before the restart, which then comes while it
+// runs. A job's window that opens as the restart window closes gets the
+// whole quiet period.
+type RestartConflict struct {
+	App  string `json:"app"`
+	Type string `json:"type"` // the type restarted
+	Line int    `json:"line"` // of the restart rule
+	Rule string `json:"rule"`
+	// Job, JobLine and JobRule are the once type and its rule.
+	Job     string `json:"job"`
+	JobLine int    `json:"job_line"`
+	JobRule string `json:"job_rule"`
+	Times   int    `json:"times"` // in the period
+	// First is when the job's window opens the first time, in UTC.
+	First   time.Time `json:"first"`
+	Message string    `json:"message"`
+}
+
+// occurrences returns the occurrences of once windows (restart false) or
+// of restart windows (restart true) open at some instant of [from, to):
+// the one in force at from, if any, and those that open after it, in
+// order of opening, ties by app then type.
+func (s *Schedule) occurrences(from, to time.Time, restart bool) []Occurrence {
+	if !to.After(from) {
+		return nil
+	}
+	var out []Occurrence
+	for _, g := range s.groups {
+		if !g.once || g.restart != restart {
+			continue
+		}
+		if r, since, until := g.spanAt(from.Unix(), localDay(from, g.loc)); r != nil {
+			out = append(out, Occurrence{App: g.app, Type: g.typ, Open: instant(since), Close: instant(until), Rule: r})
+		}
+		for _, c := range g.changes(nil, g.sweep(localDay(from, g.loc), localDay(to, g.loc)), from, to) {
+			if c.To != nil {
+				out = append(out, Occurrence{App: g.app, Type: g.typ, Open: c.To.Since, Close: c.To.Until, Rule: c.To.Rule})
+			}
+		}
+	}
+	// The groups are sorted by app and type: a stable sort by time keeps
+	// that order for the ties.
+	slices.SortStableFunc(out, func(a, b Occurrence) int { return a.Open.Compare(b.Open) })
+	return out
+}
+
+// quietPeriods returns the quiet period of each restart rule, in the order
+// of the rules.
+func (s *Schedule) quietPeriods() []QuietPeriod {
+	out := []QuietPeriod{}
+	for _, r := range s.Rules {
+		if !r.Restart {
+			continue
+		}
+		q := QuietPeriod{
+			App: r.App, Type: r.Type, Line: r.Line, Rule: r.Text, Zone: r.Zone.String(),
+			From: clock(r.end % 1440), To: clock(r.start), NextDay: r.end < 1440,
+			Hours: float64(max(0, 1440-(r.end-r.start))) / 60,
+		}
+		who := name(r.App, r.Type)
+		if q.Hours == 0 {
+			q.Warning = true
+			q.Message = fmt.Sprintf("the restart window of %s (line %d) lasts a whole day: a restart may come at any hour, and buys no quiet period", who, r.Line)
+			out = append(out, q)
+			continue
+		}
+		next := ""
+		if q.NextDay {
+			next = " the next day"
+		}
+		q.Message = fmt.Sprintf("no daily cycling of %s between %s and %s%s", who, q.From, q.To, next)
+		switch r.when() {
+		case "daily":
+			q.Message += ", as long as a restart happens each day"
+		default:
+			q.Message += ", after each restart (" + r.when() + "); on other days Heroku cycles it when it will"
+		}
+		out = append(out, q)
+	}
+	return out
+}
+
+// exposures returns the stretches between the restart occurrences of each
+// type, in order, when the next opens more than a day after the last.
+func exposures(restarts []Occurrence) []Exposure {
+	out := []Exposure{}
+	last := map[[2]string]Occurrence{}
+	for _, o := range restarts {
+		k := [2]string{o.App, o.Type}
+		prev, ok := last[k]
+		last[k] = o
+		if !ok || prev.Open.IsZero() {
+			continue
+		}
+		from := prev.Open.Add(DailyCycle)
+		if !o.Open.After(from) {
+			continue
+		}
+		z := o.Rule.Zone
+		e := Exposure{App: o.App, Type: o.Type, From: from.UTC(), To: o.Open.UTC(), Line: o.Rule.Line}
+		e.Message = fmt.Sprintf("Heroku may cycle %s from %s: its restart window (line %d) opens %s after the last one opened",
+			name(o.App, o.Type), stretch(from.In(z), o.Open.In(z)), o.Rule.Line, hoursLong(o.Open.Sub(prev.Open)))
+		out = append(out, e)
+	}
+	slices.SortStableFunc(out, func(a, b Exposure) int { return a.From.Compare(b.From) })
+	return out
+}
+
+// stretch writes from and to, on one wall clock, the date of to only when
+// it is not from's: "Sun 2026-10-25 00:00 to 01:00 CET".
+func stretch(from, to time.Time) string {
+	const stamp = "Mon 2006-01-02 15:04 MST"
+	fy, fm, fd := from.Date()
+	ty, tm, td := to.Date()
+	switch {
+	case fy != ty || fm != tm || fd != td:
+		return from.Format(stamp) + " to " + to.Format(stamp)
+	case from.Format("MST") != to.Format("MST"):
+		return from.Format(stamp) + " to " + to.Format("15:04 MST")
+	}
+	return from.Format("Mon 2006-01-02 15:04") + " to " + to.Format("15:04 MST")
+}
+
+// hoursLong writes a duration of whole hours or more: 25 hours, 3 days.
+func hoursLong(d time.Duration) string {
+	if h := d.Hours(); h >= 48 && d%(24*time.Hour) == 0 {
+		return plural(int(h/24), "day")
+	}
+	return hours(d.Hours()) + " hours"
+}
+
+// restartConflicts returns, once per restart rule and job rule, the job
+// windows of other types of the same app that open before a restart
+// window of [from, to) closes and are open while it is; in the order of
+// the restart rules' lines, then the jobs'.
+func (s *Schedule) restartConflicts(restarts []Occurrence, from, to time.Time) []RestartConflict {
+	out := []RestartConflict{}
+	if len(restarts) == 0 {
+		return out
+	}
+	// The job windows that can meet the period's restart windows: those
+	// open in it, and those that open up to two days before (a window
+	// lasts less than that).
+	jobs := s.occurrences(from.Add(-48*time.Hour), to, false)
+	index := map[[2]*Rule]int{}
+	var restartRules []*Rule // of each conflict
+	for _, r := range restarts {
+		if r.Open.IsZero() || r.Close.IsZero() {
+			continue
+		}
+		for _, j := range jobs {
+			if j.App != r.App || j.Type == r.Type || j.Open.IsZero() || !j.Open.Before(r.Close) || !(j.Close.IsZero() || j.Close.After(r.Open)) {
+				continue
+			}
+			k := [2]*Rule{r.Rule, j.Rule}
+			i, seen := index[k]
+			if !seen {
+				i = len(out)
+				index[k] = i
+				restartRules = append(restartRules, r.Rule)
+				out = append(out, RestartConflict{
+					App: r.App, Type: r.Type, Line: r.Rule.Line, Rule: r.Rule.Text,
+					Job: j.Type, JobLine: j.Rule.Line, JobRule: j.Rule.Text, First: j.Open.UTC(),
+				})
+			}
+			out[i].Times++
+		}
+	}
+	for i := range out {
+		c, restart := &out[i], restartRules[i]
+		first := c.First.In(restart.Zone).Format("Mon 2006-01-02 15:04 MST")
+		when := "once in the period: " + first
+		if c.Times > 1 {
+			when = fmt.Sprintf("%d times in the period; first %s", c.Times, first)
+		}
+		c.Message = fmt.Sprintf("the job window of %s (line %d: %s) is open before the restart window of %s (line %d) closes: "+
+			"the job may start before the restart, which then comes while it runs; open the job's window at %s or later, "+
+			"when the quiet period begins (%s)",
+			name(c.App, c.Job), c.JobLine, c.JobRule, name(c.App, c.Type), c.Line, clock(restart.end), when)
+	}
+	slices.SortStableFunc(out, func(a, b RestartConflict) int {
+		return cmp.Or(cmp.Compare(a.Line, b.Line), cmp.Compare(a.JobLine, b.JobLine))
+	})
+	return out
+}
