@@ -84,9 +84,9 @@ func (r *Rule) covers(d day) bool {
 
 // neverVanishes reports whether the rule's window is a chance to act once
 // (start a job, restart a type) rather than a level to hold, which a clock
-// change must never take away: the minutes of its window that the clocks skip happen
-// right after the gap (see zoneDay.window). It is the one place that says
-// which kinds of rule keep their window whole.
+// change must never take away: the minutes of its window that the clocks
+// skip happen right after the gap (see zoneDay.window). It is the one
+// place that says which kinds of rule keep their window whole.
 func (r *Rule) neverVanishes() bool { return r.Once || r.Restart }
 
 func (r *Rule) target() Target {
