@@ -210,18 +210,34 @@ func (c *Client) Dynos(ctx context.Context, app string) ([]scaler.Dyno, error) {
 	c.saw(app)
 	out := make([]scaler.Dyno, len(list))
 	for i, d := range list {
-		out[i] = scaler.Dyno{Name: d.Name, Type: d.Type, Size: d.Size, State: d.State, UpdatedAt: d.UpdatedAt, CreatedAt: d.CreatedAt}
+		out[i] = scaler.Dyno{ID: d.ID, Name: d.Name, Type: d.Type, Size: d.Size, State: d.State, UpdatedAt: d.UpdatedAt, CreatedAt: d.CreatedAt}
 	}
 	return out, nil
 }
 
-// RestartDynos restarts every dyno of a process type: the platform takes a
-// process type where it takes a dyno name (`heroku ps:restart worker`).
+// sdkAccept is the Accept header of the official CLI's restart of a
+// process type: the endpoint is not in the public schema (version 3).
+const sdkAccept = "application/vnd.heroku+json; version=3.sdk"
+
+// RestartDynos restarts every dyno of a process type as the official CLI
+// 11.10 does (`heroku ps:restart --process-type worker`): DELETE
+// /apps/{app}/formations/{type}, with its Accept header.
 func (c *Client) RestartDynos(ctx context.Context, app, typ string) error {
 	// The answer's body is not needed, and not decoding it keeps an empty
 	// 202 from being an error.
-	if err := c.api.Delete(ctx, nil, "/apps/"+url.PathEscape(app)+"/dynos/"+url.PathEscape(typ)); err != nil {
+	err := c.api.Delete(withAccept(ctx, sdkAccept), nil, "/apps/"+url.PathEscape(app)+"/formations/"+url.PathEscape(typ))
+	if err != nil {
 		return c.explain(ctx, err, app, askedTypes, typ)
+	}
+	c.saw(app)
+	return nil
+}
+
+// RestartDyno restarts one dyno by its id: DELETE /apps/{app}/dynos/{id}.
+// A 404 from an app that exists means no dyno has that id now.
+func (c *Client) RestartDyno(ctx context.Context, app, id string) error {
+	if err := c.api.Delete(ctx, nil, "/apps/"+url.PathEscape(app)+"/dynos/"+url.PathEscape(id)); err != nil {
+		return c.explain(ctx, err, app, askedDyno, id)
 	}
 	c.saw(app)
 	return nil
@@ -320,6 +336,8 @@ const (
 	// askedTypes: an act on process types of an app (a formation write, a
 	// restart of a type's dynos).
 	askedTypes
+	// askedDyno: an act on one dyno of an app, by its id (a restart).
+	askedDyno
 )
 
 // explain unwraps the error of a heroku-go call: the *url.Error that
@@ -327,8 +345,9 @@ const (
 // 2xx answer, which means a broken answer. Of a 404 it decides what was
 // missing (APIError.Missing) from what was asked, never from the words of
 // the answer, which are the same not_found for an endpoint, an app and a
-// process type (see missing). types are the process types a write named.
-func (c *Client) explain(ctx context.Context, err error, app string, what asked, types ...string) error {
+// process type (see missing). names are the process types a write named,
+// or the dyno an act on a dyno did.
+func (c *Client) explain(ctx context.Context, err error, app string, what asked, names ...string) error {
 	var ue *url.Error
 	if errors.As(err, &ue) {
 		err = ue.Err
@@ -346,7 +365,9 @@ func (c *Client) explain(ctx context.Context, err error, app string, what asked,
 	case MissingApp:
 		return fmt.Errorf("app %s not found, or the token's account cannot see it: %w", app, err)
 	case MissingType:
-		return fmt.Errorf("app %s has no process type %s: %w", app, strings.Join(types, " or "), err)
+		return fmt.Errorf("app %s has no process type %s: %w", app, strings.Join(names, " or "), err)
+	case MissingDyno:
+		return fmt.Errorf("app %s has no dyno %s now (restarted or cycled since it was listed): %w", app, strings.Join(names, " or "), err)
 	}
 	return err
 }
@@ -356,21 +377,29 @@ func (c *Client) explain(ctx context.Context, err error, app string, what asked,
 //     is wrong;
 //   - from an app that has answered before, a write or a restart misses a
 //     process type (as when a deploy removed it between the read and the
-//     write), and a read misses the app (deleted since, or no longer
-//     visible to the token);
+//     write), a restart of a dyno by its id misses the dyno (restarted or
+//     cycled since it was listed), and a read misses the app (deleted
+//     since, or no longer visible to the token);
 //   - at the first contact with an app, GET /account/rate-limits, which
 //     costs nothing of the account's budget, tells a base URL that reaches
-//     no API (a 404 again) from an unknown app; for a write, GET /apps/APP
-//     then tells the app from the process type.
+//     no API (a 404 again) from an unknown app; for a write or a restart,
+//     GET /apps/APP then tells the app from the process type or the dyno.
 //
 // It returns MissingUnknown when a request it makes fails otherwise.
 func (c *Client) missing(ctx context.Context, app string, what asked) Missing {
 	if app == "" {
 		return MissingEndpoint
 	}
+	inApp := MissingUnknown // what an act in an app that exists may miss
+	switch what {
+	case askedTypes:
+		inApp = MissingType
+	case askedDyno:
+		inApp = MissingDyno
+	}
 	if c.known(app) {
-		if what == askedTypes {
-			return MissingType
+		if inApp != MissingUnknown {
+			return inApp
 		}
 		return MissingApp
 	}
@@ -380,13 +409,13 @@ func (c *Client) missing(ctx context.Context, app string, what asked) Missing {
 		}
 		return MissingUnknown
 	}
-	if what != askedTypes {
+	if inApp == MissingUnknown {
 		return MissingApp
 	}
 	switch _, err := c.api.AppInfo(ctx, url.PathEscape(app)); {
 	case err == nil:
 		c.saw(app)
-		return MissingType
+		return inApp
 	case notFound(err):
 		return MissingApp
 	}

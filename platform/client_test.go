@@ -214,6 +214,46 @@ func TestScaleReadAndRestart(t *testing.T) {
 	}
 }
 
+// A process type restarts as the official CLI 11.10 restarts it (DELETE
+// /apps/{app}/formations/{type}, Accept version=3.sdk), a dyno by its id;
+// a restart is a write, never sent again after a lost answer.
+func TestRestarts(t *testing.T) {
+	f := setup(t, fast, func(c *emulator.Config) { c.Apps[0].Formation[1].Quantity = 2 })
+	ctx := t.Context()
+	if err := f.client.RestartDynos(ctx, "demo", "worker"); err != nil {
+		t.Fatal(err)
+	}
+	w := f.em.Writes()
+	if len(w) != 1 || w[0].Method != "DELETE" || w[0].Path != "/apps/demo/formations/worker" || w[0].Status != 202 {
+		t.Errorf("writes = %+v, want DELETE /apps/demo/formations/worker, 202", w)
+	}
+	if got := f.spy.headers[len(f.spy.headers)-1].Get("Accept"); got != "application/vnd.heroku+json; version=3.sdk" {
+		t.Errorf("Accept = %q, want the official CLI's version=3.sdk", got)
+	}
+	dynos, err := f.client.Dynos(ctx, "demo")
+	if err != nil || len(dynos) != 3 || dynos[1].ID == "" || dynos[1].CreatedAt.IsZero() {
+		t.Fatalf("Dynos = %+v, %v; want ids and created_at", dynos, err)
+	}
+	if err := f.client.RestartDyno(ctx, "demo", dynos[1].ID); err != nil {
+		t.Error(err)
+	}
+	if w := f.em.Writes(); w[len(w)-1].Path != "/apps/demo/dynos/"+dynos[1].ID {
+		t.Errorf("last write = %+v, want DELETE /apps/demo/dynos/%s", w[len(w)-1], dynos[1].ID)
+	}
+	if err := f.client.RestartDyno(ctx, "demo", "01234567-89ab-cdef-0123-456789abcdef"); !errors.Is(err, scaler.ErrNotFound) {
+		t.Errorf("restart of a dyno gone: %v, want ErrNotFound", err)
+	}
+	// The answer lost after the restart landed: not sent again.
+	before := len(f.em.Requests())
+	f.em.Inject(emulatortest.Fault{Method: "DELETE", Status: 503, ID: "service_unavailable", Message: "API unavailable", Times: 1, After: true})
+	if err := f.client.RestartDynos(ctx, "demo", "worker"); !errors.Is(err, scaler.ErrUncertain) {
+		t.Errorf("a restart whose answer was lost: %v, want ErrUncertain", err)
+	}
+	if n := len(f.em.Requests()) - before; n != 1 {
+		t.Errorf("%d requests, want the restart sent once", n)
+	}
+}
+
 func TestAccountAndRateLimit(t *testing.T) {
 	f := setup(t, fast)
 	acc, err := f.client.Account(t.Context())

@@ -47,6 +47,9 @@ const (
 	// MissingType: the app, which exists, has no such process type (or no
 	// dyno of it).
 	MissingType
+	// MissingDyno: the app, which exists, has no dyno of that id (it was
+	// restarted or cycled since it was listed).
+	MissingDyno
 )
 
 // Error reads like "503 Service Unavailable: Heroku API is down (after 6 attempts)".

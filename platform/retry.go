@@ -65,6 +65,7 @@ type ctxKey int
 const (
 	headersKey ctxKey = iota
 	ifMatchKey
+	acceptKey
 )
 
 // withHeaders asks for the headers of the final answer to be copied into h.
@@ -82,14 +83,22 @@ func withIfMatch(ctx context.Context, version string) context.Context {
 	return context.WithValue(ctx, ifMatchKey, version)
 }
 
+// withAccept sends the requests under ctx with another Accept header than
+// heroku-go's, which the transport sets.
+func withAccept(ctx context.Context, accept string) context.Context {
+	return context.WithValue(ctx, acceptKey, accept)
+}
+
 // idempotent reports whether a request may be sent again when its answer
-// was lost. Reads may. A DELETE restarts dynos: a second restart right
-// after the first is harmless. A write (PATCH, POST) is never sent twice by
-// the transport, even an absolute one: the caller reads back and decides,
-// knowing what the write meant (scaler.Service.Apply).
+// was lost. Reads may. A write (PATCH, POST) is never sent twice by the
+// transport, even an absolute one: the caller reads back and decides,
+// knowing what the write meant (scaler.Service.Apply). Nor is a DELETE,
+// which restarts dynos: a restart window restarts a type once per
+// occurrence, and a second restart would cut what the first started; the
+// next apply reads the dynos and decides.
 func idempotent(req *http.Request) bool {
 	switch req.Method {
-	case http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodDelete:
+	case http.MethodGet, http.MethodHead, http.MethodOptions:
 		return true
 	}
 	return false
@@ -141,6 +150,12 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 				r = req.Clone(ctx)
 			}
 			r.Header.Set("If-Match", version)
+		}
+		if accept, ok := ctx.Value(acceptKey).(string); ok {
+			if r == req {
+				r = req.Clone(ctx)
+			}
+			r.Header.Set("Accept", accept)
 		}
 		began := time.Now()
 		resp, err := t.next.RoundTrip(r)

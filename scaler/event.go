@@ -48,6 +48,9 @@ const (
 	KindJobNotStarted = "job_not_started"
 	// KindWindowMissed is a `once` window that passed without its job.
 	KindWindowMissed = "window_missed"
+	// KindRestartMissed is a restart window that closed without its
+	// restart: the type's dynos keep the cycle they had.
+	KindRestartMissed = "restart_missed"
 	// KindApplyFailed is `scaler apply` failing for an app.
 	KindApplyFailed = "apply_failed"
 	// KindMissedEdgeHealed is a schedule edge that was missed (Heroku
@@ -115,6 +118,15 @@ var eventKinds = map[string]eventKind{
 		},
 		action: func(string) string {
 			return "run the job by hand if it is still needed, and check that Heroku Scheduler runs scaler"
+		},
+	},
+	KindRestartMissed: {
+		what: func(typ string) string {
+			return or(typ, "the restart window of %s closed without a restart", "a restart window closed without a restart")
+		},
+		action: func(typ string) string {
+			return or(typ, "if the night's work is still to come, restart %[1]s by hand at a quiet hour (heroku ps:restart --process-type %[1]s); check that Heroku Scheduler runs scaler apply and that the API answers",
+				"if the night's work is still to come, restart the type by hand at a quiet hour; check that Heroku Scheduler runs scaler apply and that the API answers")
 		},
 	},
 	KindApplyFailed: {

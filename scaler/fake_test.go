@@ -27,11 +27,27 @@ type FakePlatform struct {
 	faults        []WriteFault
 	failReads     int
 	landed, sent  int
+	// KeepCreatedAt makes a restart keep a dyno's id and created_at and
+	// stamp its updated_at, as the platform may (unconfirmed); otherwise a
+	// restart makes a new dyno, as the emulator does, the old one listed
+	// down beside it.
+	KeepCreatedAt bool
+	// FailRestarts fails that many of the next restarts with
+	// ErrUnavailable, before they land.
+	FailRestarts int
+	// BeforeRestart, when set, runs once, before the next restart lands:
+	// another client's doing.
+	BeforeRestart func(f *FakePlatform)
+	// FailDynoReads fails that many of the next reads of the dynos.
+	FailDynoReads int
+	restarts      map[string]int // dyno restarts that landed, by app/type
+	ids           int
 }
 
 type fakeApp struct {
 	form    Formation
 	version int
+	dynos   []Dyno
 }
 
 // WriteFault is what happens to one write.
@@ -179,11 +195,108 @@ func (f *FakePlatform) UpdateFormation(ctx context.Context, app string, updates 
 	return changed, nil
 }
 
-// Dynos returns none: the fake runs no processes.
-func (f *FakePlatform) Dynos(ctx context.Context, app string) ([]Dyno, error) { return nil, nil }
+// SetDynos lists n dynos of typ for app, up, numbered from 1, created and
+// last changed at created, in place of those of typ it listed.
+func (f *FakePlatform) SetDynos(app, typ string, n int, created time.Time) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	a := f.apps[app]
+	a.dynos = slices.DeleteFunc(a.dynos, func(d Dyno) bool { return d.Type == typ })
+	for i := range n {
+		a.dynos = append(a.dynos, Dyno{ID: f.newID(), Name: typ + "." + strconv.Itoa(i+1), Type: typ, State: StateUp, CreatedAt: created, UpdatedAt: created})
+	}
+}
 
-// RestartDynos restarts nothing.
-func (f *FakePlatform) RestartDynos(ctx context.Context, app, typ string) error { return nil }
+// Restarted returns how many dyno restarts of app's typ landed.
+func (f *FakePlatform) Restarted(app, typ string) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.restarts[app+"/"+typ]
+}
+
+func (f *FakePlatform) newID() string {
+	f.ids++
+	return "dyno-" + strconv.Itoa(f.ids)
+}
+
+// Dynos returns the app's dynos, as listed: the fake runs no processes,
+// and a restarted dyno is up at once.
+func (f *FakePlatform) Dynos(ctx context.Context, app string) ([]Dyno, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.FailDynoReads > 0 {
+		f.FailDynoReads--
+		return nil, Errorf(ErrUnavailable, "read dynos of %s: 503", app)
+	}
+	a := f.apps[app]
+	if a == nil {
+		return nil, Errorf(ErrNotFound, "app %s not found", app)
+	}
+	return append([]Dyno{}, a.dynos...), nil
+}
+
+// RestartDynos restarts every live dyno of typ.
+func (f *FakePlatform) RestartDynos(ctx context.Context, app, typ string) error {
+	return f.restart(app, func(d Dyno) bool { return d.Type == typ }, func(a *fakeApp) error {
+		if _, ok := a.form.Find(typ); !ok {
+			return Errorf(ErrNotFound, "no process type %s", typ)
+		}
+		return nil
+	})
+}
+
+// RestartDyno restarts the live dyno with that id; ErrNotFound when none
+// has it.
+func (f *FakePlatform) RestartDyno(ctx context.Context, app, id string) error {
+	return f.restart(app, func(d Dyno) bool { return d.ID == id }, func(a *fakeApp) error {
+		if !slices.ContainsFunc(a.dynos, func(d Dyno) bool { return d.ID == id && d.State != StateDown }) {
+			return Errorf(ErrNotFound, "no dyno %s", id)
+		}
+		return nil
+	})
+}
+
+// restart restarts the live dynos that match, through the restart faults,
+// once check allows.
+func (f *FakePlatform) restart(app string, match func(Dyno) bool, check func(*fakeApp) error) error {
+	f.mu.Lock()
+	before := f.BeforeRestart
+	f.BeforeRestart = nil
+	f.mu.Unlock()
+	if before != nil {
+		before(f)
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.FailRestarts > 0 {
+		f.FailRestarts--
+		return Errorf(ErrUnavailable, "restart: 503")
+	}
+	a := f.apps[app]
+	if a == nil {
+		return Errorf(ErrNotFound, "app %s not found", app)
+	}
+	if err := check(a); err != nil {
+		return err
+	}
+	now := f.now().UTC().Truncate(time.Second)
+	for i, d := range slices.Clone(a.dynos) {
+		if d.State == StateDown || !match(d) {
+			continue
+		}
+		if f.restarts == nil {
+			f.restarts = map[string]int{}
+		}
+		f.restarts[app+"/"+d.Type]++
+		if f.KeepCreatedAt {
+			a.dynos[i].UpdatedAt = now
+			continue
+		}
+		a.dynos[i].State, a.dynos[i].UpdatedAt = StateDown, now
+		a.dynos = append(a.dynos, Dyno{ID: f.newID(), Name: d.Name, Type: d.Type, Size: d.Size, State: StateUp, CreatedAt: now, UpdatedAt: now})
+	}
+	return nil
+}
 
 // ManualClock is a clock that moves only when a test says so.
 type ManualClock struct {

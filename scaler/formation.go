@@ -73,6 +73,9 @@ func (f Formation) Types() []string {
 
 // Dyno is one running (or starting, or crashed) process of an app.
 type Dyno struct {
+	// ID is the dyno's unique identifier. The emulator gives a restarted
+	// dyno a new one; whether the platform does is unconfirmed.
+	ID    string
 	Name  string // "worker.1", "run.4123"
 	Type  string
 	Size  string
@@ -110,6 +113,9 @@ const (
 	StateUp       = "up"
 	StateStarting = "starting"
 	StateCrashed  = "crashed"
+	// StateDown is a dyno stopping, or stopped: after a restart, the old
+	// one may be listed down beside its replacement for a while.
+	StateDown = "down"
 )
 
 // Platform is what the domain needs from the Heroku Platform API. The
@@ -137,8 +143,15 @@ type Platform interface {
 	// Dynos returns the app's dynos.
 	Dynos(ctx context.Context, app string) ([]Dyno, error)
 
-	// RestartDynos restarts every dyno of one process type.
+	// RestartDynos restarts every dyno of one process type. A restart is a
+	// write: when its answer is lost, it returns an error wrapping
+	// ErrUncertain, and is not sent again.
 	RestartDynos(ctx context.Context, app, typ string) error
+
+	// RestartDyno restarts one dyno, by its id, as RestartDynos does. It
+	// returns an error wrapping ErrNotFound when no dyno has that id (it
+	// was restarted or cycled since it was listed).
+	RestartDyno(ctx context.Context, app, id string) error
 }
 
 // RunID returns the identity of the run of a job's process type as the

@@ -25,6 +25,9 @@ type AppReview struct {
 	Missed []Window
 	// Jobs is where the window of each job's type stands, by type.
 	Jobs []JobState
+	// Restarts is where each restart window stands, by type: see
+	// AppResult.Restarts.
+	Restarts []RestartState
 }
 
 // Edge is one type's want at the instant judged, as apply met it.
@@ -64,6 +67,7 @@ func Review(r AppResult, sched Schedule, every time.Duration) AppReview {
 		return rev // never read
 	}
 	rev.Missed = missed(r.App, form, sched, r.At, every)
+	rev.Restarts = r.Restarts
 	if r.Err != nil {
 		return rev
 	}
@@ -336,7 +340,8 @@ func nextWindow(ws []Window, typ string, at time.Time) (Window, bool) {
 
 // Events returns what a person needs to hear of the review: each edge
 // healed late, each kept change on the day it turns a whole number of days
-// old, and each window missed.
+// old, each window missed, and each restart window closed without its
+// restart.
 func (r AppReview) Events() []Event {
 	var out []Event
 	for _, e := range r.Edges {
@@ -353,6 +358,15 @@ func (r AppReview) Events() []Event {
 		out = append(out, Event{Kind: KindWindowMissed, App: r.App, Type: m.Type,
 			Detail: fmt.Sprintf("the window from %s to %s (line %d: %s) closed, and the job never started",
 				FullClock(m.Open, m.Rule.Zone), WallClock(m.Close, m.Open, m.Rule.Zone), m.Rule.Line, m.Rule.Text)})
+	}
+	for _, s := range r.Restarts {
+		if s.Phase != RestartMissed {
+			continue
+		}
+		w := s.Window
+		out = append(out, Event{Kind: KindRestartMissed, App: r.App, Type: s.Type,
+			Detail: fmt.Sprintf("the window from %s to %s (line %d: %s) closed, and %s runs %s started before it opened: Heroku cycles them a day after their start, which may be during the night's work",
+				FullClock(w.Open, w.Rule.Zone), WallClock(w.Close, w.Open, w.Rule.Zone), w.Rule.Line, w.Rule.Text, s.Type, plural(s.Dynos, "dyno"))})
 	}
 	return out
 }

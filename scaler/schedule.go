@@ -21,6 +21,10 @@ type Schedule interface {
 	// Windows returns the occurrences of app's job windows that are open at
 	// some instant of [from, to), in order of opening, ties by type.
 	Windows(app string, from, to time.Time) []Window
+	// Restarts returns the occurrences of app's restart windows that are
+	// open at some instant of [from, to), in order of opening, ties by
+	// type: the windows in which apply restarts a type's dynos, once.
+	Restarts(app string, from, to time.Time) []Window
 }
 
 // WantKind is how a schedule keeps a process type.
@@ -110,14 +114,18 @@ func (w Want) Describe() string {
 	return s
 }
 
-// Window is one occurrence of a job's window: the stretch of time in which
-// apply may start the type's job, once.
+// Window is one occurrence of a job's window, the stretch of time in which
+// apply may start the type's job, once; or of a restart window, in which
+// it may restart the type's dynos, once.
 type Window struct {
 	App, Type string
 	// Open is zero when the occurrence opened beyond the schedule's reach,
 	// Close when it closes beyond it.
 	Open, Close time.Time
 	Rule        RuleRef
+	// Rolling is, for a restart window, to restart the dynos one at a
+	// time, each up before the next.
+	Rolling bool
 }
 
 // Specs returns the specs that carry out wants, in their order. A level

@@ -403,6 +403,10 @@ type AppResult struct {
 	// Wants is what the schedule wanted of the app's types at At.
 	Wants []Want
 	Plan  Plan
+	// Restarts is where each restart window stands that holds At, or
+	// closed in the interval before it (ApplyOptions.Every), by type: see
+	// RestartStates.
+	Restarts []RestartState
 	// DryRun: the plan was made and not carried out.
 	DryRun bool
 	Err    error
@@ -420,12 +424,18 @@ type ApplyOptions struct {
 	Concurrency int
 	// DryRun plans and sends no write.
 	DryRun bool
+	// Every is the interval of the Scheduler job that runs apply: a
+	// restart window that closed within it, without its restart, is said
+	// missed (see RestartStates).
+	Every time.Duration
 }
 
 // ApplyAll makes each app's formation what the schedule wants of it. Per
 // app: one read, which gives the platform's clock, by which the decision
 // is made (the instant of opts.Clock, moved onto it); then at most one
-// batch write, only for the types that differ (none in a dry run). Each
+// batch write, only for the types that differ (none in a dry run); then,
+// when a restart window holds the instant, a read of the dynos and the
+// restart of each type whose dynos started before the window opened. Each
 // app is read, even one with no rule in force by the dyno's clock, since
 // only the platform's clock says. Apps run in parallel, at most
 // Concurrency at a time, sharing the account's rate limit through the
@@ -466,7 +476,27 @@ func (s *Service) applyOne(ctx context.Context, app string, sched Schedule, opts
 	if r.Err == nil && len(r.Wants) > 0 && !opts.DryRun {
 		r.Plan, r.Err = s.Apply(ctx, r.Plan)
 	}
+	// A restart comes after the formation's change, and apart from it: a
+	// type scaled up in this run starts fresh, one scaled to 0 is left
+	// alone. When the change failed, the formation is not known.
+	if r.Err == nil {
+		s.restart(ctx, &r, sched, opts.Every, opts.DryRun)
+	}
 	return r
+}
+
+// Failure returns why the app's apply failed: its formation's, or else
+// the first restart that failed; nil when nothing did.
+func (r AppResult) Failure() error {
+	if r.Err != nil {
+		return r.Err
+	}
+	for _, s := range r.Restarts {
+		if s.Phase == RestartFailed {
+			return s.Err
+		}
+	}
+	return nil
 }
 
 // Sleep waits d, or until ctx is done, and then returns why ctx is done

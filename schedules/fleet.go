@@ -103,6 +103,19 @@ func (f *Fleet) Windows(app string, from, to time.Time) []scaler.Window {
 	return out
 }
 
+// Restarts returns the occurrences of app's restart windows open at some
+// instant of [from, to) (see [Schedule.Restarts]), in order of opening,
+// ties by type.
+func (f *Fleet) Restarts(app string, from, to time.Time) []scaler.Window {
+	var out []scaler.Window
+	for _, o := range f.s.Restarts(from, to) {
+		if f.appOf(o.App) == app {
+			out = append(out, scaler.Window{App: app, Type: o.Type, Open: o.Open, Close: o.Close, Rule: ref(o.Rule), Rolling: o.Rule.Rolling})
+		}
+	}
+	return out
+}
+
 func kind(once bool) scaler.WantKind {
 	if once {
 		return scaler.Once

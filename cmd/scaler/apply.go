@@ -83,8 +83,10 @@ the process types that differ. A type the schedule does not name, or names
 but not now, is not touched. A type a person changed since its rule came
 into force is kept as it is until the next edge (--enforce converges it). A
 once window starts its job at most once, and apply says where each window
-stands. Run it from Heroku Scheduler every 10 minutes: a missed run is
-healed by the next, and a repeated run changes nothing.
+stands. A restart window restarts its type's dynos at most once per
+occurrence, unless they all started since it opened (a restart, a deploy);
+a type at 0 is left alone. Run it from Heroku Scheduler every 10 minutes: a
+missed run is healed by the next, and a repeated run changes nothing.
 
 Windows, edges and kept changes are judged by the platform's clock (the Date
 of its answers), which stamps the formation: now is the dyno's clock moved
@@ -172,13 +174,13 @@ func (a *App) runApply(ctx context.Context, opts *applyOptions) error {
 	svc := a.service(client)
 
 	clock := scaler.Clock{At: at, Began: a.Now()}
-	results := svc.ApplyAll(ctx, fleet.Apps(), fleet, scaler.ApplyOptions{Clock: clock, Enforce: opts.Enforce, Concurrency: opts.Concurrency, DryRun: opts.DryRun})
+	results := svc.ApplyAll(ctx, fleet.Apps(), fleet, scaler.ApplyOptions{Clock: clock, Enforce: opts.Enforce, Concurrency: opts.Concurrency, DryRun: opts.DryRun, Every: opts.Every})
 	a.sayClock(clock, results)
 	reviews := make([]scaler.AppReview, len(results))
 	var events []scaler.Event
 	for i, r := range results {
-		if r.Err != nil {
-			events = append(events, scaler.Event{Kind: scaler.KindApplyFailed, App: r.App, ExitCode: exitCode(r.Err), Detail: r.Err.Error()})
+		if err := r.Failure(); err != nil {
+			events = append(events, scaler.Event{Kind: scaler.KindApplyFailed, App: r.App, ExitCode: exitCode(err), Detail: err.Error()})
 		}
 		reviews[i] = scaler.Review(r, fleet, opts.Every)
 		a.logReview(reviews[i])
@@ -192,7 +194,7 @@ func (a *App) runApply(ctx context.Context, opts *applyOptions) error {
 	}
 	var failed []scaler.AppResult
 	for _, r := range results {
-		if r.Err != nil {
+		if r.Failure() != nil {
 			failed = append(failed, r)
 		}
 	}
@@ -200,19 +202,19 @@ func (a *App) runApply(ctx context.Context, opts *applyOptions) error {
 	case len(failed) == 0:
 		return nil
 	case len(results) == 1 && !opts.JSON:
-		return failed[0].Err // one app: its error, and its exit code
+		return failed[0].Failure() // one app: its error, and its exit code
 	}
 	for _, r := range failed {
 		// Every app's failure, each once, naming its app (the JSON
 		// result has said it too, as the app's error).
-		a.sayError(r.Err, "app", r.App)
+		a.sayError(r.Failure(), "app", r.App)
 	}
 	if len(results) == 1 {
-		return reported{failed[0].Err}
+		return reported{failed[0].Failure()}
 	}
 	errs := make([]error, len(failed))
 	for i, r := range failed {
-		errs[i] = fmt.Errorf("%s: %w", r.App, r.Err)
+		errs[i] = fmt.Errorf("%s: %w", r.App, r.Failure())
 	}
 	return reported{&partial{errs}}
 }
@@ -307,6 +309,29 @@ func (a *App) logReview(rev scaler.AppReview) {
 	for _, j := range rev.Jobs {
 		a.logJob(rev.App, j)
 	}
+	for _, s := range rev.Restarts {
+		a.logRestart(rev.App, s)
+	}
+}
+
+// logRestart logs where a restart window stands. A restart itself is
+// logged as it lands ("restarted"), and a failure as the app's.
+func (a *App) logRestart(app string, s scaler.RestartState) {
+	w := s.Window
+	switch s.Phase {
+	case scaler.RestartMissed:
+		a.log.Warn("restart missed", "app", app, "type", s.Type, "open", stamp(w.Open), "close", stamp(w.Close), "dynos", s.Dynos,
+			"rule", fmt.Sprintf("line %d: %s", w.Rule.Line, w.Rule.Text),
+			"hint", "no restart came in the window (the API was out of reach, or Heroku Scheduler skipped every run of it), so Heroku cycles "+s.Type+" a day after its dynos started, maybe during the night's work; restart it by hand at a quiet hour if that matters tonight")
+	case scaler.RestartDone:
+		args := []any{"app", app, "type", s.Type, "state", s.Phase.String(), "close", stamp(w.Close)}
+		if !s.Since.IsZero() {
+			args = append(args, "since", stamp(s.Since))
+		}
+		a.log.Info("restart window", args...)
+	case scaler.RestartIdle, scaler.RestartWouldRestart:
+		a.log.Info("restart window", "app", app, "type", s.Type, "state", s.Phase.String(), "close", stamp(w.Close))
+	}
 }
 
 // logJob logs where a job's window stands.
@@ -367,6 +392,32 @@ type missedJSON struct {
 	Line  int       `json:"line"`
 }
 
+// restartJSON is where a restart window stands.
+type restartJSON struct {
+	Type    string    `json:"type"`
+	State   string    `json:"state"` // done, restarted, would_restart, failed, idle, missed
+	Text    string    `json:"text"`  // as the text output says it
+	Open    time.Time `json:"open"`
+	Close   time.Time `json:"close"`
+	Line    int       `json:"line"`
+	Rolling bool      `json:"rolling,omitempty"`
+	// Dynos is how many dynos were restarted, would be, or (missed) run
+	// since before the window.
+	Dynos int `json:"dynos,omitempty"`
+	// Since is, for done, when the type's dynos restarted.
+	Since time.Time `json:"since,omitzero"`
+	Error string    `json:"error,omitempty"`
+}
+
+func toRestartJSON(s scaler.RestartState) restartJSON {
+	j := restartJSON{Type: s.Type, State: s.Phase.String(), Text: s.String(), Open: s.Window.Open.UTC(), Close: s.Window.Close.UTC(),
+		Line: s.Window.Rule.Line, Rolling: s.Window.Rolling, Dynos: s.Dynos, Since: s.Since.UTC()}
+	if s.Err != nil {
+		j.Error = s.Err.Error()
+	}
+	return j
+}
+
 // jobJSON is where a job's window stands.
 type jobJSON struct {
 	Type  string    `json:"type"`
@@ -392,7 +443,10 @@ type appJSON struct {
 	Scheduled bool       `json:"scheduled"`
 	Edges     []edgeJSON `json:"edges"`
 	Jobs      []jobJSON  `json:"jobs"`
-	Error     string     `json:"error,omitempty"`
+	// Restarts is where each restart window stands that is open, or
+	// closed since the last apply.
+	Restarts []restartJSON `json:"restarts"`
+	Error    string        `json:"error,omitempty"`
 }
 
 type applyJSON struct {
@@ -416,7 +470,8 @@ func (a *App) printApply(asJSON bool, at time.Time, results []scaler.AppResult, 
 	}
 	for i, r := range results {
 		rev := reviews[i]
-		aj := appJSON{planJSON: toPlanJSON(r.Plan, dry, false, nil), At: r.At.UTC(), Scheduled: len(r.Wants) > 0 || r.Err != nil, Edges: []edgeJSON{}, Jobs: []jobJSON{}}
+		aj := appJSON{planJSON: toPlanJSON(r.Plan, dry, false, nil), At: r.At.UTC(), Scheduled: len(r.Wants) > 0 || len(r.Restarts) > 0 || r.Err != nil,
+			Edges: []edgeJSON{}, Jobs: []jobJSON{}, Restarts: []restartJSON{}}
 		aj.App = r.App
 		for _, e := range rev.Edges {
 			ej := edgeJSON{Type: e.Want.Type, Target: e.Want.Target(), Since: e.Want.Since.UTC(), Until: e.Want.Until.UTC(), Kept: e.Kept != nil}
@@ -434,8 +489,10 @@ func (a *App) printApply(asJSON bool, at time.Time, results []scaler.AppResult, 
 			out.Failed++
 			aj.Error = r.Err.Error()
 			fmt.Fprintf(&b, "%s: failed: %v\n", r.App, r.Err)
-		case len(r.Wants) == 0:
+		case len(r.Wants) == 0 && len(r.Restarts) == 0:
 			fmt.Fprintf(&b, "%s: no rule in force now: nothing to do\n", r.App)
+		case len(r.Wants) == 0:
+			// Only restart windows: said below.
 		case len(r.Plan.Changes) == 0 && len(r.Plan.Unchanged) == 0:
 			// Every type it names is kept: said above.
 		case len(r.Plan.Changes) > 0:
@@ -450,6 +507,18 @@ func (a *App) printApply(asJSON bool, at time.Time, results []scaler.AppResult, 
 		for _, j := range rev.Jobs {
 			aj.Jobs = append(aj.Jobs, toJobJSON(j))
 			fmt.Fprintf(&b, "%s: %s %s\n", r.App, j.Type, j)
+		}
+		for _, s := range r.Restarts {
+			aj.Restarts = append(aj.Restarts, toRestartJSON(s))
+			if s.Phase == scaler.RestartFailed {
+				fmt.Fprintf(&b, "%s: %s (%v)\n", r.App, s, s.Err)
+				continue
+			}
+			fmt.Fprintf(&b, "%s: %s\n", r.App, s)
+		}
+		if r.Err == nil && r.Failure() != nil {
+			out.Failed++
+			aj.Error = r.Failure().Error()
 		}
 		for _, m := range rev.Missed {
 			out.Missed = append(out.Missed, missedJSON{App: r.App, Type: m.Type, Open: m.Open.UTC(), Close: m.Close.UTC(), Line: m.Rule.Line})

@@ -512,7 +512,7 @@ func TestUpRestart(t *testing.T) {
 		t.Errorf("up --restart of a running worker:\n%s", r)
 	}
 	writes := h.em.Writes()
-	if len(writes) != 1 || writes[0].Method != "DELETE" || writes[0].Path != "/apps/demo/dynos/worker" {
+	if len(writes) != 1 || writes[0].Method != "DELETE" || writes[0].Path != "/apps/demo/formations/worker" {
 		t.Errorf("writes = %+v, want one restart of worker", writes)
 	}
 	// A type that starts from zero starts fresh: nothing to restart.

@@ -498,6 +498,15 @@ func TestRestartsThroughTheAPI(t *testing.T) {
 		before = after
 	}
 	f.log.find(t, `heroku\[web\.1\]: State changed from up to down$`, false)
+	// The official CLI's restart of a process type: new dynos.
+	if status, body := doAccept(t, f.url, SDKAccept, "DELETE", "/apps/demo/formations/worker", ""); status != 202 {
+		t.Fatalf("DELETE /apps/demo/formations/worker = %d %s", status, body)
+	}
+	f.log.find(t, `heroku\[worker\.2\]: Restarting$`, true)
+	after := ids(f.waitDynos(t, "web.1:up worker.1:up worker.2:up"))
+	if after["web.1"] != before["web.1"] || after["worker.1"] == before["worker.1"] || after["worker.2"] == before["worker.2"] {
+		t.Errorf("after the restart of worker: ids %v, were %v", after, before)
+	}
 	status, body := f.do(t, "DELETE", "/apps/demo/dynos/clock.1", "")
 	wantError(t, status, body, 404, "not_found", "Couldn't find that dyno.")
 }

@@ -219,16 +219,19 @@ func TestRateLimit(t *testing.T) {
 }
 
 type dynoView struct {
-	Name, State, Size, UpdatedAt string
+	ID, Name, Type, State, Size, CreatedAt, UpdatedAt string
 }
 
 func dynos(t *testing.T, url string) []dynoView {
 	t.Helper()
 	_, body := do(t, url, "GET", "/apps/demo/dynos", "")
 	var list []struct {
+		ID        string `json:"id"`
 		Name      string `json:"name"`
+		Type      string `json:"type"`
 		State     string `json:"state"`
 		Size      string `json:"size"`
+		CreatedAt string `json:"created_at"`
 		UpdatedAt string `json:"updated_at"`
 	}
 	if err := json.Unmarshal(body, &list); err != nil {
@@ -236,7 +239,7 @@ func dynos(t *testing.T, url string) []dynoView {
 	}
 	var out []dynoView
 	for _, d := range list {
-		out = append(out, dynoView{d.Name, d.State, d.Size, d.UpdatedAt})
+		out = append(out, dynoView{d.ID, d.Name, d.Type, d.State, d.Size, d.CreatedAt, d.UpdatedAt})
 	}
 	return out
 }
@@ -307,6 +310,39 @@ func TestRestartAndStop(t *testing.T) {
 	}
 	status, body := do(t, url, "DELETE", "/apps/demo/dynos/clock.1", "")
 	wantError(t, status, body, 404, "not_found", "Couldn't find that dyno.")
+}
+
+// DELETE /apps/{app}/formations/{type}, with the official CLI's Accept,
+// restarts the type's dynos. Without a dyno manager a restart keeps a
+// dyno's id and created_at, and renews its updated_at (the side of the
+// platform that is unconfirmed).
+func TestRestartFormation(t *testing.T) {
+	clk := newClock()
+	cfg := demo()
+	cfg.Now, cfg.BootDelay = clk.Now, 10*time.Second
+	cfg.Apps[0].Formation[1].Quantity = 2
+	_, url := start(t, cfg)
+	clk.Advance(time.Hour)
+	before := dynos(t, url)
+	if status, body := doAccept(t, url, SDKAccept, "DELETE", "/apps/demo/formations/worker", ""); status != 202 {
+		t.Fatalf("DELETE /apps/demo/formations/worker = %d %s", status, body)
+	}
+	after := dynos(t, url)
+	if got := names(after); got != "web.1:up worker.1:starting worker.2:starting" {
+		t.Errorf("after the restart of worker: %s", got)
+	}
+	for i := range after {
+		if after[i].ID != before[i].ID || after[i].CreatedAt != before[i].CreatedAt {
+			t.Errorf("%s: id %s created %s, was %s %s", after[i].Name, after[i].ID, after[i].CreatedAt, before[i].ID, before[i].CreatedAt)
+		}
+		if restarted := after[i].Type == "worker"; restarted != (after[i].UpdatedAt != before[i].UpdatedAt) {
+			t.Errorf("%s: updated_at %s, was %s", after[i].Name, after[i].UpdatedAt, before[i].UpdatedAt)
+		}
+	}
+	status, body := do(t, url, "DELETE", "/apps/demo/formations/worker", "")
+	wantError(t, status, body, 404, "not_found", "The requested API endpoint was not found. Are you using the right HTTP verb (i.e. `GET` vs. `POST`), and did you specify your intended version with the `Accept` header?")
+	status, body = doAccept(t, url, SDKAccept, "DELETE", "/apps/demo/formations/clock", "")
+	wantError(t, status, body, 404, "not_found", "Couldn't find that process type (clock).")
 }
 
 func TestScope(t *testing.T) {

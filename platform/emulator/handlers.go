@@ -26,6 +26,7 @@ func (e *Emulator) routes() {
 	m.HandleFunc("POST /apps/{app}/dynos", e.withApp(e.createDyno))
 	m.HandleFunc("DELETE /apps/{app}/dynos", e.withApp(e.restartAllManaged))
 	m.HandleFunc("DELETE /apps/{app}/dynos/{dyno}", e.withApp(e.restartManaged))
+	m.HandleFunc("DELETE /apps/{app}/formations/{type}", e.withApp(e.restartFormation))
 	m.HandleFunc("POST /apps/{app}/dynos/{dyno}/actions/stop", e.withApp(e.stopManaged))
 	m.HandleFunc("GET /dyno-sizes", e.listDynoSizes)
 	m.HandleFunc("GET /dyno-sizes/{size}", e.getDynoSize)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -156,6 +157,41 @@ func (e *Emulator) eachNamed(w http.ResponseWriter, r *http.Request, a *app, now
 	}
 	for _, d := range dynos {
 		do(m, d, now)
+	}
+	writeJSON(w, 202, struct{}{})
+}
+
+// SDKAccept is the Accept header of the official CLI's restart of a
+// process type (its 11.10's `heroku ps:restart --process-type worker`).
+const SDKAccept = "application/vnd.heroku+json; version=3.sdk"
+
+// restartFormation answers DELETE /apps/{app}/formations/{type}, the
+// official CLI's restart of a process type: every dyno of the type
+// restarts (a new dyno each, with a dyno manager), and it answers 202, or
+// 404 for a type the formation does not have. The endpoint is not in the
+// public schema: the CLI asks for it with SDKAccept. What the platform
+// answers without that is unconfirmed; the emulator answers as for an
+// unknown endpoint, so that a client is held to the CLI's request.
+func (e *Emulator) restartFormation(w http.ResponseWriter, r *http.Request, a *app, now time.Time) {
+	if !strings.Contains(r.Header.Get("Accept"), SDKAccept) {
+		e.noEndpoint(w, r)
+		return
+	}
+	typ := r.PathValue("type")
+	if p := a.process(typ); p == nil || p.typ != typ { // a type by its name, not its id
+		e.writeError(w, &apiError{404, "not_found", fmt.Sprintf("Couldn't find that process type (%s).", typ)})
+		return
+	}
+	for _, d := range slices.Clone(a.dynos) {
+		switch {
+		case d.typ != typ:
+		case e.dynos == nil:
+			if d.stoppedAt.IsZero() {
+				d.startedAt = now
+			}
+		case !d.run.stopping && d.run.doom == nil:
+			e.dynos.restartDyno(d, now)
+		}
 	}
 	writeJSON(w, 202, struct{}{})
 }

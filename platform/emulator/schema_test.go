@@ -226,11 +226,17 @@ func TestSchemasRejectWrongShapes(t *testing.T) {
 
 func do(t *testing.T, url, method, path, body string) (int, []byte) {
 	t.Helper()
+	return doAccept(t, url, AcceptHeader, method, path, body)
+}
+
+// doAccept is do with another Accept header.
+func doAccept(t *testing.T, url, accept, method, path, body string) (int, []byte) {
+	t.Helper()
 	req, err := http.NewRequestWithContext(t.Context(), method, url+path, strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
-	req.Header.Set("Accept", AcceptHeader)
+	req.Header.Set("Accept", accept)
 	req.Header.Set("Authorization", "Bearer test-token")
 	if body != "" {
 		req.Header.Set("Content-Type", "application/json")

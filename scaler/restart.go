@@ -1,0 +1,338 @@
+package scaler
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Restart windows. Heroku cycles every dyno CycleAfter after it started,
+// plus up to CycleSpread; a restart starts that clock over. A schedule's
+// restart window (`worker daily 01:00-01:30 restart`) restarts a type's
+// dynos once per occurrence, so that the cycle keeps away from the rest of
+// the day. scaler keeps no memory of its own: the platform's is the
+// dynos' start, which every restart renews, whoever makes it (an apply, a
+// person, a deploy).
+
+// startedSince reports whether dyno d started at or after t, on the
+// platform's clock: it was created then, or changed state then. A restart
+// makes a new dyno with a new created_at in the emulator, as Heroku's
+// cycling does; whether the platform keeps created_at across a restart
+// through the API is unconfirmed, and updated_at (a change of state, which
+// a restart is) covers that side. Taking either as a start never restarts
+// a type twice in one occurrence, at the price of taking a dyno that
+// crashed and came back in the window for one restarted in it (it keeps
+// the cycle it has, and a person hears nothing).
+func startedSince(d Dyno, t time.Time) bool {
+	return !d.CreatedAt.Before(t) || !d.UpdatedAt.Before(t)
+}
+
+// DueForRestart returns the dynos of typ that a restart in the occurrence
+// of a window opened at open must still restart, sorted by name: those
+// listed and not down (a down dyno is on its way out, its replacement
+// listed beside it) that started before open. since is when the others
+// started, the earliest, zero when none did.
+func DueForRestart(typ string, dynos []Dyno, open time.Time) (due []Dyno, since time.Time) {
+	for _, d := range dynos {
+		if d.Type != typ || d.State == StateDown {
+			continue
+		}
+		if !startedSince(d, open) {
+			due = append(due, d)
+			continue
+		}
+		start := d.CreatedAt
+		if start.Before(open) {
+			start = d.UpdatedAt
+		}
+		if since.IsZero() || start.Before(since) {
+			since = start
+		}
+	}
+	slices.SortFunc(due, func(a, b Dyno) int {
+		at, an := splitDynoName(a.Name)
+		bt, bn := splitDynoName(b.Name)
+		return cmp.Or(strings.Compare(at, bt), cmp.Compare(an, bn))
+	})
+	return due, since
+}
+
+// RestartPhase is where a type's restart window stands at an apply.
+type RestartPhase int
+
+// The phases of a restart window.
+const (
+	// RestartDone: in the window, the type's dynos all started since it
+	// opened (Since), whoever restarted them.
+	RestartDone RestartPhase = iota
+	// RestartDue: in the window, Dynos dynos started before it opened. An
+	// apply restarts them, and says so with one of the three phases after.
+	RestartDue
+	// RestartRestarted: this apply restarted the type's Dynos dynos.
+	RestartRestarted
+	// RestartWouldRestart: a dry run would restart Dynos dynos.
+	RestartWouldRestart
+	// RestartFailed: the restart failed (Err), or a rolling one stopped
+	// after Dynos dynos: the next apply in the window goes on.
+	RestartFailed
+	// RestartIdle: in the window, the type is at 0 (or not in the
+	// formation): left alone.
+	RestartIdle
+	// RestartMissed: the window closed in this apply's interval, and the
+	// type runs dynos that started before it opened: no restart came (the
+	// API was out of reach throughout, or Scheduler skipped every run).
+	RestartMissed
+)
+
+// String returns the phase's name, as JSON and the log say it.
+func (p RestartPhase) String() string {
+	switch p {
+	case RestartDone:
+		return "done"
+	case RestartDue:
+		return "due"
+	case RestartRestarted:
+		return "restarted"
+	case RestartWouldRestart:
+		return "would_restart"
+	case RestartFailed:
+		return "failed"
+	case RestartIdle:
+		return "idle"
+	case RestartMissed:
+		return "missed"
+	}
+	return fmt.Sprintf("restart_phase(%d)", int(p))
+}
+
+// RestartState is where one type's restart window stands at an apply.
+type RestartState struct {
+	Type  string
+	Phase RestartPhase
+	// Window is the occurrence in force, or for RestartMissed the one that
+	// closed.
+	Window Window
+	// Since is, for RestartDone, when the type's dynos (re)started, the
+	// earliest of them; zero when no dyno of it is listed yet.
+	Since time.Time
+	// Dynos is how many dynos are due, were restarted, or would be.
+	Dynos int
+	// Err is why a restart failed.
+	Err error
+	// At is the instant judged, and Zone the zone of the rule (nil: UTC):
+	// String says times in that zone, by the day of At.
+	At   time.Time
+	Zone *time.Location
+
+	due []Dyno // for RestartDue: the dynos to restart, by name
+}
+
+// String says where the window stands, for a person: "restarted worker
+// (2 dynos)", "worker restarted in this window at 01:04 CET", "worker at
+// 0: left alone in its restart window".
+func (s RestartState) String() string {
+	dynos := plural(s.Dynos, "dyno")
+	how := ""
+	if s.Window.Rolling {
+		how = " one at a time"
+	}
+	switch s.Phase {
+	case RestartDone:
+		if s.Since.IsZero() {
+			return s.Type + " restarted in this window"
+		}
+		return s.Type + " restarted in this window at " + WallClock(s.Since, s.At, s.Zone)
+	case RestartDue:
+		return s.Type + " due for its restart (" + dynos + ")"
+	case RestartRestarted:
+		return "restarted " + s.Type + how + " (" + dynos + ")"
+	case RestartWouldRestart:
+		return "would restart " + s.Type + how + " (" + dynos + ")"
+	case RestartFailed:
+		failed := s.Type + " restart failed"
+		if s.Window.Rolling && s.Dynos > 0 {
+			failed += " after " + dynos
+		}
+		return failed + ": the next apply in the window tries again"
+	case RestartIdle:
+		return s.Type + " at 0: left alone in its restart window"
+	case RestartMissed:
+		return fmt.Sprintf("%s not restarted in its window, %s to %s", s.Type, FullClock(s.Window.Open, s.Zone), WallClock(s.Window.Close, s.Window.Open, s.Zone))
+	}
+	return s.Type + " " + s.Phase.String()
+}
+
+// plural says a count of things: 1 dyno, 2 dynos.
+func plural(n int, thing string) string {
+	if n == 1 {
+		return "1 " + thing
+	}
+	return fmt.Sprintf("%d %ss", n, thing)
+}
+
+// RestartStates judges app's restart windows at at, an instant of the
+// platform's clock, by form and dynos, the formation and the dynos as read
+// then: one state per type whose window holds at (done, due or idle), and
+// one per type whose last window closed in this apply's interval,
+// (at-every, at], with dynos that started before it opened (missed), by
+// type. windows are the occurrences of the app's restart windows open at
+// some instant of [at-every, at].
+func RestartStates(form Formation, dynos []Dyno, windows []Window, at time.Time, every time.Duration) []RestartState {
+	var out []RestartState
+	closed := map[string]Window{} // the latest closed in the interval, by type
+	for _, w := range windows {
+		switch {
+		case w.Open.IsZero() || w.Close.IsZero():
+			// Restart windows last less than two days: never.
+		case !w.Open.After(at) && at.Before(w.Close):
+			s := RestartState{Type: w.Type, Window: w, At: at, Zone: w.Rule.Zone}
+			p, _ := form.Find(w.Type)
+			due, since := DueForRestart(w.Type, dynos, w.Open)
+			switch {
+			case p.Quantity == 0:
+				s.Phase = RestartIdle
+			case len(due) > 0:
+				s.Phase, s.Dynos, s.due = RestartDue, len(due), due
+			default:
+				s.Phase, s.Since = RestartDone, since
+			}
+			out = append(out, s)
+		case w.Close.After(at.Add(-every)) && !w.Close.After(at):
+			if w.Close.After(closed[w.Type].Close) {
+				closed[w.Type] = w
+			}
+		}
+	}
+	for typ, w := range closed {
+		if slices.ContainsFunc(out, func(s RestartState) bool { return s.Type == typ }) {
+			continue // its next window is open: judged there
+		}
+		p, _ := form.Find(typ)
+		if due, _ := DueForRestart(typ, dynos, w.Open); p.Quantity > 0 && len(due) > 0 {
+			out = append(out, RestartState{Type: typ, Phase: RestartMissed, Window: w, Dynos: len(due), At: at, Zone: w.Rule.Zone})
+		}
+	}
+	slices.SortFunc(out, func(a, b RestartState) int { return cmp.Compare(a.Type, b.Type) })
+	return out
+}
+
+// restart carries out the restarts that app's result leaves due, after its
+// formation's apply: it reads the dynos only when a restart window holds
+// the result's instant or closed in the interval before it (every), and
+// restarts each type due, every dyno at once, or one at a time for a
+// rolling window. A failure is the state's, and stops nothing else.
+func (s *Service) restart(ctx context.Context, r *AppResult, sched Schedule, every time.Duration, dry bool) {
+	windows := sched.Restarts(r.App, r.At.Add(-every), r.At.Add(time.Second))
+	if len(windows) == 0 {
+		return
+	}
+	form := r.Read.Formation
+	if r.Plan.Current != nil {
+		form = r.Plan.Current
+	}
+	form = slices.Clone(form)
+	for _, p := range r.Plan.Written {
+		if i := slices.IndexFunc(form, func(q Process) bool { return q.Type == p.Type }); i >= 0 {
+			form[i] = p
+		}
+	}
+	dynos, err := s.Platform.Dynos(ctx, r.App)
+	if err != nil {
+		err = fmt.Errorf("read dynos of %s: %w", r.App, err)
+		for _, w := range windows {
+			if !w.Open.After(r.At) && r.At.Before(w.Close) {
+				r.Restarts = append(r.Restarts, RestartState{Type: w.Type, Phase: RestartFailed, Window: w, Err: err, At: r.At, Zone: w.Rule.Zone})
+			}
+		}
+		return
+	}
+	r.Restarts = RestartStates(form, dynos, windows, r.At, every)
+	for i := range r.Restarts {
+		st := &r.Restarts[i]
+		switch {
+		case st.Phase != RestartDue:
+		case dry:
+			st.Phase = RestartWouldRestart
+		case st.Window.Rolling:
+			n, err := s.rollingRestart(ctx, r.App, st.Window, st.due)
+			st.Phase, st.Dynos, st.Err = RestartRestarted, n, err
+			if err != nil {
+				st.Phase = RestartFailed
+			}
+		default:
+			if err := s.Platform.RestartDynos(ctx, r.App, st.Type); err != nil {
+				st.Phase, st.Err = RestartFailed, fmt.Errorf("restart %s of %s: %w", st.Type, r.App, err)
+				continue
+			}
+			st.Phase = RestartRestarted
+			s.Log.Info("restarted", "app", r.App, "type", st.Type, "dynos", st.Dynos, "window_open", st.Window.Open.UTC().Format(time.RFC3339))
+		}
+		st.due = nil
+	}
+}
+
+// rollingRestart restarts due, one dyno at a time by its id, each up
+// before the next. It returns how many it restarted. A dyno gone since the
+// list (restarted or cycled by another) is skipped: the platform (as the
+// emulator) gives a restarted dyno a new id, so that two applies at once
+// restart each dyno once (that the platform does is unconfirmed: if it
+// keeps the id, both restart it).
+func (s *Service) rollingRestart(ctx context.Context, app string, w Window, due []Dyno) (int, error) {
+	n := 0
+	for i, d := range due {
+		err := s.Platform.RestartDyno(ctx, app, d.ID)
+		switch {
+		case errors.Is(err, ErrNotFound):
+			s.Log.Info("dyno already restarted", "app", app, "dyno", d.Name)
+			continue
+		case err != nil:
+			return n, fmt.Errorf("restart %s of %s: %w", d.Name, app, err)
+		}
+		n++
+		s.Log.Info("restarted", "app", app, "dyno", d.Name, "rolling", fmt.Sprintf("%d of %d", i+1, len(due)))
+		if i+1 < len(due) {
+			if err := s.waitStarted(ctx, app, d.Name, w.Open); err != nil {
+				return n, err
+			}
+		}
+	}
+	return n, nil
+}
+
+// waitStarted blocks until the dyno named name is up and started at or
+// after open: the replacement of the one restarted.
+func (s *Service) waitStarted(ctx context.Context, app, name string, open time.Time) error {
+	pause := cmp.Or(s.PollInterval, 500*time.Millisecond)
+	last := name + " restarting"
+	for {
+		dynos, err := s.Platform.Dynos(ctx, app)
+		if err != nil {
+			if ctx.Err() != nil {
+				return &WaitError{App: app, Pending: last, Err: ctx.Err()}
+			}
+			return fmt.Errorf("wait for %s of %s: %w", name, app, err)
+		}
+		var states []string
+		for _, d := range dynos {
+			if d.Name != name {
+				continue
+			}
+			if d.State == StateUp && startedSince(d, open) {
+				return nil
+			}
+			states = append(states, d.State)
+		}
+		if now := name + " " + strings.Join(states, ", "); now != last && len(states) > 0 {
+			last = now
+			s.Log.Info("waiting", "app", app, "pending", last)
+		}
+		if err := Sleep(ctx, pause); err != nil {
+			return &WaitError{App: app, Pending: last, Err: err}
+		}
+		pause = min(pause*3/2, MaxPollInterval)
+	}
+}
