@@ -86,6 +86,9 @@ const (
 	// type runs dynos that started before it opened: no restart came (the
 	// API was out of reach throughout, or Scheduler skipped every run).
 	RestartMissed
+	// RestartWaiting: outside its windows; the next opens at Window.Open
+	// (what status says).
+	RestartWaiting
 )
 
 // String returns the phase's name, as JSON and the log say it.
@@ -105,6 +108,8 @@ func (p RestartPhase) String() string {
 		return "idle"
 	case RestartMissed:
 		return "missed"
+	case RestartWaiting:
+		return "waiting"
 	}
 	return fmt.Sprintf("restart_phase(%d)", int(p))
 }
@@ -135,35 +140,79 @@ type RestartState struct {
 // (2 dynos)", "worker restarted in this window at 01:04 CET", "worker at
 // 0: left alone in its restart window".
 func (s RestartState) String() string {
-	dynos := plural(s.Dynos, "dyno")
 	how := ""
 	if s.Window.Rolling {
 		how = " one at a time"
 	}
 	switch s.Phase {
+	case RestartRestarted:
+		return "restarted " + s.Type + how + " (" + plural(s.Dynos, "dyno") + ")"
+	case RestartWouldRestart:
+		return "would restart " + s.Type + how + " (" + plural(s.Dynos, "dyno") + ")"
+	}
+	return s.Type + " " + s.Stands()
+}
+
+// Stands says where the window stands, as status says it after the type:
+// "restarted in this window at 01:04 CET", "next restart window
+// 01:00-01:30 CET tomorrow".
+func (s RestartState) Stands() string {
+	dynos := plural(s.Dynos, "dyno")
+	switch s.Phase {
 	case RestartDone:
 		if s.Since.IsZero() {
-			return s.Type + " restarted in this window"
+			return "restarted in this window"
 		}
-		return s.Type + " restarted in this window at " + WallClock(s.Since, s.At, s.Zone)
+		return "restarted in this window at " + WallClock(s.Since, s.At, s.Zone)
 	case RestartDue:
-		return s.Type + " due for its restart (" + dynos + ")"
+		return "due for its restart (" + dynos + ")"
 	case RestartRestarted:
-		return "restarted " + s.Type + how + " (" + dynos + ")"
+		return "restarted (" + dynos + ")"
 	case RestartWouldRestart:
-		return "would restart " + s.Type + how + " (" + dynos + ")"
+		return "would restart (" + dynos + ")"
 	case RestartFailed:
-		failed := s.Type + " restart failed"
+		failed := "restart failed"
 		if s.Window.Rolling && s.Dynos > 0 {
 			failed += " after " + dynos
 		}
 		return failed + ": the next apply in the window tries again"
 	case RestartIdle:
-		return s.Type + " at 0: left alone in its restart window"
+		return "at 0: left alone in its restart window"
 	case RestartMissed:
-		return fmt.Sprintf("%s not restarted in its window, %s to %s", s.Type, FullClock(s.Window.Open, s.Zone), WallClock(s.Window.Close, s.Window.Open, s.Zone))
+		return fmt.Sprintf("not restarted in its window, %s to %s", FullClock(s.Window.Open, s.Zone), WallClock(s.Window.Close, s.Window.Open, s.Zone))
+	case RestartWaiting:
+		return "next restart window " + s.Window.Open.In(zoneOr(s.Zone)).Format("15:04") + "-" + WallClock(s.Window.Close, s.At, s.Zone)
 	}
-	return s.Type + " " + s.Phase.String()
+	return s.Phase.String()
+}
+
+// zoneOr returns loc, or UTC when nil.
+func zoneOr(loc *time.Location) *time.Location {
+	if loc == nil {
+		return time.UTC
+	}
+	return loc
+}
+
+// restartLookahead is how far ahead RestartOutlook looks for a type's next
+// restart window: a week, and a day more for one that crosses its end.
+const restartLookahead = 8 * 24 * time.Hour
+
+// RestartOutlook returns where each of app's restart windows stands at at,
+// an instant of the platform's clock, by type: the occurrence that holds
+// at (done, due or idle, by form and dynos, as RestartStates judges it),
+// else the next to open within a week (waiting). What `scaler status`
+// says.
+func RestartOutlook(app string, form Formation, dynos []Dyno, sched Schedule, at time.Time) []RestartState {
+	windows := sched.Restarts(app, at, at.Add(restartLookahead))
+	out := RestartStates(form, dynos, windows, at, 0)
+	for _, w := range windows {
+		if w.Open.After(at) && !slices.ContainsFunc(out, func(s RestartState) bool { return s.Type == w.Type }) {
+			out = append(out, RestartState{Type: w.Type, Phase: RestartWaiting, Window: w, At: at, Zone: w.Rule.Zone})
+		}
+	}
+	slices.SortFunc(out, func(a, b RestartState) int { return cmp.Compare(a.Type, b.Type) })
+	return out
 }
 
 // plural says a count of things: 1 dyno, 2 dynos.

@@ -135,6 +135,12 @@ func TestRestartStateString(t *testing.T) {
 		{r(RestartState{Phase: RestartIdle, Window: w}), "worker at 0: left alone in its restart window"},
 		{r(RestartState{Phase: RestartMissed, Window: w, At: at, Zone: berlin}), "worker not restarted in its window, Mon 2026-11-23 01:00 CET to 01:30 CET"},
 	}
+	next := w
+	next.Open, next.Close = open.AddDate(0, 0, 1), open.AddDate(0, 0, 1).Add(30*time.Minute)
+	tests = append(tests, struct {
+		s    RestartState
+		want string
+	}{r(RestartState{Phase: RestartWaiting, Window: next, At: at.Add(time.Hour), Zone: berlin}), "worker next restart window 01:00-01:30 CET tomorrow"})
 	for _, tt := range tests {
 		if got := tt.s.String(); got != tt.want {
 			t.Errorf("%s.String() = %q, want %q", tt.s.Phase, got, tt.want)

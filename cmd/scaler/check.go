@@ -43,7 +43,8 @@ func (a *App) newCheckCommand(runF func(context.Context, *checkOptions) error) *
 		Usage: "preflight: say, line by line, whether scaler will work here; never writes",
 		Description: `Checks where it runs (DYNO, HEROKU_APP_NAME), the schedule (it parses,
 and what the clock changes of the next 366 days do to its windows: one that
-a change empties or shortens is a warning), the target apps, the Procfile
+a change empties or shortens is a warning; what each restart window buys,
+and the job windows a restart may cut), the target apps, the Procfile
 (--procfile, default ./Procfile, as the slug has it; none is fine): each
 line that runs scaler, with the command's own flags and checks, as a dyno of
 its type would run it, and the process types of the schedule it does not
@@ -92,7 +93,7 @@ type checking struct {
 // the API, which the last of the configuration's gives. (Functions, not
 // variables: the Procfile's check builds commands, check among them.)
 func configChecks() []func(ctx context.Context, a *App, ch *checking) {
-	return []func(ctx context.Context, a *App, ch *checking){checkDyno, checkSchedule, checkDST, checkApps, checkProcfile, checkNotify, checkToken}
+	return []func(ctx context.Context, a *App, ch *checking){checkDyno, checkSchedule, checkDST, checkRestarts, checkApps, checkProcfile, checkNotify, checkToken}
 }
 
 func apiChecks() []func(ctx context.Context, a *App, ch *checking) bool {
@@ -196,6 +197,33 @@ func checkDST(_ context.Context, a *App, ch *checking) {
 		} else {
 			ch.f.ok("dst", "%s", e.Message)
 		}
+	}
+}
+
+// restartWeek is how far ahead check looks for job windows that a restart
+// may cut: the rules repeat weekly, and a day more sees a window that
+// crosses the week's end.
+const restartWeek = 8 * 24 * time.Hour
+
+// checkRestarts says what each restart rule buys (its quiet period), and
+// warns of a restart window that buys none, and of the job windows of
+// other types that a restart may cut in the next week; none stops scaler
+// from working.
+func checkRestarts(_ context.Context, a *App, ch *checking) {
+	if ch.schedule == nil {
+		return
+	}
+	from := a.Now()
+	rep := ch.schedule.Report(from, from.Add(restartWeek))
+	for _, q := range rep.Quiet {
+		if q.Warning {
+			ch.f.warn("restart", "%s", q.Message)
+			continue
+		}
+		ch.f.ok("restart", "line %d: %s", q.Line, q.Message)
+	}
+	for _, c := range rep.RestartConflicts {
+		ch.f.warn("restart", "%s", c.Message)
 	}
 }
 

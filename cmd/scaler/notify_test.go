@@ -114,6 +114,11 @@ func TestNotifications(t *testing.T) {
 			h.env[envNotify] = rcv.URL + "/hook"
 			return h.applyAt(clock, at("05:05"))
 		}, 0, "nightly", 0},
+		{"restart_missed", func(t *testing.T) result {
+			h, clock := restartHarness(t)
+			h.env[envNotify] = rcv.URL + "/hook"
+			return h.applyAt(clock, at("01:35"))
+		}, 0, "worker", 0},
 		{"missed_edge_healed", func(t *testing.T) result {
 			h, clock := keepHarness(t)
 			h.env[envNotify] = rcv.URL + "/hook"

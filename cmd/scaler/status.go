@@ -34,7 +34,9 @@ func (a *App) newStatusCommand(runF func(context.Context, *statusOptions) error)
 timestamps are, whatever the clock of the machine that asks. Each dyno that
 runs says when Heroku's daily cycling may stop it: 24 hours after it was
 created, at the earliest. With a schedule (--schedule, or SCALER_SCHEDULE),
-each type that a job's window starts says where its window stands.
+each type that a job's window starts says where its window stands, and each
+type with a restart window whether it restarted in the window open, or when
+the next opens.
 
 Examples:
    $ scaler status
@@ -79,6 +81,7 @@ func (a *App) runStatus(ctx context.Context, opts *statusOptions) error {
 			v.zones[o.Type] = o.Zone
 		}
 		v.jobs = scaler.Jobs(t.app, st.Formation, fleet, st.At)
+		v.restarts = scaler.RestartOutlook(t.app, st.Formation, st.Dynos, fleet, st.At)
 	}
 	if opts.JSON {
 		return writeJSON(a.Stdout, v.json())
@@ -93,6 +96,8 @@ type statusView struct {
 	app string
 	scaler.Status
 	jobs []scaler.JobState
+	// restarts are where each restart window stands.
+	restarts []scaler.RestartState
 	// zones are the zones of the types a schedule owns: their times are
 	// said in it, others in UTC.
 	zones map[string]*time.Location
@@ -152,6 +157,9 @@ type statusJSON struct {
 	Dynos     []dynoJSON    `json:"dynos"`
 	// Jobs is where each job's window stands, with a schedule.
 	Jobs []jobJSON `json:"jobs,omitempty"`
+	// Restarts is where each restart window stands, with a schedule: the
+	// one open, or the next.
+	Restarts []restartJSON `json:"restarts,omitempty"`
 }
 
 func (v statusView) json() statusJSON {
@@ -170,6 +178,9 @@ func (v statusView) json() statusJSON {
 	for _, j := range v.jobs {
 		out.Jobs = append(out.Jobs, toJobJSON(j))
 	}
+	for _, r := range v.restarts {
+		out.Restarts = append(out.Restarts, toRestartJSON(r))
+	}
 	return out
 }
 
@@ -178,6 +189,7 @@ func (v statusView) json() statusJSON {
 //	=== web (Standard-1X): 1
 //	web.1: up for 2h3m, may be cycled from 02:03 UTC tomorrow
 //	=== nightly (Standard-2X): 0, waiting for the window (opens 02:00 CET)
+//	=== worker (Standard-1X): 2, next restart window 01:00-01:30 CET tomorrow
 func (v statusView) text() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "app %s\n", v.app)
@@ -188,6 +200,11 @@ func (v statusView) text() string {
 		for _, j := range v.jobs {
 			if j.Type == p.Type {
 				fmt.Fprintf(&b, ", %s", j)
+			}
+		}
+		for _, r := range v.restarts {
+			if r.Type == p.Type {
+				fmt.Fprintf(&b, ", %s", r.Stands())
 			}
 		}
 		b.WriteString("\n")

@@ -1,0 +1,140 @@
+package main
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/scalerdev/scaler/platform/emulator"
+	"github.com/scalerdev/scaler/platform/emulator/emulatortest"
+)
+
+const restartWindow = "timezone Europe/Berlin; worker daily 01:00-01:30 restart; web default 1"
+
+// restartHarness is an app with web=1 and worker=2, whose dynos started
+// the afternoon before (15:00 CET), its schedule a restart window for
+// worker, on a clock the test sets (at the night's 00:50).
+func restartHarness(t *testing.T) (*harness, *manual) {
+	clock := &manual{now: at("15:00").AddDate(0, 0, -1)}
+	cfg := emulator.Config{Now: clock.Now, BootDelay: 20 * time.Second,
+		Apps: []emulator.App{{Name: "demo", Formation: []emulator.Process{{Type: "web", Quantity: 1}, {Type: "worker", Quantity: 2}}}}}
+	h := newHarness(t, cfg)
+	h.env[envSchedule] = restartWindow
+	clock.set(at("00:50"))
+	return h, clock
+}
+
+// restarts returns the restarts the emulator got.
+func restarts(h *harness) []string {
+	var out []string
+	for _, w := range h.em.Writes() {
+		if w.Method == "DELETE" {
+			out = append(out, w.Path)
+		}
+	}
+	return out
+}
+
+// apply restarts worker once in its window, at the first run in it, with
+// Scheduler's skips and duplicates; the runs after say it restarted; a
+// dry run says what it would do; status says where the window stands.
+func TestApplyRestartsOncePerWindow(t *testing.T) {
+	h, clock := restartHarness(t)
+	if out := h.run("status").stdout; !strings.Contains(out, "=== worker (Standard-1X): 2, next restart window 01:00-01:30 CET\n") {
+		t.Errorf("status before the window:\n%s", out)
+	}
+	if r := h.applyAt(clock, at("00:50")); r.code != 0 || len(restarts(h)) != 0 || strings.Contains(r.stdout, "restart") {
+		t.Fatalf("apply before the window:\n%s", r)
+	}
+	if r := h.applyAt(clock, at("01:00"), "--dry-run"); r.code != 0 || !strings.Contains(r.stdout, "demo: would restart worker (2 dynos)\n") || len(restarts(h)) != 0 {
+		t.Errorf("a dry run in the window:\n%s", r)
+	}
+	// Scheduler skips the run at 01:00: the one at 01:10 restarts worker.
+	r := h.applyAt(clock, at("01:10"))
+	if r.code != 0 || !strings.Contains(r.stdout, "demo: restarted worker (2 dynos)\n") || !strings.Contains(r.stderr, `msg=restarted app=demo type=worker dynos=2`) {
+		t.Fatalf("apply in the window:\n%s", r)
+	}
+	if got := strings.Join(restarts(h), " "); got != "/apps/demo/formations/worker" {
+		t.Errorf("restarts = %s, want one of worker", got)
+	}
+	// A duplicate, a second later, and the next run: nothing sent again.
+	for _, when := range []time.Time{at("01:10").Add(time.Second), at("01:20")} {
+		r := h.applyAt(clock, when)
+		if r.code != 0 || !strings.Contains(r.stdout, "demo: worker restarted in this window at 01:10 CET\n") || len(restarts(h)) != 1 {
+			t.Errorf("apply at %s after the restart:\n%s", when.Format("15:04:05"), r)
+		}
+	}
+	clock.set(at("01:25"))
+	if out := h.run("status").stdout; !strings.Contains(out, "=== worker (Standard-1X): 2, restarted in this window at 01:10 CET\n") {
+		t.Errorf("status in the window, after the restart:\n%s", out)
+	}
+	r = h.applyAt(clock, at("01:20"), "--json")
+	var out applyJSON
+	if err := json.Unmarshal([]byte(r.stdout), &out); err != nil || len(out.Apps) != 1 || len(out.Apps[0].Restarts) != 1 {
+		t.Fatalf("apply --json: %v\n%s", err, r)
+	}
+	// Without a dyno manager, the emulator keeps a restarted dyno's
+	// created_at, as the platform may (unconfirmed): its updated_at, when it
+	// came up again, tells the restart.
+	if rj := out.Apps[0].Restarts[0]; rj.Type != "worker" || rj.State != "done" || !rj.Since.Equal(at("01:10").Add(20*time.Second)) || !rj.Open.Equal(at("01:00")) || rj.Line != 2 {
+		t.Errorf("apply --json restarts = %+v", rj)
+	}
+	// After the window: nothing said, nothing missed.
+	if r := h.applyAt(clock, at("01:30")); r.code != 0 || strings.Contains(r.stdout, "worker") || len(restarts(h)) != 1 {
+		t.Errorf("apply after the window:\n%s", r)
+	}
+	if out := h.run("status").stdout; !strings.Contains(out, "=== worker (Standard-1X): 2, next restart window 01:00-01:30 CET tomorrow\n") {
+		t.Errorf("status after the window:\n%s", out)
+	}
+}
+
+// A type at 0 is left alone; a restart that fails fails the app, and the
+// next run in the window tries again; a window that closes without its
+// restart is said once, by the run whose interval holds its close.
+func TestApplyRestartFailuresAndMisses(t *testing.T) {
+	h, clock := restartHarness(t)
+	h.em.SetQuantity("demo", "worker", 0)
+	if r := h.applyAt(clock, at("01:00")); r.code != 0 || !strings.Contains(r.stdout, "demo: worker at 0: left alone in its restart window\n") || len(restarts(h)) != 0 {
+		t.Errorf("apply with worker at 0:\n%s", r)
+	}
+	h.em.SetQuantity("demo", "worker", 2)
+	clock.set(at("01:00"))
+	// SetQuantity made new dynos: make them old again, a night later.
+	day := 24 * time.Hour
+	h.em.Inject(emulatortest.Fault{Method: "DELETE", Status: 503, ID: "service_unavailable", Message: "API unavailable", Times: 1})
+	r := h.applyAt(clock, at("01:00").Add(day))
+	if r.code == 0 || !strings.Contains(r.stdout, "demo: worker restart failed: the next apply in the window tries again") || !strings.Contains(r.stdout, "1 failed") {
+		t.Errorf("apply whose restart fails:\n%s", r)
+	}
+	if r := h.applyAt(clock, at("01:10").Add(day)); r.code != 0 || !strings.Contains(r.stdout, "demo: restarted worker (2 dynos)") || len(restarts(h)) != 2 {
+		t.Errorf("the next apply in the window:\n%s", r)
+	}
+	// The next night, Scheduler skips every run of the window: the run at
+	// 01:35 says it, the run at 01:45 does not again.
+	r = h.applyAt(clock, at("01:35").Add(2*day))
+	if r.code != 0 || !strings.Contains(r.stdout, "demo: worker not restarted in its window, Thu 2026-12-03 01:00 CET to 01:30 CET\n") ||
+		!strings.Contains(r.stderr, `level=warn msg="restart missed" app=demo type=worker`) {
+		t.Errorf("apply after a window without its restart:\n%s", r)
+	}
+	if r := h.applyAt(clock, at("01:45").Add(2*day)); r.code != 0 || strings.Contains(r.stdout+r.stderr, "missed") {
+		t.Errorf("the apply after said the miss again:\n%s", r)
+	}
+}
+
+// plan shows each restart and the quiet period it buys.
+func TestPlanShowsRestarts(t *testing.T) {
+	h := newHarness(t, demoConfig())
+	h.env[envSchedule] = restartWindow + "; nightly daily 00:30-03:00 once"
+	r := h.run("plan", "--from", "2026-12-01", "--days", "2")
+	for _, want := range []string{
+		"Restarts (2)\n",
+		"Tue 2026-12-01 01:00 CET  12-01 00:00Z  worker  restarts once between 01:00 and 01:30  line 2\n",
+		"  no daily cycling of worker between 01:30 and 01:00 the next day, as long as\n    a restart happens each day (line 2)\n",
+		"  warning: the job window of nightly (line 4: nightly daily 00:30-03:00 once)\n    is open before the restart window of worker (line 2) closes",
+	} {
+		if r.code != 0 || !strings.Contains(r.stdout, want) {
+			t.Errorf("plan does not say %q:\n%s", want, r)
+		}
+	}
+}
