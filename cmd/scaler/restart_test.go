@@ -2,7 +2,10 @@ package main
 
 import (
 	"encoding/json"
+	"net/http"
+	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -137,4 +140,62 @@ func TestPlanShowsRestarts(t *testing.T) {
 			t.Errorf("plan does not say %q:\n%s", want, r)
 		}
 	}
+}
+
+// restart:rolling restarts the dynos one at a time, by id, each up before
+// the next: on the emulator's clock, which runs as the machine's, each
+// restart comes at least the boot delay after the one before.
+func TestApplyRollingRestart(t *testing.T) {
+	var shift atomic.Int64 // the emulator's clock, ahead of the machine's
+	shift.Store(int64(-time.Hour))
+	now := func() time.Time { return time.Now().Add(time.Duration(shift.Load())) }
+	const boot = 300 * time.Millisecond
+	h := newHarness(t, emulator.Config{Now: now, BootDelay: boot,
+		Apps: []emulator.App{{Name: "demo", Formation: []emulator.Process{{Type: "web", Quantity: 3}}}}})
+	shift.Store(0) // the dynos started an hour ago
+	open := time.Now().UTC().Add(-time.Minute).Truncate(time.Minute)
+	h.env[envSchedule] = "web daily " + open.Format("15:04") + "-" + open.Add(30*time.Minute).Format("15:04") + " restart:rolling"
+	before := dynoIDs(t, h)
+	r := h.run("apply")
+	if r.code != 0 || !strings.Contains(r.stdout, "demo: restarted web one at a time (3 dynos)\n") {
+		t.Fatalf("apply:\n%s", r)
+	}
+	deletes := h.em.Writes()
+	if len(deletes) != 3 {
+		t.Fatalf("writes = %+v, want three restarts", deletes)
+	}
+	for i, w := range deletes {
+		name := "web." + strconv.Itoa(i+1)
+		if w.Method != "DELETE" || w.Path != "/apps/demo/dynos/"+before[name] || w.Status != 202 {
+			t.Errorf("write %d = %s %s %d, want DELETE of %s by its id", i, w.Method, w.Path, w.Status, name)
+		}
+		if i > 0 && w.At.Sub(deletes[i-1].At) < boot {
+			t.Errorf("%s restarted %v after the one before, before it could be up (boot %v)", name, w.At.Sub(deletes[i-1].At), boot)
+		}
+	}
+	if r := h.run("apply"); r.code != 0 || !strings.Contains(r.stdout, "demo: web restarted in this window at ") || len(h.em.Writes()) != 3 {
+		t.Errorf("the next apply in the window:\n%s", r)
+	}
+}
+
+// dynoIDs returns the ids of demo's dynos by name.
+func dynoIDs(t *testing.T, h *harness) map[string]string {
+	t.Helper()
+	req, _ := http.NewRequestWithContext(t.Context(), "GET", h.url+"/apps/demo/dynos", nil)
+	req.Header.Set("Accept", emulator.AcceptHeader)
+	req.Header.Set("Authorization", "Bearer "+testToken)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var list []struct{ ID, Name string }
+	if err := json.NewDecoder(resp.Body).Decode(&list); err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]string{}
+	for _, d := range list {
+		out[d.Name] = d.ID
+	}
+	return out
 }
