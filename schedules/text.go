@@ -21,11 +21,15 @@ func (r Report) WriteText(w io.Writer) error {
 	var b strings.Builder
 	// The period in the schedule's own time first, the days a person asked
 	// for; in UTC after.
-	local := time.UTC
-	if len(r.Types) > 0 {
-		if loc, ok := loadZone(r.Types[0].Zone); ok {
-			local = loc
-		}
+	local, zone := time.UTC, ""
+	switch {
+	case len(r.Types) > 0:
+		zone = r.Types[0].Zone
+	case len(r.Quiet) > 0:
+		zone = r.Quiet[0].Zone // a schedule of restart windows alone
+	}
+	if loc, ok := loadZone(zone); ok && zone != "" {
+		local = loc
 	}
 	const stamp = "Mon 2006-01-02 15:04 MST"
 	fmt.Fprintf(&b, "Plan from %s to %s (%s hours)\n",

@@ -14,25 +14,26 @@ import (
 )
 
 // readme is what the README shows: its `$ scaler ...` examples, the output
-// it shows for some of them, and the schedule it uses.
+// it shows for some of them, and the files they use: schedule.txt, the
+// schedule, and others.
 type readme struct {
 	commands []string
 	outputs  map[string]string // command -> the output shown after it
 	parts    map[string]string // command -> a part of its output shown after it
-	schedule string
+	files    map[string]string // name -> content
 }
 
 // readDoc reads a document's console examples (without their comments),
-// the text block marked <!-- schedule.txt -->, and each text block marked
-// <!-- output of the command above --> or <!-- part of the output of the
-// command above -->.
+// each text block marked with a file's name (<!-- schedule.txt -->, <!--
+// restart.txt -->), and each text block marked <!-- output of the command
+// above --> or <!-- part of the output of the command above -->.
 func readDoc(t *testing.T, path string) readme {
 	t.Helper()
 	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := readme{outputs: map[string]string{}, parts: map[string]string{}}
+	r := readme{outputs: map[string]string{}, parts: map[string]string{}, files: map[string]string{}}
 	var (
 		block, marker string
 		text          strings.Builder
@@ -45,9 +46,10 @@ func readDoc(t *testing.T, path string) readme {
 			text.Reset()
 		case inBlock && line == "```":
 			inBlock = false
+			name := strings.TrimSuffix(strings.TrimPrefix(marker, "<!-- "), " -->")
 			switch {
-			case block == "text" && marker == "<!-- schedule.txt -->":
-				r.schedule = text.String()
+			case block == "text" && strings.HasSuffix(name, ".txt") && !strings.Contains(name, " "):
+				r.files[name] = text.String()
 			case block == "text" && marker == "<!-- output of the command above -->":
 				r.outputs[r.commands[len(r.commands)-1]] = text.String()
 			case block == "text" && marker == "<!-- part of the output of the command above -->":
@@ -82,15 +84,18 @@ func docs(t *testing.T) []string {
 // shows the output, it is the output.
 func TestReadmeExamples(t *testing.T) {
 	var doc readme
-	doc.outputs, doc.parts = map[string]string{}, map[string]string{}
+	doc.outputs, doc.parts, doc.files = map[string]string{}, map[string]string{}, map[string]string{}
 	for _, path := range docs(t) {
 		page := readDoc(t, path)
 		doc.commands = append(doc.commands, page.commands...)
 		maps.Copy(doc.outputs, page.outputs)
 		maps.Copy(doc.parts, page.parts)
-		doc.schedule = cmp.Or(doc.schedule, page.schedule)
+		for name, text := range page.files {
+			doc.files[name] = cmp.Or(doc.files[name], text)
+		}
 	}
-	if doc.schedule == "" || len(doc.outputs) == 0 {
+	schedule := doc.files["schedule.txt"]
+	if schedule == "" || len(doc.outputs) == 0 {
 		t.Fatalf("the README's schedule or the pages' outputs were not found: %+v", doc)
 	}
 	for _, line := range doc.commands {
@@ -104,8 +109,10 @@ func TestReadmeExamples(t *testing.T) {
 				t.Skip("TestDemoRunsEndToEnd runs the demo")
 			}
 			dir := t.TempDir()
-			if err := os.WriteFile(filepath.Join(dir, "schedule.txt"), []byte(doc.schedule), 0o644); err != nil {
-				t.Fatal(err)
+			for name, text := range doc.files {
+				if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+					t.Fatal(err)
+				}
 			}
 			t.Chdir(dir)
 			h := newHarness(t, emulator.Config{Apps: []emulator.App{
@@ -114,7 +121,7 @@ func TestReadmeExamples(t *testing.T) {
 				{Name: "my-app", Formation: []emulator.Process{{Type: "web", Quantity: 1}, {Type: "worker"}, {Type: "nightly"}}},
 			}})
 			h.env[envDyno] = "nightly.1"
-			h.env[envSchedule] = doc.schedule
+			h.env[envSchedule] = schedule
 			h.env[envNotify] = newReceiver(t).URL + "/hook"
 			r := h.run(args...)
 			if r.code != 0 {
