@@ -240,8 +240,17 @@ func TestRestarts(t *testing.T) {
 	if w := f.em.Writes(); w[len(w)-1].Path != "/apps/demo/dynos/"+dynos[1].ID {
 		t.Errorf("last write = %+v, want DELETE /apps/demo/dynos/%s", w[len(w)-1], dynos[1].ID)
 	}
-	if err := f.client.RestartDyno(ctx, "demo", "01234567-89ab-cdef-0123-456789abcdef"); !errors.Is(err, scaler.ErrNotFound) {
-		t.Errorf("restart of a dyno gone: %v, want ErrNotFound", err)
+	var ae *APIError
+	if err := f.client.RestartDyno(ctx, "demo", "01234567-89ab-cdef-0123-456789abcdef"); !errors.Is(err, scaler.ErrNotFound) || !errors.As(err, &ae) || ae.Missing != MissingDyno {
+		t.Errorf("restart of a dyno gone: %v, want ErrNotFound, the dyno missing", err)
+	}
+	// At the first contact with the app, the app is told from the dyno.
+	g := setup(t, fast)
+	if err := g.client.RestartDyno(ctx, "demo", "01234567-89ab-cdef-0123-456789abcdef"); !errors.As(err, &ae) || ae.Missing != MissingDyno {
+		t.Errorf("restart of a dyno gone, first contact: %v, want the dyno missing", err)
+	}
+	if err := g.client.RestartDyno(ctx, "nope", "01234567-89ab-cdef-0123-456789abcdef"); !errors.As(err, &ae) || ae.Missing != MissingApp {
+		t.Errorf("restart of a dyno of an unknown app: %v, want the app missing", err)
 	}
 	// The answer lost after the restart landed: not sent again.
 	before := len(f.em.Requests())
