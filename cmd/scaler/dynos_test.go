@@ -413,6 +413,9 @@ func TestEmulatorDynoFlags(t *testing.T) {
 		{[]string{"--procfile", "Procfile", "--env", "secret-value-xyz"}, "--env number 1 is not KEY=VALUE"},
 		{[]string{"--procfile", "Procfile", "--scheduler-skip", "2"}, "are probabilities"},
 		{[]string{"--procfile", "Procfile", "--kill-after", "0s"}, "must be positive"},
+		{[]string{"--cycle-jitter", "216m"}, "--cycle-jitter runs dynos: it needs --procfile"},
+		{[]string{"--procfile", "Procfile", "--cycle-jitter", "216m"}, "--cycle-jitter 3h36m0s is added to --cycle, which is not set"},
+		{[]string{"--procfile", "Procfile", "--cycle", "24h", "--cycle-jitter", "-1m"}, "--cycle-jitter not negative"},
 	} {
 		p := startBinaryIn(t, dir, nil, append([]string{"emulator", "--listen", "127.0.0.1:0"}, tt.args...)...)
 		code, out := p.wait(t)

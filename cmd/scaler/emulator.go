@@ -27,7 +27,7 @@ type emulatorOptions struct {
 	Apps, Formations, Env, Scheduler           []string
 	BootDelay, StopDelay, Latency              time.Duration
 	StopLatency, KillAfter, RestartDelay       time.Duration
-	Cycle                                      time.Duration
+	Cycle, CycleJitter                         time.Duration
 	RateLimit                                  int
 	ClockRate, SchedulerSkip, SchedulerDup     float64
 	Seed                                       uint64
@@ -69,6 +69,7 @@ Examples:
    $ scaler emulator --listen 127.0.0.1:0 --app demo --formation web=1,worker=0:standard-2x --boot-delay 2s
    $ HEROKU_API_URL=http://127.0.0.1:5000 HEROKU_API_KEY=any scaler up worker=1 -a demo
    $ scaler emulator --procfile Procfile --env HEROKU_API_KEY=any --cycle 2m
+   $ scaler emulator --procfile Procfile --env HEROKU_API_KEY=any --cycle 24h --cycle-jitter 216m
    $ scaler emulator --procfile Procfile --env HEROKU_API_KEY=any --scheduler '10m bin/scaler apply' --scheduler-skip 0.1`,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "listen", Value: defaultListen, Usage: "address to listen on (port 0 picks a free one); beyond loopback, --procfile needs --token"},
@@ -87,11 +88,12 @@ Examples:
 			&cli.DurationFlag{Name: "stop-latency", Value: emulator.DefaultStopLatency, Usage: "time from an accepted scale-down to its dynos' SIGTERM; a dyno whose process exits meanwhile is restarted"},
 			&cli.DurationFlag{Name: "kill-after", Value: emulator.DefaultKillAfter, Usage: "time from SIGTERM to SIGKILL for a dyno's processes"},
 			&cli.DurationFlag{Name: "restart-delay", Value: emulator.DefaultRestartDelay, Usage: "cool-off before a crashed dyno's second restart (the first is at once), doubling after each further crash, up to 20m"},
-			&cli.DurationFlag{Name: "cycle", Usage: "cycle each formation dyno this long after it started (Heroku: every 24h plus up to 216m)", DefaultText: "never"},
+			&cli.DurationFlag{Name: "cycle", Usage: "cycle each formation dyno this long after it started, as Heroku does every 24h (plus up to 216m: --cycle-jitter); every restart starts it over", DefaultText: "never"},
+			&cli.DurationFlag{Name: "cycle-jitter", Usage: "add to each dyno's --cycle a random part of up to this (Heroku: 216m), replayed by --seed", DefaultText: "none"},
 			&cli.GenericFlag{Name: "scheduler", Value: &repeated{}, Usage: "'EVERY COMMAND': run COMMAND in a one-off scheduler.N dyno every EVERY, as Heroku Scheduler does (repeatable)"},
 			&cli.Float64Flag{Name: "scheduler-skip", Usage: "probability that a Scheduler run is skipped (Scheduler is best effort)"},
 			&cli.Float64Flag{Name: "scheduler-dup", Usage: "probability that a Scheduler run starts twice"},
-			&cli.Uint64Flag{Name: "seed", Usage: "seed of the Scheduler's skips and duplicates", DefaultText: "random, logged"},
+			&cli.Uint64Flag{Name: "seed", Usage: "seed of the Scheduler's skips and duplicates, and of --cycle-jitter's draws", DefaultText: "random, logged"},
 		},
 		Action: func(c *cli.Context) error {
 			return runF(c.Context, &emulatorOptions{
@@ -100,7 +102,7 @@ Examples:
 				Env: *c.Generic("env").(*repeated), Scheduler: *c.Generic("scheduler").(*repeated),
 				BootDelay: c.Duration("boot-delay"), StopDelay: c.Duration("stop-delay"), Latency: c.Duration("latency"),
 				StopLatency: c.Duration("stop-latency"), KillAfter: c.Duration("kill-after"), RestartDelay: c.Duration("restart-delay"),
-				Cycle: c.Duration("cycle"), RateLimit: c.Int("rate-limit"), ClockRate: c.Float64("clock-rate"),
+				Cycle: c.Duration("cycle"), CycleJitter: c.Duration("cycle-jitter"), RateLimit: c.Int("rate-limit"), ClockRate: c.Float64("clock-rate"),
 				SchedulerSkip: c.Float64("scheduler-skip"), SchedulerDup: c.Float64("scheduler-dup"), Seed: c.Uint64("seed"),
 				Set: c.IsSet,
 			})
@@ -195,7 +197,7 @@ func secretName(key string) bool {
 }
 
 // dynoFlags are the flags that only make sense with --procfile.
-var dynoFlags = []string{"env", "stop-latency", "kill-after", "restart-delay", "cycle", "scheduler", "scheduler-skip", "scheduler-dup", "seed"}
+var dynoFlags = []string{"env", "stop-latency", "kill-after", "restart-delay", "cycle", "cycle-jitter", "scheduler", "scheduler-skip", "scheduler-dup", "seed"}
 
 // dynoConfig reads the dyno manager's flags: nil without --procfile, and
 // then none of them may be set.
@@ -217,7 +219,7 @@ func (a *App) dynoConfig(opts *emulatorOptions) (*emulator.DynoConfig, error) {
 		// What dynos print is redacted before a long line is cut, as well
 		// as by a.Stdout after: a secret is never cut in two.
 		Procfile: pf, Log: a.Stdout, Redact: a.secrets.cleanStart, StopLatency: opts.StopLatency, KillAfter: opts.KillAfter,
-		RestartDelay: opts.RestartDelay, Cycle: opts.Cycle,
+		RestartDelay: opts.RestartDelay, Cycle: opts.Cycle, CycleJitter: opts.CycleJitter,
 		SchedulerSkip: opts.SchedulerSkip, SchedulerDup: opts.SchedulerDup, Seed: opts.Seed,
 		// The emulator's process runs nothing but dynos: it may reap
 		// whatever they leave behind. (So App.Run("emulator --procfile")
@@ -242,14 +244,16 @@ func (a *App) dynoConfig(opts *emulatorOptions) (*emulator.DynoConfig, error) {
 		dc.Scheduler = append(dc.Scheduler, job)
 	}
 	switch {
-	case dc.StopLatency < 0 || dc.KillAfter <= 0 || dc.RestartDelay <= 0 || dc.Cycle < 0:
-		return nil, scaler.Errorf(scaler.ErrInvalid, "--kill-after and --restart-delay must be positive, --stop-latency and --cycle not negative")
+	case dc.StopLatency < 0 || dc.KillAfter <= 0 || dc.RestartDelay <= 0 || dc.Cycle < 0 || dc.CycleJitter < 0:
+		return nil, scaler.Errorf(scaler.ErrInvalid, "--kill-after and --restart-delay must be positive, --stop-latency, --cycle and --cycle-jitter not negative")
+	case dc.CycleJitter > 0 && dc.Cycle == 0:
+		return nil, scaler.Errorf(scaler.ErrInvalid, "--cycle-jitter %s is added to --cycle, which is not set: give both, e.g. --cycle 24h --cycle-jitter 216m", dc.CycleJitter)
 	case dc.SchedulerSkip < 0 || dc.SchedulerSkip > 1 || dc.SchedulerDup < 0 || dc.SchedulerDup > 1:
 		return nil, scaler.Errorf(scaler.ErrInvalid, "--scheduler-skip and --scheduler-dup are probabilities, from 0 to 1")
 	}
-	if !opts.Set("seed") && (dc.SchedulerSkip > 0 || dc.SchedulerDup > 0) {
+	if !opts.Set("seed") && (dc.SchedulerSkip > 0 || dc.SchedulerDup > 0 || dc.CycleJitter > 0) {
 		dc.Seed = rand.Uint64()
-		a.log.Info("scheduler seed", "seed", dc.Seed, "hint", "--seed replays the same skips and duplicates")
+		a.log.Info("scheduler seed", "seed", dc.Seed, "hint", "--seed replays the same skips, duplicates and cycles")
 	}
 	return dc, nil
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"sync"
@@ -98,8 +99,14 @@ type DynoConfig struct {
 	// DefaultRestartDelay when zero.
 	RestartDelay time.Duration
 	// Cycle, when positive, cycles each formation dyno that long after it
-	// started, as Heroku does every 24 hours plus up to 216 minutes.
+	// started, as Heroku does every 24 hours plus up to 216 minutes. Every
+	// new dyno starts its own: one restarted through the API, cycled, or
+	// brought back after a crash is cycled Cycle after its own start.
 	Cycle time.Duration
+	// CycleJitter, with Cycle, adds to each dyno's cycle a random part of
+	// up to CycleJitter (Heroku: 216 minutes), drawn from Seed, so that a
+	// seed replays the same draws in the same order of dyno starts.
+	CycleJitter time.Duration
 	// Scheduler runs commands in one-off dynos at intervals.
 	Scheduler []SchedulerJob
 	// SchedulerSkip and SchedulerDup are the probabilities that a
@@ -127,6 +134,19 @@ type DynoConfig struct {
 	AfterFunc func(d time.Duration, f func()) (stop func() bool)
 }
 
+// jitterStream is the stream of Seed that CycleJitter draws from: the
+// Scheduler's jobs draw from the streams of their positions.
+const jitterStream = 1 << 63
+
+// cycle returns when a dyno that starts now is cycled: Cycle, plus a draw
+// of up to CycleJitter. Callers hold e.mu.
+func (m *manager) cycle() time.Duration {
+	if m.cfg.CycleJitter <= 0 {
+		return m.cfg.Cycle
+	}
+	return m.cfg.Cycle + time.Duration(m.jitter.Int64N(int64(m.cfg.CycleJitter)+1))
+}
+
 // DynoState is a dyno as the API lists it.
 type DynoState struct {
 	ID, Name, Type, State string
@@ -141,6 +161,7 @@ type manager struct {
 	log *logStream
 
 	// Guarded by e.mu.
+	jitter           *rand.Rand // the draws of CycleJitter
 	apiURL           string
 	started, closing bool
 	running          int                   // dynos whose processes are not all gone
@@ -164,8 +185,11 @@ func newManager(e *Emulator, cfg DynoConfig, apps []App) (*manager, []App, error
 	if cfg.Log == nil {
 		cfg.Log = io.Discard
 	}
-	if cfg.StopLatency < 0 || cfg.KillAfter < 0 || cfg.RestartDelay < 0 || cfg.Cycle < 0 {
+	if cfg.StopLatency < 0 || cfg.KillAfter < 0 || cfg.RestartDelay < 0 || cfg.Cycle < 0 || cfg.CycleJitter < 0 {
 		return nil, nil, errors.New("emulator: dyno delays cannot be negative")
+	}
+	if cfg.CycleJitter > 0 && cfg.Cycle == 0 {
+		return nil, nil, errors.New("emulator: CycleJitter is added to Cycle, which is not set")
 	}
 	if cfg.SchedulerSkip < 0 || cfg.SchedulerSkip > 1 || cfg.SchedulerDup < 0 || cfg.SchedulerDup > 1 {
 		return nil, nil, errors.New("emulator: Scheduler probabilities are between 0 and 1")
@@ -182,6 +206,7 @@ func newManager(e *Emulator, cfg DynoConfig, apps []App) (*manager, []App, error
 	}
 	m := &manager{
 		e: e, cfg: cfg, log: newLogStream(cfg.Log, e.now, cfg.Redact),
+		jitter:  rand.New(rand.NewPCG(cfg.Seed, jitterStream)),
 		numbers: map[string]int{}, crashes: map[string]int{}, pending: map[*func() bool]bool{},
 		changed:  make(chan struct{}),
 		reaper:   reaper{mains: map[int]bool{}},

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -455,6 +456,74 @@ func TestCycling(t *testing.T) {
 		t.Errorf("the cycled dyno kept its id")
 	}
 	f.log.next(t, `heroku\[worker\.1\]: Cycling$`) // and again, a cycle after the new one started
+}
+
+// With CycleJitter, each dyno's cycle is Cycle plus a draw of up to
+// CycleJitter, which the seed replays; without, it is Cycle.
+func TestCycleJitter(t *testing.T) {
+	t.Parallel()
+	const cycle, jitter = time.Hour, 216 * time.Minute
+	cycles := func(seed uint64, withJitter bool) []time.Duration {
+		var mu sync.Mutex
+		var got []time.Duration
+		startDynos(t, "worker: exec sleep 60\n", "worker=4", func(c *Config) {
+			c.Dynos.Cycle, c.Dynos.Seed = cycle, seed
+			if withJitter {
+				c.Dynos.CycleJitter = jitter
+			}
+			c.Dynos.AfterFunc = func(d time.Duration, f func()) func() bool {
+				if d >= cycle { // the cycles: nothing else is that long here
+					mu.Lock()
+					got = append(got, d)
+					mu.Unlock()
+				}
+				return time.AfterFunc(d, f).Stop
+			}
+		}).waitDynos(t, "worker.1:up worker.2:up worker.3:up worker.4:up")
+		mu.Lock()
+		defer mu.Unlock()
+		return got
+	}
+	a, again, other := cycles(7, true), cycles(7, true), cycles(8, true)
+	if len(a) != 4 || slices.Equal(a, other) || !slices.Equal(a, again) {
+		t.Errorf("cycles of seed 7: %v, again %v; of seed 8: %v; want 4 draws, replayed by the seed", a, again, other)
+	}
+	for _, d := range a {
+		if d < cycle || d > cycle+jitter {
+			t.Errorf("a cycle of %v, want %v plus up to %v", d, cycle, jitter)
+		}
+	}
+	if plain := cycles(7, false); !slices.Equal(plain, []time.Duration{cycle, cycle, cycle, cycle}) {
+		t.Errorf("cycles without jitter: %v, want %v each", plain, cycle)
+	}
+	if _, err := New(Config{Apps: []App{{Name: "demo"}}, Dynos: &DynoConfig{Procfile: &Procfile{}, CycleJitter: time.Minute}}); err == nil {
+		t.Error("CycleJitter without Cycle was accepted")
+	}
+}
+
+// Every restart through the API is a new dyno, whose cycle counts from its
+// own start: a restart of the type (the CLI's), of the dyno, of the app (a
+// deploy).
+func TestRestartResetsTheCycle(t *testing.T) {
+	t.Parallel()
+	const cycle = 400 * time.Millisecond
+	f := startDynos(t, "worker: exec sleep 60\n", "worker=1", func(c *Config) { c.Dynos.Cycle = cycle })
+	f.log.next(t, `heroku\[worker\.1\]: State changed from starting to up$`)
+	for _, restart := range []struct{ accept, path string }{
+		{SDKAccept, "/apps/demo/formations/worker"},
+		{AcceptHeader, "/apps/demo/dynos/worker.1"},
+		{AcceptHeader, "/apps/demo/dynos"},
+	} {
+		if status, body := doAccept(t, f.url, restart.accept, "DELETE", restart.path, ""); status != 202 {
+			t.Fatalf("DELETE %s = %d %s", restart.path, status, body)
+		}
+		restarted := f.log.next(t, `heroku\[worker\.1\]: Restarting$`)
+		cycled := f.log.next(t, `heroku\[worker\.1\]: Cycling$`)
+		if after := stampOf(t, cycled).Sub(stampOf(t, restarted)); after < cycle {
+			t.Errorf("after DELETE %s, cycled %v after the restart, want %v at least", restart.path, after, cycle)
+		}
+		f.log.next(t, `heroku\[worker\.1\]: State changed from starting to up$`)
+	}
 }
 
 // The API's restarts act on processes: every restart is a new dyno with a

@@ -71,7 +71,7 @@ func (m *manager) launch(d *dyno, now time.Time) {
 			}
 		}))
 	case !r.oneOff && m.cfg.Cycle > 0:
-		r.timers = append(r.timers, m.timer(d, m.cfg.Cycle, false, func(now time.Time) {
+		r.timers = append(r.timers, m.timer(d, m.cycle(), false, func(now time.Time) {
 			if !r.exited && !r.stopping && r.doom == nil {
 				m.replace(d, "Cycling", "starting", now)
 			}
