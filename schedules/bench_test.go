@@ -138,3 +138,25 @@ func BenchmarkClosed(b *testing.B) {
 		s.Closed(to.Add(-10*time.Minute), to)
 	}
 }
+
+// BenchmarkRestarts is what apply asks of Restarts for each app: the
+// windows open at its instant or closed in the ten minutes before, for 20
+// types with a nightly restart window over three zones, beside the scale
+// rules of the fleet.
+func BenchmarkRestarts(b *testing.B) {
+	var src strings.Builder
+	src.WriteString(fleet200())
+	zones := []string{"UTC", "Europe/Berlin", "America/New_York"}
+	for i := range 20 {
+		if i%7 == 0 {
+			fmt.Fprintf(&src, "timezone %s\n", zones[i/7])
+		}
+		fmt.Fprintf(&src, "worker%02d daily 01:00-01:30 restart\n", i)
+	}
+	s := mustParse(b, src.String())
+	at := time.Date(2026, 11, 24, 1, 5, 0, 0, time.UTC)
+	b.ReportAllocs()
+	for b.Loop() {
+		s.Restarts(at.Add(-10*time.Minute), at.Add(time.Second))
+	}
+}
