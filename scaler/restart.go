@@ -226,13 +226,14 @@ func plural(n int, thing string) string {
 // RestartStates judges app's restart windows at at, an instant of the
 // platform's clock, by form and dynos, the formation and the dynos as read
 // then: one state per type whose window holds at (done, due or idle), and
-// one per type whose last window closed in this apply's interval,
-// (at-every, at], with dynos that started before it opened (missed), by
-// type. windows are the occurrences of the app's restart windows open at
-// some instant of [at-every, at].
+// one per type whose last window closed without its restart, with dynos
+// that started before it opened (missed), when this apply is the one to
+// tell of it (Tells; never when every is 0), by type. windows are the
+// occurrences of the app's restart windows open at at, or in the interval
+// before at's (see restartWindows).
 func RestartStates(form Formation, dynos []Dyno, windows []Window, at time.Time, every time.Duration) []RestartState {
 	var out []RestartState
-	closed := map[string]Window{} // the latest closed in the interval, by type
+	closed := map[string]Window{} // the latest whose close this apply tells of, by type
 	for _, w := range windows {
 		switch {
 		case w.Open.IsZero() || w.Close.IsZero():
@@ -250,7 +251,7 @@ func RestartStates(form Formation, dynos []Dyno, windows []Window, at time.Time,
 				s.Phase, s.Since = RestartDone, since
 			}
 			out = append(out, s)
-		case w.Close.After(at.Add(-every)) && !w.Close.After(at):
+		case every > 0 && Tells(w.Close, at, every):
 			if w.Close.After(closed[w.Type].Close) {
 				closed[w.Type] = w
 			}
@@ -269,13 +270,27 @@ func RestartStates(form Formation, dynos []Dyno, windows []Window, at time.Time,
 	return out
 }
 
+// restartWindows returns the occurrences of app's restart windows that
+// RestartStates judges at at: those open then, and those that closed in
+// the interval before at's (see Tells).
+func restartWindows(app string, sched Schedule, at time.Time, every time.Duration) []Window {
+	from := at
+	if every > 0 {
+		// A window that closes as the interval begins was open just
+		// before.
+		from, _ = interval(at, every, -1)
+		from = from.Add(-time.Second)
+	}
+	return sched.Restarts(app, from, at.Add(time.Second))
+}
+
 // restart carries out the restarts that app's result leaves due, after its
 // formation's apply: it reads the dynos only when a restart window holds
-// the result's instant or closed in the interval before it (every), and
+// the result's instant or is one whose close it tells of (every), and
 // restarts each type due, every dyno at once, or one at a time for a
 // rolling window. A failure is the state's, and stops nothing else.
 func (s *Service) restart(ctx context.Context, r *AppResult, sched Schedule, every time.Duration, dry bool) {
-	windows := sched.Restarts(r.App, r.At.Add(-every), r.At.Add(time.Second))
+	windows := restartWindows(r.App, sched, r.At, every)
 	if len(windows) == 0 {
 		return
 	}

@@ -113,14 +113,15 @@ func TestApplyRestartFailuresAndMisses(t *testing.T) {
 	if r := h.applyAt(clock, at("01:10").Add(day)); r.code != 0 || !strings.Contains(r.stdout, "demo: restarted worker (2 dynos)") || len(restarts(h)) != 2 {
 		t.Errorf("the next apply in the window:\n%s", r)
 	}
-	// The next night, Scheduler skips every run of the window: the run at
-	// 01:35 says it, the run at 01:45 does not again.
-	r = h.applyAt(clock, at("01:35").Add(2*day))
+	// The next night, Scheduler skips every run of the window: the run
+	// after the interval of the close (01:30-01:40) says it, at 01:45; the
+	// run at 01:55 does not again.
+	r = h.applyAt(clock, at("01:45").Add(2*day))
 	if r.code != 0 || !strings.Contains(r.stdout, "demo: worker not restarted in its window, Thu 2026-12-03 01:00 CET to 01:30 CET\n") ||
 		!strings.Contains(r.stderr, `level=warn msg="restart missed" app=demo type=worker`) {
 		t.Errorf("apply after a window without its restart:\n%s", r)
 	}
-	if r := h.applyAt(clock, at("01:45").Add(2*day)); r.code != 0 || strings.Contains(r.stdout+r.stderr, "missed") {
+	if r := h.applyAt(clock, at("01:55").Add(2*day)); r.code != 0 || strings.Contains(r.stdout+r.stderr, "missed") {
 		t.Errorf("the apply after said the miss again:\n%s", r)
 	}
 }
