@@ -112,12 +112,12 @@ func TestNotifications(t *testing.T) {
 		{"window_missed", func(t *testing.T) result {
 			h, clock := onceHarness(t, false)
 			h.env[envNotify] = rcv.URL + "/hook"
-			return h.applyAt(clock, at("05:05"))
+			return h.applyAt(clock, at("05:15")) // the run after the interval of the close (05:00-05:10)
 		}, 0, "nightly", 0},
 		{"restart_missed", func(t *testing.T) result {
 			h, clock := restartHarness(t)
 			h.env[envNotify] = rcv.URL + "/hook"
-			return h.applyAt(clock, at("01:35"))
+			return h.applyAt(clock, at("01:45"))
 		}, 0, "worker", 0},
 		{"missed_edge_healed", func(t *testing.T) result {
 			h, clock := keepHarness(t)
@@ -131,7 +131,7 @@ func TestNotifications(t *testing.T) {
 			h.applyAt(clock, berlin("2026-11-28T00:05")) // Saturday: web to 2, on time
 			clock.set(berlin("2026-11-28T01:00"))
 			h.em.SetQuantity("demo", "web", 5)                  // a person
-			return h.applyAt(clock, berlin("2026-11-29T01:05")) // a day and 5 minutes after the change
+			return h.applyAt(clock, berlin("2026-11-29T01:15")) // the run after the interval of the day's age (01:00-01:10)
 		}, 0, "web", 0},
 	}
 	for _, c := range cases {
@@ -200,7 +200,7 @@ func TestNotificationFailureChangesNothing(t *testing.T) {
 		h, clock := onceHarness(t, false)
 		h.env[envNotify] = rcv.URL + "/hook"
 		began := time.Now()
-		r := h.applyAt(clock, at("05:05"))
+		r := h.applyAt(clock, at("05:15"))
 		if r.code != 0 || !strings.Contains(r.stderr, `msg="notify failed"`) || time.Since(began) > 10*time.Second {
 			t.Errorf("a webhook answering %d: exit %d after %v:\n%s", status, r.code, time.Since(began), r)
 		}
