@@ -119,7 +119,7 @@ func simulateQuiet(t *testing.T, windows bool) quietRun {
 		dc.Scheduler, dc.SchedulerSkip, dc.SchedulerDup = []emulator.SchedulerJob{apply}, 0.05, 0.15
 	}
 	em, err := emulator.New(emulator.Config{
-		Token: testToken, Now: clock, BootDelay: 50 * time.Millisecond,
+		Token: testToken, Now: clock, ClockRate: quietRate, BootDelay: 50 * time.Millisecond,
 		Apps:  []emulator.App{{Name: "demo", Formation: []emulator.Process{{Type: "worker", Quantity: 1}}}},
 		Dynos: dc,
 	})
