@@ -53,11 +53,7 @@ func DueForRestart(typ string, dynos []Dyno, open time.Time) (due []Dyno, since 
 			since = start
 		}
 	}
-	slices.SortFunc(due, func(a, b Dyno) int {
-		at, an := splitDynoName(a.Name)
-		bt, bn := splitDynoName(b.Name)
-		return cmp.Or(strings.Compare(at, bt), cmp.Compare(an, bn))
-	})
+	sortDynos(due)
 	return due, since
 }
 
@@ -201,17 +197,16 @@ const restartLookahead = 8 * 24 * time.Hour
 // RestartOutlook returns where each of app's restart windows stands at at,
 // an instant of the platform's clock, by type: the occurrence that holds
 // at (done, due or idle, by form and dynos, as RestartStates judges it),
-// else the next to open within a week (waiting). What `scaler status`
-// says.
+// else the next to open within a week (waiting), the open ones first. What
+// `scaler status` says, by type.
 func RestartOutlook(app string, form Formation, dynos []Dyno, sched Schedule, at time.Time) []RestartState {
 	windows := sched.Restarts(app, at, at.Add(restartLookahead))
 	out := RestartStates(form, dynos, windows, at, 0)
 	for _, w := range windows {
-		if w.Open.After(at) && !slices.ContainsFunc(out, func(s RestartState) bool { return s.Type == w.Type }) {
+		if w.Open.After(at) && !judged(out, w.Type) {
 			out = append(out, RestartState{Type: w.Type, Phase: RestartWaiting, Window: w, At: at, Zone: w.Rule.Zone})
 		}
 	}
-	slices.SortFunc(out, func(a, b RestartState) int { return cmp.Compare(a.Type, b.Type) })
 	return out
 }
 
@@ -228,12 +223,13 @@ func plural(n int, thing string) string {
 // then: one state per type whose window holds at (done, due or idle), and
 // one per type whose last window closed without its restart, with dynos
 // that started before it opened (missed), when this apply is the one to
-// tell of it (Tells; never when every is 0), by type. windows are the
-// occurrences of the app's restart windows open at at, or in the interval
-// before at's (see restartWindows).
+// tell of it (Tells; never when every is 0), in the order of windows.
+// windows are the occurrences of the app's restart windows open at at, or
+// in the interval before at's (see restartWindows), in order of opening,
+// ties by type.
 func RestartStates(form Formation, dynos []Dyno, windows []Window, at time.Time, every time.Duration) []RestartState {
 	var out []RestartState
-	closed := map[string]Window{} // the latest whose close this apply tells of, by type
+	var closed []Window // the latest of each type whose close this apply tells of
 	for _, w := range windows {
 		switch {
 		case w.Open.IsZero() || w.Close.IsZero():
@@ -252,22 +248,35 @@ func RestartStates(form Formation, dynos []Dyno, windows []Window, at time.Time,
 			}
 			out = append(out, s)
 		case every > 0 && Tells(w.Close, at, every):
-			if w.Close.After(closed[w.Type].Close) {
-				closed[w.Type] = w
+			// Windows come in order of opening: a later one of the type
+			// replaces an earlier.
+			if i := slices.IndexFunc(closed, func(c Window) bool { return c.Type == w.Type }); i >= 0 {
+				closed[i] = w
+			} else {
+				closed = append(closed, w)
 			}
 		}
 	}
-	for typ, w := range closed {
-		if slices.ContainsFunc(out, func(s RestartState) bool { return s.Type == typ }) {
+	for _, w := range closed {
+		if judged(out, w.Type) {
 			continue // its next window is open: judged there
 		}
-		p, _ := form.Find(typ)
-		if due, _ := DueForRestart(typ, dynos, w.Open); p.Quantity > 0 && len(due) > 0 {
-			out = append(out, RestartState{Type: typ, Phase: RestartMissed, Window: w, Dynos: len(due), At: at, Zone: w.Rule.Zone})
+		p, _ := form.Find(w.Type)
+		if due, _ := DueForRestart(w.Type, dynos, w.Open); p.Quantity > 0 && len(due) > 0 {
+			out = append(out, RestartState{Type: w.Type, Phase: RestartMissed, Window: w, Dynos: len(due), At: at, Zone: w.Rule.Zone})
 		}
 	}
-	slices.SortFunc(out, func(a, b RestartState) int { return cmp.Compare(a.Type, b.Type) })
 	return out
+}
+
+// judged reports whether states holds one of typ.
+func judged(states []RestartState, typ string) bool {
+	for _, s := range states {
+		if s.Type == typ {
+			return true
+		}
+	}
+	return false
 }
 
 // restartWindows returns the occurrences of app's restart windows that

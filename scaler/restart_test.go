@@ -88,7 +88,7 @@ func TestRestartStates(t *testing.T) {
 			window.Close.Add(time.Minute), "worker due 1"},
 		{"two types", worker2,
 			[]Dyno{dyno("worker.1", "up", yesterday, yesterday), dyno("web.1", "up", open.Add(time.Minute), open.Add(time.Minute))},
-			[]Window{window, {App: "demo", Type: "web", Open: open, Close: open.Add(time.Hour), Rolling: true}}, at,
+			[]Window{{App: "demo", Type: "web", Open: open, Close: open.Add(time.Hour), Rolling: true}, window}, at,
 			"web done 0 00:01, worker due 1"},
 	}
 	for _, tt := range tests {

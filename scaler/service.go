@@ -378,12 +378,18 @@ func (s *Service) Status(ctx context.Context, app string) (Status, error) {
 	if dr.err != nil {
 		return Status{}, fmt.Errorf("read dynos of %s: %w", app, dr.err)
 	}
-	slices.SortStableFunc(dr.dynos, func(a, b Dyno) int {
+	sortDynos(dr.dynos)
+	return Status{Formation: read.Formation, Dynos: dr.dynos, At: read.At, Local: read.Local}, nil
+}
+
+// sortDynos sorts dynos by type and number (worker.2 before worker.10),
+// keeping the order of dynos of one name.
+func sortDynos(dynos []Dyno) {
+	slices.SortStableFunc(dynos, func(a, b Dyno) int {
 		at, an := splitDynoName(a.Name)
 		bt, bn := splitDynoName(b.Name)
 		return cmp.Or(strings.Compare(at, bt), cmp.Compare(an, bn))
 	})
-	return Status{Formation: read.Formation, Dynos: dr.dynos, At: read.At, Local: read.Local}, nil
 }
 
 func splitDynoName(name string) (string, int) {

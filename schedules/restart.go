@@ -1,7 +1,6 @@
 package schedules
 
 import (
-	"cmp"
 	"fmt"
 	"slices"
 	"time"
@@ -135,7 +134,8 @@ func (s *Schedule) quietPeriods() []QuietPeriod {
 }
 
 // exposures returns the stretches between the restart occurrences of each
-// type, in order, when the next opens more than a day after the last.
+// type, when the next opens more than a day after the last, in order of
+// that opening (restarts are in order of opening).
 func exposures(restarts []Occurrence) []Exposure {
 	out := []Exposure{}
 	last := map[[2]string]Occurrence{}
@@ -156,7 +156,6 @@ func exposures(restarts []Occurrence) []Exposure {
 			name(o.App, o.Type), stretch(from.In(z), o.Open.In(z)), o.Rule.Line, hoursLong(o.Open.Sub(prev.Open)))
 		out = append(out, e)
 	}
-	slices.SortStableFunc(out, func(a, b Exposure) int { return a.From.Compare(b.From) })
 	return out
 }
 
@@ -186,7 +185,7 @@ func hoursLong(d time.Duration) string {
 // restartConflicts returns, once per restart rule and job rule, the job
 // windows of other types of the same app that open before a restart
 // window of [from, to) closes and are open while it is; in the order of
-// the restart rules' lines, then the jobs'.
+// the first restart window each meets.
 func (s *Schedule) restartConflicts(restarts []Occurrence, from, to time.Time) []RestartConflict {
 	out := []RestartConflict{}
 	if len(restarts) == 0 {
@@ -232,8 +231,5 @@ func (s *Schedule) restartConflicts(restarts []Occurrence, from, to time.Time) [
 			"when the quiet period begins (%s)",
 			name(c.App, c.Job), c.JobLine, c.JobRule, name(c.App, c.Type), c.Line, clock(restart.end), when)
 	}
-	slices.SortStableFunc(out, func(a, b RestartConflict) int {
-		return cmp.Or(cmp.Compare(a.Line, b.Line), cmp.Compare(a.JobLine, b.JobLine))
-	})
 	return out
 }

@@ -144,7 +144,7 @@ func (m *manager) cycle() time.Duration {
 	if m.cfg.CycleJitter <= 0 {
 		return m.cfg.Cycle
 	}
-	return m.cfg.Cycle + time.Duration(m.jitter.Int64N(int64(m.cfg.CycleJitter)+1))
+	return m.cfg.Cycle + time.Duration(m.jitter.Float64()*float64(m.cfg.CycleJitter))
 }
 
 // DynoState is a dyno as the API lists it.
