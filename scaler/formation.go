@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"sort"
 	"strings"
 	"time"
 )
@@ -52,13 +53,19 @@ func (f Formation) Find(typ string) (Process, bool) {
 // String reads like "web=2:Standard-1X, worker=0:Standard-2X", sorted by
 // type.
 func (f Formation) String() string {
-	sorted := slices.Clone(f)
-	slices.SortFunc(sorted, func(a, b Process) int { return strings.Compare(a.Type, b.Type) })
+	sorted := f.Sorted()
 	parts := make([]string, len(sorted))
 	for i, p := range sorted {
 		parts[i] = fmt.Sprintf("%s=%d:%s", p.Type, p.Quantity, p.Size)
 	}
 	return strings.Join(parts, ", ")
+}
+
+// Sorted returns the process types sorted by type.
+func (f Formation) Sorted() Formation {
+	s := slices.Clone(f)
+	sort.Slice(s, func(i, j int) bool { return s[i].Type < s[j].Type })
+	return s
 }
 
 // Types returns the names of the process types, sorted.

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -385,10 +386,10 @@ func (s *Service) Status(ctx context.Context, app string) (Status, error) {
 // sortDynos sorts dynos by type and number (worker.2 before worker.10),
 // keeping the order of dynos of one name.
 func sortDynos(dynos []Dyno) {
-	slices.SortStableFunc(dynos, func(a, b Dyno) int {
-		at, an := splitDynoName(a.Name)
-		bt, bn := splitDynoName(b.Name)
-		return cmp.Or(strings.Compare(at, bt), cmp.Compare(an, bn))
+	sort.SliceStable(dynos, func(i, j int) bool {
+		at, an := splitDynoName(dynos[i].Name)
+		bt, bn := splitDynoName(dynos[j].Name)
+		return cmp.Or(strings.Compare(at, bt), cmp.Compare(an, bn)) < 0
 	})
 }
 

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+	"sort"
 	"strings"
 	"time"
 )
@@ -64,8 +65,9 @@ func (s *Schedule) Transitions(from, to time.Time) []Transition {
 		zones = append(zones, g.loc.String())
 		out = append(out, transitions(g.loc, from, to)...)
 	}
-	slices.SortFunc(out, func(a, b Transition) int {
-		return cmp.Or(a.At.Compare(b.At), strings.Compare(a.Zone, b.Zone))
+	sort.Slice(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		return cmp.Or(a.At.Compare(b.At), strings.Compare(a.Zone, b.Zone)) < 0
 	})
 	return out
 }
@@ -107,9 +109,10 @@ func (s *Schedule) DSTEffects(from, to time.Time) []DSTEffect {
 			}
 		}
 	}
-	slices.SortStableFunc(out, func(a, b DSTEffect) int {
+	sort.SliceStable(out, func(i, j int) bool {
+		a, b := out[i], out[j]
 		return cmp.Or(a.Transition.At.Compare(b.Transition.At), strings.Compare(a.App, b.App),
-			cmp.Compare(a.Line, b.Line), strings.Compare(a.Date, b.Date))
+			cmp.Compare(a.Line, b.Line), strings.Compare(a.Date, b.Date)) < 0
 	})
 	return out
 }

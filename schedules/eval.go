@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"math"
 	"slices"
+	"sort"
 	"time"
 )
 
@@ -400,7 +401,7 @@ func (s *Schedule) Closed(from, to time.Time) []Occurrence {
 	}
 	// The groups are sorted by app and type: a stable sort by time keeps
 	// that order for the ties.
-	slices.SortStableFunc(out, func(a, b Occurrence) int { return a.Close.Compare(b.Close) })
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Close.Before(out[j].Close) })
 	return out
 }
 

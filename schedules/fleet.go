@@ -3,6 +3,7 @@ package schedules
 import (
 	"cmp"
 	"slices"
+	"sort"
 	"time"
 
 	"github.com/scalerdev/scaler/scaler"
@@ -61,7 +62,7 @@ func (f *Fleet) Types(app string) []scaler.Owned {
 		}
 		out = append(out, scaler.Owned{Type: r.Type, Kind: kind(r.Once), Zone: r.Zone})
 	}
-	slices.SortFunc(out, func(a, b scaler.Owned) int { return cmp.Compare(a.Type, b.Type) })
+	sort.Slice(out, func(i, j int) bool { return out[i].Type < out[j].Type })
 	return out
 }
 
@@ -74,7 +75,7 @@ func (f *Fleet) Wants(app string, t time.Time) []scaler.Want {
 			out = append(out, want(tg))
 		}
 	}
-	slices.SortStableFunc(out, func(a, b scaler.Want) int { return cmp.Compare(a.Type, b.Type) })
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Type < out[j].Type })
 	return out
 }
 
@@ -97,8 +98,8 @@ func (f *Fleet) Windows(app string, from, to time.Time) []scaler.Window {
 	for _, c := range f.s.Changes(from, to) {
 		add(c.To) // an occurrence that opens
 	}
-	slices.SortStableFunc(out, func(a, b scaler.Window) int {
-		return cmp.Or(a.Open.Compare(b.Open), cmp.Compare(a.Type, b.Type))
+	sort.SliceStable(out, func(i, j int) bool {
+		return cmp.Or(out[i].Open.Compare(out[j].Open), cmp.Compare(out[i].Type, out[j].Type)) < 0
 	})
 	return out
 }

@@ -2,7 +2,7 @@ package schedules
 
 import (
 	"fmt"
-	"slices"
+	"sort"
 	"time"
 )
 
@@ -93,7 +93,7 @@ func (s *Schedule) occurrences(from, to time.Time, restart bool) []Occurrence {
 	}
 	// The groups are sorted by app and type: a stable sort by time keeps
 	// that order for the ties.
-	slices.SortStableFunc(out, func(a, b Occurrence) int { return a.Open.Compare(b.Open) })
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Open.Before(out[j].Open) })
 	return out
 }
 

@@ -4,7 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"math"
-	"slices"
+	"sort"
 	"strconv"
 	"time"
 )
@@ -356,8 +356,9 @@ func warnings(edges []edgeToMeet, outcomes []outcome) []Warning {
 			w.Message = message(c, w.Problem, w.Late) + " (" + strconv.Itoa(w.Times) + " times in the period; first " + first + ")"
 		}
 	}
-	slices.SortStableFunc(out, func(a, b Warning) int {
-		return cmp.Or(cmp.Compare(a.Line, b.Line), cmp.Compare(edgeOrder(a.Edge), edgeOrder(b.Edge)))
+	sort.SliceStable(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		return cmp.Or(cmp.Compare(a.Line, b.Line), cmp.Compare(edgeOrder(a.Edge), edgeOrder(b.Edge))) < 0
 	})
 	return out
 }

@@ -323,7 +323,7 @@ func checkAppsExist(ctx context.Context, a *App, ch *checking) bool {
 		}
 		form := read.Formation
 		var have []string
-		for _, p := range sortedFormation(form) {
+		for _, p := range form.Sorted() {
 			have = append(have, fmt.Sprintf("%s=%d", p.Type, p.Quantity))
 		}
 		ch.f.ok("app", "%s: found; formation %s", app, strings.Join(have, ", "))

@@ -131,7 +131,7 @@ func (r *redactor) cleanStart(text []byte, more bool) ([]byte, int) {
 	}
 	// Cuts are found secret by secret: put them in order. One that runs
 	// past hold is left whole for later, with what follows it.
-	slices.SortFunc(cuts, func(a, b cut) int { return a.start - b.start })
+	sort.Slice(cuts, func(i, j int) bool { return cuts[i].start < cuts[j].start })
 	for straddled := true; straddled; {
 		straddled = false
 		for _, c := range cuts {

@@ -164,7 +164,7 @@ type statusJSON struct {
 
 func (v statusView) json() statusJSON {
 	out := statusJSON{App: v.app, At: v.At.UTC(), Formation: []processJSON{}, Dynos: []dynoJSON{}}
-	for _, p := range sortedFormation(v.Formation) {
+	for _, p := range v.Formation.Sorted() {
 		out.Formation = append(out.Formation, processJSON{p.Type, p.Quantity, p.Size})
 	}
 	for _, d := range byName(v.Dynos) {
@@ -194,7 +194,7 @@ func (v statusView) text() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "app %s\n", v.app)
 	shown := map[string]bool{}
-	for _, p := range sortedFormation(v.Formation) {
+	for _, p := range v.Formation.Sorted() {
 		shown[p.Type] = true
 		fmt.Fprintf(&b, "=== %s (%s): %d", p.Type, p.Size, p.Quantity)
 		for _, j := range v.jobs {
@@ -263,10 +263,4 @@ func cycling(d scaler.Dyno, now time.Time, loc *time.Location) string {
 		return "may be cycled any time until " + scaler.WallClock(from.Add(scaler.CycleSpread), now, loc)
 	}
 	return "may be cycled any time (created " + scaler.Age(now.Sub(d.CreatedAt)) + " ago)"
-}
-
-func sortedFormation(f scaler.Formation) scaler.Formation {
-	s := slices.Clone(f)
-	slices.SortFunc(s, func(x, y scaler.Process) int { return strings.Compare(x.Type, y.Type) })
-	return s
 }
