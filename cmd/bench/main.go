@@ -331,29 +331,43 @@ func (b *bench) commands() error {
 		return err
 	}
 	b.printf("| the floor: a Go program that links net/http, and exits | | %s | %s | %s | | |\n", ms(s.wall), ms(s.wallMin), mib(s.rssKiB))
-	for _, sc := range scenarios {
+	bare, err := repeat(b.runs, scenarios[0].reset, func(rss bool) (sample, error) { return measure(em, environ(url), rss, floor, "up") })
+	if err != nil {
+		return err
+	}
+	b.printf("| the bare client: the same program, sending `scaler up worker=1`'s GET and PATCH with net/http | | %s | %s | %s | %d | %d |\n", ms(bare.wall), ms(bare.wallMin), mib(bare.rssKiB), bare.requests, bare.writes)
+	var up summary
+	for i, sc := range scenarios {
 		s, err := repeat(b.runs, sc.reset, func(rss bool) (sample, error) {
 			return measure(em, environ(url, schedule), rss, b.bin, sc.args...)
 		})
 		if err != nil {
 			return err
 		}
+		if i == 0 {
+			up = s
+		}
 		b.printf("| %s | `scaler %s` | %s | %s | %s | %d | %d |\n", sc.name, strings.Join(sc.args, " "), ms(s.wall), ms(s.wallMin), mib(s.rssKiB), s.requests, s.writes)
 	}
-	b.printf("\n")
+	b.printf("\n`scaler up worker=1`, one change, takes %.2f times the bare client's wall time (medians; %.2f by the minima).\n\n",
+		float64(up.wall)/float64(bare.wall), float64(up.wallMin)/float64(bare.wallMin))
 	return nil
 }
 
 // buildFloor builds the smallest Go program that starts as scaler must: it
-// links net/http, runs its init, and exits. Its time is what this machine
-// charges any such program before it does anything.
+// links net/http, runs its init, and exits; with the argument up, it is the
+// bare client of `scaler up worker=1`: it sends the same GET and PATCH as
+// scaler (the headers the Platform API wants, the write conditional on the
+// read's ETag) with nothing but net/http and encoding/json. The first is
+// what this machine charges any such program before it does anything; the
+// second, what the command's own work costs without scaler around it.
 func buildFloor() (string, error) {
 	dir, err := os.MkdirTemp("", "scaler-bench-floor-")
 	if err != nil {
 		return "", err
 	}
 	src := filepath.Join(dir, "main.go")
-	if err := os.WriteFile(src, []byte("package main\n\nimport _ \"net/http\"\n\nfunc main() {}\n"), 0o644); err != nil {
+	if err := os.WriteFile(src, []byte(bareClient), 0o644); err != nil {
 		return "", err
 	}
 	bin := filepath.Join(dir, "floor")
@@ -364,6 +378,68 @@ func buildFloor() (string, error) {
 	}
 	return bin, nil
 }
+
+// bareClient is the floor program's source.
+const bareClient = `package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+)
+
+func main() {
+	if len(os.Args) < 2 {
+		return // the floor: net/http linked, nothing done
+	}
+	base, app := os.Getenv("HEROKU_API_URL"), os.Getenv("HEROKU_APP")
+	do := func(method, path, etag string, body []byte) (*http.Response, error) {
+		req, err := http.NewRequest(method, base+path, bytes.NewReader(body))
+		if err != nil {
+			return nil, err
+		}
+		req.Header.Set("Accept", "application/vnd.heroku+json; version=3")
+		req.Header.Set("Authorization", "Bearer "+os.Getenv("HEROKU_API_KEY"))
+		req.Header.Set("User-Agent", "bare/1")
+		req.Header.Set("Content-Type", "application/json")
+		if etag != "" {
+			req.Header.Set("If-Match", etag)
+		}
+		return http.DefaultClient.Do(req)
+	}
+	resp, err := do("GET", "/apps/"+app+"/formation", "", nil)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	var form []struct {
+		Type     string
+		Quantity int
+	}
+	err = json.NewDecoder(resp.Body).Decode(&form)
+	resp.Body.Close()
+	etag := resp.Header.Get("ETag")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	for _, p := range form {
+		if p.Type != "worker" || p.Quantity == 1 {
+			continue
+		}
+		body := []byte(` + "`" + `{"updates":[{"type":"worker","quantity":"1"}]}` + "`" + `)
+		resp, err := do("PATCH", "/apps/"+app+"/formation", etag, body)
+		if err != nil || resp.StatusCode != 200 {
+			fmt.Fprintln(os.Stderr, "PATCH:", err, resp)
+			os.Exit(1)
+		}
+		resp.Body.Close()
+		fmt.Printf("scaled %s: worker %d -> 1\n", app, p.Quantity)
+	}
+}
+`
 
 // fleet: apply over many apps, with 50 ms of latency on every answer.
 func (b *bench) fleet() error {
