@@ -54,7 +54,8 @@ no web page can drive it, by DNS rebinding or otherwise.
 
 With --procfile, it is also a dyno manager: each dyno of the formation is a
 real process (the Procfile's command, run by /bin/sh -c in the Procfile's
-directory, in a process group of its own), started, restarted, cycled and
+directory, in a process group of its own; a lone simple command is exec'd,
+as Heroku's shell does, so that its exit is the dyno's), started, restarted, cycled and
 stopped the way Heroku does it (SIGTERM to the whole group, SIGKILL after
 --kill-after), and stdout carries the log stream as ` + "`heroku logs`" + ` shows it.
 Dynos get DYNO, PORT, HEROKU_APP_NAME, HEROKU_APP_ID, HEROKU_DYNO_ID and

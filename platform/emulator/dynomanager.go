@@ -83,7 +83,8 @@ const (
 type DynoConfig struct {
 	// Procfile gives the process types and their commands. Each dyno runs
 	// `/bin/sh -c COMMAND` in the Procfile's directory, in a session (and
-	// process group) of its own.
+	// process group) of its own; a lone simple command is exec'd, so that
+	// the dyno's process is the command's (see shellLine).
 	Procfile *Procfile
 	// Env is added to every dyno's environment (KEY=VALUE, the app's config
 	// vars), after the emulator's own environment.

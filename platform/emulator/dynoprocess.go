@@ -13,8 +13,9 @@ import (
 // A dyno's process: its start, its environment, its output and its exit.
 
 // launch starts a dyno's process: `/bin/sh -c COMMAND` in the Procfile's
-// directory, in a session (and process group) of its own, its output and errors going
-// to the log stream.
+// directory, in a session (and process group) of its own, its output and
+// errors going to the log stream. A lone simple command is exec'd, so that
+// the dyno's process is the command's, as on the platform (see shellLine).
 func (m *manager) launch(d *dyno, now time.Time) {
 	r := d.run
 	if m.closing {
@@ -34,7 +35,7 @@ func (m *manager) launch(d *dyno, now time.Time) {
 		m.startFailed(d, err, now)
 		return
 	}
-	cmd := exec.Command("/bin/sh", "-c", d.command)
+	cmd := exec.Command("/bin/sh", "-c", shellLine(d.command))
 	cmd.Dir, cmd.Env = m.cfg.Procfile.Dir, m.environ(d)
 	cmd.Stdout, cmd.Stderr = pw, pw
 	// A session of its own, so that every process the dyno starts, in

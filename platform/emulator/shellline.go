@@ -1,0 +1,137 @@
+package emulator
+
+import "strings"
+
+// How a dyno's command is given to the shell, so that the dyno's process
+// is the command's, as on the platform.
+//
+// Heroku starts a dyno's command with a shell (bash -c, taken to be: the
+// platform does not document it), and bash execs a lone simple command
+// instead of forking it: the dyno's process is then the command's own,
+// which the platform's SIGTERM reaches like every process of the dyno and
+// whose exit, after whatever cleanup it does, is the one that
+// `Process exited with status N` reports. For a list (`a && b`, `a; b`), a
+// pipeline, a compound command or a builtin, the shell stays the dyno's
+// process, and its exit is reported: a shell that SIGTERM ends reports 143
+// at once while its children clean up. The emulator's /bin/sh may be dash,
+// which never execs that way, so the emulator writes the exec itself.
+//
+// Whether bash or another shell, and whether it execs a command with a
+// redirection (bash 5.2 does not), is unconfirmed; either way a person
+// who wants the job's exit to be the dyno's writes `exec JOB`, which this
+// leaves as it is.
+
+// shellLine returns the line /bin/sh -c runs for a dyno's command: a lone
+// simple command is exec'd (`FOO=1 exec bin/job --flag`), anything else
+// runs as written. What it does not recognise as a lone simple command
+// runs as written too, which is the shell being the dyno's process: a
+// command is never exec'd that the shell would not have run as one.
+func shellLine(command string) string {
+	at, ok := simpleCommand(command)
+	if !ok {
+		return command
+	}
+	return command[:at] + "exec " + command[at:]
+}
+
+// shellWords are the words that make a command something other than a
+// program to exec: the shell's reserved words, which begin compound
+// commands, and its builtins (dash's and bash's), which the shell runs
+// itself, being the process then; exec is one, already exec'd.
+var shellWords = map[string]bool{
+	"!": true, "{": true, "}": true, "[[": true, "case": true, "do": true, "done": true, "elif": true,
+	"else": true, "esac": true, "fi": true, "for": true, "function": true, "if": true, "in": true,
+	"select": true, "then": true, "time": true, "until": true, "while": true,
+	".": true, ":": true, "[": true, "alias": true, "bg": true, "break": true, "builtin": true, "cd": true,
+	"command": true, "continue": true, "declare": true, "echo": true, "eval": true, "exec": true,
+	"exit": true, "export": true, "false": true, "fc": true, "fg": true, "getopts": true, "hash": true,
+	"jobs": true, "kill": true, "let": true, "local": true, "printf": true, "pwd": true, "read": true,
+	"readonly": true, "return": true, "set": true, "shift": true, "source": true, "test": true,
+	"times": true, "trap": true, "true": true, "type": true, "typeset": true, "ulimit": true,
+	"umask": true, "unalias": true, "unset": true, "wait": true,
+}
+
+// simpleCommand reports whether command is one simple command whose
+// program can be exec'd, and where its program's word begins (after any
+// NAME=VALUE assignments). It reads quotes and escapes, and refuses, when
+// they are not quoted: a list or a pipeline (; & | and line ends), a
+// subshell or a command substitution (parentheses, backquotes),
+// redirections (< >), and a program that is a reserved word or a builtin,
+// or that is missing.
+func simpleCommand(command string) (prog int, ok bool) {
+	prog = -1
+	start := -1 // where the word being read begins
+	endWord := func(end int) bool {
+		if start < 0 {
+			return true
+		}
+		w, at := command[start:end], start
+		start = -1
+		switch {
+		case prog >= 0: // an argument
+		case assignment(w):
+		case shellWords[w]:
+			return false
+		default:
+			prog = at
+		}
+		return true
+	}
+scan:
+	for i := 0; i < len(command); i++ {
+		switch c := command[i]; {
+		case c == ' ' || c == '\t':
+			if !endWord(i) {
+				return 0, false
+			}
+			continue
+		case c == '#' && start < 0:
+			break scan // a comment, to the end of the line
+		case strings.IndexByte(";&|()<>`\n\r", c) >= 0:
+			return 0, false
+		}
+		if start < 0 {
+			start = i
+		}
+		switch command[i] {
+		case '\\':
+			i++
+		case '\'':
+			j := strings.IndexByte(command[i+1:], '\'')
+			if j < 0 {
+				return 0, false
+			}
+			i += 1 + j
+		case '"':
+			j := i + 1
+			for ; j < len(command) && command[j] != '"'; j++ {
+				if command[j] == '\\' {
+					j++
+				}
+			}
+			if j >= len(command) {
+				return 0, false
+			}
+			i = j
+		}
+	}
+	if !endWord(len(command)) {
+		return 0, false
+	}
+	return prog, prog >= 0
+}
+
+// assignment reports whether a word is NAME=VALUE, a variable's assignment
+// when it comes before the program.
+func assignment(w string) bool {
+	name, _, ok := strings.Cut(w, "=")
+	if !ok || name == "" || name[0] >= '0' && name[0] <= '9' {
+		return false
+	}
+	for _, c := range name {
+		if !(c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
+			return false
+		}
+	}
+	return true
+}
