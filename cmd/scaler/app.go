@@ -113,7 +113,8 @@ func (a *App) forRun() (r *App, stdout, stderr *lines) {
 	}
 	r.secrets = &redactor{}
 	r.secrets.add(a.Getenv(envToken))
-	r.secrets.addURL(a.Getenv(envAPIURL))
+	apiURL, _ := r.apiURL()
+	r.secrets.addURL(apiURL)
 	r.jobStdout, r.jobStderr = a.Stdout, a.Stderr
 	stdout, stderr = &lines{r: r.secrets, w: a.Stdout}, &lines{r: r.secrets, w: a.Stderr}
 	r.Stdout, r.Stderr = stdout, stderr
@@ -346,6 +347,9 @@ func (a *App) hint(err error) string {
 	case errors.Is(err, scaler.ErrRateLimited):
 		return "the account's API budget (4500 requests, shared by every token and tool of the account) is spent; it refills at 75 a minute: run again later"
 	case errors.As(err, &ae) && ae.Missing == platform.MissingEndpoint:
+		if _, from := a.apiURL(); from == envHost {
+			return "check " + envHost + ", which is the API's host after https://api. (heroku.com), or its whole URL, without a path (the emulator's http://127.0.0.1:5000)"
+		}
 		return "check " + envAPIURL + ", which is the API's base URL, without a path (https://api.heroku.com, or the emulator's http://127.0.0.1:5000)"
 	case errors.As(err, &ae) && ae.Missing == platform.MissingType:
 		return "the app has no such process type now (a deploy may have removed it since it was read): see its process types with `scaler status`"

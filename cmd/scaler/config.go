@@ -19,6 +19,7 @@ const (
 	envApp      = "HEROKU_APP"
 	envAppName  = "HEROKU_APP_NAME" // set in dynos by `heroku labs:enable runtime-dyno-metadata`
 	envAPIURL   = "HEROKU_API_URL"
+	envHost     = "HEROKU_HOST" // the official CLI's: another API host, when HEROKU_API_URL is not set
 	envDyno     = "DYNO"
 	envLogLevel = "SCALER_LOG_LEVEL"
 	envNotify   = "SCALER_NOTIFY_URL"
@@ -66,13 +67,33 @@ func (a *App) client() (*platform.Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	base, err := platform.CheckURL(strings.TrimSpace(a.Getenv(envAPIURL)))
+	raw, from := a.apiURL()
+	base, err := platform.CheckURL(raw)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", envAPIURL, err)
+		return nil, fmt.Errorf("%s: %w", from, err)
 	}
 	return platform.New(platform.Config{
 		URL: base, Token: tok, UserAgent: userAgent(), Transport: a.Transport, Retry: a.Retry, Log: a.log,
 	})
+}
+
+// apiURL returns the API's URL as the environment gives it, unchecked,
+// and the variable it comes from: HEROKU_API_URL; else HEROKU_HOST, read
+// as the official CLI reads it (a whole URL when it starts with http,
+// else the host after https://api.), so that a shell set up for the CLI
+// reaches the same API; else "", the default (https://api.heroku.com).
+func (a *App) apiURL() (raw, from string) {
+	if raw := strings.TrimSpace(a.Getenv(envAPIURL)); raw != "" {
+		return raw, envAPIURL
+	}
+	host := strings.TrimSpace(a.Getenv(envHost))
+	switch {
+	case host == "":
+		return "", envAPIURL
+	case strings.HasPrefix(host, "http"):
+		return host, envHost
+	}
+	return "https://api." + host, envHost
 }
 
 // checkedNotifier returns the notifier of SCALER_NOTIFY_URL: nil (sending
