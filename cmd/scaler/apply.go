@@ -166,7 +166,7 @@ func (a *App) runApply(ctx context.Context, opts *applyOptions) error {
 		return err
 	}
 	defer cancel()
-	client, err := a.client()
+	client, err := a.client(scopeWrite)
 	if err != nil {
 		return err
 	}

@@ -265,7 +265,7 @@ func checkNotify(_ context.Context, a *App, ch *checking) {
 
 // checkToken checks the token and the API URL, without sending them.
 func checkToken(_ context.Context, a *App, ch *checking) {
-	client, err := a.client()
+	client, err := a.client(scopeWrite)
 	if err != nil {
 		ch.f.fail("token", err)
 		return

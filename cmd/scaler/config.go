@@ -45,11 +45,23 @@ func (a *App) resolveApp(flagValue string) (string, error) {
 	return name, nil
 }
 
+// The least scope a token needs for what a command sends: to scale, or
+// only to read (plan --cost's prices, GET /dyno-sizes).
+const (
+	scopeWrite = "write"
+	scopeRead  = "read"
+)
+
 // token returns the API token from HEROKU_API_KEY, never from a flag:
-// flags show up in `ps` and in Scheduler's logged command line.
-func (a *App) token() (platform.Token, error) {
+// flags show up in `ps` and in Scheduler's logged command line. scope is
+// the least the command needs, which a missing token's error asks for.
+func (a *App) token(scope string) (platform.Token, error) {
 	raw := strings.TrimSpace(a.Getenv(envToken))
-	if raw == "" {
+	switch {
+	case raw == "" && scope == scopeRead:
+		return platform.Token{}, scaler.Errorf(scaler.ErrInvalid,
+			"%s is not set: a token that can read is enough, such as `heroku authorizations:create --scope read --description scaler` creates; set %s to it in the environment (never on a command line)", envToken, envToken)
+	case raw == "":
 		return platform.Token{}, scaler.Errorf(scaler.ErrInvalid,
 			"%s is not set: create a token with `heroku authorizations:create --scope write --description scaler` and store it with `heroku config:set %s=...` (never on a command line)", envToken, envToken)
 	}
@@ -61,9 +73,10 @@ func (a *App) token() (platform.Token, error) {
 }
 
 // client returns a Platform API client from the environment, checking the
-// token and the API URL first. It sends nothing.
-func (a *App) client() (*platform.Client, error) {
-	tok, err := a.token()
+// token and the API URL first; scope is the least the command needs
+// (scopeWrite, or scopeRead). It sends nothing.
+func (a *App) client(scope string) (*platform.Client, error) {
+	tok, err := a.token(scope)
 	if err != nil {
 		return nil, err
 	}
@@ -173,7 +186,7 @@ func (a *App) connect(flagApp string) (*target, error) {
 	if err != nil {
 		return nil, err
 	}
-	client, err := a.client()
+	client, err := a.client(scopeWrite)
 	if err != nil {
 		return nil, err
 	}

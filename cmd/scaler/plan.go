@@ -116,7 +116,7 @@ func (a *App) runPlan(ctx context.Context, opts *planOptions) error {
 		defer cancel()
 		// The token and the URL are checked before anything is computed
 		// or sent, as every command does.
-		if client, err = a.client(); err != nil {
+		if client, err = a.client(scopeRead); err != nil {
 			return fmt.Errorf("--cost reads the sizes' prices from the Platform API: %w", err)
 		}
 	case opts.TimeoutSet:

@@ -141,6 +141,9 @@ func TestPlanCostFailures(t *testing.T) {
 		{name: "429 for ever", fault: &emulatortest.Fault{Status: 429, ID: "rate_limit", Message: "Your account reached the API rate limit"}, code: 1, say: "4500 requests", sent: true},
 		{name: "a 5xx burst shorter than the retry budget", fault: &emulatortest.Fault{Status: 503, ID: "service_unavailable", Times: 2}, code: 0, sent: true},
 		{name: "plain http to a host that is not loopback", env: map[string]string{envAPIURL: "http://api.example.com"}, code: 2, say: "clear text"},
+		// GET /dyno-sizes needs a token that can read, not one that can scale.
+		{name: "no token", env: map[string]string{envToken: ""}, code: 2,
+			say: "--cost reads the sizes' prices from the Platform API: HEROKU_API_KEY is not set: a token that can read is enough, such as `heroku authorizations:create --scope read --description scaler` creates"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			h := newHarness(t, demoConfig())
