@@ -325,7 +325,11 @@ func (t *transport) pace(ctx context.Context) error {
 	}
 	wait := slot.Sub(now)
 	if deadline, ok := ctx.Deadline(); ok && now.Add(wait).After(deadline) {
-		return scaler.Errorf(scaler.ErrRateLimited, "only %d requests are left in the account's API budget, and waiting for more would pass the deadline", left)
+		are := strconv.Itoa(left) + " requests are"
+		if left == 1 {
+			are = "1 request is"
+		}
+		return scaler.Errorf(scaler.ErrRateLimited, "only %s left in the account's API budget, and waiting for more would pass the deadline", are)
 	}
 	return scaler.Sleep(ctx, wait)
 }

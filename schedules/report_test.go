@@ -89,6 +89,36 @@ backup  Sat,Sun 23:00-01:00 once:standard-2x
 	}
 }
 
+// One of a unit is said in the singular: 1 window, 1 hour, 1 dyno-hour.
+func TestReportTextSaysOneInTheSingular(t *testing.T) {
+	s := mustParse(t, `web    2026-12-24 00:00-23:00 1
+report 2026-12-24 10:00-11:00 1
+job    2026-12-24 10:00-11:00 once
+`)
+	var b strings.Builder
+	if err := s.Report(utc("2026-12-24T00:00:00Z"), utc("2026-12-25T00:00:00Z")).WriteText(&b); err != nil {
+		t.Fatal(err)
+	}
+	text := b.String()
+	for _, want := range []string{
+		"(24 hours)\n",
+		"  23 dyno-hours; 23 at a constant peak of 1",
+		"  not managed for 1 hour: no rule is in force then\n",
+		"  1 dyno-hour; 1 at a constant peak of 1",
+		"  not managed for 23 hours: no rule is in force then\n",
+		"  1 window, open 1 hour in all: one start in each",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the report does not say %q:\n%s", want, text)
+		}
+	}
+	for _, wrong := range []string{" 1 hours", " 1 dyno-hours", " 1 windows"} {
+		if strings.Contains(text, wrong) {
+			t.Errorf("the report says %q:\n%s", wrong, text)
+		}
+	}
+}
+
 func TestReportUsage(t *testing.T) {
 	tests := []struct {
 		name, src, from, to string

@@ -32,8 +32,8 @@ func (r Report) WriteText(w io.Writer) error {
 		local = loc
 	}
 	const stamp = "Mon 2006-01-02 15:04 MST"
-	fmt.Fprintf(&b, "Plan from %s to %s (%s hours)\n",
-		r.From.In(local).Format(stamp), r.To.In(local).Format(stamp), hours(r.To.Sub(r.From).Hours()))
+	fmt.Fprintf(&b, "Plan from %s to %s (%s)\n",
+		r.From.In(local).Format(stamp), r.To.In(local).Format(stamp), inHours(r.To.Sub(r.From).Hours(), "hour"))
 	if local != time.UTC {
 		fmt.Fprintf(&b, "  in UTC: %s to %s\n", r.From.UTC().Format(stamp), r.To.UTC().Format(stamp))
 	}
@@ -157,18 +157,14 @@ func writeChart(b *strings.Builder, t TypeReport) {
 		return
 	}
 	if t.Once {
-		plural := "s"
-		if u.Windows == 1 {
-			plural = ""
-		}
-		fmt.Fprintf(b, "  %d window%s, open %s hours in all: one start in each; the dyno-hours\n"+
-			"  are the job's runtime, which the schedule does not know\n", u.Windows, plural, hours(u.ManagedHours))
+		fmt.Fprintf(b, "  %s, open %s in all: one start in each; the dyno-hours\n"+
+			"  are the job's runtime, which the schedule does not know\n", plural(u.Windows, "window"), inHours(u.ManagedHours, "hour"))
 		return
 	}
-	fmt.Fprintf(b, "  %s dyno-hours; %s at a constant peak of %d: saves %s (%.1f%%)\n",
-		hours(u.DynoHours), hours(u.PeakDynoHours), u.Peak, hours(u.SavedDynoHours), u.SavedPercent)
+	fmt.Fprintf(b, "  %s; %s at a constant peak of %d: saves %s (%.1f%%)\n",
+		inHours(u.DynoHours, "dyno-hour"), hours(u.PeakDynoHours), u.Peak, hours(u.SavedDynoHours), u.SavedPercent)
 	if u.UnmanagedHours > 0 {
-		fmt.Fprintf(b, "  not managed for %s hours: no rule is in force then\n", hours(u.UnmanagedHours))
+		fmt.Fprintf(b, "  not managed for %s: no rule is in force then\n", inHours(u.UnmanagedHours, "hour"))
 	}
 }
 
@@ -280,6 +276,15 @@ func name(app, typ string) string {
 // hours writes a number of hours to a tenth, without a needless ".0".
 func hours(h float64) string {
 	return strconv.FormatFloat(math.Round(h*10)/10, 'f', -1, 64)
+}
+
+// inHours writes a number of hours as hours does, with its unit: 1 hour,
+// 1.5 hours, 1 dyno-hour.
+func inHours(h float64, unit string) string {
+	if s := hours(h); s != "1" {
+		return s + " " + unit + "s"
+	}
+	return "1 " + unit
 }
 
 // writeDSTEffect writes what a clock change does to a window, under the

@@ -357,9 +357,9 @@ func checkBudget(ctx context.Context, a *App, ch *checking) bool {
 	case err != nil:
 		ch.f.warn("rate limit", "cannot read it: %v", err)
 	case left < lowBudget:
-		ch.f.warn("rate limit", "only %d requests left in the account's budget (it refills at 75 a minute)", left)
+		ch.f.warn("rate limit", "only %s left in the account's budget (it refills at 75 a minute)", plural(left, "request"))
 	default:
-		ch.f.ok("rate limit", "%d requests left in the account's budget", left)
+		ch.f.ok("rate limit", "%s left in the account's budget", plural(left, "request"))
 	}
 	return true
 }
