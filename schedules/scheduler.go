@@ -81,9 +81,19 @@ type SchedulerCheck struct {
 	// Offset is the runs' minute after midnight UTC, modulo the interval:
 	// the minute of the hour of an hourly job, the time of day of a daily
 	// one. 10-minute jobs are taken to run at :00, :10, ... (offset 0).
-	Offset   int       `json:"offset_minutes"`
-	Changes  int       `json:"changes"` // the changes in the period that need a run
-	Warnings []Warning `json:"warnings"`
+	Offset  int `json:"offset_minutes"`
+	Changes int `json:"changes"` // the changes in the period that need a run
+	// CarriedOut is how many of them a run carries out, on time or late
+	// (or, for a once window, in which a run can start the job); the
+	// others are never carried out, or found in place by the run after
+	// them because the change before them was not carried out either. One
+	// run a day carries none out of a schedule that changes a type twice
+	// every day: it holds the type at the level in force when it runs.
+	CarriedOut int       `json:"carried_out"`
+	Warnings   []Warning `json:"warnings"`
+
+	// anyCarries: some run time carries a change out, if not this one.
+	anyCarries bool
 }
 
 // Warning is one problem that Scheduler has with one rule, said once
@@ -133,8 +143,12 @@ const (
 // The runs lie on a grid of the interval in UTC (see [Interval]). An
 // hourly job runs at one minute of the hour and a daily job at one time of
 // day, which the user picks: the check takes the one that meets the most
-// changes (fewest never carried out, then fewest late, then earliest),
-// and says which. Runs are taken as punctual: a Scheduler job's dyno takes
+// changes (fewest never carried out; then most carried out by a run, not
+// merely found in place because the change before was never carried out
+// either; then fewest late; then earliest), and says which. A daily run at
+// 00:00 for `web daily 08:00-20:00 3` over a default of 1 misses the 08:00
+// change and finds web at 1 at 20:00, as if it met that one: it never
+// changes anything; at 08:00 it meets the start and misses the end. Runs are taken as punctual: a Scheduler job's dyno takes
 // some seconds to start, and Scheduler may skip a run or start one late
 // (it is best effort), which no interval helps with.
 func (s *Schedule) Scheduler(from, to time.Time, every Interval) SchedulerCheck {
@@ -152,6 +166,7 @@ func (s *Schedule) Scheduler(from, to time.Time, every Interval) SchedulerCheck 
 		for _, e := range edges {
 			sc.add(g.meet(e))
 		}
+		check.anyCarries = check.anyCarries || sc.failures+sc.inPlace < len(edges)
 		if sc.less(best) {
 			best, check.Offset = sc, off
 		}
@@ -160,6 +175,9 @@ func (s *Schedule) Scheduler(from, to time.Time, every Interval) SchedulerCheck 
 	outcomes := make([]outcome, len(edges))
 	for i, e := range edges {
 		outcomes[i] = g.meet(e)
+		if o := outcomes[i]; !o.inPlace && o.problem != ProblemNever && o.problem != ProblemNoRun {
+			check.CarriedOut++
+		}
 	}
 	check.Warnings = warnings(edges, outcomes)
 	return check
@@ -249,6 +267,9 @@ type outcome struct {
 	late    int64  // seconds, for late
 	// also is a second problem of a once window: late, and one run only.
 	also string
+	// inPlace: no problem, but no run carries the change out either: the
+	// type is already at its target until the first run after it.
+	inPlace bool
 }
 
 func (g grid) meet(e edgeToMeet) outcome {
@@ -272,7 +293,7 @@ func (g grid) meet(e edgeToMeet) outcome {
 	// when that is the target the change goes to, nothing is wrong.
 	if before := e.targetAt(run - g.period); before != nil && !before.window() &&
 		before.Quantity == to.Quantity && before.Size == to.Size {
-		return outcome{}
+		return outcome{inPlace: true}
 	}
 	switch {
 	case e.next <= run:
@@ -284,15 +305,19 @@ func (g grid) meet(e edgeToMeet) outcome {
 }
 
 // score ranks the offsets of a grid: fewer changes never carried out (or
-// windows without a run), then fewer late, then less lateness in all, then
-// fewer windows with one run.
+// windows without a run), then fewer found in place rather than carried
+// out, then fewer late, then less lateness in all, then fewer windows with
+// one run.
 type score struct {
-	failures, late int
-	lateness       int64
-	oneRun         int
+	failures, inPlace, late int
+	lateness                int64
+	oneRun                  int
 }
 
 func (s *score) add(o outcome) {
+	if o.inPlace {
+		s.inPlace++
+	}
 	for _, p := range []string{o.problem, o.also} {
 		switch p {
 		case ProblemNever, ProblemNoRun:
@@ -307,7 +332,7 @@ func (s *score) add(o outcome) {
 }
 
 func (s score) less(t score) bool {
-	return cmp.Or(cmp.Compare(s.failures, t.failures), cmp.Compare(s.late, t.late),
+	return cmp.Or(cmp.Compare(s.failures, t.failures), cmp.Compare(s.inPlace, t.inPlace), cmp.Compare(s.late, t.late),
 		cmp.Compare(s.lateness, t.lateness), cmp.Compare(s.oneRun, t.oneRun)) < 0
 }
 

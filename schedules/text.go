@@ -316,6 +316,17 @@ func writeScheduler(b *strings.Builder, c SchedulerCheck, warned int) {
 		fmt.Fprintf(b, "\nHeroku Scheduler daily: one run a day, on the hour or half hour UTC; here\n"+
 			"%s UTC, the time that meets the most changes\n", clock(c.Offset))
 	}
+	missed := slices.ContainsFunc(c.Warnings, func(w Warning) bool { return w.Problem == ProblemNever || w.Problem == ProblemNoRun })
+	if c.Every != Every10Minutes && c.CarriedOut == 0 && missed {
+		// The time taken, the first of those that miss the fewest
+		// changes, changes nothing: say why no other is better.
+		nor := ", nor would another"
+		if c.anyCarries {
+			nor = " (a time that does misses more)"
+		}
+		wrap(b, "but it carries none out"+nor+": one run "+map[Interval]string{EveryHour: "an hour", Daily: "a day"}[c.Every]+
+			" holds each type at the level in force when it runs, and the schedule changes them more often", "  ", "  ", 78)
+	}
 	windows := plural(warned, "window")
 	switch {
 	case c.Changes == 0 && warned == 0:
