@@ -25,7 +25,7 @@ var sizes = []string{
 func Sizes() []string { return slices.Clone(sizes) }
 
 // CanonicalSize returns the API's spelling of a dyno size given in any case,
-// or an error that quotes it and lists the known sizes.
+// or an [UnknownError] that quotes it and lists the known sizes.
 func CanonicalSize(s string) (string, error) {
 	for _, known := range sizes {
 		if strings.EqualFold(s, known) {
@@ -36,7 +36,8 @@ func CanonicalSize(s string) (string, error) {
 	if lower := strings.ToLower(s); firSize(lower) {
 		return lower, nil
 	}
-	return "", fmt.Errorf("unknown dyno size %q (known sizes: %s, or dyno-Nc-Ngb)", s, strings.Join(sizes, ", "))
+	return "", &UnknownError{Word: s, Known: Sizes(),
+		Msg: fmt.Sprintf("unknown dyno size %q (known sizes: %s, or dyno-Nc-Ngb)", s, strings.Join(sizes, ", "))}
 }
 
 // SameSize reports whether two size names denote the same size; the API

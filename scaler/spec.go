@@ -78,7 +78,7 @@ func (s Spec) String() string {
 func ParseSpec(raw string) (Spec, error) {
 	s, err := parseSpec(raw)
 	if err != nil {
-		return Spec{}, Errorf(ErrInvalid, "%q: %s", raw, err.Error())
+		return Spec{}, Errorf(ErrInvalid, "%q: %w", raw, err)
 	}
 	return s, nil
 }

@@ -2,6 +2,7 @@ package scaler
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -171,6 +172,22 @@ func TestFirSize(t *testing.T) {
 	} {
 		if got := firSize(s); got != want {
 			t.Errorf("firSize(%q) = %v, want %v", s, got, want)
+		}
+	}
+}
+
+// An unknown size is an UnknownError, through ParseSpec too: the word as
+// typed and the sizes it could have been, for the caller's suggestion.
+func TestUnknownSizeCarriesTheWordAndTheSizes(t *testing.T) {
+	for _, parse := range []func() error{
+		func() error { _, err := CanonicalSize("standrd-2x"); return err },
+		func() error { _, err := ParseSpec("worker=1:standrd-2x"); return err },
+		func() error { _, err := ParseSpecs([]string{"web=1", "worker=1:standrd-2x"}); return err },
+	} {
+		err := parse()
+		var u *UnknownError
+		if !errors.As(err, &u) || u.Word != "standrd-2x" || !slices.Equal(u.Known, Sizes()) || !errors.Is(err, ErrInvalid) {
+			t.Errorf("error %v: UnknownError %+v, want the word standrd-2x and Sizes(), and ErrInvalid", err, u)
 		}
 	}
 }

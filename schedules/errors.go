@@ -15,6 +15,10 @@ import (
 type ParseError struct {
 	Line, Col int
 	Msg       string
+	// Err is the mistake as the domain types it, when it does (a
+	// [scaler.UnknownError]: a word none of those its place takes); Msg
+	// is its message.
+	Err error
 }
 
 // Error returns "LINE:COL: message".
@@ -23,6 +27,9 @@ func (e *ParseError) Error() string { return fmt.Sprintf("%d:%d: %s", e.Line, e.
 // Is makes every schedule error a [scaler.ErrInvalid]: nothing is sent for
 // a schedule that does not parse.
 func (e *ParseError) Is(target error) bool { return target == scaler.ErrInvalid }
+
+// Unwrap returns Err, or nil.
+func (e *ParseError) Unwrap() error { return e.Err }
 
 // ErrorList is every mistake of a schedule, sorted by position. Parse
 // returns them all at once, so that a person fixes a file in one round.
@@ -51,6 +58,11 @@ func (l ErrorList) Unwrap() []error {
 
 func (l *ErrorList) add(line, col int, format string, args ...any) {
 	*l = append(*l, &ParseError{Line: line, Col: col, Msg: fmt.Sprintf(format, args...)})
+}
+
+// addErr adds a mistake the domain types (see ParseError.Err).
+func (l *ErrorList) addErr(line, col int, err error) {
+	*l = append(*l, &ParseError{Line: line, Col: col, Msg: err.Error(), Err: err})
 }
 
 // sort orders the errors by position; errors at one position keep the order

@@ -1,6 +1,7 @@
 package schedules
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -343,7 +344,8 @@ func (p *parser) parseQuantity(r *Rule, n int, t token) {
 			p.errs.add(n, t.col, "a default rule cannot be once: it has no window to start the job in; write daily or days such as Mon-Fri, with a time range")
 		}
 	case !digits(num):
-		p.errs.add(n, t.col, "quantity %q is not a number of dynos (0 to %d)", num, scaler.MaxQuantity)
+		p.errs.addErr(n, t.col, &scaler.UnknownError{Word: num, Known: []string{"once"},
+			Msg: fmt.Sprintf("quantity %q is not a number of dynos (0 to %d)", num, scaler.MaxQuantity)})
 	case len(strings.TrimLeft(num, "0")) > 3 || atoi(num) > scaler.MaxQuantity:
 		p.errs.add(n, t.col, "quantity %s is over the platform's limit of %d dynos", num, scaler.MaxQuantity)
 	default:
@@ -359,7 +361,7 @@ func (p *parser) parseQuantity(r *Rule, n int, t token) {
 	}
 	canon, err := scaler.CanonicalSize(size)
 	if err != nil {
-		p.errs.add(n, col, "%s", err.Error())
+		p.errs.addErr(n, col, err)
 		return
 	}
 	r.Size = canon

@@ -3,6 +3,7 @@ package schedules
 import (
 	"errors"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -463,3 +464,24 @@ web    daily                  09:00-17:00 2
 
 // Every error line has the form LINE:COL: message.
 var errorLine = regexp.MustCompile(`^[1-9][0-9]*:[1-9][0-9]*: \S`)
+
+// A quantity that is not a number and an unknown size are UnknownErrors
+// in the list, with their positions: the word as typed and what its
+// place takes, for the caller's suggestion.
+func TestUnknownWordsCarryTheWordAndWhatItsPlaceTakes(t *testing.T) {
+	_, err := Parse("nightly daily 02:00-05:00 onec\nworker default 1:standrd-2x\nweb default 1\n")
+	var list ErrorList
+	if !errors.As(err, &list) || len(list) != 2 {
+		t.Fatalf("Parse error = %v, want two", err)
+	}
+	for i, want := range []struct {
+		line, col int
+		word      string
+		known     []string
+	}{{1, 27, "onec", []string{"once"}}, {2, 18, "standrd-2x", scaler.Sizes()}} {
+		var u *scaler.UnknownError
+		if pe := list[i]; pe.Line != want.line || pe.Col != want.col || !errors.As(pe, &u) || u.Word != want.word || !slices.Equal(u.Known, want.known) || pe.Msg != u.Error() {
+			t.Errorf("error %d = %v (%+v), want %d:%d, the word %q and %v", i, pe, u, want.line, want.col, want.word, want.known)
+		}
+	}
+}

@@ -40,7 +40,7 @@ func (a *App) loadSchedule(path string) (s *schedules.Schedule, source string, f
 }
 
 // sourced names the schedule's source in front of each of its errors, as
-// compilers do.
+// compilers do, and says which word an unknown one was likely meant as.
 func sourced(source string, err error) error {
 	var list schedules.ErrorList
 	if !errors.As(err, &list) {
@@ -48,9 +48,9 @@ func sourced(source string, err error) error {
 	}
 	lines := make([]error, len(list))
 	for i, e := range list {
-		lines[i] = scaler.Errorf(scaler.ErrInvalid, "%s:%v", source, e)
+		lines[i] = scaler.Errorf(scaler.ErrInvalid, "%s:%w", source, e)
 	}
-	return errors.Join(lines...)
+	return meant(errors.Join(lines...))
 }
 
 // The flags of apply, beyond the shared ones.

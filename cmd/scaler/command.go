@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -257,14 +258,18 @@ func (c *command) help() (help, whose string) {
 }
 
 // unknownFlag is the usage error of a flag the command does not have, with
-// the one it most likely meant.
+// the one it most likely meant (--help too, as urfave/cli offers it).
 func (c *command) unknownFlag(name string) error {
 	help, whose := c.help()
 	what := fmt.Sprintf("flag %s is not one of %s", dashed(name), whose)
-	if cli.SuggestFlag != nil {
-		if near := cli.SuggestFlag(c.Flags, name, false); typo(name, strings.TrimLeft(near, "-")) {
-			return scaler.Errorf(scaler.ErrInvalid, "%s: did you mean %s? (see %s)", what, near, help)
+	var names []string
+	for _, f := range append(slices.Clone(c.Flags), cli.HelpFlag) {
+		if f != nil {
+			names = append(names, f.Names()...)
 		}
+	}
+	if near := nearest(name, names); near != "" {
+		return scaler.Errorf(scaler.ErrInvalid, "%s: did you mean %s? (see %s)", what, dashed(near), help)
 	}
 	return scaler.Errorf(scaler.ErrInvalid, "%s (see %s)", what, help)
 }
@@ -297,15 +302,55 @@ func (c *command) badValue(f cli.Flag, name, value string) error {
 	return nil
 }
 
-// typo reports whether typed is close enough to name to be a typo of it,
-// by the Jaro-Winkler similarity by which urfave/cli ranks its suggestions
-// (with its parameters, 0.7 and 4): urfave/cli names the nearest candidate
-// however far it is, and --force is no typo of --json. Typos score above
-// 0.81 (rum for run 0.82, dry for dry-run 0.87, wiat for wait 0.93); other
-// words below (deploy for demo 0.80, cheque for check 0.79, force for grace
-// 0.73).
-func typo(typed, name string) bool {
-	return name != "" && smetrics.JaroWinkler(name, typed, 0.7, 4) >= 0.81
+// nearest returns the word of known that typed was most likely meant as,
+// or "" when none is close enough to be a typo of it. It is scaler's one
+// measure of typos, for commands, flags and the domain's unknown words
+// (sizes, once) alike: the Jaro-Winkler similarity, with the parameters by
+// which urfave/cli ranks its own suggestions (0.7 and 4), in any case,
+// and a floor, since the nearest word may be far (--force is no typo of
+// --json). Typos score above 0.81 (rum for run 0.82, dry for dry-run
+// 0.87, wiat for wait 0.93, onec for once 0.93, standrd-2x for
+// Standard-2X 0.98); other words below (deploy for demo 0.80, cheque for
+// check 0.79, force for grace 0.73, giant for Standard-2X 0.51).
+func nearest(typed string, known []string) string {
+	best, score := "", 0.0
+	for _, k := range known {
+		if s := smetrics.JaroWinkler(strings.ToLower(k), strings.ToLower(typed), 0.7, 4); s > score {
+			best, score = k, s
+		}
+	}
+	if score < 0.81 {
+		return ""
+	}
+	return best
+}
+
+// meant adds to each error of err (one, or a list joined) that is about a
+// word none of those its place takes ([scaler.UnknownError]) the word it
+// was most likely meant as, by nearest: `unknown dyno size "standrd-2x"
+// (known sizes: ...): did you mean Standard-2X?`.
+func meant(err error) error {
+	if err == nil {
+		return nil
+	}
+	errs := []error{err}
+	if list, ok := err.(interface{ Unwrap() []error }); ok {
+		errs = slices.Clone(list.Unwrap())
+	}
+	said := false
+	for i, e := range errs {
+		var u *scaler.UnknownError
+		if !errors.As(e, &u) {
+			continue
+		}
+		if near := nearest(u.Word, u.Known); near != "" {
+			errs[i], said = scaler.Errorf(scaler.ErrInvalid, "%w: did you mean %s?", e, near), true
+		}
+	}
+	if !said {
+		return err
+	}
+	return errors.Join(errs...)
 }
 
 // flagExample shows how a flag takes its value.
@@ -334,16 +379,13 @@ func unknownCommand(cmds []*command, name string) error {
 	if alias, ok := herokuNames[name]; ok {
 		return scaler.Errorf(scaler.ErrInvalid, "unknown command %q: that is the heroku CLI's; scaler's is %s (see scaler --help)", name, alias)
 	}
-	if cli.SuggestCommand != nil {
-		all := make([]*cli.Command, len(cmds))
-		for i, c := range cmds {
-			all[i] = c.Command
-		}
-		// SuggestCommand words its pick with this template: read it back.
-		var near string
-		if _, err := fmt.Sscanf(cli.SuggestCommand(all, name), cli.SuggestDidYouMeanTemplate, &near); err == nil && typo(name, near) {
-			return scaler.Errorf(scaler.ErrInvalid, "unknown command %q: did you mean %s? (see scaler --help)", name, near)
-		}
+	var names []string
+	for _, c := range cmds {
+		names = append(names, c.Names()...)
+	}
+	names = append(names, "help", "h") // urfave/cli's help command
+	if near := nearest(name, names); near != "" {
+		return scaler.Errorf(scaler.ErrInvalid, "unknown command %q: did you mean %s? (see scaler --help)", name, near)
 	}
 	return scaler.Errorf(scaler.ErrInvalid, "unknown command %q (see scaler --help)", name)
 }

@@ -229,7 +229,7 @@ func (a *App) specsFor(kind string, args []string) ([]scaler.Spec, error) {
 	}
 	specs, err := scaler.ParseSpecs(args)
 	if err != nil {
-		return nil, err
+		return nil, meant(err)
 	}
 	if kind == "up" {
 		for i, s := range specs {
