@@ -71,7 +71,7 @@ Examples:
    $ HEROKU_API_URL=http://127.0.0.1:5000 HEROKU_API_KEY=any scaler up worker=1 -a demo
    $ scaler emulator --procfile Procfile --env HEROKU_API_KEY=any --cycle 2m
    $ scaler emulator --procfile Procfile --env HEROKU_API_KEY=any --cycle 24h --cycle-jitter 216m
-   $ scaler emulator --procfile Procfile --env HEROKU_API_KEY=any --scheduler '10m bin/scaler apply' --scheduler-skip 0.1`,
+   $ scaler emulator --procfile Procfile --env HEROKU_API_KEY=any --env 'SCALER_SCHEDULE=nightly daily 02:00-05:00 once' --scheduler '10m bin/scaler apply' --scheduler-skip 0.1`,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "listen", Value: defaultListen, Usage: "address to listen on (port 0 picks a free one); beyond loopback, --procfile needs --token"},
 			&cli.StringSliceFlag{Name: "app", Usage: "name of an app to emulate (repeatable; default demo)"},
