@@ -13,13 +13,17 @@ import "strings"
 // `Process exited with status N` reports. For a list (`a && b`, `a; b`), a
 // pipeline, a compound command or a builtin, the shell stays the dyno's
 // process, and its exit is reported: a shell that SIGTERM ends reports 143
-// at once while its children clean up. The emulator's /bin/sh may be dash,
-// which never execs that way, so the emulator writes the exec itself.
+// at once while its children clean up. The emulator's /bin/sh may not
+// exec a lone command (Debian's dash 0.5.12 forks it), so the emulator
+// writes the exec itself.
 //
 // Whether bash or another shell, and whether it execs a command with a
-// redirection (bash 5.2 does not), is unconfirmed; either way a person
-// who wants the job's exit to be the dyno's writes `exec JOB`, which this
-// leaves as it is.
+// redirection (bash 5.2 does not), is unconfirmed. So is whether the
+// platform cuts short a stopping dyno's other processes once its first
+// exits (a list's shell, at SIGTERM): the emulator leaves them their
+// kill-after time. Either way, `exec JOB` as a line's last command makes
+// the job the dyno's process, safe on both counts; this leaves it as it
+// is.
 
 // shellLine returns the line /bin/sh -c runs for a dyno's command: a lone
 // simple command is exec'd (`FOO=1 exec bin/job --flag`), anything else
