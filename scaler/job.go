@@ -75,6 +75,10 @@ type Job struct {
 	// came earlier is there first) to the end of Run. Nobody else reads it.
 	Signals <-chan os.Signal
 	Log     *slog.Logger
+
+	// starting, for this package's tests, runs between Run's last look at
+	// the signals before the job's start and the start.
+	starting func()
 }
 
 // Outcome is how a job's run ended.
@@ -141,6 +145,9 @@ func (j *Job) Run(ctx context.Context) Outcome {
 		return Outcome{Status: statusSignalShift + signalNumber(sig), Signal: sig, NotStarted: true}
 	default:
 	}
+	if j.starting != nil {
+		j.starting()
+	}
 	if err := cmd.Start(); err != nil {
 		status := StatusCannotRun
 		if errors.Is(err, exec.ErrNotFound) || errors.Is(err, os.ErrNotExist) {
@@ -182,21 +189,32 @@ func (j *Job) Run(ctx context.Context) Outcome {
 			kill = t.C
 		}
 	}
+	signalled := func(sig os.Signal, passOn bool) {
+		if out.Signal == nil && !out.TimedOut {
+			out.Signal = sig
+			j.Log.Warn("shutdown before completion", "signal", SignalName(sig), "passed_on", passOn, "grace", j.Grace)
+		}
+		stop(toSyscall(sig), passOn)
+	}
+	// A stop signal that reached scaler while the job was being started
+	// may have been sent before the job's process existed: the platform
+	// signals the processes of the dyno it finds, and the job was not one
+	// of them yet. It goes on to the job whatever PassOn says. (The
+	// platform could also list the dyno's processes just before the job
+	// forks and signal them just after it started: then the job gets no
+	// SIGTERM, and the grace's SIGKILL ends it. Heroku documents the stop
+	// as one SIGTERM to every process; how it lists them is unconfirmed.)
+	select {
+	case sig := <-j.Signals:
+		signalled(sig, true)
+	default:
+	}
 	done := ctx.Done()
 	for st == nil {
 		select {
 		case st = <-exited:
 		case sig := <-j.Signals:
-			passOn := j.passOn(sig)
-			if out.TimedOut {
-				stop(toSyscall(sig), passOn)
-				continue
-			}
-			if out.Signal == nil {
-				out.Signal = sig
-				j.Log.Warn("shutdown before completion", "signal", SignalName(sig), "passed_on", passOn, "grace", j.Grace)
-			}
-			stop(toSyscall(sig), passOn)
+			signalled(sig, j.passOn(sig))
 		case <-done:
 			// The caller gave up: stop as for a shutdown.
 			done = nil

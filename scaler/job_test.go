@@ -346,6 +346,28 @@ func TestJobNotStartedAfterAStopSignal(t *testing.T) {
 	}
 }
 
+// A stop signal that reaches scaler while the job is being started may have
+// been sent before the job's process existed, so that the platform's missed
+// it: it goes on to the job even where PassOn says the platform's signal
+// reaches the job itself. Here it comes after Run's last look before the
+// start, and before the start.
+func TestJobStoppedAsItStartsGetsTheSignal(t *testing.T) {
+	out, sigs := &watcher{}, make(chan os.Signal, 1)
+	var log bytes.Buffer
+	job := helperJob("hang", out, sigs)
+	job.Log = slog.New(slog.NewTextHandler(&log, nil))
+	job.PassOn = func(os.Signal) bool { return false }
+	job.starting = func() { sigs <- syscall.SIGTERM }
+	got := runJob(t, job, t.Context())
+	if want := (Outcome{Status: 143, Signal: syscall.SIGTERM}); got != want {
+		t.Errorf("Run() = %+v, want %+v", got, want)
+	}
+	// The job ended of the SIGTERM passed on, not of the grace's SIGKILL.
+	if !strings.Contains(log.String(), "passed_on=true") || strings.Contains(log.String(), "job killed") {
+		t.Errorf("the log:\n%s", log.String())
+	}
+}
+
 func TestJobCancelledContextStopsIt(t *testing.T) {
 	out := &watcher{}
 	ctx, cancel := context.WithCancel(t.Context())
