@@ -455,7 +455,7 @@ nightly: scaler run -- sh -c 'trap "echo job cleanup; kill -9 \$w; exit 0" TERM;
 	// scale-down.
 	em.log.rewind()
 	em.log.next(t, `app\[nightly\.1\]: level=warn msg="shutdown before completion" signal=TERM`)
-	em.log.next(t, `app\[nightly\.1\]: level=warn msg="job stopped by the platform" app=demo type=nightly status=143 took=\S+ signal=TERM next="not a completion; nightly left at 1, the platform starts it again"$`)
+	em.log.next(t, `app\[nightly\.1\]: level=warn msg="job stopped by the platform" app=demo type=nightly status=143 took=\S+ signal=TERM next="not a completion; nightly left as it was \(1\), and the platform starts the job again, unless this stop is nightly's scale-down"$`)
 	em.log.next(t, `app\[nightly\.1\]: level=info msg="job completed" app=demo type=nightly status=0 took=\S+ next="scaling nightly to 0"$`)
 	em.log.next(t, `app\[nightly\.1\]: level=info msg=scaled app=demo type=nightly from=1 to=0$`)
 	if em.log.has(`app\[nightly\.1\]: level=info msg="job exited"`) {

@@ -76,12 +76,12 @@ func TestRunSaysWhatTheEndMeans(t *testing.T) {
 		// case that read like success.
 		{name: "shutdown", job: "wait", platform: true, want: []string{
 			`^level=warn msg="shutdown before completion" signal=TERM passed_on=false`,
-			`^level=warn msg="job stopped by the platform" app=demo type=worker status=143 ` + took + `signal=TERM next="not a completion; worker left at 1, the platform starts it again"$`,
+			`^level=warn msg="job stopped by the platform" app=demo type=worker status=143 ` + took + `signal=TERM next="not a completion; worker left as it was \(1\), and the platform starts the job again, unless this stop is worker's scale-down"$`,
 		}, never: `level=info msg="job (completed|exited)"|status=0|msg=scaled`},
 		// A person's SIGINT to scaler, passed on.
 		{name: "interrupted", job: "wait", interrupt: true, want: []string{
 			`^level=warn msg="shutdown before completion" signal=INT passed_on=true`,
-			`^level=warn msg="job interrupted" app=demo type=worker status=130 ` + took + `next="not a completion \(a person's Ctrl-C\); worker left at 1"$`,
+			`^level=warn msg="job interrupted" app=demo type=worker status=130 ` + took + `next="not a completion \(a person's Ctrl-C\); worker left as it was \(1\)"$`,
 		}, never: `level=info msg="job (completed|exited)"|msg=scaled`},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
@@ -136,7 +136,7 @@ func TestSayEndOfAJobNotStarted(t *testing.T) {
 	defer a.signals.close()
 	a.sayEnd(scaler.Outcome{Status: 143, Signal: syscall.SIGTERM, NotStarted: true}, &target{app: "demo"}, "nightly", 1, &runOptions{})
 	errs.Flush()
-	want := `level=warn msg="job not started" app=demo type=nightly status=143 signal=TERM next="the dyno is being stopped; nightly left at 1, the platform starts it again"` + "\n"
+	want := `level=warn msg="job not started" app=demo type=nightly status=143 signal=TERM next="the dyno is being stopped; nightly left as it was (1), and the platform starts the job again, unless this stop is nightly's scale-down"` + "\n"
 	if got := stderr.String(); got != want {
 		t.Errorf("got  %s\nwant %s", got, want)
 	}

@@ -44,7 +44,7 @@ nightly: scaler run -- sh -c 'trap "echo job cleaning; while [ ! -e released ]; 
 		t.Fatal(err)
 	}
 	em.log.next(t, `app\[nightly\.1\]: job cleaned$`)
-	em.log.next(t, `app\[nightly\.1\]: level=warn msg="job stopped by the platform" app=demo type=nightly status=143 took=\S+ signal=TERM next="not a completion; nightly left at 1, the platform starts it again"$`)
+	em.log.next(t, `app\[nightly\.1\]: level=warn msg="job stopped by the platform" app=demo type=nightly status=143 took=\S+ signal=TERM next="not a completion; nightly left as it was \(1\), and the platform starts the job again, unless this stop is nightly's scale-down"$`)
 	em.log.next(t, `heroku\[nightly\.1\]: Process exited with status 143$`)
 	// The dyno that replaced it is stopped with the emulator: its job,
 	// released already, cleans up at once.

@@ -357,15 +357,17 @@ func (a *App) sayEnd(out scaler.Outcome, t *target, typ string, quantity int, op
 	kept, down := "the formation is not changed (not a dyno of the formation)", "the formation is not changed (not a dyno of the formation)"
 	if t != nil {
 		args = append(args, "app", t.app, "type", typ)
-		kept, down = fmt.Sprintf("%s left at %d", typ, quantity), "scaling "+typ+" to 0"
+		kept, down = fmt.Sprintf("%s left as it was (%d)", typ, quantity), "scaling "+typ+" to 0"
 	}
 	args = append(args, "status", out.Status)
 	if !out.NotStarted {
 		args = append(args, "took", out.Took.Round(time.Millisecond))
 	}
+	// The platform starts the dyno again, unless the stop is the type's
+	// own scale-down, which scaler cannot tell from a restart.
 	restarts := ""
 	if t != nil {
-		restarts = ", the platform starts it again"
+		restarts = ", and the platform starts the job again, unless this stop is " + typ + "'s scale-down"
 	}
 	stopped := "job stopped"
 	if a.Getenv(envDyno) != "" {
@@ -384,7 +386,7 @@ func (a *App) sayEnd(out scaler.Outcome, t *target, typ string, quantity int, op
 		}
 		next := down
 		if t != nil && opts.KeepOnFailure {
-			next = kept + " (--keep-on-failure)"
+			next = fmt.Sprintf("%s left at %d (--keep-on-failure)", typ, quantity)
 		}
 		a.log.Error("job failed", append(args, "next", next)...)
 	default:
