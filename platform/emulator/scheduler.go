@@ -64,7 +64,7 @@ func (m *manager) startScheduler() {
 // next schedules the job's next run on the clock's grid: at the next
 // multiple of its interval on the emulated clock, since the Unix epoch (for
 // 10 minutes: :00, :10, ...), where Heroku Scheduler's runs are taken to
-// come (unconfirmed), each a little late as its dyno boots. Runs that
+// come (unconfirmed), each a little late as its dyno boots (schedulerLate). Runs that
 // follow each other by an interval, measured from whenever the last one
 // fired, would drift through the clock instead; scaler apply tells of a
 // window missed by the run of the interval after its close, one run an
@@ -73,8 +73,17 @@ func (m *manager) startScheduler() {
 func (m *manager) next(s *schedEntry, now time.Time) {
 	rate := m.e.clockRate
 	interval := max(1, int64(float64(s.job.Every)*rate))
-	m.runAt(s, time.Unix(0, (now.UnixNano()/interval+1)*interval), now, rate)
+	grid := time.Unix(0, (now.UnixNano()/interval+1)*interval)
+	m.runAt(s, grid.Add(min(schedulerLate, time.Duration(interval)/4)), now, rate)
 }
+
+// schedulerLate is how long after its time on the grid a Scheduler run's
+// dyno starts (on the emulated clock), as Heroku's one-off dynos take
+// seconds to boot: scaler apply, which decides a second early rather than
+// late (the Date it judges by is cut to the second), would otherwise judge
+// a run on the grid a second before a window that opens there. Never more
+// than a quarter of a short interval.
+const schedulerLate = 2 * time.Second
 
 // runAt runs the job at due on the emulated clock, now being its reading.
 func (m *manager) runAt(s *schedEntry, due, now time.Time, rate float64) {
