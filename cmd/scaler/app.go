@@ -92,9 +92,9 @@ func (a *App) Main(ctx context.Context, args []string) (code int) {
 		stdout.Flush()
 		stderr.Flush()
 	}()
-	err := r.prepare(args)
+	cmds, cmd, err := r.prepare(args)
 	if err == nil {
-		err = r.execute(ctx, args)
+		err = r.execute(ctx, cmds, cmd, args)
 	}
 	if r.jsonOut {
 		r.reportJSON(err)
@@ -125,39 +125,26 @@ func (a *App) forRun() (r *App, stdout, stderr *lines) {
 }
 
 // prepare completes the run's state before the command runs: the logger at
-// the level asked for, and whether the command was asked for JSON.
-func (a *App) prepare(args []string) error {
+// the level asked for, and whether the command was asked for JSON. It
+// returns the commands the run needs and the one it runs (commandsFor).
+func (a *App) prepare(args []string) (cmds []*command, cmd *command, err error) {
 	log, err := newLogger(a.Stderr, a.Getenv(envLogLevel))
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	a.log = log
-	if cmd := find(a.commands(), args); cmd != nil {
+	cmds, cmd = a.commandsFor(args)
+	if cmd != nil {
 		// From the args as given, so that a usage error of arrange's is
 		// JSON too when asked.
 		a.jsonOut = cmd.wantsJSON(args)
 	}
-	return nil
+	return cmds, cmd, nil
 }
 
-// execute runs the command line. Its error maps to an exit code with
-// exitCode.
-func (a *App) execute(ctx context.Context, args []string) error {
-	cmds := a.commands()
-	cmd := find(cmds, args)
-	if cmd == nil {
-		if _, err := root().arrange(args); err != nil {
-			return err
-		}
-	} else {
-		var err error
-		if args, err = cmd.arrange(args); err != nil {
-			if cmd.badArgs != nil {
-				return cmd.badArgs(ctx, err)
-			}
-			return err
-		}
-	}
+// execute runs the command line with cmds, running cmd, as prepare
+// returned them. Its error maps to an exit code with exitCode.
+func (a *App) execute(ctx context.Context, cmds []*command, cmd *command, args []string) error {
 	if cmd == nil || !cmd.ownsSignals {
 		// Stopped at the first signal: what the command was doing fails
 		// with the signal as its cause (signalled), which exits 128+N.
@@ -165,7 +152,7 @@ func (a *App) execute(ctx context.Context, args []string) error {
 		ctx, cancel = a.cancelOnSignal(ctx)
 		defer cancel()
 	}
-	return a.cli(cmds).RunContext(ctx, args)
+	return a.dispatch(ctx, cmds, args)
 }
 
 // cli builds the urfave/cli application: the one place that knows it.

@@ -41,37 +41,96 @@ type command struct {
 	// arrange finds before urfave/cli parses, as its OnUsageError does of
 	// one that urfave/cli finds (run's: its job did not start).
 	badArgs func(ctx context.Context, err error) error
+	// listsAll: the command lists scaler's commands (completion), which
+	// are then all built for its run.
+	listsAll bool
+
+	// known is flagInfos' answer, computed once.
+	known map[string]flagInfo
 }
 
-// commands returns scaler's commands, in the order --help lists them.
-func (a *App) commands() []*command {
-	return []*command{
-		a.newScaleCommand(up, nil),
-		a.newScaleCommand(scale, nil),
-		a.newScaleCommand(down, nil),
-		a.newStatusCommand(nil),
-		a.newRunCommand(nil),
-		a.newDoneCommand(nil),
-		a.newApplyCommand(nil),
-		a.newPlanCommand(nil),
-		a.newCheckCommand(nil),
-		a.newNotifyCommand(nil),
-		a.newEmulatorCommand(nil),
-		a.newDemoCommand(),
-		a.newCompletionCommand(),
+// commandNames are scaler's commands, in the order --help lists them.
+var commandNames = [...]string{up, scale, down, "status", "run", "done", "apply", "plan", "check", "notify", "emulator", "demo", "completion"}
+
+// newCommand builds the command called name (its name or an alias), or
+// returns nil. A run builds the command it runs and no other (commandsFor):
+// building them all, each with its flags, for urfave/cli to walk, was most
+// of what scaler did before it sent anything.
+func (a *App) newCommand(name string) *command {
+	switch name {
+	case up, scale, down:
+		return a.newScaleCommand(name, nil)
+	case "status", "ps":
+		return a.newStatusCommand(nil)
+	case "run":
+		return a.newRunCommand(nil)
+	case "done":
+		return a.newDoneCommand(nil)
+	case "apply":
+		return a.newApplyCommand(nil)
+	case "plan":
+		return a.newPlanCommand(nil)
+	case "check":
+		return a.newCheckCommand(nil)
+	case "notify":
+		return a.newNotifyCommand(nil)
+	case "emulator":
+		return a.newEmulatorCommand(nil)
+	case "demo":
+		return a.newDemoCommand()
+	case "completion":
+		return a.newCompletionCommand()
 	}
+	return nil
 }
 
-// dispatch runs args (scaler CMD ...) through cmds as Run does through
-// scaler's own: the command's flags arranged, then parsed by urfave/cli, then
-// its action. scaler check runs the Procfile's calls of scaler through it,
-// with commands that only validate (validators).
+// commands returns all of scaler's commands, in the order --help lists
+// them.
+func (a *App) commands() []*command {
+	cmds := make([]*command, len(commandNames))
+	for i, name := range commandNames {
+		cmds[i] = a.newCommand(name)
+	}
+	return cmds
+}
+
+// commandsFor returns the commands a run of args needs, and the one it
+// runs, which args[1] names: that command alone; all of them for a command
+// that lists them (completion); and all of them, with no command to run
+// (nil), when args[1] names none: scaler's help and --version, or an
+// unknown command, which is told the one it most likely meant.
+func (a *App) commandsFor(args []string) ([]*command, *command) {
+	var cmd *command
+	if len(args) > 1 {
+		cmd = a.newCommand(args[1])
+	}
+	if cmd == nil || cmd.listsAll {
+		cmds := a.commands()
+		return cmds, find(cmds, args)
+	}
+	return []*command{cmd}, cmd
+}
+
+// dispatch runs args (scaler CMD ...) through cmds: the command's flags
+// arranged (arrange), then parsed by urfave/cli, then its action; without
+// a command of cmds, scaler's own flags arranged, then its help, or the
+// error of an unknown command. Main runs scaler's commands through it, and
+// scaler check the Procfile's calls of scaler, with commands that only
+// validate (validators).
 func (a *App) dispatch(ctx context.Context, cmds []*command, args []string) error {
-	if cmd := find(cmds, args); cmd != nil {
-		var err error
-		if args, err = cmd.arrange(args); err != nil {
+	cmd := find(cmds, args)
+	if cmd == nil {
+		if _, err := root().arrange(args); err != nil {
 			return err
 		}
+		return a.cli(cmds).RunContext(ctx, args)
+	}
+	args, err := cmd.arrange(args)
+	if err != nil {
+		if cmd.badArgs != nil {
+			return cmd.badArgs(ctx, err)
+		}
+		return err
 	}
 	return a.cli(cmds).RunContext(ctx, args)
 }
@@ -92,7 +151,7 @@ func find(cmds []*command, args []string) *command {
 // -json, or --json=true) among its flags, before any `--`, as urfave/cli
 // reads it; never for a command without the flag.
 func (c *command) wantsJSON(args []string) bool {
-	if !slices.ContainsFunc(c.Flags, func(f cli.Flag) bool { return slices.Contains(f.Names(), flagJSON) }) {
+	if _, ok := c.flagInfos()[flagJSON]; !ok {
 		return false
 	}
 	want := false
@@ -121,11 +180,16 @@ type flagInfo struct {
 }
 
 // flagInfos returns the command's flags, --help included, by each of their
-// names.
+// names. Computed once: urfave/cli computes a flag's names with a regular
+// expression at each call of its Names.
 func (c *command) flagInfos() map[string]flagInfo {
+	if c.known != nil {
+		return c.known
+	}
 	known := map[string]flagInfo{}
 	for _, f := range append(slices.Clone(c.Flags), cli.HelpFlag) {
-		info := flagInfo{flag: f, canonical: f.Names()[0]}
+		names := f.Names()
+		info := flagInfo{flag: f, canonical: names[0]}
 		if d, ok := f.(cli.DocGenerationFlag); ok {
 			info.takesValue = d.TakesValue()
 		}
@@ -135,10 +199,11 @@ func (c *command) flagInfos() map[string]flagInfo {
 		case *cli.GenericFlag:
 			info.repeats = true // scaler's own repeatable flags (--env, --scheduler)
 		}
-		for _, n := range f.Names() {
+		for _, n := range names {
 			known[n] = info
 		}
 	}
+	c.known = known
 	return known
 }
 

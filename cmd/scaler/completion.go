@@ -12,7 +12,7 @@ import (
 )
 
 func (a *App) newCompletionCommand() *command {
-	return &command{Command: &cli.Command{
+	return &command{listsAll: true, Command: &cli.Command{
 		Name:      "completion",
 		Usage:     "print shell completion for bash, zsh or fish",
 		ArgsUsage: "bash|zsh|fish",

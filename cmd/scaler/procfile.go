@@ -141,7 +141,7 @@ func (a *App) checkCall(ctx context.Context, f *findings, path, where, typ strin
 	args := append([]string{"scaler"}, texts(c.args)...)
 	cmd := find(cmds, args)
 	if cmd == nil {
-		if name := args[1]; name == "help" || strings.HasPrefix(name, "-") || find(a.commands(), args) != nil {
+		if name := args[1]; name == "help" || strings.HasPrefix(name, "-") || a.newCommand(name) != nil {
 			f.skip("procfile", fmt.Sprintf("%s: scaler %s: not checked (check reads the lines of run, done, up, scale, down, apply and check)", where, name))
 		} else {
 			failLine(f, path, where, typ, unknownCommand(a.commands(), name))

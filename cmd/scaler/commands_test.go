@@ -1,0 +1,56 @@
+package main
+
+import (
+	"strings"
+	"testing"
+)
+
+// A run builds the command it runs and no other: each name and alias of
+// each command builds that command, alone; scaler's help and --version, an
+// unknown command and completion, which lists them, build them all.
+func TestCommandsARunBuilds(t *testing.T) {
+	a := &App{Getenv: func(string) string { return "" }}
+	all := a.commands()
+	seen := map[string]bool{}
+	for i, cmd := range all {
+		if cmd.Name != commandNames[i] {
+			t.Errorf("commands()[%d] is %s, want %s", i, cmd.Name, commandNames[i])
+		}
+		for _, name := range cmd.Names() {
+			if seen[name] {
+				t.Errorf("two commands are named %s", name)
+			}
+			seen[name] = true
+			if got := a.newCommand(name); got == nil || got.Name != cmd.Name {
+				t.Errorf("newCommand(%q) builds %v, want %s", name, got, cmd.Name)
+			}
+			want := 1
+			if cmd.listsAll {
+				want = len(all)
+			}
+			if cmds, run := a.commandsFor([]string{"scaler", name, "--help"}); run == nil || run.Name != cmd.Name || len(cmds) != want {
+				t.Errorf("scaler %s --help runs %v, built with %d commands; want %s, with %d", name, run, len(cmds), cmd.Name, want)
+			}
+		}
+	}
+	for _, args := range [][]string{{"scaler"}, {"scaler", "help", "up"}, {"scaler", "--version"}, {"scaler", "--help", "up"}, {"scaler", "upp", "worker=1"}} {
+		if cmds, run := a.commandsFor(args); run != nil || len(cmds) != len(all) {
+			t.Errorf("scaler %s runs %v with %d commands, want none with all %d", strings.Join(args[1:], " "), run, len(cmds), len(all))
+		}
+	}
+}
+
+// A command's help is the same whether it is built alone, as when it runs
+// (scaler up --help), or with all the others (scaler help up).
+func TestHelpOfACommandBuiltAlone(t *testing.T) {
+	h := newHarness(t, demoConfig())
+	a := &App{Getenv: func(string) string { return "" }}
+	for _, cmd := range a.commands() {
+		for _, name := range cmd.Names() {
+			alone, withAll := h.run(name, "--help"), h.run("help", name)
+			if alone.code != 0 || alone.stdout == "" || alone.stdout != withAll.stdout || alone.stderr != withAll.stderr {
+				t.Errorf("scaler %s --help:\n%s\nscaler help %s:\n%s", name, alone, name, withAll)
+			}
+		}
+	}
+}
