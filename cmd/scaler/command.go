@@ -132,6 +132,7 @@ func (a *App) dispatch(ctx context.Context, cmds []*command, args []string) erro
 		}
 		return err
 	}
+	cmd.Flags = namedOnce(cmd.Flags)
 	return a.cli(cmds).RunContext(ctx, args)
 }
 

@@ -34,3 +34,42 @@ func timeoutFlag(d time.Duration) cli.Flag {
 func scheduleFlag() cli.Flag {
 	return &cli.StringFlag{Name: flagSchedule, Usage: "schedule file (default: $" + envSchedule + ", where ';' also separates lines)", TakesFile: true}
 }
+
+// namedOnce returns the flags with each one's names computed once, for
+// urfave/cli to parse and run the command: urfave/cli computes a flag's
+// names with a regular expression at each call of Names, and calls Names
+// for each flag every time it looks one up by name, for every name of
+// every flag (a hundred times for up's seven). A flag so named is no longer of its
+// type, which arrange's checks and the fish completion read: dispatch names
+// the flags of the command it runs once arrange is done. A slice flag stays
+// as it is: urfave/cli asks more of it than urfaveFlag (its separator,
+// which DisableSliceFlagSeparator turns off).
+func namedOnce(flags []cli.Flag) []cli.Flag {
+	out := make([]cli.Flag, len(flags))
+	for i, f := range flags {
+		out[i] = f
+		switch f.(type) {
+		case *cli.BoolFlag, *cli.StringFlag, *cli.DurationFlag, *cli.IntFlag, *cli.GenericFlag:
+			out[i] = namedFlag{f.(urfaveFlag), f.Names()}
+		}
+	}
+	return out
+}
+
+// namedFlag is a flag with its names.
+type namedFlag struct {
+	urfaveFlag
+	names []string
+}
+
+func (f namedFlag) Names() []string { return f.names }
+
+// urfaveFlag is what urfave/cli asks of a flag as it parses and runs a
+// command, or says its help; each flag type that namedOnce names has it
+// all.
+type urfaveFlag interface {
+	cli.DocGenerationFlag
+	cli.CategorizableFlag
+	cli.RequiredFlag
+	cli.ActionableFlag
+}
