@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"runtime"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -386,18 +387,21 @@ func newLogger(w io.Writer, level string) (*slog.Logger, error) {
 	return slog.New(h), err
 }
 
-// versionString is the version, the commit and the Go version, from the
-// build info.
+// versionString is the version, the commit and the Go version. The version
+// and the commit are the build's (the Makefile's -X), or else the build
+// info's, which is read only then: reading it parses a table of every
+// module, at every run.
 func versionString() string {
-	v, c, goVersion := version, commit, "unknown"
-	if bi, ok := debug.ReadBuildInfo(); ok {
-		goVersion = bi.GoVersion
-		if v == "" {
-			v = bi.Main.Version
-		}
-		for _, s := range bi.Settings {
-			if s.Key == "vcs.revision" && c == "" {
-				c = s.Value[:min(12, len(s.Value))]
+	v, c := version, commit
+	if v == "" || c == "" {
+		if bi, ok := debug.ReadBuildInfo(); ok {
+			if v == "" {
+				v = bi.Main.Version
+			}
+			for _, s := range bi.Settings {
+				if s.Key == "vcs.revision" && c == "" {
+					c = s.Value[:min(12, len(s.Value))]
+				}
 			}
 		}
 	}
@@ -407,7 +411,7 @@ func versionString() string {
 	if c == "" {
 		c = "unknown"
 	}
-	return fmt.Sprintf("%s (commit %s, %s)", v, c, goVersion)
+	return fmt.Sprintf("%s (commit %s, %s)", v, c, runtime.Version())
 }
 
 func userAgent() string {
