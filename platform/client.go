@@ -21,6 +21,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	heroku "github.com/heroku/heroku-go/v5"
 
@@ -141,8 +142,8 @@ var everything = &heroku.ListRange{Field: "id", Max: 1000}
 // the platform's clock (the Date header).
 func (c *Client) Formation(ctx context.Context, app string) (scaler.Read, error) {
 	var h http.Header
-	list, err := c.api.FormationList(withHeaders(ctx, &h), url.PathEscape(app), everything)
-	if err != nil {
+	var list []process
+	if err := c.api.Get(withHeaders(ctx, &h), &list, "/apps/"+url.PathEscape(app)+"/formation", nil, everything); err != nil {
 		return scaler.Read{}, c.explain(ctx, err, app, askedApp)
 	}
 	c.saw(app)
@@ -189,7 +190,7 @@ func (c *Client) UpdateFormation(ctx context.Context, app string, updates []scal
 		}
 		body.Updates = append(body.Updates, e)
 	}
-	var out heroku.FormationBatchUpdateResult
+	var out []process
 	if err := c.api.Patch(withIfMatch(ctx, version), &out, "/apps/"+url.PathEscape(app)+"/formation", body); err != nil {
 		types := make([]string, len(updates))
 		for i, u := range updates {
@@ -441,10 +442,21 @@ func (c *Client) known(app string) bool {
 	return c.seen[app]
 }
 
-func formation(list []heroku.Formation) scaler.Formation {
+func formation(list []process) scaler.Formation {
 	out := make(scaler.Formation, len(list))
-	for i, f := range list {
-		out[i] = scaler.Process{Type: f.Type, Quantity: f.Quantity, Size: f.Size, Command: f.Command, UpdatedAt: f.UpdatedAt}
+	for i, p := range list {
+		out[i] = scaler.Process{Type: p.Type, Quantity: p.Quantity, Size: p.Size, Command: p.Command, UpdatedAt: p.UpdatedAt}
 	}
 	return out
+}
+
+// process is what the client reads of a process type in a formation: a
+// process type's answer holds more (its app, its id, when it was created),
+// which heroku-go's Formation would decode, at a cost, to be thrown away.
+type process struct {
+	Type      string    `json:"type"`
+	Quantity  int       `json:"quantity"`
+	Size      string    `json:"size"`
+	Command   string    `json:"command"`
+	UpdatedAt time.Time `json:"updated_at"`
 }
