@@ -133,7 +133,14 @@ func (a *App) dispatch(ctx context.Context, cmds []*command, args []string) erro
 		return err
 	}
 	cmd.Flags = namedOnce(cmd.Flags)
-	return a.cli(cmds).RunContext(ctx, args)
+	app := a.cli(cmds)
+	if !cmd.listsAll {
+		// scaler's own flags, --help and --version, come before a
+		// command's name, never after it (arrange refuses them): urfave/cli
+		// need not look for them, by their names (see namedOnce).
+		app.HideHelp, app.HideVersion = true, true
+	}
+	return app.RunContext(ctx, args)
 }
 
 // find returns the command args name (args[1], by name or alias), or nil.
