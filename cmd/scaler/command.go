@@ -188,15 +188,14 @@ type flagInfo struct {
 }
 
 // flagInfos returns the command's flags, --help included, by each of their
-// names. Computed once: urfave/cli computes a flag's names with a regular
-// expression at each call of its Names.
+// names, computed once.
 func (c *command) flagInfos() map[string]flagInfo {
 	if c.known != nil {
 		return c.known
 	}
 	known := map[string]flagInfo{}
 	for _, f := range append(slices.Clone(c.Flags), cli.HelpFlag) {
-		names := f.Names()
+		names, _ := flagNames(f)
 		info := flagInfo{flag: f, canonical: names[0]}
 		if d, ok := f.(cli.DocGenerationFlag); ok {
 			info.takesValue = d.TakesValue()

@@ -1,8 +1,11 @@
 package main
 
 import (
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/urfave/cli/v2"
 )
 
 // A run builds the command it runs and no other: each name and alias of
@@ -51,6 +54,20 @@ func TestHelpOfACommandBuiltAlone(t *testing.T) {
 			if alone.code != 0 || alone.stdout == "" || alone.stdout != withAll.stdout || alone.stderr != withAll.stderr {
 				t.Errorf("scaler %s --help:\n%s\nscaler help %s:\n%s", name, alone, name, withAll)
 			}
+		}
+	}
+}
+
+// flagNames reads each flag's names as urfave/cli's Names computes them.
+func TestFlagNames(t *testing.T) {
+	a := &App{Getenv: func(string) string { return "" }}
+	flags := []cli.Flag{cli.HelpFlag, cli.VersionFlag}
+	for _, cmd := range a.commands() {
+		flags = append(flags, cmd.Flags...)
+	}
+	for _, f := range flags {
+		if got, _ := flagNames(f); !slices.Equal(got, f.Names()) {
+			t.Errorf("flagNames(%s) = %q, want %q", f, got, f.Names())
 		}
 	}
 }

@@ -48,12 +48,32 @@ func namedOnce(flags []cli.Flag) []cli.Flag {
 	out := make([]cli.Flag, len(flags))
 	for i, f := range flags {
 		out[i] = f
-		switch f.(type) {
-		case *cli.BoolFlag, *cli.StringFlag, *cli.DurationFlag, *cli.IntFlag, *cli.GenericFlag:
-			out[i] = namedFlag{f.(urfaveFlag), f.Names()}
+		if names, ok := flagNames(f); ok {
+			out[i] = namedFlag{f.(urfaveFlag), names}
 		}
 	}
 	return out
+}
+
+// flagNames returns a flag's names, its name and then its aliases, read
+// from the flag for the types that namedOnce names (ok), from its Names
+// for another. urfave/cli's Names reads them too, through a regular
+// expression that cuts a name at a comma or a space (v1's "name, alias"),
+// which no flag of scaler's has.
+func flagNames(f cli.Flag) (names []string, ok bool) {
+	switch f := f.(type) {
+	case *cli.BoolFlag:
+		return append([]string{f.Name}, f.Aliases...), true
+	case *cli.StringFlag:
+		return append([]string{f.Name}, f.Aliases...), true
+	case *cli.DurationFlag:
+		return append([]string{f.Name}, f.Aliases...), true
+	case *cli.IntFlag:
+		return append([]string{f.Name}, f.Aliases...), true
+	case *cli.GenericFlag:
+		return append([]string{f.Name}, f.Aliases...), true
+	}
+	return f.Names(), false
 }
 
 // namedFlag is a flag with its names.
