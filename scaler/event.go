@@ -71,92 +71,108 @@ type eventKind struct {
 	action func(typ string) string
 }
 
-var eventKinds = map[string]eventKind{
-	KindScaleDownAfterFailure: {
-		what: func(typ string) string {
-			return or(typ, "%s was scaled down after its job failed", "a type was scaled down after its job failed")
-		},
-		action: func(typ string) string {
-			return or(typ, "read the job's log, fix the cause, then scale %s up again", "read the job's log, fix the cause, then scale the type up again")
-		},
-	},
-	KindScaleDownFailing: {
-		what: func(typ string) string {
-			return or(typ, "the scale-down of %s after its job keeps failing, and its dyno runs on", "a scale-down after a job keeps failing, and its dyno runs on")
-		},
-		action: func(typ string) string {
-			return or(typ, "see https://status.heroku.com and scaler's log; scale %s to 0 by hand if it does not land", "see https://status.heroku.com and scaler's log; scale the type to 0 by hand if it does not land")
-		},
-	},
-	KindJobTimeout: {
-		what: func(typ string) string {
-			return or(typ, "the job of %s ran past its --timeout and was stopped", "a job ran past its --timeout and was stopped")
-		},
-		action: func(string) string {
-			return "read the job's log: it may hang, or need a longer --timeout"
-		},
-	},
-	KindJobFailedAtStart: {
-		what: func(typ string) string {
-			return or(typ, "the job of %s failed at start and %[1]s was scaled down", "a job failed at start and its type was scaled down")
-		},
-		action: func(typ string) string {
-			return or(typ, "check the job's command and the latest release, then scale %s up again", "check the job's command and the latest release, then scale the type up again")
-		},
-	},
-	KindJobNotStarted: {
-		what: func(typ string) string {
-			return or(typ, "scaler run did not start the job of %s", "scaler run did not start its job")
-		},
-		action: func(typ string) string {
-			return or(typ, "fix what the detail says (scaler run's line in the Procfile, or a config var) and deploy; until then Heroku restarts %s's dyno with growing back-off, and each start fails alike", "fix what the detail says (scaler run's line in the Procfile, or a config var) and deploy; until then Heroku restarts the dyno with growing back-off, and each start fails alike")
-		},
-	},
-	KindWindowMissed: {
-		what: func(typ string) string {
-			return or(typ, "the once window of %s passed without its job", "a once window passed without its job")
-		},
-		action: func(string) string {
-			return "run the job by hand if it is still needed, and check that Heroku Scheduler runs scaler"
-		},
-	},
-	KindRestartMissed: {
-		what: func(typ string) string {
-			return or(typ, "the restart window of %s closed without a restart", "a restart window closed without a restart")
-		},
-		action: func(typ string) string {
-			return or(typ, "if the night's work is still to come, restart %[1]s by hand at a quiet hour (heroku ps:restart --process-type %[1]s); check that Heroku Scheduler runs scaler apply and that the API answers",
-				"if the night's work is still to come, restart the type by hand at a quiet hour; check that Heroku Scheduler runs scaler apply and that the API answers")
-		},
-	},
-	KindApplyFailed: {
-		what: func(typ string) string {
-			return or(typ, "scaler apply failed for %s", "scaler apply failed")
-		},
-		action: func(string) string {
-			return "run scaler check for this app and read scaler's log"
-		},
-	},
-	KindMissedEdgeHealed: {
-		what: func(typ string) string {
-			return or(typ, "a missed schedule edge of %s was healed late", "a missed schedule edge was healed late")
-		},
-		action: func(string) string {
-			return "nothing now; if it happens often, run scaler more often from Heroku Scheduler"
-		},
-	},
-	KindChangeKeptLong: {
-		what: func(typ string) string {
-			return or(typ, "a change to %s made outside the schedule has been kept for more than a day", "a change made outside the schedule has been kept for more than a day")
-		},
-		action: func(typ string) string {
-			return "scale it back, or run scaler apply --enforce, if the change is no longer wanted"
-		},
-	},
-	KindTest: {
-		what:   func(string) string { return "test notification" },
-		action: func(string) string { return "nothing: notifications reach you" },
-	},
+// kindOf returns how Text words an event of kind, and whether kind is one
+// it knows.
+func kindOf(kind string) (eventKind, bool) {
+	switch kind {
+	case KindScaleDownAfterFailure:
+		return eventKind{
+			what: func(typ string) string {
+				return or(typ, "%s was scaled down after its job failed", "a type was scaled down after its job failed")
+			},
+			action: func(typ string) string {
+				return or(typ, "read the job's log, fix the cause, then scale %s up again", "read the job's log, fix the cause, then scale the type up again")
+			},
+		}, true
+	case KindScaleDownFailing:
+		return eventKind{
+			what: func(typ string) string {
+				return or(typ, "the scale-down of %s after its job keeps failing, and its dyno runs on", "a scale-down after a job keeps failing, and its dyno runs on")
+			},
+			action: func(typ string) string {
+				return or(typ, "see https://status.heroku.com and scaler's log; scale %s to 0 by hand if it does not land", "see https://status.heroku.com and scaler's log; scale the type to 0 by hand if it does not land")
+			},
+		}, true
+	case KindJobTimeout:
+		return eventKind{
+			what: func(typ string) string {
+				return or(typ, "the job of %s ran past its --timeout and was stopped", "a job ran past its --timeout and was stopped")
+			},
+			action: func(string) string {
+				return "read the job's log: it may hang, or need a longer --timeout"
+			},
+		}, true
+	case KindJobFailedAtStart:
+		return eventKind{
+			what: func(typ string) string {
+				return or(typ, "the job of %s failed at start and %[1]s was scaled down", "a job failed at start and its type was scaled down")
+			},
+			action: func(typ string) string {
+				return or(typ, "check the job's command and the latest release, then scale %s up again", "check the job's command and the latest release, then scale the type up again")
+			},
+		}, true
+	case KindJobNotStarted:
+		return eventKind{
+			what: func(typ string) string {
+				return or(typ, "scaler run did not start the job of %s", "scaler run did not start its job")
+			},
+			action: func(typ string) string {
+				return or(typ, "fix what the detail says (scaler run's line in the Procfile, or a config var) and deploy; until then Heroku restarts %s's dyno with growing back-off, and each start fails alike", "fix what the detail says (scaler run's line in the Procfile, or a config var) and deploy; until then Heroku restarts the dyno with growing back-off, and each start fails alike")
+			},
+		}, true
+	case KindWindowMissed:
+		return eventKind{
+			what: func(typ string) string {
+				return or(typ, "the once window of %s passed without its job", "a once window passed without its job")
+			},
+			action: func(string) string {
+				return "run the job by hand if it is still needed, and check that Heroku Scheduler runs scaler"
+			},
+		}, true
+	case KindRestartMissed:
+		return eventKind{
+			what: func(typ string) string {
+				return or(typ, "the restart window of %s closed without a restart", "a restart window closed without a restart")
+			},
+			action: func(typ string) string {
+				return or(typ, "if the night's work is still to come, restart %[1]s by hand at a quiet hour (heroku ps:restart --process-type %[1]s); check that Heroku Scheduler runs scaler apply and that the API answers",
+					"if the night's work is still to come, restart the type by hand at a quiet hour; check that Heroku Scheduler runs scaler apply and that the API answers")
+			},
+		}, true
+	case KindApplyFailed:
+		return eventKind{
+			what: func(typ string) string {
+				return or(typ, "scaler apply failed for %s", "scaler apply failed")
+			},
+			action: func(string) string {
+				return "run scaler check for this app and read scaler's log"
+			},
+		}, true
+	case KindMissedEdgeHealed:
+		return eventKind{
+			what: func(typ string) string {
+				return or(typ, "a missed schedule edge of %s was healed late", "a missed schedule edge was healed late")
+			},
+			action: func(string) string {
+				return "nothing now; if it happens often, run scaler more often from Heroku Scheduler"
+			},
+		}, true
+	case KindChangeKeptLong:
+		return eventKind{
+			what: func(typ string) string {
+				return or(typ, "a change to %s made outside the schedule has been kept for more than a day", "a change made outside the schedule has been kept for more than a day")
+			},
+			action: func(typ string) string {
+				return "scale it back, or run scaler apply --enforce, if the change is no longer wanted"
+			},
+		}, true
+	case KindTest:
+		return eventKind{
+			what:   func(string) string { return "test notification" },
+			action: func(string) string { return "nothing: notifications reach you" },
+		}, true
+	}
+	return eventKind{}, false
 }
 
 // or formats withType with typ when there is one, and returns without
@@ -203,7 +219,7 @@ func (e Event) Text() string {
 
 // what says what happened, for any kind.
 func what(e Event) string {
-	if k, ok := eventKinds[e.Kind]; ok {
+	if k, ok := kindOf(e.Kind); ok {
 		return k.what(e.Type)
 	}
 	w := strings.ReplaceAll(e.Kind, "_", " ")
@@ -221,7 +237,7 @@ func action(e Event) string {
 	if e.Action != "" {
 		return e.Action
 	}
-	if k, ok := eventKinds[e.Kind]; ok {
+	if k, ok := kindOf(e.Kind); ok {
 		return k.action(e.Type)
 	}
 	return "read scaler's log"

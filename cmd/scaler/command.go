@@ -438,17 +438,30 @@ func flagExample(name string) string {
 	return "--" + name + " VALUE"
 }
 
-// herokuNames are the heroku CLI's commands that scaler has under another
-// name.
-var herokuNames = map[string]string{
-	"ps:scale": "scale", "ps:stop": "down", "ps:restart": "up --restart", "ps:type": "scale TYPE:SIZE", "ps:autoscale": "apply, with a schedule",
-	"version": "--version",
+// herokuName returns what scaler calls a command of the heroku CLI's
+// that scaler has under another name, or "".
+func herokuName(name string) string {
+	switch name {
+	case "ps:scale":
+		return "scale"
+	case "ps:stop":
+		return "down"
+	case "ps:restart":
+		return "up --restart"
+	case "ps:type":
+		return "scale TYPE:SIZE"
+	case "ps:autoscale":
+		return "apply, with a schedule"
+	case "version":
+		return "--version"
+	}
+	return ""
 }
 
 // unknownCommand says that name is no command of scaler's, with the one it
 // most likely meant.
 func unknownCommand(cmds []*command, name string) error {
-	if alias, ok := herokuNames[name]; ok {
+	if alias := herokuName(name); alias != "" {
 		return scaler.Errorf(scaler.ErrInvalid, "unknown command %q: that is the heroku CLI's; scaler's is %s (see scaler --help)", name, alias)
 	}
 	var names []string

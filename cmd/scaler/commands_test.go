@@ -1,6 +1,8 @@
 package main
 
 import (
+	"fmt"
+	"os/exec"
 	"slices"
 	"strings"
 	"testing"
@@ -69,5 +71,35 @@ func TestFlagNames(t *testing.T) {
 		if got, _ := flagNames(f); !slices.Equal(got, f.Names()) {
 			t.Errorf("flagNames(%s) = %q, want %q", f, got, f.Names())
 		}
+	}
+}
+
+// Nothing runs at program start that a command does not need: no package
+// of scaler's builds a table at init (a map, a regular expression, a
+// replacer); all their inits allocate is their sentinel errors, 16 bytes
+// each (errors.New).
+func TestNoTableBuiltAtStart(t *testing.T) {
+	cmd := exec.Command(binary, "--version")
+	cmd.Env = []string{"GODEBUG=inittrace=1"}
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("scaler --version: %v\n%s", err, out)
+	}
+	seen := 0
+	for line := range strings.Lines(string(out)) {
+		// init PKG @T ms, C ms clock, B bytes, A allocs
+		var pkg string
+		var at, clock float64
+		var bytes, allocs int
+		if _, err := fmt.Sscanf(line, "init %s @%f ms, %f ms clock, %d bytes, %d allocs", &pkg, &at, &clock, &bytes, &allocs); err != nil {
+			continue
+		}
+		seen++
+		if (pkg == "main" || strings.HasPrefix(pkg, "github.com/scalerdev/scaler")) && bytes > 16*allocs {
+			t.Errorf("the init of %s allocates %d bytes in %d allocations: more than errors", pkg, bytes, allocs)
+		}
+	}
+	if seen == 0 {
+		t.Fatalf("GODEBUG=inittrace=1 traced no init:\n%s", out)
 	}
 }

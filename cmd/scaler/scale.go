@@ -39,8 +39,11 @@ type scaleOptions struct {
 	Timeout                     time.Duration
 }
 
-var scaleHelp = map[string]struct{ usage, args, description string }{
-	up: {"start or add dynos, e.g. a worker before a long job", "SPEC...", `SPEC is TYPE=N, TYPE=N:SIZE, TYPE+N or TYPE:SIZE, as with heroku ps:scale.
+// scaleHelp returns the help of up, scale or down.
+func scaleHelp(kind string) (usage, args, description string) {
+	switch kind {
+	case up:
+		return "start or add dynos, e.g. a worker before a long job", "SPEC...", `SPEC is TYPE=N, TYPE=N:SIZE, TYPE+N or TYPE:SIZE, as with heroku ps:scale.
 All specs go to the API as one batch, and only what changes is sent.
 
 With --restart, a type that already runs has its dynos restarted first: Heroku
@@ -51,22 +54,26 @@ the old dyno was doing).
 Examples:
    $ scaler up worker=1
    $ scaler up worker=1:standard-2x --wait
-   $ scaler up nightly=1 --restart -a myapp`},
-	scale: {"set the formation: quantities and sizes", "SPEC...", `SPEC is TYPE=N, TYPE=N:SIZE, TYPE+N, TYPE-N or TYPE:SIZE, as with heroku ps:scale.
+   $ scaler up nightly=1 --restart -a myapp`
+	case scale:
+		return "set the formation: quantities and sizes", "SPEC...", `SPEC is TYPE=N, TYPE=N:SIZE, TYPE+N, TYPE-N or TYPE:SIZE, as with heroku ps:scale.
 Sizes are case-insensitive. All specs go to the API as one batch; relative
 specs (web+1) are applied by the platform, so two jobs scaling at once both count.
 
 Examples:
    $ scaler scale web=2 worker=1
    $ scaler scale web+1 --wait
-   $ scaler scale worker=2:performance-m -a myapp`},
-	down: {"scale process types to zero", "[TYPE...]", `Without TYPE, scales the process type of the dyno it runs in (from $DYNO:
+   $ scaler scale worker=2:performance-m -a myapp`
+	case down:
+		return "scale process types to zero", "[TYPE...]", `Without TYPE, scales the process type of the dyno it runs in (from $DYNO:
 worker.1 is worker). In a one-off dyno (run.N, scheduler.N), name the type.
 
 Examples:
    $ scaler down worker
    $ scaler down worker clock --wait
-   $ scaler down        # inside worker.1: scales worker to 0`},
+   $ scaler down        # inside worker.1: scales worker to 0`
+	}
+	return "", "", ""
 }
 
 // newScaleCommand builds up, scale or down; runF does the work (runScale
@@ -85,9 +92,9 @@ func (a *App) newScaleCommand(kind string, runF func(context.Context, *scaleOpti
 	if kind == up {
 		flags = append(flags, &cli.BoolFlag{Name: flagRestart, Usage: "restart the dynos of a type that already runs, so that the job starts in a fresh dyno"})
 	}
-	help := scaleHelp[kind]
+	usage, args, description := scaleHelp(kind)
 	return &command{Command: &cli.Command{
-		Name: kind, Usage: help.usage, ArgsUsage: help.args, Description: help.description, Flags: flags,
+		Name: kind, Usage: usage, ArgsUsage: args, Description: description, Flags: flags,
 		Action: func(c *cli.Context) error {
 			return runF(c.Context, &scaleOptions{
 				Kind: kind, App: c.String(flagApp), Args: c.Args().Slice(),

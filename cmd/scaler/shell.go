@@ -223,9 +223,20 @@ type scalerCall struct {
 // them: alone, or, for runners, followed by one more word.
 var (
 	prefixes = []string{"exec", "env", "nohup", "nice", "time", "command"}
-	runners  = map[string]string{"bundle": "exec", "bundler": "exec", "poetry": "run", "pipenv": "run", "uv": "run"}
 	shells   = []string{"sh", "bash", "dash", "zsh"}
 )
+
+// runner returns the word after which a runner (bundle exec, poetry run)
+// runs the command that follows, or "" for a program that is no runner.
+func runner(prog string) string {
+	switch prog {
+	case "bundle", "bundler":
+		return "exec"
+	case "poetry", "pipenv", "uv":
+		return "run"
+	}
+	return ""
+}
 
 // maxShellDepth bounds shells within shells (sh -c 'bash -c "..."').
 const maxShellDepth = 3
@@ -260,7 +271,7 @@ func findCalls(line string, depth int) ([]scalerCall, error) {
 					return nil, fmt.Errorf("%s %s: the options of %s are not read", w.text, ws[1].text, w.text)
 				}
 				ws = ws[1:]
-			case len(ws) > 1 && runners[w.text] != "" && ws[1].text == runners[w.text]:
+			case len(ws) > 1 && runner(w.text) != "" && ws[1].text == runner(w.text):
 				ws = ws[2:]
 			case slices.Contains(shells, path.Base(w.text)) && len(ws) > 2 && shellC(ws[1].text):
 				if depth == maxShellDepth {

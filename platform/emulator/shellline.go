@@ -38,21 +38,24 @@ func shellLine(command string) string {
 	return command[:at] + "exec " + command[at:]
 }
 
-// shellWords are the words that make a command something other than a
+// shellWord reports whether w makes a command something other than a
 // program to exec: the shell's reserved words, which begin compound
 // commands, and its builtins (dash's and bash's), which the shell runs
 // itself, being the process then; exec is one, already exec'd.
-var shellWords = map[string]bool{
-	"!": true, "{": true, "}": true, "[[": true, "case": true, "do": true, "done": true, "elif": true,
-	"else": true, "esac": true, "fi": true, "for": true, "function": true, "if": true, "in": true,
-	"select": true, "then": true, "time": true, "until": true, "while": true,
-	".": true, ":": true, "[": true, "alias": true, "bg": true, "break": true, "builtin": true, "cd": true,
-	"command": true, "continue": true, "declare": true, "echo": true, "eval": true, "exec": true,
-	"exit": true, "export": true, "false": true, "fc": true, "fg": true, "getopts": true, "hash": true,
-	"jobs": true, "kill": true, "let": true, "local": true, "printf": true, "pwd": true, "read": true,
-	"readonly": true, "return": true, "set": true, "shift": true, "source": true, "test": true,
-	"times": true, "trap": true, "true": true, "type": true, "typeset": true, "ulimit": true,
-	"umask": true, "unalias": true, "unset": true, "wait": true,
+func shellWord(w string) bool {
+	switch w {
+	case "!", "{", "}", "[[", "case", "do", "done", "elif", "else", "esac", "fi",
+		"for", "function", "if", "in", "select", "then", "time", "until", "while":
+		return true // reserved words
+	case ".", ":", "[", "alias", "bg", "break", "builtin", "cd", "command",
+		"continue", "declare", "echo", "eval", "exec", "exit", "export", "false",
+		"fc", "fg", "getopts", "hash", "jobs", "kill", "let", "local", "printf",
+		"pwd", "read", "readonly", "return", "set", "shift", "source", "test",
+		"times", "trap", "true", "type", "typeset", "ulimit", "umask", "unalias",
+		"unset", "wait":
+		return true // builtins
+	}
+	return false
 }
 
 // simpleCommand reports whether command is one simple command whose
@@ -74,7 +77,7 @@ func simpleCommand(command string) (prog int, ok bool) {
 		switch {
 		case prog >= 0: // an argument
 		case assignment(w):
-		case shellWords[w]:
+		case shellWord(w):
 			return false
 		default:
 			prog = at

@@ -262,7 +262,9 @@ func (n *Notifier) body(e scaler.Event) ([]byte, error) {
 
 // slackEscape escapes what Slack reads as markup in text: "<!channel>" in
 // a job's error would otherwise page a whole channel.
-var slackEscape = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace
+func slackEscape(text string) string {
+	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(text)
+}
 
 // outcome is the result of one attempt.
 type outcome struct {
