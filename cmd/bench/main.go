@@ -137,8 +137,12 @@ func summarize(s []sample) summary {
 func (b *bench) printf(format string, args ...any) { fmt.Fprintf(&b.report, format, args...) }
 
 func (b *bench) run(bin, out string) error {
-	var err error
-	if b.bin, err = filepath.Abs(bin); err != nil {
+	dir, err := os.MkdirTemp("", "scaler-bench-bin-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	if b.bin, err = installed(bin, dir); err != nil {
 		return err
 	}
 	info, err := os.Stat(b.bin)
@@ -275,6 +279,42 @@ func runAlone(cmd *exec.Cmd, rss bool) (result, error) {
 
 // repeat measures a scenario n times after a warm-up, resetting the state
 // before each run, then once more for its peak RSS.
+// pair measures two scenarios as repeat does, a run of one next to a run
+// of the other, the first of the two in turn, and returns each one's
+// summary and the median of the ratios of b's wall time to a's, run for
+// run.
+func pair(n int, reset func(), a, b func(rss bool) (sample, error)) (sa, sb summary, ratio float64, err error) {
+	runs := [2]func(bool) (sample, error){a, b}
+	var samples [2][]sample
+	var ratios []float64
+	for i := 0; i <= n; i++ {
+		var got [2]sample
+		for k := range 2 {
+			which := (i + k) % 2
+			reset()
+			if got[which], err = runs[which](false); err != nil {
+				return summary{}, summary{}, 0, err
+			}
+		}
+		if i > 0 { // the first round warms up
+			samples[0], samples[1] = append(samples[0], got[0]), append(samples[1], got[1])
+			ratios = append(ratios, float64(got[1].wall)/float64(got[0].wall))
+		}
+	}
+	var sums [2]summary
+	for k := range 2 {
+		sums[k] = summarize(samples[k])
+		reset()
+		peak, err := runs[k](true)
+		if err != nil {
+			return summary{}, summary{}, 0, err
+		}
+		sums[k].rssKiB = peak.rssKiB
+	}
+	slices.Sort(ratios)
+	return sums[0], sums[1], ratios[len(ratios)/2], nil
+}
+
 func repeat(n int, reset func(), run func(rss bool) (sample, error)) (summary, error) {
 	var samples []sample
 	for i := 0; i <= n; i++ {
@@ -331,26 +371,29 @@ func (b *bench) commands() error {
 		return err
 	}
 	b.printf("| the floor: a Go program that links net/http, and exits | | %s | %s | %s | | |\n", ms(s.wall), ms(s.wallMin), mib(s.rssKiB))
-	bare, err := repeat(b.runs, scenarios[0].reset, func(rss bool) (sample, error) { return measure(em, environ(url), rss, floor, "up") })
+	run := func(sc int) func(rss bool) (sample, error) {
+		return func(rss bool) (sample, error) {
+			return measure(em, environ(url, schedule), rss, b.bin, scenarios[sc].args...)
+		}
+	}
+	// The bare client and scaler up, one change, run in turn, so that a
+	// change of the machine's load meets both alike.
+	bare, up, ratio, err := pair(b.runs, scenarios[0].reset, func(rss bool) (sample, error) { return measure(em, environ(url), rss, floor, "up") }, run(0))
 	if err != nil {
 		return err
 	}
 	b.printf("| the bare client: the same program, sending `scaler up worker=1`'s GET and PATCH with net/http | | %s | %s | %s | %d | %d |\n", ms(bare.wall), ms(bare.wallMin), mib(bare.rssKiB), bare.requests, bare.writes)
-	var up summary
 	for i, sc := range scenarios {
-		s, err := repeat(b.runs, sc.reset, func(rss bool) (sample, error) {
-			return measure(em, environ(url, schedule), rss, b.bin, sc.args...)
-		})
-		if err != nil {
-			return err
-		}
-		if i == 0 {
-			up = s
+		s := up
+		if i > 0 {
+			if s, err = repeat(b.runs, sc.reset, run(i)); err != nil {
+				return err
+			}
 		}
 		b.printf("| %s | `scaler %s` | %s | %s | %s | %d | %d |\n", sc.name, strings.Join(sc.args, " "), ms(s.wall), ms(s.wallMin), mib(s.rssKiB), s.requests, s.writes)
 	}
-	b.printf("\n`scaler up worker=1`, one change, takes %.2f times the bare client's wall time (medians; %.2f by the minima).\n\n",
-		float64(up.wall)/float64(bare.wall), float64(up.wallMin)/float64(bare.wallMin))
+	b.printf("\n`scaler up worker=1`, one change, takes %.2f times the bare client's wall time (the median of the ratios of %d runs of each, in turn; %.2f by the minima).\n\n",
+		ratio, b.runs, float64(up.wallMin)/float64(bare.wallMin))
 	return nil
 }
 
@@ -370,13 +413,29 @@ func buildFloor() (string, error) {
 	if err := os.WriteFile(src, []byte(bareClient), 0o644); err != nil {
 		return "", err
 	}
-	bin := filepath.Join(dir, "floor")
-	cmd := exec.Command("go", "build", "-trimpath", "-ldflags", "-s -w", "-o", bin, src)
+	built := filepath.Join(dir, "build", "floor")
+	cmd := exec.Command("go", "build", "-trimpath", "-ldflags", "-s -w", "-o", built, src)
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GO111MODULE=off")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return "", fmt.Errorf("build the floor program: %v\n%s", err, out)
 	}
-	return bin, nil
+	return installed(built, dir)
+}
+
+// installed copies the binary at path into dir, written as a download or
+// a tarball writes a file, and returns the copy's path: the binaries are
+// measured as users hold them. The Go linker writes its output through a
+// memory map, and on the VM of docs/bench-results.md (Linux 6.18, ext4) a
+// process started from a binary so written takes 0.6 to 0.9 ms longer,
+// the floor as scaler (medians of 300 runs alternating the two forms of
+// each), which would blur every figure below.
+func installed(path, dir string) (string, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return "", err
+	}
+	copied := filepath.Join(dir, filepath.Base(path))
+	return copied, os.WriteFile(copied, data, 0o755)
 }
 
 // bareClient is the floor program's source.
