@@ -224,19 +224,18 @@ func measure(em *emulatortest.Emulator, env []string, rss bool, bin string, args
 	before, writesBefore := len(em.Requests()), len(em.Writes())
 	cmd := exec.Command(bin, args...)
 	cmd.Env = env
-	began := time.Now()
 	out, err := runAlone(cmd, rss)
-	wall := time.Since(began)
 	if err != nil {
 		return sample{}, fmt.Errorf("%s %v: %v: %s", filepath.Base(bin), args, err, out)
 	}
-	return sample{wall: wall, rssKiB: out.rssKiB, requests: len(em.Requests()) - before, writes: len(em.Writes()) - writesBefore}, nil
+	return sample{wall: out.wall, rssKiB: out.rssKiB, requests: len(em.Requests()) - before, writes: len(em.Writes()) - writesBefore}, nil
 }
 
 // result is what runAlone saw of a process.
 type result struct {
-	output []byte // stdout and stderr
-	rssKiB int64  // 0 when not read
+	output []byte        // stdout and stderr
+	wall   time.Duration // from the process's start to its end
+	rssKiB int64         // 0 when not read
 }
 
 func (r result) String() string { return string(r.output) }
@@ -248,8 +247,9 @@ func (r result) String() string { return string(r.output) }
 var gnuTime, _ = exec.LookPath("/usr/bin/time")
 
 // runAlone runs cmd with its output in a file (so that no goroutine copies
-// it while it runs) and returns that output; with rss, through GNU time,
-// also its peak RSS.
+// it while it runs) and returns that output and its wall time, which
+// leaves out the making and reading of that file; with rss, through GNU
+// time, also its peak RSS.
 func runAlone(cmd *exec.Cmd, rss bool) (result, error) {
 	dir, err := os.MkdirTemp("", "scaler-bench-")
 	if err != nil {
@@ -267,8 +267,9 @@ func runAlone(cmd *exec.Cmd, rss bool) (result, error) {
 		cmd.Args = append([]string{gnuTime, "-f", "%M", "-o", report}, cmd.Args...)
 		cmd.Path = gnuTime
 	}
+	began := time.Now()
 	err = cmd.Run()
-	r := result{}
+	r := result{wall: time.Since(began)}
 	r.output, _ = os.ReadFile(out.Name())
 	if raw, rerr := os.ReadFile(report); rerr == nil {
 		lines := strings.Split(strings.TrimSpace(string(raw)), "\n")
@@ -728,13 +729,12 @@ func (b *bench) plan() error {
 		var size int
 		s, err := repeat(runs, func() {}, func(rss bool) (sample, error) {
 			cmd := exec.Command(b.bin, append(args, "--schedule", path)...)
-			began := time.Now()
 			out, err := runAlone(cmd, rss)
 			size = len(out.output)
 			if err != nil {
 				return sample{}, fmt.Errorf("plan: %v", err)
 			}
-			return sample{wall: time.Since(began), rssKiB: out.rssKiB}, nil
+			return sample{wall: out.wall, rssKiB: out.rssKiB}, nil
 		})
 		if err != nil {
 			return err
