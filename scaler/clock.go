@@ -62,3 +62,76 @@ func (c Clock) Skew(r Read) time.Duration {
 	// between At and a second later, half a second on average.
 	return r.Local.Sub(r.At.Add(time.Second / 2))
 }
+
+// EdgeMargin is how long after a read's Date a write decided from it is
+// taken to land, by the platform's clock: the Date's second (it is cut to
+// the second), the answer's way back, the plan and the write's round trip,
+// with room for a slow API. A write whose answer is lost, and that is sent
+// again after pauses, may land later: see [Service.Apply].
+const EdgeMargin = 5 * time.Second
+
+// edgeSettle is how far past an edge apply waits, on the dyno's clock moved
+// onto the platform's by the last read's offset (early by up to a second),
+// before it reads again: past the edge by two Dates' seconds, the next read
+// decides for an instant at or after it.
+const edgeSettle = 2 * time.Second
+
+// Band returns the stretch of the platform's clock in which the instant a
+// decision from read is for may lie, as far as its write is concerned: from
+// For(read), early by up to a second and by the time since Began, to when
+// the write lands at the latest, the read's Date plus EdgeMargin. A decision
+// made on one side of an edge in (from, to] may land on the other: its
+// start stamped after the window closed, its level written after the next
+// rule came into force (and then taken, by the next apply, for a person's
+// change). Under At, the instant is given: from and to are At.
+func (c Clock) Band(r Read) (from, to time.Time) {
+	from = c.For(r)
+	switch {
+	case !c.At.IsZero():
+		return from, from
+	case !r.At.IsZero():
+		return from, r.At.Add(EdgeMargin)
+	case !r.Local.IsZero():
+		return from, r.Local.Add(EdgeMargin)
+	}
+	return from, from.Add(EdgeMargin)
+}
+
+// offset returns how far the platform's clock is ahead of the dyno's by
+// read (early by up to a second); zero without a Date.
+func offset(r Read) time.Duration {
+	if r.At.IsZero() || r.Local.IsZero() {
+		return 0
+	}
+	return r.At.Sub(r.Local)
+}
+
+// nextEdge returns the first edge of app's schedule in (from, to]: a level
+// rule's coming into force or its end, a job's or a restart's window's
+// opening or close, and, when every is set, the start of a Scheduler
+// interval (where what an apply tells changes, see Tells). Every type's
+// edges count, not only those a write would touch: apply waits past any,
+// and a wait of seconds costs nothing.
+func nextEdge(sched Schedule, app string, from, to time.Time, every time.Duration) (time.Time, bool) {
+	var first time.Time
+	near := func(t time.Time) {
+		if t.After(from) && !t.After(to) && (first.IsZero() || t.Before(first)) {
+			first = t
+		}
+	}
+	for _, w := range sched.Wants(app, from) {
+		near(w.Until)
+	}
+	for _, w := range sched.Wants(app, to) {
+		near(w.Since)
+	}
+	for _, w := range sched.Restarts(app, from, to.Add(time.Nanosecond)) {
+		near(w.Open)
+		near(w.Close)
+	}
+	if every > 0 {
+		_, next := interval(from, every, 0)
+		near(next)
+	}
+	return first, !first.IsZero()
+}

@@ -30,16 +30,23 @@ type Service struct {
 	// the platform's (Read.Local), so that decisions are made by the
 	// platform's clock (see Clock).
 	Now func() time.Time
+	// Pause is how ApplyAll waits past an edge near the instant it
+	// decides for; Sleep when nil. A test's clock moves by it.
+	Pause func(ctx context.Context, d time.Duration) error
+}
+
+// now reads the dyno's clock.
+func (s *Service) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
 }
 
 // read reads the app's formation, noting the dyno's clock as it came.
 func (s *Service) read(ctx context.Context, app string) (Read, error) {
 	r, err := s.Platform.Formation(ctx, app)
-	if s.Now != nil {
-		r.Local = s.Now()
-	} else {
-		r.Local = time.Now()
-	}
+	r.Local = s.now()
 	return r, err
 }
 
@@ -439,8 +446,12 @@ type ApplyOptions struct {
 
 // ApplyAll makes each app's formation what the schedule wants of it. Per
 // app: one read, which gives the platform's clock, by which the decision
-// is made (the instant of opts.Clock, moved onto it); then at most one
-// batch write, only for the types that differ (none in a dry run); then,
+// is made (the instant of opts.Clock, moved onto it); when an edge of the
+// app's schedule lies between that instant and when a write from it would
+// land (Clock.Band), a wait past the edge and a read again, so that no
+// write lands on the other side of an edge from the instant it was
+// decided for; then at most one batch write, only for the types that
+// differ (none in a dry run); then,
 // when a restart window holds the instant, a read of the dynos and the
 // restart of each type whose dynos started before the window opened. Each
 // app is read, even one with no rule in force by the dyno's clock, since
@@ -469,15 +480,40 @@ func (s *Service) ApplyAll(ctx context.Context, apps []string, sched Schedule, o
 	return results
 }
 
+// maxEdgeWaits bounds how many times one app's apply waits past an edge:
+// edges are a minute apart at least, so one wait passes the only one near,
+// unless the platform's clock did not move as the dyno's did.
+const maxEdgeWaits = 2
+
 // applyOne is ApplyAll for one app.
 func (s *Service) applyOne(ctx context.Context, app string, sched Schedule, opts ApplyOptions) AppResult {
 	r := AppResult{App: app, DryRun: opts.DryRun}
-	read, err := s.read(ctx, app)
-	if err != nil {
-		r.Err = fmt.Errorf("read formation of %s: %w", app, err)
-		return r
+	clock := opts.Clock
+	var read Read
+	for waits := 0; ; waits++ {
+		var err error
+		if read, err = s.read(ctx, app); err != nil {
+			r.Err = fmt.Errorf("read formation of %s: %w", app, err)
+			return r
+		}
+		from, to := clock.Band(read)
+		edge, near := nextEdge(sched, app, from, to, opts.Every)
+		if !near || waits == maxEdgeWaits {
+			break
+		}
+		// The decision for from could land past the edge, and one for
+		// the edge itself could be for an instant before it: neither side
+		// is safe. Wait until the platform's clock is past the edge, and
+		// decide for then.
+		wait := edge.Add(edgeSettle).Sub(s.now().Add(offset(read)))
+		s.Log.Info("edge near, waiting", "app", app, "edge", edge.UTC().Format(time.RFC3339), "wait", wait.Round(time.Millisecond).String())
+		if err := s.pause(ctx, wait); err != nil {
+			r.Err = fmt.Errorf("wait past the edge at %s for %s: %w", edge.UTC().Format(time.RFC3339), app, err)
+			return r
+		}
+		clock.Began = s.now()
 	}
-	r.Read, r.At = read, opts.Clock.For(read)
+	r.Read, r.At = read, clock.For(read)
 	r.Wants = sched.Wants(app, r.At)
 	r.Plan, r.Err = planFrom(app, read, Specs(r.Wants, opts.Enforce))
 	if r.Err == nil && len(r.Wants) > 0 && !opts.DryRun {
@@ -504,6 +540,14 @@ func (r AppResult) Failure() error {
 		}
 	}
 	return nil
+}
+
+// pause waits d, or until ctx is done, as Pause says.
+func (s *Service) pause(ctx context.Context, d time.Duration) error {
+	if s.Pause != nil {
+		return s.Pause(ctx, d)
+	}
+	return Sleep(ctx, d)
 }
 
 // Sleep waits d, or until ctx is done, and then returns why ctx is done

@@ -246,7 +246,8 @@ func (a *App) fleet(flagApp string, s *schedules.Schedule) (*schedules.Fleet, er
 
 // runInstant is the instant a run of apply decided for, on the platform's
 // clock: --at, or that of its first app read (the others' are within a
-// second of it), or the dyno's clock when no read succeeded.
+// second of it, unless an app waited past an edge: see
+// scaler.Service.ApplyAll), or the dyno's clock when no read succeeded.
 func runInstant(c scaler.Clock, results []scaler.AppResult) time.Time {
 	if !c.At.IsZero() {
 		return c.At

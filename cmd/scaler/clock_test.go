@@ -148,3 +148,42 @@ func TestApplyBinaryMeetsASkewedDyno(t *testing.T) {
 		})
 	}
 }
+
+// The binary, run 50 ms after an edge of every kind, against an emulator
+// on a real-time clock (as the auditor ran it): a level rule's end and a
+// job's window's close. The Date is cut to the second and the read takes
+// time, so the instant apply decides for is a second before the edge; a
+// write from it would land after the edge: the job started after its window
+// closed, web written 2 after its rule ended, which the next apply would
+// take for a person's change and keep a day. Apply waits past the edge and
+// decides for then: no write, and the apply 3 s later says nothing.
+func TestApplyBinaryJustAfterAnEdge(t *testing.T) {
+	// The emulator's clock a second before a minute's edge, less than 30 s
+	// from the machine's (no clock skew to say).
+	edge := time.Now().Add(time.Second).Round(time.Minute).UTC()
+	start := time.Now()
+	em, err := emulatortest.New(emulator.Config{Token: testToken, Now: emulator.Clock(edge.Add(-time.Second), 1),
+		Apps: []emulator.App{{Name: "demo", Formation: []emulator.Process{{Type: "web", Quantity: 1}, {Type: "nightly"}}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(em)
+	defer srv.Close()
+	hhmm := func(t time.Time) string { return t.Format("15:04") }
+	env := map[string]string{envToken: testToken, envAPIURL: srv.URL, envApp: "demo",
+		envSchedule: fmt.Sprintf("web daily %s-%s 2; web default 1; nightly daily %s-%s once", hhmm(edge.Add(-time.Minute)), hhmm(edge), hhmm(edge.Add(-time.Minute)), hhmm(edge))}
+	// The runs come at instants of the clock, which is what is tested:
+	// nothing to wait on but the clock.
+	at := func(d time.Duration) { time.Sleep(time.Until(start.Add(time.Second + d))) }
+	at(50 * time.Millisecond)
+	first := runBinary(t, env, "apply")
+	if first.code != 0 || len(em.Writes()) != 0 || !strings.Contains(first.stderr, `level=info msg="edge near, waiting" app=demo edge=`+stamp(edge)) {
+		t.Fatalf("apply 50 ms after the edge at %s wrote %v:\n%s", stamp(edge), em.Writes(), first)
+	}
+	at(3050 * time.Millisecond)
+	next := runBinary(t, env, "apply")
+	if next.code != 0 || len(em.Writes()) != 0 || strings.Contains(next.stderr, "level=warn") || strings.Contains(next.stderr, `msg="change kept"`) ||
+		!strings.Contains(next.stdout, "demo: in state (web=1:Standard-1X)") {
+		t.Errorf("apply 3 s later:\n%s", next)
+	}
+}

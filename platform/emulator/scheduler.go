@@ -79,10 +79,10 @@ func (m *manager) next(s *schedEntry, now time.Time) {
 
 // schedulerLate is how long after its time on the grid a Scheduler run's
 // dyno starts (on the emulated clock), as Heroku's one-off dynos take
-// seconds to boot: scaler apply, which decides a second early rather than
-// late (the Date it judges by is cut to the second), would otherwise judge
-// a run on the grid a second before a window that opens there. Never more
-// than a quarter of a short interval.
+// seconds to boot: scaler apply, which decides a second or two early (the
+// Date it judges by is cut to the second), would otherwise find each run on
+// the grid just before an edge there, and wait past it. Never more than a
+// quarter of a short interval.
 const schedulerLate = 2 * time.Second
 
 // runAt runs the job at due on the emulated clock, now being its reading.
