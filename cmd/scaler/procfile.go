@@ -113,6 +113,11 @@ func checkProcfile(ctx context.Context, a *App, ch *checking) {
 // own parser and its validate (dispatch).
 func (a *App) checkCall(ctx context.Context, f *findings, path, where, typ string, c scalerCall) {
 	said := "scaler " + strings.Join(texts(c.args), " ")
+	if len(c.behind) > 0 {
+		f.warn("procfile", "%s: %s %s: not checked: scaler runs behind %s, which check does not read (it reads scaler after exec, env, nohup, nice, time, command, bundle exec and the like, or in sh -c)",
+			where, strings.Join(texts(c.behind), " "), said, c.behind[0].text)
+		return
+	}
 	if len(c.args) == 0 {
 		f.skip("procfile", where+": scaler without a command prints its help: not checked")
 		return

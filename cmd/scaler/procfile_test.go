@@ -197,6 +197,11 @@ clock: sh -c 'bin/scaler done || true'
 			"warn  procfile   Procfile:5: process type c is declared again",
 			"warn  procfile   Procfile:6: e: scaler run --help prints its help and exits",
 		}, not: []string{"Procfile:3"}},
+		{name: "scaler behind a program check does not read", code: 0, procfile: "report: timeout 3600 bin/scaler run --grace 30s -- bin/report\nwork: chpst -u app bin/scaler run -- bin/work\nweb: $WRAP scaler up web=1\n", say: []string{
+			"warn  procfile   Procfile:1: report: timeout 3600 scaler run --grace 30s -- bin/report: not checked: scaler runs behind timeout, which check does not read",
+			"warn  procfile   Procfile:2: work: chpst -u app scaler run -- bin/work: not checked: scaler runs behind chpst",
+			"warn  procfile   Procfile:3: web: $WRAP scaler up web=1: not checked: scaler runs behind $WRAP",
+		}, not: []string{"none of which runs scaler"}},
 		{name: "none runs scaler", code: 0, procfile: "web: bin/web\n", say: []string{"ok    procfile   Procfile: 1 process type, none of which runs scaler"}},
 		{name: "a type of the schedule missing", code: 0, env: map[string]string{envDyno: "release.4", envAppName: "demo", envSchedule: "web default 1; worker daily 22:00-06:00 1"},
 			procfile: "release: bin/scaler check\nweb: bin/web\n", say: []string{"warn  procfile   the schedule names process type worker of demo, which Procfile does not declare (it declares release, web)"}},

@@ -217,6 +217,11 @@ func isDigits(s string) bool {
 type scalerCall struct {
 	env  []word // the NAME=VALUE assignments before it, in order
 	args []word // its arguments, the command's name first
+	// behind is, for scaler run by a program that scalerCalls does not
+	// read (timeout 3600 bin/scaler ..., chpst -u app bin/scaler ...), that
+	// program and its arguments: what reaches scaler is not known, and the
+	// call is not checked.
+	behind []word
 }
 
 // Commands that run the command that follows them, as scalerCalls reads
@@ -245,8 +250,10 @@ const maxShellDepth = 3
 // simple command whose program is scaler (scaler, bin/scaler,
 // /app/bin/scaler, $HOME/bin/scaler), after any assignments (FOO=1), exec,
 // env, nohup, nice, time or command, a runner (bundle exec, poetry run,
-// pipenv run, uv run), or inside `sh -c '...'` (and bash, dash, zsh). Its
-// error says what it could not read: such a line is not checked.
+// pipenv run, uv run), or inside `sh -c '...'` (and bash, dash, zsh); and,
+// to be said unchecked, each that names scaler behind another program
+// (scalerCall.behind). Its error says what it could not read: such a line
+// is not checked.
 func scalerCalls(line string) ([]scalerCall, error) {
 	return findCalls(line, 0)
 }
@@ -290,11 +297,17 @@ func findCalls(line string, depth int) ([]scalerCall, error) {
 				break prefix
 			}
 		}
-		if len(ws) > 0 && path.Base(ws[0].text) == "scaler" {
-			calls = append(calls, scalerCall{env: env, args: ws[1:]})
+		if i := slices.IndexFunc(ws, isScaler); i >= 0 {
+			calls = append(calls, scalerCall{env: env, args: ws[i+1:], behind: ws[:i]})
 		}
 	}
 	return calls, nil
+}
+
+// isScaler reports whether w names scaler: the word scaler, or a path
+// that ends in /scaler.
+func isScaler(w word) bool {
+	return path.Base(w.text) == "scaler"
 }
 
 // isAssignment reports whether s is a shell assignment, NAME=VALUE.
