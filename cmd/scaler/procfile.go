@@ -146,6 +146,12 @@ func (a *App) checkCall(ctx context.Context, f *findings, path, where, typ strin
 	args := append([]string{"scaler"}, texts(c.args)...)
 	cmd := find(cmds, args)
 	if cmd == nil {
+		// Before any command's name, scaler's own flags: refused as the
+		// binary refuses them (execute).
+		if _, err := root().arrange(args); err != nil {
+			failLine(f, path, where, typ, err)
+			return
+		}
 		if name := args[1]; name == "help" || strings.HasPrefix(name, "-") || a.newCommand(name) != nil {
 			f.skip("procfile", fmt.Sprintf("%s: scaler %s: not checked (check reads the lines of run, done, up, scale, down, apply and check)", where, name))
 		} else {

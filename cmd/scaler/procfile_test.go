@@ -202,6 +202,10 @@ clock: sh -c 'bin/scaler done || true'
 			"warn  procfile   Procfile:2: work: chpst -u app scaler run -- bin/work: not checked: scaler runs behind chpst",
 			"warn  procfile   Procfile:3: web: $WRAP scaler up web=1: not checked: scaler runs behind $WRAP",
 		}, not: []string{"none of which runs scaler"}},
+		{name: "scaler's own flags before the command", code: 2, procfile: "report: bin/scaler --grace 30s run -- bin/report\nweb: bin/scaler --version\n", say: []string{
+			"fail  procfile   Procfile:1: report: flag --grace is not one of scaler's",
+			"skip  procfile   Procfile:2: web: scaler --version: not checked",
+		}},
 		{name: "none runs scaler", code: 0, procfile: "web: bin/web\n", say: []string{"ok    procfile   Procfile: 1 process type, none of which runs scaler"}},
 		{name: "a type of the schedule missing", code: 0, env: map[string]string{envDyno: "release.4", envAppName: "demo", envSchedule: "web default 1; worker daily 22:00-06:00 1"},
 			procfile: "release: bin/scaler check\nweb: bin/web\n", say: []string{"warn  procfile   the schedule names process type worker of demo, which Procfile does not declare (it declares release, web)"}},
