@@ -120,6 +120,8 @@ func TestReview(t *testing.T) {
 		{name: "an edge healed late",
 			sched: office, form: []proc{{"web", 1, "2026-11-22 10:00"}}, at: "2026-11-23 08:25",
 			events: []string{"missed_edge_healed: the edge at Mon 2026-11-23 08:00 CET (line 2: 3 dynos) was applied 25m0s late"}},
+		{name: "a person's change undone, with no edge ahead: no edge was missed",
+			sched: "timezone Europe/Berlin; web 2025-12-01 3; web default 1", form: []proc{{"web", 6, "2026-11-23 14:00"}}, at: "2026-11-23 14:10"},
 		{name: "an edge met within the interval: nothing",
 			sched: office, form: []proc{{"web", 1, "2026-11-22 10:00"}}, at: "2026-11-23 08:05"},
 		{name: "a kept change, less than a day old: nothing",

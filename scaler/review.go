@@ -17,6 +17,8 @@ type AppReview struct {
 	App string
 	// At is the instant of the platform's clock judged.
 	At time.Time
+	// DryRun: the changes were planned, not made.
+	DryRun bool
 	// Edges are the types the schedule wants something of at At, in the
 	// order of the result's wants.
 	Edges []Edge
@@ -44,9 +46,15 @@ type Edge struct {
 	// (KeptLong), and that this apply is the one to tell of it (see
 	// Tells): a person is told once a day.
 	Tell bool
-	// Late is, for a change apply made, how long after its edge it came,
-	// when that is a Scheduler interval or more: a missed edge, healed.
+	// Late is, for a change apply made to a type left as it was since
+	// before the want's edge, how long after the edge it came, when that is
+	// a Scheduler interval or more: a missed edge, healed.
 	Late time.Duration
+	// Undone is, for a change apply made to a type changed since the
+	// want's edge (a person, another tool), the type as it was: with no edge
+	// ahead for the change to hold until, the schedule took it back (see
+	// Specs). Nil otherwise, and under --enforce, which asks for it.
+	Undone *Process
 }
 
 // Review judges one app's result against the schedule, at the instant the
@@ -58,7 +66,7 @@ type Edge struct {
 // failed after it has its missed windows judged (from what was read), and
 // nothing else, since its changes may not have landed.
 func Review(r AppResult, sched Schedule, every time.Duration) AppReview {
-	rev := AppReview{App: r.App, At: r.At}
+	rev := AppReview{App: r.App, At: r.At, DryRun: r.DryRun}
 	form := r.Plan.Current
 	if form == nil {
 		form = r.Read.Formation
@@ -75,9 +83,9 @@ func Review(r AppResult, sched Schedule, every time.Duration) AppReview {
 	for _, p := range r.Plan.Kept {
 		kept[p.Type] = p
 	}
-	changed := map[string]bool{}
+	changes := map[string]Change{}
 	for _, c := range r.Plan.Changes {
-		changed[c.Type] = true
+		changes[c.Type] = c
 	}
 	for _, w := range r.Wants {
 		e := Edge{Want: w}
@@ -96,8 +104,17 @@ func Review(r AppResult, sched Schedule, every time.Duration) AppReview {
 				e.Tell = Tells(p.UpdatedAt.Add(d*KeptLong), r.At, every)
 			}
 		}
-		if gap := r.At.Sub(w.Since); changed[w.Type] && w.Kind == Level && !w.Since.IsZero() && gap >= every {
-			e.Late = gap
+		if c, ok := changes[w.Type]; ok && w.Kind == Level && !w.Since.IsZero() {
+			switch gap := r.At.Sub(w.Since); {
+			case c.FromUpdatedAt.Before(w.Since):
+				// Left as it was since before the edge: the edge was
+				// missed when no run came within an interval of it.
+				if gap >= every {
+					e.Late = gap
+				}
+			case w.Until.IsZero():
+				e.Undone = &Process{Type: c.Type, Quantity: c.From, Size: c.FromSize, UpdatedAt: c.FromUpdatedAt}
+			}
 		}
 		rev.Edges = append(rev.Edges, e)
 	}

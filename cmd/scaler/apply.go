@@ -297,6 +297,15 @@ func (a *App) logReview(rev scaler.AppReview) {
 			a.log.Info("change kept", "app", rev.App, "type", w.Type, "is", fmt.Sprintf("%d:%s", e.Kept.Quantity, e.Kept.Size), "schedule", w.Target(),
 				"changed", stamp(e.Kept.UpdatedAt), "until", stamp(w.Until))
 		}
+		if p := e.Undone; p != nil {
+			did := "set it back"
+			if rev.DryRun {
+				did = "would set it back"
+			}
+			a.log.Info("change not kept", "app", rev.App, "type", w.Type, "was", fmt.Sprintf("%d:%s", p.Quantity, p.Size), "changed", stamp(p.UpdatedAt), "schedule", w.Target(),
+				"hint", fmt.Sprintf("%s was changed after line %d (%s) came into force at %s; a change is kept until the schedule's next edge, and %s has none ahead, so apply %s to %s. To keep %s as you set it, give it a rule in the schedule",
+					w.Type, w.Rule.Line, w.Rule.Text, stamp(w.Since), w.Type, did, w.Target(), w.Type))
+		}
 		if e.Late > 0 {
 			a.log.Warn("missed edge healed", "app", rev.App, "type", w.Type, "edge", stamp(w.Since), "late", e.Late.Round(time.Second).String(),
 				"hint", "Heroku Scheduler skipped the run at the edge, or it failed: the next run made it good")

@@ -119,14 +119,25 @@ func TestAChangeBeforeAnEdgeYieldsToIt(t *testing.T) {
 
 // A one-day date rule that ended a year ago has no edge ahead: a person's
 // change would be kept for ever. Only an edge that will come counts: with
-// none, apply converges, as it does for a lone default.
+// none, apply converges, as it does for a lone default, and says so once,
+// for a person: no edge was missed, and nothing is notified.
 func TestAnEndedDateRuleKeepsNothing(t *testing.T) {
 	h, clock := keepHarness(t)
+	rcv := newReceiver(t)
+	h.env[envNotify] = rcv.URL + "/hook"
 	h.env[envSchedule] = "timezone Europe/Berlin; web 2025-12-24 3; web default 1"
 	clock.set(berlin("2026-11-23T14:00"))
 	h.em.SetQuantity("demo", "web", 6)
-	if r := h.applyAt(clock, berlin("2026-11-23T14:10")); r.code != 0 || h.em.Quantity("demo", "web") != 1 || strings.Contains(r.stderr, "change kept") {
+	r := h.applyAt(clock, berlin("2026-11-23T14:10"))
+	if r.code != 0 || h.em.Quantity("demo", "web") != 1 || strings.Contains(r.stderr, "change kept") || strings.Contains(r.stderr, "level=warn") ||
+		!strings.Contains(r.stderr, `level=info msg="change not kept" app=demo type=web was=6:Standard-1X changed=2026-11-23T13:00:00Z schedule=1 hint="web was changed after line 3 (web default 1) came into force at 2025-12-24T23:00:00Z; a change is kept until the schedule's next edge, and web has none ahead, so apply set it back to 1.`) {
 		t.Errorf("apply after a date rule a year gone:\n%s", r)
+	}
+	if r := h.applyAt(clock, berlin("2026-11-23T14:20")); r.code != 0 || strings.Contains(r.stderr, "change not kept") {
+		t.Errorf("the next apply says it again:\n%s", r)
+	}
+	if rcv.all() != "" {
+		t.Errorf("notified:\n%s", rcv.all())
 	}
 	// The next year's rule ahead: the change is kept until it.
 	h.env[envSchedule] = "timezone Europe/Berlin; web 2025-12-24 3; web 2026-12-24 3; web default 1"
