@@ -1,6 +1,7 @@
 package main
 
 import (
+	"maps"
 	"regexp"
 	"strings"
 	"syscall"
@@ -51,8 +52,10 @@ func TestRunSaysWhatTheEndMeans(t *testing.T) {
 	for _, tt := range []struct {
 		name, job string
 		flags     []string
-		platform  bool // the platform stops the dyno while the job runs
-		interrupt bool // a person's SIGINT to scaler
+		env       map[string]string // beside the fixture's (DYNO=worker.1)
+		platform  bool              // the platform stops the dyno while the job runs
+		kill      bool              // a person's SIGTERM to scaler alone
+		interrupt bool              // a person's SIGINT to scaler
 		want      []string
 		never     string // no line matches
 	}{
@@ -78,6 +81,16 @@ func TestRunSaysWhatTheEndMeans(t *testing.T) {
 			`^level=warn msg="shutdown before completion" signal=TERM passed_on=false`,
 			`^level=warn msg="job stopped by the platform" app=demo type=worker status=143 ` + took + `signal=TERM next="not a completion; worker left as it was \(1\), and the platform starts the job again, unless this stop is worker's scale-down"$`,
 		}, never: `level=info msg="job (completed|exited)"|status=0|msg=scaled`},
+		// Outside a dyno, a person's kill of scaler, passed on: no
+		// platform starts the job again.
+		{name: "a kill outside a dyno", job: "wait", env: map[string]string{envDyno: ""}, flags: []string{"--type", "worker"}, kill: true, want: []string{
+			`^level=warn msg="shutdown before completion" signal=TERM passed_on=true`,
+			`^level=warn msg="job stopped" app=demo type=worker status=143 ` + took + `signal=TERM next="not a completion; worker left as it was \(1\); nothing starts the job again \(not in a dyno\): run it again to complete it"$`,
+		}, never: `platform|msg=scaled`},
+		// A one-off dyno stopped: the platform does not restart it.
+		{name: "a one-off dyno stopped", job: "wait", env: map[string]string{envDyno: "run.1234"}, flags: []string{"--type", "worker"}, platform: true, want: []string{
+			`^level=warn msg="job stopped by the platform" app=demo type=worker status=143 ` + took + `signal=TERM next="not a completion; worker left as it was \(1\); nothing starts the job again \(a one-off dyno is not restarted\): run it again to complete it"$`,
+		}, never: `starts the job again,|msg=scaled`},
 		// A person's SIGINT to scaler, passed on.
 		{name: "interrupted", job: "wait", interrupt: true, want: []string{
 			`^level=warn msg="shutdown before completion" signal=INT passed_on=true`,
@@ -86,10 +99,13 @@ func TestRunSaysWhatTheEndMeans(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newRunFixture(t, 1)
+			maps.Copy(f.env, tt.env)
 			p := f.start(t, tt.job, tt.flags...)
 			switch {
 			case tt.interrupt:
 				p.cmd.Process.Signal(syscall.SIGINT)
+			case tt.kill:
+				p.cmd.Process.Signal(syscall.SIGTERM)
 			case tt.platform:
 				group := 0
 				if _, after, ok := strings.Cut(p.ready, " pid="); ok {
@@ -103,7 +119,7 @@ func TestRunSaysWhatTheEndMeans(t *testing.T) {
 			r := f.finish(t, p)
 			lines := logLines(r.stderr)
 			last := inOrder(t, lines, tt.want...)
-			if (tt.platform || tt.interrupt) && last != len(lines)-1 {
+			if (tt.platform || tt.kill || tt.interrupt) && last != len(lines)-1 {
 				t.Errorf("the line that says the job was stopped is not the last:\n%s", strings.Join(lines, "\n"))
 			}
 			if tt.never != "" {

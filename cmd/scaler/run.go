@@ -363,11 +363,9 @@ func (a *App) sayEnd(out scaler.Outcome, t *target, typ string, quantity int, op
 	if !out.NotStarted {
 		args = append(args, "took", out.Took.Round(time.Millisecond))
 	}
-	// The platform starts the dyno again, unless the stop is the type's
-	// own scale-down, which scaler cannot tell from a restart.
 	restarts := ""
 	if t != nil {
-		restarts = ", and the platform starts the job again, unless this stop is " + typ + "'s scale-down"
+		restarts = a.restartsJob()
 	}
 	stopped := "job stopped"
 	if a.Getenv(envDyno) != "" {
@@ -392,6 +390,24 @@ func (a *App) sayEnd(out scaler.Outcome, t *target, typ string, quantity int, op
 	default:
 		a.log.Info("job completed", append(args, "next", down)...)
 	}
+}
+
+// restartsJob says what starts the job again after a stop, by where scaler
+// runs: in a dyno of the formation, the platform, which restarts the dyno,
+// unless the stop is its type's scale-down (which scaler cannot tell from a
+// restart); in a one-off dyno, outside a dyno or in a terminal, nothing.
+func (a *App) restartsJob() string {
+	const again = "; nothing starts the job again (%s): run it again to complete it"
+	own, formation := scaler.DynoType(a.Getenv(envDyno))
+	switch {
+	case scaler.IsTerminal(a.Stdin):
+		return fmt.Sprintf(again, "it runs in a terminal")
+	case formation:
+		return ", and the platform starts the job again, unless this stop is " + own + "'s scale-down"
+	case a.Getenv(envDyno) != "":
+		return fmt.Sprintf(again, "a one-off dyno is not restarted")
+	}
+	return fmt.Sprintf(again, "not in a dyno")
 }
 
 // jobEvent is what a person needs to hear of a job whose type was scaled
