@@ -458,3 +458,22 @@ func TestReportJSONDSTEffects(t *testing.T) {
 		}
 	}
 }
+
+// A once window that a clock change moves does not happen as written: the
+// Scheduler check does not say that every change is met on time, and says
+// why, as for a window emptied.
+func TestReportTextMovedWindowIsNotMetAsWritten(t *testing.T) {
+	s := mustParse(t, "timezone Europe/Berlin\nnightly daily 02:00-02:30 once\n")
+	from, to := utc("2026-03-27T23:00:00Z"), utc("2026-03-29T22:00:00Z")
+	r := s.Report(from, to)
+	c := s.Scheduler(from, to, Every10Minutes)
+	r.Scheduler = &c
+	var b strings.Builder
+	if err := r.WriteText(&b); err != nil {
+		t.Fatal(err)
+	}
+	const want = "  no run is late or missing, but a clock change keeps 1 window from happening\n  as written: see Daylight saving time below\n"
+	if got := b.String(); strings.Contains(got, "every change is met on time") || !strings.Contains(got, want) {
+		t.Errorf("the plan of a moved window says:\n%s\nwant %q in it", got, want)
+	}
+}

@@ -77,14 +77,11 @@ func (r Report) WriteText(w io.Writer) error {
 		writeRestarts(&b, r)
 	}
 
-	warned := 0 // windows that a clock change keeps from happening as written
-	for _, e := range r.DSTEffects {
-		if e.Warning {
-			warned++
-		}
-	}
 	if r.Scheduler != nil {
-		writeScheduler(&b, *r.Scheduler, warned)
+		// Every effect is a window that a clock change keeps from
+		// happening as written: emptied, shortened, absorbed, or (a once
+		// window, not a warning) moved.
+		writeScheduler(&b, *r.Scheduler, len(r.DSTEffects))
 	}
 
 	b.WriteString("\nDaylight saving time\n")
@@ -303,8 +300,8 @@ func writeDSTEffect(b *strings.Builder, e DSTEffect) {
 }
 
 // writeScheduler writes the Scheduler check: the runs it assumes, and each
-// warning under its rule; and, when a clock change keeps warned windows
-// from happening as written, that not everything is met on time.
+// warning under its rule; and, when a clock change keeps windows (warned
+// of them) from happening as written, that not everything is met on time.
 func writeScheduler(b *strings.Builder, c SchedulerCheck, warned int) {
 	switch c.Every {
 	case Every10Minutes:
