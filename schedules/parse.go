@@ -1,6 +1,7 @@
 package schedules
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -165,11 +166,16 @@ func (p *parser) rule(n int, toks []token) {
 	}
 
 	when := toks[1]
-	if err := r.parseWhen(when.text); err != "" {
-		if kw := strings.ToLower(toks[0].text); kw == "timezone" || kw == "app" {
-			err = kw + " takes one argument"
+	if err := r.parseWhen(when.text); err != nil {
+		var u *scaler.UnknownError
+		switch kw := strings.ToLower(toks[0].text); {
+		case kw == "timezone" || kw == "app":
+			p.errs.add(n, when.col, "%s takes one argument", kw)
+		case errors.As(err, &u):
+			p.errs.addErr(n, when.col, err)
+		default:
+			p.errs.add(n, when.col, "%s", err)
 		}
-		p.errs.add(n, when.col, "%s", err)
 	}
 	r.start, r.end = 0, 1440
 	qty := toks[2]
@@ -191,52 +197,57 @@ func (p *parser) rule(n int, toks []token) {
 	}
 }
 
-// parseWhen reads default, daily, weekdays or dates; it returns an error
-// message, or "".
-func (r *Rule) parseWhen(s string) string {
+// parseWhen reads default, daily, weekdays or dates. A word that is none
+// of those is a [scaler.UnknownError], with the words its place takes.
+func (r *Rule) parseWhen(s string) error {
 	switch {
 	case strings.EqualFold(s, "default"):
 		r.Tier = TierDefault
-		return ""
+		return nil
 	case strings.EqualFold(s, "daily"):
 		r.Tier, r.days = TierWeekly, 0x7f
-		return ""
+		return nil
 	case s[0] >= '0' && s[0] <= '9':
 		r.Tier = TierDate
 		a, b, isRange := strings.Cut(s, "..")
 		first, err := parseDate(a)
 		if err != "" {
-			return err
+			return errors.New(err)
 		}
 		last := first
 		if isRange {
 			if last, err = parseDate(b); err != "" {
-				return err
+				return errors.New(err)
 			}
 			if last < first {
-				return "date range " + s + " ends before it starts"
+				return errors.New("date range " + s + " ends before it starts")
 			}
 		}
 		r.first, r.last = first, last
-		return ""
+		return nil
 	}
 	r.Tier = TierWeekly
 	for item := range strings.SplitSeq(s, ",") {
 		if item == "" {
-			return "empty day in " + strconv.Quote(s) + ": want days such as Mon-Fri or Mon,Wed,Fri"
+			return errors.New("empty day in " + strconv.Quote(s) + ": want days such as Mon-Fri or Mon,Wed,Fri")
 		}
 		a, b, isRange := strings.Cut(item, "-")
 		from, ok := parseWeekday(a)
-		if !ok {
-			return unknownWhen(a)
+		switch {
+		case !ok && isRange:
+			return unknownWhen(a, item, dayRanges())
+		case !ok && item == s:
+			return unknownWhen(a, item, append([]string{"default", "daily"}, dayNames...))
+		case !ok:
+			return unknownWhen(a, item, dayNames)
 		}
 		to := from
 		if isRange {
 			if to, ok = parseWeekday(b); !ok {
-				return unknownWhen(b)
+				return unknownWhen(b, item, dayRanges())
 			}
 			if to == from {
-				return "day range " + item + " names one day: write " + a + ", or daily for the whole week"
+				return errors.New("day range " + item + " names one day: write " + a + ", or daily for the whole week")
 			}
 		}
 		for d := from; ; d = (d + 1) % 7 {
@@ -246,11 +257,32 @@ func (r *Rule) parseWhen(s string) string {
 			}
 		}
 	}
-	return ""
+	return nil
 }
 
-func unknownWhen(s string) string {
-	return "unknown day " + strconv.Quote(s) + ": want default, daily, days such as Mon-Fri or Sat,Sun, or dates such as 2026-12-24 or 2026-12-24..2026-12-26"
+// dayNames are the days a rule names, as it writes them.
+var dayNames = []string{"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"}
+
+// dayRanges returns every range of two days (Mon-Tue, ..., Sun-Sat).
+func dayRanges() []string {
+	var out []string
+	for _, a := range dayNames {
+		for _, b := range dayNames {
+			if a != b {
+				out = append(out, a+"-"+b)
+			}
+		}
+	}
+	return out
+}
+
+// unknownWhen is the unknown day bad of item, an item of WHEN, which is
+// none of known, the words the item's place takes. The item is the word
+// compared (Mon-Fir with Mon-Fri, where Fir and Fri, three letters each,
+// are too short for the measure of typos to tell a transposition).
+func unknownWhen(bad, item string, known []string) error {
+	return &scaler.UnknownError{Word: item, Known: known,
+		Msg: "unknown day " + strconv.Quote(bad) + ": want default, daily, days such as Mon-Fri or Sat,Sun, or dates such as 2026-12-24 or 2026-12-24..2026-12-26"}
 }
 
 func parseWeekday(s string) (time.Weekday, bool) {
@@ -344,7 +376,7 @@ func (p *parser) parseQuantity(r *Rule, n int, t token) {
 			p.errs.add(n, t.col, "a default rule cannot be once: it has no window to start the job in; write daily or days such as Mon-Fri, with a time range")
 		}
 	case !digits(num):
-		p.errs.addErr(n, t.col, &scaler.UnknownError{Word: num, Known: []string{"once"},
+		p.errs.addErr(n, t.col, &scaler.UnknownError{Word: num, Known: []string{"once", "restart"},
 			Msg: fmt.Sprintf("quantity %q is not a number of dynos (0 to %d)", num, scaler.MaxQuantity)})
 	case len(strings.TrimLeft(num, "0")) > 3 || atoi(num) > scaler.MaxQuantity:
 		p.errs.add(n, t.col, "quantity %s is over the platform's limit of %d dynos", num, scaler.MaxQuantity)
@@ -383,7 +415,8 @@ func (p *parser) parseRestart(r *Rule, n int, t token, suffix string, hasSuffix 
 	case suffix == "":
 		p.errs.add(n, col, "missing %s after 'restart:'", restartSuffix)
 	default:
-		p.errs.add(n, col, "restart takes no size, only %q: want restart (every dyno of the type at once) or restart:rolling (one at a time, each up before the next)", restartSuffix)
+		p.errs.addErr(n, col, &scaler.UnknownError{Word: suffix, Known: []string{restartSuffix},
+			Msg: fmt.Sprintf("restart takes no size, only %q: want restart (every dyno of the type at once) or restart:rolling (one at a time, each up before the next)", restartSuffix)})
 	}
 }
 

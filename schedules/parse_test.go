@@ -465,20 +465,28 @@ web    daily                  09:00-17:00 2
 // Every error line has the form LINE:COL: message.
 var errorLine = regexp.MustCompile(`^[1-9][0-9]*:[1-9][0-9]*: \S`)
 
-// A quantity that is not a number and an unknown size are UnknownErrors
-// in the list, with their positions: the word as typed and what its
-// place takes, for the caller's suggestion.
+// Every keyword of a rule that is none of those its place takes (a
+// quantity that is not a number, once or restart; a size; restart's
+// modifier; a word of WHEN, a day) is an UnknownError in the list, with its
+// position: the word as typed and what its place takes, for the caller's
+// suggestion.
 func TestUnknownWordsCarryTheWordAndWhatItsPlaceTakes(t *testing.T) {
-	_, err := Parse("nightly daily 02:00-05:00 onec\nworker default 1:standrd-2x\nweb default 1\n")
+	_, err := Parse("nightly daily 02:00-05:00 onec\nworker default 1:standrd-2x\nweb default 1\n" +
+		"worker daily 01:00-01:30 restrat\nclock daily 01:00-01:30 restart:rollin\nreport dialy 02:00-03:00 once\nweb Mon-Fir 08:00-20:00 3\n")
 	var list ErrorList
-	if !errors.As(err, &list) || len(list) != 2 {
-		t.Fatalf("Parse error = %v, want two", err)
+	if !errors.As(err, &list) || len(list) != 6 {
+		t.Fatalf("Parse error = %v, want six", err)
 	}
+	when := append([]string{"default", "daily"}, dayNames...)
 	for i, want := range []struct {
 		line, col int
 		word      string
 		known     []string
-	}{{1, 27, "onec", []string{"once"}}, {2, 18, "standrd-2x", scaler.Sizes()}} {
+	}{
+		{1, 27, "onec", []string{"once", "restart"}}, {2, 18, "standrd-2x", scaler.Sizes()},
+		{4, 26, "restrat", []string{"once", "restart"}}, {5, 33, "rollin", []string{"rolling"}},
+		{6, 8, "dialy", when}, {7, 5, "Mon-Fir", dayRanges()},
+	} {
 		var u *scaler.UnknownError
 		if pe := list[i]; pe.Line != want.line || pe.Col != want.col || !errors.As(pe, &u) || u.Word != want.word || !slices.Equal(u.Known, want.known) || pe.Msg != u.Error() {
 			t.Errorf("error %d = %v (%+v), want %d:%d, the word %q and %v", i, pe, u, want.line, want.col, want.word, want.known)

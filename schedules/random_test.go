@@ -214,7 +214,7 @@ func referenceConflict(t *testing.T, src string) bool {
 			continue
 		}
 		r := &Rule{}
-		if err := r.parseWhen(toks[1].text); err != "" {
+		if err := r.parseWhen(toks[1].text); err != nil {
 			t.Fatalf("line %d: %s", i+1, err)
 		}
 		r.start, r.end = 0, 1440

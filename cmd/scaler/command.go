@@ -382,8 +382,9 @@ func (c *command) badValue(f cli.Flag, name, value string) error {
 // and a floor, since the nearest word may be far (--force is no typo of
 // --json). Typos score above 0.81 (rum for run 0.82, dry for dry-run
 // 0.87, wiat for wait 0.93, onec for once 0.93, standrd-2x for
-// Standard-2X 0.98); other words below (deploy for demo 0.80, cheque for
-// check 0.79, force for grace 0.73, giant for Standard-2X 0.51).
+// Standard-2X 0.98, Mon-Fir for Mon-Fri 0.97); other words below (deploy
+// for demo 0.80, cheque for check 0.79, force for grace 0.73, giant for
+// Standard-2X 0.51).
 func nearest(typed string, known []string) string {
 	best, score := "", 0.0
 	for _, k := range known {
