@@ -353,9 +353,19 @@ func (a *App) hint(err error) string {
 		return "the dynos may still come up: follow them with `scaler status`"
 	case errors.Is(err, context.Canceled):
 		return "" // stopped by a signal, which the error says
-	case errors.Is(err, context.DeadlineExceeded):
-		return "the API did not answer in time: see https://status.heroku.com; --timeout bounds a command, retries included"
-	case errors.Is(err, scaler.ErrUnavailable):
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, scaler.ErrUnavailable):
+		// No answer at all from an API that a variable names: the
+		// variable may name none.
+		if u, from := a.apiSource(); from != "" && !errors.As(err, &ae) {
+			what := "the API's base URL, or the emulator's"
+			if from == envHost {
+				what = "the API's host after https://api., or its whole URL"
+			}
+			return fmt.Sprintf("no answer from %s, the API that %s names: check %s (%s), or unset it to reach Heroku's", u, from, from, what)
+		}
+		if errors.Is(err, context.DeadlineExceeded) {
+			return "the API did not answer in time: see https://status.heroku.com; --timeout bounds a command, retries included"
+		}
 		return "the Heroku API is failing or out of reach: see https://status.heroku.com and run again"
 	}
 	return ""

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -86,6 +87,7 @@ type checking struct {
 	apps       []string            // the apps to check, the default app first
 	defaultApp string
 	api        checkAPI // nil until the configuration is sound
+	apiURL     *apiURLJSON
 	f          findings
 }
 
@@ -133,7 +135,7 @@ func (a *App) runCheck(ctx context.Context, opts *checkOptions) error {
 			}
 		}
 	}
-	return a.printFindings(opts.JSON, ch.f)
+	return a.printFindings(opts.JSON, ch)
 }
 
 // checkDyno says where scaler runs.
@@ -263,7 +265,8 @@ func checkNotify(_ context.Context, a *App, ch *checking) {
 	}
 }
 
-// checkToken checks the token and the API URL, without sending them.
+// checkToken checks the token and the API URL, without sending them, and
+// says which API is checked, and where its URL comes from.
 func checkToken(_ context.Context, a *App, ch *checking) {
 	client, err := a.client(scopeWrite)
 	if err != nil {
@@ -272,6 +275,23 @@ func checkToken(_ context.Context, a *App, ch *checking) {
 	}
 	ch.api = client
 	ch.f.ok("token", "%s is set", envToken)
+	u, from := a.apiSource()
+	ch.apiURL = &apiURLJSON{URL: u, From: cmp.Or(from, "default")}
+	switch from {
+	case "":
+		ch.f.ok("api", "%s, the default (neither %s nor %s is set)", u, envAPIURL, envHost)
+	case envHost:
+		ch.f.ok("api", "%s, from %s=%s", u, envHost, strings.TrimSpace(a.Getenv(envHost)))
+	default:
+		ch.f.ok("api", "%s, from %s", u, from)
+	}
+}
+
+// apiURLJSON is the API that check checks, and where its URL comes from:
+// HEROKU_API_URL, HEROKU_HOST or default.
+type apiURLJSON struct {
+	URL  string `json:"url"`
+	From string `json:"from"`
 }
 
 // checkAccount sends the token: it is accepted, with a scope that can
@@ -411,13 +431,16 @@ func (f *findings) failed() bool {
 }
 
 type checkJSON struct {
-	OK     bool      `json:"ok"`
-	Checks []finding `json:"checks"`
+	OK bool `json:"ok"`
+	// API is the API checked, when its URL and the token are sound.
+	API    *apiURLJSON `json:"api,omitempty"`
+	Checks []finding   `json:"checks"`
 }
 
 // printFindings prints the report, and returns, when a check failed, the
 // first failure, reported: the report has said it all.
-func (a *App) printFindings(asJSON bool, f findings) error {
+func (a *App) printFindings(asJSON bool, ch *checking) error {
+	f := ch.f
 	var first error
 	for i, x := range f {
 		if x.err != nil && first == nil {
@@ -428,7 +451,7 @@ func (a *App) printFindings(asJSON bool, f findings) error {
 		}
 	}
 	if asJSON {
-		if err := writeJSON(a.Stdout, checkJSON{OK: first == nil, Checks: f}); err != nil {
+		if err := writeJSON(a.Stdout, checkJSON{OK: first == nil, API: ch.apiURL, Checks: f}); err != nil {
 			return err
 		}
 	} else {

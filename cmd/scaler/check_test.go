@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -20,9 +21,11 @@ func TestCheck(t *testing.T) {
 		code int
 		say  []string
 		path string // added to the API's URL
+		// carry: every request, whatever its URL, goes to the emulator.
+		carry bool
 	}{
 		{name: "all good", env: map[string]string{envSchedule: "web default 1; worker daily 22:00-06:00 1"}, code: 0,
-			say: []string{"ok    account    token accepted, for scaler@example.com", "warn  scope      global: can scale, and can do everything your account can", "ok    app        demo: found; formation web=1, worker=0",
+			say: []string{"ok    api        http://127.0.0.1:", ", from HEROKU_API_URL\n", "ok    account    token accepted, for scaler@example.com", "warn  scope      global: can scale, and can do everything your account can", "ok    app        demo: found; formation web=1, worker=0",
 				"ok    schedule   app demo has every process type the schedule names (web, worker)", "check: scaler will work here"}},
 		{name: "no schedule is fine", code: 0, say: []string{"ok    schedule   none"}},
 		{name: "in the release phase", env: map[string]string{envDyno: "release.12"}, code: 0, say: []string{"release.12: the release phase"}},
@@ -32,7 +35,13 @@ func TestCheck(t *testing.T) {
 		{name: "token refused", env: map[string]string{envToken: "HRKU-revoked"}, code: 3, say: []string{"fail  token      GET /account: 401 unauthorized"}},
 		{name: "read-only scope", cfg: func(c *emulator.Config) { c.Scope = "read" }, code: 3, say: []string{"fail  scope      read cannot scale"}},
 		{name: "write scope", cfg: func(c *emulator.Config) { c.Scope = "write" }, code: 0, say: []string{"ok    scope      write: can scale"}},
-		{name: "the API out of reach", env: map[string]string{envAPIURL: "http://127.0.0.1:1"}, code: 1, say: []string{"fail  api        GET /account", "skip  token      not tried: the API could not be reached"}},
+		{name: "the API out of reach", env: map[string]string{envAPIURL: "http://127.0.0.1:1"}, code: 1, say: []string{"fail  api        GET /account", "skip  token      not tried: the API could not be reached",
+			"hint: no answer from http://127.0.0.1:1, the API that HEROKU_API_URL names: check HEROKU_API_URL (the API's base URL, or the emulator's), or unset it to reach Heroku's"}},
+		{name: "the API out of reach, from HEROKU_HOST", env: map[string]string{envAPIURL: "", envHost: "http://127.0.0.1:1"}, code: 1, say: []string{
+			"ok    api        http://127.0.0.1:1, from HEROKU_HOST=http://127.0.0.1:1\n", "fail  api        GET /account",
+			"hint: no answer from http://127.0.0.1:1, the API that HEROKU_HOST names: check HEROKU_HOST (the API's host after https://api., or its whole URL), or unset it to reach Heroku's"}},
+		{name: "the default API", env: map[string]string{envAPIURL: ""}, carry: true, code: 0, say: []string{
+			"ok    api        https://api.heroku.com, the default (neither HEROKU_API_URL nor HEROKU_HOST is set)\n"}},
 		{name: "no app", env: map[string]string{envApp: ""}, code: 2, say: []string{"fail  app        no app given", "skip  api        not tried"}},
 		// Exit 2 means that nothing was sent: a configuration that is wrong
 		// is reported whole, and the API is not tried.
@@ -63,6 +72,10 @@ func TestCheck(t *testing.T) {
 				h.env[k] = v
 			}
 			h.env[envAPIURL] += tt.path
+			if tt.carry {
+				to, _ := url.Parse(h.url)
+				h.transport = &toHarness{to: to}
+			}
 			r := h.run("check")
 			if r.code != tt.code {
 				t.Errorf("exit %d, want %d:\n%s", r.code, tt.code, r)
@@ -98,7 +111,7 @@ func TestCheckJSON(t *testing.T) {
 			failed++
 		}
 	}
-	if r.code != 4 || out.OK || failed != 1 {
+	if r.code != 4 || out.OK || failed != 1 || out.API == nil || out.API.URL != h.url || out.API.From != envAPIURL {
 		t.Errorf("check --json = %+v (exit %d)", out, r.code)
 	}
 }

@@ -109,6 +109,21 @@ func (a *App) apiURL() (raw, from string) {
 	return "https://api." + host, envHost
 }
 
+// apiSource returns the API's URL, as scaler reaches it (the default's
+// when none is set; as given when it is not a URL scaler would use), and
+// the variable it comes from: HEROKU_API_URL, HEROKU_HOST, or "" for the
+// default.
+func (a *App) apiSource() (u, from string) {
+	raw, from := a.apiURL()
+	if raw == "" {
+		from = ""
+	}
+	if base, err := platform.CheckURL(raw); err == nil {
+		raw = base
+	}
+	return raw, from
+}
+
 // checkedNotifier returns the notifier of SCALER_NOTIFY_URL: nil (sending
 // nothing) when it is not set, and an error wrapping scaler.ErrInvalid when
 // it is not a URL scaler may post to. It sends nothing. The URL's path and

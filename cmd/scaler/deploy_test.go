@@ -284,6 +284,7 @@ func TestTroubleshootingTable(t *testing.T) {
 			[]string{"run", "--finish-timeout", "500ms", "--", "true"}, 1},
 		{"`msg=\"job not started\"`", nil, map[string]string{envDyno: "worker.1"}, []string{"run", "--grace", "30s", "--", "true"}, 2},
 		{"`msg=\"notifications off\"`", nil, map[string]string{envNotify: "http://hooks.example.com/x", envSchedule: "worker default 1"}, []string{"apply"}, 0},
+		{"`no answer from …, the API that HEROKU_HOST names`", nil, map[string]string{envAPIURL: "", envHost: "http://127.0.0.1:1"}, []string{"up", "worker=1"}, 1},
 		{"`HEROKU_API_KEY is not set`", nil, map[string]string{envToken: ""}, []string{"up", "worker=1"}, 2},
 		{"`refusing API URL \"http://…\": plain http would send the token in clear text`", nil, map[string]string{envAPIURL: "http://api.example.com"}, []string{"up", "worker=1"}, 2},
 	}
