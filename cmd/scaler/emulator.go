@@ -48,8 +48,8 @@ func (a *App) newEmulatorCommand(runF func(context.Context, *emulatorOptions) er
 with state: dynos boot and stop, errors come in Heroku's shape, Eco/Basic
 limits and the account's rate limit apply. Several --app/--formation pairs
 emulate several apps. It prints HEROKU_API_URL=... on stdout when ready.
-It refuses (403) a request whose Host is not loopback, localhost or the
---listen host, or that a browser sent from a page not on loopback (Origin):
+It refuses (403) a request whose Host is not loopback, localhost (or
+*.localhost) or the --listen host, or that a browser sent from a page not on loopback (Origin):
 no web page can drive it, by DNS rebinding or otherwise.
 
 With --procfile, it is also a dyno manager: each dyno of the formation is a

@@ -77,7 +77,7 @@ func (g guard) check(r *http.Request) *refusal {
 			named = "it has no Host header"
 		}
 		return &refusal{&apiError{http.StatusForbidden, "forbidden", "The emulator refused this request: " + named +
-			". It answers only requests addressed to localhost, a loopback address or the address it listens on" +
+			". It answers only requests addressed to localhost (or a name under it), a loopback address or the address it listens on" +
 			" (a name only if it listens on that name), so that a web page cannot reach it by DNS rebinding." +
 			" Use the HEROKU_API_URL it printed."},
 			"host not local", "a web page may be trying DNS rebinding; clients use the HEROKU_API_URL the emulator printed"}
