@@ -43,6 +43,9 @@ type DSTEffect struct {
 	With       int        `json:"with_line,omitempty"`
 	Transition Transition `json:"transition"`
 	Message    string     `json:"message"` // for a person
+	// shorter is, for a window shortened, how much shorter than written
+	// it is.
+	shorter time.Duration
 }
 
 // The effects of a [DSTEffect].
@@ -150,6 +153,7 @@ func (g *group) effect(zd *zoneDay, r *Rule, d day, tr Transition) (DSTEffect, b
 		}
 		e.Window = clock(wall(open)) + "-" + clock(wall(close))
 		e.Open, e.Close = time.Unix(open, 0).UTC(), time.Unix(close, 0).UTC()
+		e.shorter = time.Duration(int64(r.end-r.start)*60-(close-open)) * time.Second
 	}
 	what, tail := e.says()
 	e.Message = fmt.Sprintf("%s (line %d) %s on %s %s: %s %s %s-%s%s", r.Text, r.Line, what,
@@ -158,14 +162,16 @@ func (g *group) effect(zd *zoneDay, r *Rule, d day, tr Transition) (DSTEffect, b
 }
 
 // says says the effect for a person, without the rule, the date and the
-// clock change: what happens to the window ("is shortened to 03:00-03:30"),
-// and what follows from it, if anything (", and ...").
+// clock change: what happens to the window ("is shortened by 30 minutes
+// to 03:00-03:30": by how much, since a window whose end the clocks skip,
+// 23:00-02:30, ends later on the wall clock, at 03:00, and is shorter all
+// the same), and what follows from it, if anything (", and ...").
 func (e DSTEffect) says() (what, tail string) {
 	switch e.Effect {
 	case EffectEmpty:
 		return "is empty", ""
 	case EffectShortened:
-		return "is shortened to " + e.Window, ""
+		return "is shortened by " + lasting(e.shorter.Hours()) + " to " + e.Window, ""
 	case EffectAbsorbed:
 		return "has no window of its own", fmt.Sprintf(", and the window of line %d opens as the gap ends: one start for both", e.With)
 	}

@@ -373,8 +373,8 @@ app other-app
 backup Sat 23:00-02:15 1
 backup Sun 02:15-03:15 2
 `, "2026-03-28T00:00:00Z", "2026-03-30T00:00:00Z", []string{
-			"backup Sat 23:00-02:15 1 (line 3) is shortened to 23:00-03:00 on Sat 2026-03-28: Europe/Berlin skips 02:00-03:00",
-			"backup Sun 02:15-03:15 2 (line 4) is shortened to 03:00-03:15 on Sun 2026-03-29: Europe/Berlin skips 02:00-03:00",
+			"backup Sat 23:00-02:15 1 (line 3) is shortened by 15 minutes to 23:00-03:00 on Sat 2026-03-28: Europe/Berlin skips 02:00-03:00",
+			"backup Sun 02:15-03:15 2 (line 4) is shortened by 45 minutes to 03:00-03:15 on Sun 2026-03-29: Europe/Berlin skips 02:00-03:00",
 		}},
 		{"New York, spring and fall", `timezone America/New_York
 job daily 01:30-02:30 once
@@ -391,7 +391,7 @@ web daily 01:45-02:15 2
 `, "2026-10-01T00:00:00Z", "2026-10-10T00:00:00Z", []string{
 			"job daily 02:00-02:15 once (line 2) has no window of its own on Sun 2026-10-04: Australia/Lord_Howe skips 02:00-02:30, and the window of line 3 opens as the gap ends: one start for both",
 			"job daily 02:15-03:00 once:performance-l (line 3) moves to 02:30-03:00 on Sun 2026-10-04: Australia/Lord_Howe skips 02:00-02:30 (note)",
-			"web daily 01:45-02:15 2 (line 4) is shortened to 01:45-02:30 on Sun 2026-10-04: Australia/Lord_Howe skips 02:00-02:30",
+			"web daily 01:45-02:15 2 (line 4) is shortened by 15 minutes to 01:45-02:30 on Sun 2026-10-04: Australia/Lord_Howe skips 02:00-02:30",
 		}},
 		// 02:00 is the instant the gap starts: an end there is on time, a
 		// start there loses the hour that follows.
@@ -400,7 +400,7 @@ night   daily 22:00-02:00 2
 early   daily 02:00-04:00 3
 nightly daily 02:00-05:00 once
 `, "2026-03-28T00:00:00Z", "2026-03-30T00:00:00Z", []string{
-			"early daily 02:00-04:00 3 (line 3) is shortened to 03:00-04:00 on Sun 2026-03-29: Europe/Berlin skips 02:00-03:00",
+			"early daily 02:00-04:00 3 (line 3) is shortened by 1 hour to 03:00-04:00 on Sun 2026-03-29: Europe/Berlin skips 02:00-03:00",
 			"nightly daily 02:00-05:00 once (line 4) moves to 03:00-05:00 on Sun 2026-03-29: Europe/Berlin skips 02:00-03:00 (note)",
 		}},
 		{"a change out of the period", "timezone Europe/Berlin\nweb daily 02:00-02:30 3",

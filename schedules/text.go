@@ -284,6 +284,15 @@ func inHours(h float64, unit string) string {
 	return "1 " + unit
 }
 
+// lasting writes a number of hours as a stretch of time: in minutes under
+// an hour (20 minutes), else as inHours does (1 hour, 1.5 hours).
+func lasting(h float64) string {
+	if m := int(math.Round(h * 60)); m < 60 {
+		return plural(m, "minute")
+	}
+	return inHours(h, "hour")
+}
+
 // writeDSTEffect writes what a clock change does to a window, under the
 // change: "warning: line 4: web daily 02:00-02:30 3 is empty".
 func writeDSTEffect(b *strings.Builder, e DSTEffect) {
