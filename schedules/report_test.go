@@ -477,3 +477,20 @@ func TestReportTextMovedWindowIsNotMetAsWritten(t *testing.T) {
 		t.Errorf("the plan of a moved window says:\n%s\nwant %q in it", got, want)
 	}
 }
+
+// A stretch under an hour is said in minutes: a 20-minute window is open
+// 20 minutes, not 0.3 hours, and a type left unmanaged for 40 minutes is
+// said so.
+func TestReportTextSaysMinutesUnderAnHour(t *testing.T) {
+	s := mustParse(t, "nightly daily 02:00-02:20 once\nweb 2026-12-01 00:40-24:00 2\n")
+	from := utc("2026-12-01T00:00:00Z")
+	var b strings.Builder
+	if err := s.Report(from, from.Add(24*time.Hour)).WriteText(&b); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"  1 window, open 20 minutes in all: one start in each", "  not managed for 40 minutes: no rule is in force then\n"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("the plan does not say %q:\n%s", want, b.String())
+		}
+	}
+}

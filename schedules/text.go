@@ -155,13 +155,13 @@ func writeChart(b *strings.Builder, t TypeReport) {
 	}
 	if t.Once {
 		fmt.Fprintf(b, "  %s, open %s in all: one start in each; the dyno-hours\n"+
-			"  are the job's runtime, which the schedule does not know\n", plural(u.Windows, "window"), inHours(u.ManagedHours, "hour"))
+			"  are the job's runtime, which the schedule does not know\n", plural(u.Windows, "window"), lasting(u.ManagedHours))
 		return
 	}
 	fmt.Fprintf(b, "  %s; %s at a constant peak of %d: saves %s (%.1f%%)\n",
 		inHours(u.DynoHours, "dyno-hour"), hours(u.PeakDynoHours), u.Peak, hours(u.SavedDynoHours), u.SavedPercent)
 	if u.UnmanagedHours > 0 {
-		fmt.Fprintf(b, "  not managed for %s: no rule is in force then\n", inHours(u.UnmanagedHours, "hour"))
+		fmt.Fprintf(b, "  not managed for %s: no rule is in force then\n", lasting(u.UnmanagedHours))
 	}
 }
 
