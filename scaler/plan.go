@@ -115,8 +115,12 @@ func NewPlan(app string, current Formation, specs []Spec) (Plan, error) {
 		return Plan{}, Errorf(ErrNotFound, "app %s has no process types yet: deploy it, with a Procfile, before scaling %s", app, strings.Join(missing, ", "))
 	}
 	if len(missing) > 0 {
+		noun := "process type"
+		if len(missing) > 1 {
+			noun += "s"
+		}
 		return Plan{}, Errorf(ErrNotFound,
-			"app %s has no process type %s (it has: %s)", app, strings.Join(missing, ", "), strings.Join(current.Types(), ", "))
+			"app %s has no %s %s (it has: %s)", app, noun, strings.Join(missing, ", "), strings.Join(current.Types(), ", "))
 	}
 	return p, nil
 }

@@ -86,7 +86,7 @@ func TestNewPlanUnknownType(t *testing.T) {
 	if !errors.Is(err, ErrNotFound) {
 		t.Fatalf("NewPlan error = %v, want ErrNotFound", err)
 	}
-	for _, want := range []string{"wrker, clock", "it has: web, worker"} {
+	for _, want := range []string{"has no process types wrker, clock (", "it has: web, worker"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("NewPlan error = %q, want it to say %q", err, want)
 		}

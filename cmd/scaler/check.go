@@ -362,8 +362,8 @@ func checkAppsExist(ctx context.Context, a *App, ch *checking) bool {
 		}
 		switch {
 		case len(missing) > 0:
-			ch.f.fail("schedule", scaler.Errorf(scaler.ErrNotFound, "app %s has no process type %s, which the schedule names (it has: %s)",
-				app, strings.Join(missing, ", "), strings.Join(form.Types(), ", ")))
+			ch.f.fail("schedule", scaler.Errorf(scaler.ErrNotFound, "app %s has no %s, which the schedule names (it has: %s)",
+				app, processTypes(missing), strings.Join(form.Types(), ", ")))
 		case len(named) > 0:
 			ch.f.ok("schedule", "app %s has every process type the schedule names (%s)", app, strings.Join(named, ", "))
 		}

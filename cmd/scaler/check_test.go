@@ -49,6 +49,8 @@ func TestCheck(t *testing.T) {
 		{name: "unknown app", env: map[string]string{envApp: "nope-app"}, code: 4, say: []string{"fail  app        app nope-app not found"}},
 		{name: "schedule names a missing type", env: map[string]string{envSchedule: "web default 1; clock daily 1"}, code: 4,
 			say: []string{"fail  schedule   app demo has no process type clock, which the schedule names (it has: web, worker)"}},
+		{name: "schedule names missing types", env: map[string]string{envSchedule: "web default 1; clock daily 1; ghost daily 1"}, code: 4,
+			say: []string{"fail  schedule   app demo has no process types clock, ghost, which the schedule names (it has: web, worker)"}},
 		{name: "a restart window names a missing type", env: map[string]string{envSchedule: "web default 1; clock daily 01:00-01:30 restart"}, code: 4,
 			say: []string{"ok    restart    line 2: no daily cycling of clock between 01:30 and 01:00 the next day, as long as a restart happens each day",
 				"fail  schedule   app demo has no process type clock, which the schedule names (it has: web, worker)"}},

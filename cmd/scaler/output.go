@@ -95,6 +95,15 @@ func plural(n int, thing string) string {
 	return fmt.Sprintf("%d %ss", n, thing)
 }
 
+// processTypes names process types: "process type web", "process types
+// web, worker".
+func processTypes(types []string) string {
+	if len(types) == 1 {
+		return "process type " + types[0]
+	}
+	return "process types " + strings.Join(types, ", ")
+}
+
 // describeChange reads like "worker 0 -> 1" or "web 2 -> 2, Standard-1X -> Performance-M".
 func describeChange(c scaler.Change) string {
 	s := fmt.Sprintf("%s %d -> %d", c.Type, c.From, c.To)

@@ -215,8 +215,12 @@ func scheduleTypes(a *App, ch *checking, path string, declared []string) {
 	case !known && len(missing) == len(named):
 		ch.f.ok("procfile", "%s declares none of the process types the schedule names for %s (%s): taken for another app's Procfile, as in scaler's own app", path, who, strings.Join(missing, ", "))
 	default:
-		ch.f.warn("procfile", "the schedule names process type %s of %s, which %s does not declare (it declares %s): once it is deployed, %s will have no such type",
-			strings.Join(missing, ", "), who, path, strings.Join(declared, ", "), who)
+		such := "type"
+		if len(missing) > 1 {
+			such = "types"
+		}
+		ch.f.warn("procfile", "the schedule names %s of %s, which %s does not declare (it declares %s): once it is deployed, %s will have no such %s",
+			processTypes(missing), who, path, strings.Join(declared, ", "), who, such)
 	}
 }
 

@@ -209,6 +209,8 @@ clock: sh -c 'bin/scaler done || true'
 		{name: "none runs scaler", code: 0, procfile: "web: bin/web\n", say: []string{"ok    procfile   Procfile: 1 process type, none of which runs scaler"}},
 		{name: "a type of the schedule missing", code: 0, env: map[string]string{envDyno: "release.4", envAppName: "demo", envSchedule: "web default 1; worker daily 22:00-06:00 1"},
 			procfile: "release: bin/scaler check\nweb: bin/web\n", say: []string{"warn  procfile   the schedule names process type worker of demo, which Procfile does not declare (it declares release, web)"}},
+		{name: "types of the schedule missing", code: 4, env: map[string]string{envDyno: "release.4", envAppName: "demo", envSchedule: "web default 1; worker daily 22:00-06:00 1; ghost daily 1"},
+			procfile: "release: bin/scaler check\nweb: bin/web\n", say: []string{"warn  procfile   the schedule names process types ghost, worker of demo, which Procfile does not declare (it declares release, web): once it is deployed, demo will have no such types"}},
 		{name: "another app's Procfile", code: 0, env: map[string]string{envSchedule: "web default 1; worker daily 22:00-06:00 1"},
 			procfile: "release: bin/scaler check\n", say: []string{"ok    procfile   Procfile declares none of the process types the schedule names for demo (web, worker): taken for another app's Procfile"}},
 		{name: "every type of the schedule", code: 0, env: map[string]string{envSchedule: "web default 1; worker daily 22:00-06:00 1"},
