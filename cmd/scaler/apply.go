@@ -541,7 +541,11 @@ func (a *App) printApply(asJSON bool, at time.Time, results []scaler.AppResult, 
 	for _, m := range out.Missed {
 		fmt.Fprintf(&b, "%s: %s's window %s to %s closed without its job (line %d)\n", m.App, m.Type, m.Open.Format(time.RFC3339), m.Close.Format(time.RFC3339), m.Line)
 	}
-	fmt.Fprintf(&b, "%s as of %s: %d changed, %d in state, %d failed", plural(len(results), "app"), at.UTC().Format(time.RFC3339), out.Changed, out.Unchanged, out.Failed)
+	changed := "changed"
+	if dry {
+		changed = "would change"
+	}
+	fmt.Fprintf(&b, "%s as of %s: %d %s, %d in state, %d failed", plural(len(results), "app"), at.UTC().Format(time.RFC3339), out.Changed, changed, out.Unchanged, out.Failed)
 	if out.Kept > 0 {
 		fmt.Fprintf(&b, ", %d kept", out.Kept)
 	}

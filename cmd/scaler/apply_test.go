@@ -134,7 +134,8 @@ func TestApplyDryRunSendsNoWrite(t *testing.T) {
 	h := newHarness(t, fleetConfig())
 	h.env[envSchedule] = officeHours
 	r := h.run("apply", "--at", mondayMorning, "--dry-run")
-	if r.code != 0 || len(h.em.Writes()) != 0 || !strings.Contains(r.stdout, "would scale demo: web 1 -> 3") || !strings.Contains(r.stdout, "dry run: nothing sent") {
+	if r.code != 0 || len(h.em.Writes()) != 0 || !strings.Contains(r.stdout, "would scale demo: web 1 -> 3") ||
+		!strings.Contains(r.stdout, "1 app as of 2026-11-23T09:00:00Z: 1 would change, 0 in state, 0 failed (dry run: nothing sent)") {
 		t.Errorf("apply --dry-run:\n%s", r)
 	}
 }
