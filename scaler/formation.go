@@ -91,7 +91,7 @@ type Dyno struct {
 	UpdatedAt time.Time
 	// CreatedAt is when the platform created the dyno. Each restart makes a
 	// new dyno in the emulator; whether the platform keeps created_at across
-	// a restart is unconfirmed, so it is at or before the dyno's start.
+	// a restart is unconfirmed (see Started).
 	CreatedAt time.Time
 }
 
@@ -102,17 +102,37 @@ const (
 	CycleSpread = 216 * time.Minute
 )
 
+// Started returns when the dyno last started, as far as the platform
+// tells, on its clock: the later of its created_at and updated_at. A
+// restart makes a new dyno with a new created_at in the emulator, as
+// Heroku's cycling does; whether the platform keeps created_at across a
+// restart through the API is unconfirmed, and updated_at (a change of
+// state, which a restart is) covers that side. This one rule serves apply
+// (a dyno started since a restart window opened has been restarted in
+// it) and status (when daily cycling may stop it): with created_at alone,
+// a platform that kept it would have apply restart a type twice in one
+// window, and status say that a dyno restarted an hour ago may be cycled
+// any time. Its price: a change of state that is not a start counts as
+// one. A dyno that crashed and came back counts as started then (whether
+// that starts its cycle over is unconfirmed): apply leaves it alone in the
+// window, and status may say its cycle comes later than it can; and a dyno
+// up is taken as started when it came up, its boot's seconds late. Zero
+// when the platform gave neither.
+func (d Dyno) Started() time.Time {
+	if d.UpdatedAt.After(d.CreatedAt) {
+		return d.UpdatedAt
+	}
+	return d.CreatedAt
+}
+
 // CycleFrom returns the earliest instant, on the platform's clock, at which
-// daily cycling may stop the dyno: CycleAfter after it started. The start
-// is taken as CreatedAt, which is at or before it (UpdatedAt changes with
-// every change of state, after the start): the earlier instant, the safe
-// side for a person who plans around a cycle. Zero when the platform gave
-// no CreatedAt.
+// daily cycling may stop the dyno: CycleAfter after it started (Started).
+// Zero when the platform gave no start.
 func (d Dyno) CycleFrom() time.Time {
-	if d.CreatedAt.IsZero() {
+	if d.Started().IsZero() {
 		return time.Time{}
 	}
-	return d.CreatedAt.Add(CycleAfter)
+	return d.Started().Add(CycleAfter)
 }
 
 // The dyno states the platform reports.

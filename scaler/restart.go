@@ -19,16 +19,9 @@ import (
 // person, a deploy).
 
 // startedSince reports whether dyno d started at or after t, on the
-// platform's clock: it was created then, or changed state then. A restart
-// makes a new dyno with a new created_at in the emulator, as Heroku's
-// cycling does; whether the platform keeps created_at across a restart
-// through the API is unconfirmed, and updated_at (a change of state, which
-// a restart is) covers that side. Taking either as a start never restarts
-// a type twice in one occurrence, at the price of taking a dyno that
-// crashed and came back in the window for one restarted in it (it keeps
-// the cycle it has, and a person hears nothing).
+// platform's clock (see Dyno.Started, and the side it takes).
 func startedSince(d Dyno, t time.Time) bool {
-	return !d.CreatedAt.Before(t) || !d.UpdatedAt.Before(t)
+	return !d.Started().Before(t)
 }
 
 // DueForRestart returns the dynos of typ that a restart in the occurrence
@@ -45,12 +38,8 @@ func DueForRestart(typ string, dynos []Dyno, open time.Time) (due []Dyno, since 
 			due = append(due, d)
 			continue
 		}
-		start := d.CreatedAt
-		if start.Before(open) {
-			start = d.UpdatedAt
-		}
-		if since.IsZero() || start.Before(since) {
-			since = start
+		if since.IsZero() || d.Started().Before(since) {
+			since = d.Started()
 		}
 	}
 	sortDynos(due)

@@ -121,16 +121,20 @@ func TestAgeReadsShort(t *testing.T) {
 	}
 }
 
-// Daily cycling may stop a dyno a day after its created_at, the earlier of
-// its two stamps: the safe side when the platform keeps created_at across
-// restarts (unconfirmed).
+// Daily cycling may stop a dyno a day after it last started: its
+// created_at or updated_at, the later, as apply counts a restart (a
+// platform may keep created_at across one: unconfirmed).
 func TestCycleFrom(t *testing.T) {
 	created := time.Date(2026, 12, 1, 2, 3, 0, 0, time.UTC)
 	d := Dyno{Name: "nightly.1", CreatedAt: created, UpdatedAt: created.Add(40 * time.Second)}
-	if got := d.CycleFrom(); !got.Equal(created.Add(24 * time.Hour)) {
-		t.Errorf("CycleFrom = %v, want a day after created_at", got)
+	if got := d.CycleFrom(); !got.Equal(created.Add(24*time.Hour + 40*time.Second)) {
+		t.Errorf("CycleFrom = %v, want a day after it came up", got)
 	}
-	if got := (Dyno{UpdatedAt: created}).CycleFrom(); !got.IsZero() {
+	restarted := Dyno{Name: "nightly.1", CreatedAt: created.AddDate(0, 0, -2), UpdatedAt: created}
+	if got := restarted.CycleFrom(); !got.Equal(created.Add(24 * time.Hour)) {
+		t.Errorf("CycleFrom of a dyno restarted with its created_at kept = %v, want a day after its restart", got)
+	}
+	if got := (Dyno{}).CycleFrom(); !got.IsZero() {
 		t.Errorf("CycleFrom without created_at = %v, want zero", got)
 	}
 }

@@ -32,11 +32,11 @@ func (a *App) newStatusCommand(runF func(context.Context, *statusOptions) error)
 		Usage:   "show each process type's quantity and size, each dyno's state and age, and where each job's window stands",
 		Description: `Ages are told by the platform's clock (the Date of its answer), as the
 timestamps are, whatever the clock of the machine that asks. Each dyno that
-runs says when Heroku's daily cycling may stop it: 24 hours after it was
-created, at the earliest. With a schedule (--schedule, or SCALER_SCHEDULE),
-each type that a job's window starts says where its window stands, and each
-type with a restart window whether it restarted in the window open, or when
-the next opens.
+runs says when Heroku's daily cycling may stop it: 24 hours after it last
+started (its created_at or updated_at, the later), at the earliest. With a
+schedule (--schedule, or SCALER_SCHEDULE), each type that a job's window
+starts says where its window stands, and each type with a restart window
+whether it restarted in the window open, or when the next opens.
 
 Examples:
    $ scaler status
@@ -111,8 +111,8 @@ type dynoJSON struct {
 	Since      time.Time `json:"since"`
 	AgeSeconds int64     `json:"age_seconds"`
 	// CreatedAt is when the platform created the dyno; CycleFrom when
-	// daily cycling may stop it, at the earliest (a day after CreatedAt),
-	// for a dyno that runs.
+	// daily cycling may stop it, at the earliest (a day after it last
+	// started: scaler.Dyno.Started), for a dyno that runs.
 	CreatedAt time.Time `json:"created_at,omitzero"`
 	CycleFrom time.Time `json:"cycle_from,omitzero"`
 	// Stopping counts the older dynos of the same name still stopping
@@ -249,9 +249,8 @@ func runs(d scaler.Dyno) bool {
 
 // cycling says when daily cycling may stop a dyno that runs, from now on
 // the platform's clock, in loc (UTC when nil): "may be cycled from 02:03
-// UTC tomorrow". A dyno whose created_at is further back than a cycle can
-// wait (created_at may be kept across a restart: unconfirmed) may be
-// cycled at any time.
+// UTC tomorrow". A dyno that started further back than a cycle can wait
+// may be cycled at any time.
 func cycling(d scaler.Dyno, now time.Time, loc *time.Location) string {
 	from := d.CycleFrom()
 	switch {
@@ -262,5 +261,5 @@ func cycling(d scaler.Dyno, now time.Time, loc *time.Location) string {
 	case now.Before(from.Add(scaler.CycleSpread)):
 		return "may be cycled any time until " + scaler.WallClock(from.Add(scaler.CycleSpread), now, loc)
 	}
-	return "may be cycled any time (created " + scaler.Age(now.Sub(d.CreatedAt)) + " ago)"
+	return "may be cycled any time (started " + scaler.Age(now.Sub(d.Started())) + " ago)"
 }

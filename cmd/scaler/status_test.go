@@ -72,7 +72,8 @@ func TestStatusOneRowPerName(t *testing.T) {
 	}
 	form := scaler.Formation{{Type: "nightly", Quantity: 1, Size: "Standard-1X"}, {Type: "web", Quantity: 1, Size: "Standard-1X"}}
 	got := statusView{app: "demo", Status: scaler.Status{Formation: form, Dynos: dynos, At: at.Add(time.Minute)}}.text()
-	want := "app demo\n=== nightly (Standard-1X): 1\nnightly.1: starting for 58s (and 2 older dynos of that name stopping)\n=== web (Standard-1X): 1\nweb.1: up for 1m\n"
+	want := "app demo\n=== nightly (Standard-1X): 1\nnightly.1: starting for 58s, may be cycled from 02:00 UTC tomorrow (and 2 older dynos of that name stopping)\n" +
+		"=== web (Standard-1X): 1\nweb.1: up for 1m, may be cycled from 02:00 UTC tomorrow\n"
 	if got != want {
 		t.Errorf("status =\n%s\nwant\n%s", got, want)
 	}
@@ -102,14 +103,18 @@ func TestStatusByThePlatformsClock(t *testing.T) {
 func TestCycling(t *testing.T) {
 	created := time.Date(2026, 12, 1, 1, 3, 0, 0, time.UTC)
 	up := scaler.Dyno{Name: "worker.1", State: "up", CreatedAt: created, UpdatedAt: created.Add(time.Minute)}
+	// A dyno restarted at 01:10 by a platform that keeps its created_at
+	// (unconfirmed): its updated_at tells the restart, as apply counts it.
+	kept := scaler.Dyno{Name: "worker.1", State: "up", CreatedAt: created.AddDate(0, 0, -3), UpdatedAt: created.Add(7 * time.Minute)}
 	for _, tt := range []struct {
 		d    scaler.Dyno
 		now  time.Time
 		want string
 	}{
-		{up, created.Add(time.Hour), "may be cycled from 01:03 UTC tomorrow"},
-		{up, created.Add(25 * time.Hour), "may be cycled any time until 04:39 UTC"},
-		{up, created.Add(30 * time.Hour), "may be cycled any time (created 1d6h ago)"},
+		{up, created.Add(time.Hour), "may be cycled from 01:04 UTC tomorrow"},
+		{up, created.Add(25 * time.Hour), "may be cycled any time until 04:40 UTC"},
+		{up, created.Add(30 * time.Hour), "may be cycled any time (started 1d5h ago)"},
+		{kept, created.Add(time.Hour), "may be cycled from 01:10 UTC tomorrow"},
 		{scaler.Dyno{Name: "worker.1", State: "crashed", CreatedAt: created}, created.Add(time.Hour), ""},
 	} {
 		if got := cycling(tt.d, tt.now, nil); got != tt.want {
