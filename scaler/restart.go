@@ -322,8 +322,12 @@ func (s *Service) restart(ctx context.Context, r *AppResult, sched Schedule, eve
 		case st.Window.Rolling:
 			n, err := s.rollingRestart(ctx, r.App, st.Window, st.due)
 			st.Phase, st.Dynos, st.Err = RestartRestarted, n, err
-			if err != nil {
+			switch {
+			case err != nil:
 				st.Phase = RestartFailed
+			case n == 0:
+				// Another apply restarted them all since the list.
+				st.Phase = RestartDone
 			}
 		default:
 			if err := s.Platform.RestartDynos(ctx, r.App, st.Type); err != nil {
@@ -337,16 +341,31 @@ func (s *Service) restart(ctx context.Context, r *AppResult, sched Schedule, eve
 	}
 }
 
-// rollingRestart restarts due, one dyno at a time by its id, each up
-// before the next. It returns how many it restarted. A dyno gone since the
-// list (restarted or cycled by another) is skipped: the platform (as the
-// emulator) gives a restarted dyno a new id, so that two applies at once
-// restart each dyno once (that the platform does is unconfirmed: if it
-// keeps the id, both restart it).
+// rollingRestart restarts due, one dyno at a time by its id, so that the
+// type keeps serving: before each, every other dyno of the type must be up
+// (one this apply restarted, up since the window opened), which it waits
+// for, within ctx. The others may be another apply's doing: one that runs
+// at the same time, or one cut short by its deadline, whose last restart
+// may still be booting. A dyno that started since the window opened (an
+// other apply restarted it) counts as done, and is skipped; so is one
+// gone since the list (404: the platform, as the emulator, gives a
+// restarted dyno a new id; that it does is unconfirmed, and where it keeps
+// the id, two applies that judge a dyno due at the same instant both
+// restart it, one after the other, never two dynos at once). It returns
+// how many dynos it restarted.
 func (s *Service) rollingRestart(ctx context.Context, app string, w Window, due []Dyno) (int, error) {
 	n := 0
+	mine := map[string]bool{} // the names of the dynos it restarted
 	for i, d := range due {
-		err := s.Platform.RestartDyno(ctx, app, d.ID)
+		cur, ok, err := s.othersUp(ctx, app, d, w.Open, mine)
+		switch {
+		case err != nil:
+			return n, err
+		case !ok || startedSince(cur, w.Open):
+			s.Log.Info("dyno already restarted", "app", app, "dyno", d.Name)
+			continue
+		}
+		err = s.Platform.RestartDyno(ctx, app, cur.ID)
 		switch {
 		case errors.Is(err, ErrNotFound):
 			s.Log.Info("dyno already restarted", "app", app, "dyno", d.Name)
@@ -355,45 +374,62 @@ func (s *Service) rollingRestart(ctx context.Context, app string, w Window, due 
 			return n, fmt.Errorf("restart %s of %s: %w", d.Name, app, err)
 		}
 		n++
+		mine[d.Name] = true
 		s.Log.Info("restarted", "app", app, "dyno", d.Name, "rolling", fmt.Sprintf("%d of %d", i+1, len(due)))
-		if i+1 < len(due) {
-			if err := s.waitStarted(ctx, app, d.Name, w.Open); err != nil {
-				return n, err
-			}
-		}
 	}
 	return n, nil
 }
 
-// waitStarted blocks until the dyno named name is up and started at or
-// after open: the replacement of the one restarted.
-func (s *Service) waitStarted(ctx context.Context, app, name string, open time.Time) error {
+// othersUp blocks until every dyno of d's type but d is up, those named in
+// mine up and started at or after open (the replacements of those this
+// apply restarted; an old one listed down beside its replacement is on its
+// way out), and returns d as then listed, ok false when no live dyno has
+// its name. It gives up when ctx is done, with a WaitError that says what
+// it waited for.
+func (s *Service) othersUp(ctx context.Context, app string, d Dyno, open time.Time, mine map[string]bool) (cur Dyno, ok bool, err error) {
 	pause := cmp.Or(s.PollInterval, 500*time.Millisecond)
-	last := name + " restarting"
+	last := ""
 	for {
 		dynos, err := s.Platform.Dynos(ctx, app)
 		if err != nil {
 			if ctx.Err() != nil {
-				return &WaitError{App: app, Pending: last, Err: ctx.Err()}
+				return Dyno{}, false, &WaitError{App: app, Pending: cmp.Or(last, "the dynos of "+d.Type), Err: context.Cause(ctx)}
 			}
-			return fmt.Errorf("wait for %s of %s: %w", name, app, err)
+			return Dyno{}, false, fmt.Errorf("wait for the dynos of %s of %s: %w", d.Type, app, err)
 		}
-		var states []string
-		for _, d := range dynos {
-			if d.Name != name {
+		sortDynos(dynos)
+		var pending []string
+		live := map[string]bool{}
+		cur, ok = Dyno{}, false
+		for _, o := range dynos {
+			if o.Type != d.Type || o.State == StateDown {
 				continue
 			}
-			if d.State == StateUp && startedSince(d, open) {
-				return nil
+			live[o.Name] = true
+			switch {
+			case o.Name == d.Name:
+				cur, ok = o, true
+			case o.State != StateUp:
+				pending = append(pending, o.Name+" "+o.State)
+			case mine[o.Name] && !startedSince(o, open):
+				pending = append(pending, o.Name+" restarting")
 			}
-			states = append(states, d.State)
 		}
-		if now := name + " " + strings.Join(states, ", "); now != last && len(states) > 0 {
+		for name := range mine {
+			if !live[name] {
+				pending = append(pending, name+" restarting")
+			}
+		}
+		if len(pending) == 0 {
+			return cur, ok, nil
+		}
+		slices.Sort(pending)
+		if now := strings.Join(pending, ", "); now != last {
 			last = now
-			s.Log.Info("waiting", "app", app, "pending", last)
+			s.Log.Info("waiting", "app", app, "pending", last, "before", d.Name)
 		}
 		if err := Sleep(ctx, pause); err != nil {
-			return &WaitError{App: app, Pending: last, Err: err}
+			return Dyno{}, false, &WaitError{App: app, Pending: last, Err: err}
 		}
 		pause = min(pause*3/2, MaxPollInterval)
 	}

@@ -204,3 +204,85 @@ func dynoIDs(t *testing.T, h *harness) map[string]string {
 	}
 	return out
 }
+
+// rollingHarness is an app with web=2, whose dynos started an hour ago,
+// on an emulator whose clock runs as the machine's, a restarted dyno
+// starting for boot; its schedule restarts web one at a time in a window
+// open now.
+func rollingHarness(t *testing.T, boot time.Duration) *harness {
+	var shift atomic.Int64 // the emulator's clock, ahead of the machine's
+	shift.Store(int64(-time.Hour))
+	now := func() time.Time { return time.Now().Add(time.Duration(shift.Load())) }
+	h := newHarness(t, emulator.Config{Now: now, BootDelay: boot,
+		Apps: []emulator.App{{Name: "demo", Formation: []emulator.Process{{Type: "web", Quantity: 2}}}}})
+	shift.Store(0)
+	open := time.Now().UTC().Add(-time.Minute).Truncate(time.Minute)
+	h.env[envSchedule] = "web daily " + open.Format("15:04") + "-" + open.Add(30*time.Minute).Format("15:04") + " restart:rolling"
+	return h
+}
+
+// neverTwoDown fails the test when two dynos were down at once: each
+// restart that landed takes its dyno down for boot (the emulator's clock is
+// the machine's), and restarts of two dynos must come boot apart. Two
+// restarts of one dyno may come closer: it alone is down.
+func neverTwoDown(t *testing.T, h *harness, boot time.Duration) {
+	t.Helper()
+	var landed []emulatortest.Request
+	for _, w := range h.em.Writes() {
+		if w.Method == "DELETE" && w.Applied {
+			landed = append(landed, w)
+		}
+	}
+	for i, a := range landed {
+		for _, b := range landed[i+1:] {
+			if a.Path != b.Path && b.At.Sub(a.At).Abs() < boot {
+				t.Errorf("%s and %s restarted %v apart, before the first could be up (boot %v): two dynos down at once", a.Path, b.Path, b.At.Sub(a.At).Abs(), boot)
+			}
+		}
+	}
+}
+
+// A rolling restart keeps every other dyno of the type up while it
+// restarts one, whoever restarted the others: a second apply that comes
+// while one restarts web.1 waits for web.1 to be up before it restarts
+// web.2, and so does the run after one that --timeout cut short while
+// web.1 booted.
+func TestRollingRestartOneDynoAtATime(t *testing.T) {
+	const boot = 400 * time.Millisecond
+	t.Run("a second apply during the restart", func(t *testing.T) {
+		h := rollingHarness(t, boot)
+		first := make(chan result, 1)
+		go func() { first <- h.run("apply") }()
+		// The second apply comes once the first has restarted web.1.
+		tick := time.NewTicker(time.Millisecond)
+		defer tick.Stop()
+		for len(restarts(h)) == 0 {
+			select {
+			case r := <-first:
+				t.Fatalf("the first apply ended before it restarted a dyno:\n%s", r)
+			case <-tick.C:
+			}
+		}
+		second := h.run("apply")
+		r := <-first
+		if r.code != 0 || second.code != 0 {
+			t.Fatalf("the first apply:\n%s\nthe second:\n%s", r, second)
+		}
+		neverTwoDown(t, h, boot)
+		if !strings.Contains(r.stdout+second.stdout, "restarted web one at a time") {
+			t.Errorf("no apply said it restarted web:\n%s\n%s", r, second)
+		}
+	})
+	t.Run("the run after one cut short", func(t *testing.T) {
+		h := rollingHarness(t, boot)
+		r := h.run("apply", "--timeout", "100ms")
+		if r.code == 0 || !strings.Contains(r.stdout, "demo: web restart failed after 1 dyno") || len(restarts(h)) != 1 {
+			t.Fatalf("the apply cut short:\n%s", r)
+		}
+		r = h.run("apply")
+		if r.code != 0 || !strings.Contains(r.stdout, "demo: restarted web one at a time (1 dyno)\n") || len(restarts(h)) != 2 {
+			t.Errorf("the next apply:\n%s", r)
+		}
+		neverTwoDown(t, h, boot)
+	})
+}
