@@ -61,8 +61,8 @@ const (
 	RestartRestarted
 	// RestartWouldRestart: a dry run would restart Dynos dynos.
 	RestartWouldRestart
-	// RestartFailed: the restart failed (Err), or a rolling one stopped
-	// after Dynos dynos: the next apply in the window goes on.
+	// RestartFailed: the restart failed (Err), after Dynos dynos: the next
+	// apply in the window goes on.
 	RestartFailed
 	// RestartIdle: in the window, the type is at 0 (or not in the
 	// formation): left alone.
@@ -157,7 +157,7 @@ func (s RestartState) Stands() string {
 		return "would restart (" + dynos + ")"
 	case RestartFailed:
 		failed := "restart failed"
-		if s.Window.Rolling && s.Dynos > 0 {
+		if s.Dynos > 0 {
 			failed += " after " + dynos
 		}
 		return failed + ": the next apply in the window tries again"
@@ -285,8 +285,8 @@ func restartWindows(app string, sched Schedule, at time.Time, every time.Duratio
 // restart carries out the restarts that app's result leaves due, after its
 // formation's apply: it reads the dynos only when a restart window holds
 // the result's instant or is one whose close it tells of (every), and
-// restarts each type due, every dyno at once, or one at a time for a
-// rolling window. A failure is the state's, and stops nothing else.
+// restarts the dynos due of each type (restartDue). A failure is the
+// state's, and stops nothing else.
 func (s *Service) restart(ctx context.Context, r *AppResult, sched Schedule, every time.Duration, dry bool) {
 	windows := restartWindows(r.App, sched, r.At, every)
 	if len(windows) == 0 {
@@ -319,8 +319,8 @@ func (s *Service) restart(ctx context.Context, r *AppResult, sched Schedule, eve
 		case st.Phase != RestartDue:
 		case dry:
 			st.Phase = RestartWouldRestart
-		case st.Window.Rolling:
-			n, err := s.rollingRestart(ctx, r.App, st.Window, st.due)
+		default:
+			n, err := s.restartDue(ctx, r.App, st.Window, st.due)
 			st.Phase, st.Dynos, st.Err = RestartRestarted, n, err
 			switch {
 			case err != nil:
@@ -328,44 +328,47 @@ func (s *Service) restart(ctx context.Context, r *AppResult, sched Schedule, eve
 			case n == 0:
 				// Another apply restarted them all since the list.
 				st.Phase = RestartDone
+			case !st.Window.Rolling:
+				s.Log.Info("restarted", "app", r.App, "type", st.Type, "dynos", n, "window_open", st.Window.Open.UTC().Format(time.RFC3339))
 			}
-		default:
-			if err := s.Platform.RestartDynos(ctx, r.App, st.Type); err != nil {
-				st.Phase, st.Err = RestartFailed, fmt.Errorf("restart %s of %s: %w", st.Type, r.App, err)
-				continue
-			}
-			st.Phase = RestartRestarted
-			s.Log.Info("restarted", "app", r.App, "type", st.Type, "dynos", st.Dynos, "window_open", st.Window.Open.UTC().Format(time.RFC3339))
 		}
 		st.due = nil
 	}
 }
 
-// rollingRestart restarts due, one dyno at a time by its id, so that the
-// type keeps serving: before each, every other dyno of the type must be up
-// (one this apply restarted, up since the window opened), which it waits
-// for, within ctx. The others may be another apply's doing: one that runs
-// at the same time, or one cut short by its deadline, whose last restart
-// may still be booting. A dyno that started since the window opened (an
-// other apply restarted it) counts as done, and is skipped; so is one
-// gone since the list (404: the platform, as the emulator, gives a
-// restarted dyno a new id; that it does is unconfirmed, and where it keeps
-// the id, two applies that judge a dyno due at the same instant both
-// restart it, one after the other, never two dynos at once). It returns
-// how many dynos it restarted.
-func (s *Service) rollingRestart(ctx context.Context, app string, w Window, due []Dyno) (int, error) {
+// restartDue restarts the dynos due, the type's that started before the
+// window w opened, each by its id (DELETE /apps/{app}/dynos/{id}): all at
+// once, or for a rolling window one at a time, every other dyno of the
+// type up before each (othersUp), so that the type keeps serving. It
+// returns how many it restarted.
+//
+// By id, and not the whole type at once (the official CLI's DELETE
+// /apps/{app}/formations/{type}): a dyno that started since the list (one
+// of a scale-up in this run) is fresh, and is left alone; and a dyno that
+// another apply restarted since the list is gone (404: the platform, as
+// the dyno manager does, gives a restarted dyno a new id), and is skipped,
+// so that two applies that judge the type due at the same instant (a
+// Scheduler duplicate) restart each dyno once. Whether the platform gives
+// a restarted dyno a new id is unconfirmed: where it keeps the id, both
+// restart it, one after the other (the residual the README states). A
+// rolling restart also skips a dyno that started since the window opened,
+// as it reads the dynos before each.
+func (s *Service) restartDue(ctx context.Context, app string, w Window, due []Dyno) (int, error) {
 	n := 0
 	mine := map[string]bool{} // the names of the dynos it restarted
 	for i, d := range due {
-		cur, ok, err := s.othersUp(ctx, app, d, w.Open, mine)
-		switch {
-		case err != nil:
-			return n, err
-		case !ok || startedSince(cur, w.Open):
-			s.Log.Info("dyno already restarted", "app", app, "dyno", d.Name)
-			continue
+		if w.Rolling {
+			cur, ok, err := s.othersUp(ctx, app, d, w.Open, mine)
+			switch {
+			case err != nil:
+				return n, err
+			case !ok || startedSince(cur, w.Open):
+				s.Log.Info("dyno already restarted", "app", app, "dyno", d.Name)
+				continue
+			}
+			d = cur
 		}
-		err = s.Platform.RestartDyno(ctx, app, cur.ID)
+		err := s.Platform.RestartDyno(ctx, app, d.ID)
 		switch {
 		case errors.Is(err, ErrNotFound):
 			s.Log.Info("dyno already restarted", "app", app, "dyno", d.Name)
@@ -375,7 +378,9 @@ func (s *Service) rollingRestart(ctx context.Context, app string, w Window, due 
 		}
 		n++
 		mine[d.Name] = true
-		s.Log.Info("restarted", "app", app, "dyno", d.Name, "rolling", fmt.Sprintf("%d of %d", i+1, len(due)))
+		if w.Rolling {
+			s.Log.Info("restarted", "app", app, "dyno", d.Name, "rolling", fmt.Sprintf("%d of %d", i+1, len(due)))
+		}
 	}
 	return n, nil
 }

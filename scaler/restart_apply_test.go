@@ -162,24 +162,31 @@ func TestRestartFailure(t *testing.T) {
 }
 
 // Two applies at the very same instant both read the dynos before either
-// restart lands. Restarting a type has no condition the Platform API
-// offers, so both restart it: the residual the README states. A rolling
-// restart goes by dyno id, and a restarted dyno has a new one: the second
-// apply's restart of it is refused (ErrNotFound), and each dyno restarts
-// once.
+// restart lands (a Scheduler duplicate). apply restarts each dyno by its
+// id, and a platform that gives a restarted dyno a new one (as the dyno
+// manager does) refuses the second apply's restart of it (ErrNotFound):
+// each dyno restarts once, all at once or rolling. Where the platform
+// keeps the id (unconfirmed), the Platform API offers no condition a
+// restart could carry, and the second apply restarts each dyno it judged
+// due again: the residual the README states (a rolling one reads the
+// dynos before each, and finds the second restarted by the first).
 func TestRestartTwoAppliesAtOnce(t *testing.T) {
 	for _, tt := range []struct {
 		sched string
+		keep  bool
 		want  int
 	}{
-		{"worker daily 01:00-01:30 restart", 4},
-		{"worker daily 01:00-01:30 restart:rolling", 2},
+		{"worker daily 01:00-01:30 restart", false, 2},
+		{"worker daily 01:00-01:30 restart:rolling", false, 2},
+		{"worker daily 01:00-01:30 restart", true, 4},
+		{"worker daily 01:00-01:30 restart:rolling", true, 3},
 	} {
-		t.Run(tt.sched, func(t *testing.T) {
+		t.Run(fmt.Sprintf("%s, created_at kept %v", tt.sched, tt.keep), func(t *testing.T) {
 			fl := fleet(t, tt.sched)
 			at := time.Date(2026, 12, 1, 1, 0, 0, 0, time.UTC)
 			p := scaler.NewFakePlatform(func() time.Time { return at }, map[string]scaler.Formation{"demo": {{Type: "worker", Quantity: 2, UpdatedAt: at.AddDate(0, 0, -1)}}})
 			p.SetDynos("demo", "worker", 2, at.AddDate(0, 0, -1))
+			p.KeepCreatedAt = tt.keep
 			svc := &scaler.Service{Platform: p, Log: quiet}
 			opts := scaler.ApplyOptions{Clock: scaler.Clock{At: at}, Concurrency: 1, Every: 10 * time.Minute}
 			var other scaler.AppResult
@@ -192,6 +199,10 @@ func TestRestartTwoAppliesAtOnce(t *testing.T) {
 			}
 			if got := p.Restarted("demo", "worker"); got != tt.want {
 				t.Errorf("%d dyno restarts, want %d", got, tt.want)
+			}
+			if !tt.keep && (other.Restarts[0].String() != "restarted worker"+map[bool]string{true: " one at a time"}[strings.HasSuffix(tt.sched, "rolling")]+" (2 dynos)" ||
+				res.Restarts[0].String() != "worker restarted in this window") {
+				t.Errorf("the applies said %q and %q", other.Restarts[0], res.Restarts[0])
 			}
 		})
 	}

@@ -44,6 +44,7 @@ func restarts(h *harness) []string {
 // dry run says what it would do; status says where the window stands.
 func TestApplyRestartsOncePerWindow(t *testing.T) {
 	h, clock := restartHarness(t)
+	ids := dynoIDs(t, h)
 	if out := h.run("status").stdout; !strings.Contains(out, "=== worker (Standard-1X): 2, next restart window 01:00-01:30 CET\n") {
 		t.Errorf("status before the window:\n%s", out)
 	}
@@ -58,13 +59,13 @@ func TestApplyRestartsOncePerWindow(t *testing.T) {
 	if r.code != 0 || !strings.Contains(r.stdout, "demo: restarted worker (2 dynos)\n") || !strings.Contains(r.stderr, `msg=restarted app=demo type=worker dynos=2`) {
 		t.Fatalf("apply in the window:\n%s", r)
 	}
-	if got := strings.Join(restarts(h), " "); got != "/apps/demo/formations/worker" {
-		t.Errorf("restarts = %s, want one of worker", got)
+	if got, want := strings.Join(restarts(h), " "), "/apps/demo/dynos/"+ids["worker.1"]+" /apps/demo/dynos/"+ids["worker.2"]; got != want {
+		t.Errorf("restarts = %s, want one of each worker dyno, by id: %s", got, want)
 	}
 	// A duplicate, a second later, and the next run: nothing sent again.
 	for _, when := range []time.Time{at("01:10").Add(time.Second), at("01:20")} {
 		r := h.applyAt(clock, when)
-		if r.code != 0 || !strings.Contains(r.stdout, "demo: worker restarted in this window at 01:10 CET\n") || len(restarts(h)) != 1 {
+		if r.code != 0 || !strings.Contains(r.stdout, "demo: worker restarted in this window at 01:10 CET\n") || len(restarts(h)) != 2 {
 			t.Errorf("apply at %s after the restart:\n%s", when.Format("15:04:05"), r)
 		}
 	}
@@ -88,7 +89,7 @@ func TestApplyRestartsOncePerWindow(t *testing.T) {
 		t.Errorf("apply --json restarts = %+v", rj)
 	}
 	// After the window: nothing said, nothing missed.
-	if r := h.applyAt(clock, at("01:30")); r.code != 0 || strings.Contains(r.stdout, "worker") || len(restarts(h)) != 1 {
+	if r := h.applyAt(clock, at("01:30")); r.code != 0 || strings.Contains(r.stdout, "worker") || len(restarts(h)) != 2 {
 		t.Errorf("apply after the window:\n%s", r)
 	}
 	if out := h.run("status").stdout; !strings.Contains(out, "=== worker (Standard-1X): 2, next restart window 01:00-01:30 CET tomorrow\n") {
@@ -114,7 +115,8 @@ func TestApplyRestartFailuresAndMisses(t *testing.T) {
 	if r.code == 0 || !strings.Contains(r.stdout, "demo: worker restart failed: the next apply in the window tries again") || !strings.Contains(r.stdout, "1 failed") {
 		t.Errorf("apply whose restart fails:\n%s", r)
 	}
-	if r := h.applyAt(clock, at("01:10").Add(day)); r.code != 0 || !strings.Contains(r.stdout, "demo: restarted worker (2 dynos)") || len(restarts(h)) != 2 {
+	// The failed restart was the first dyno's: the next run restarts both.
+	if r := h.applyAt(clock, at("01:10").Add(day)); r.code != 0 || !strings.Contains(r.stdout, "demo: restarted worker (2 dynos)") || len(restarts(h)) != 3 {
 		t.Errorf("the next apply in the window:\n%s", r)
 	}
 	// The next night, Scheduler skips every run of the window: the run
@@ -285,4 +287,22 @@ func TestRollingRestartOneDynoAtATime(t *testing.T) {
 		}
 		neverTwoDown(t, h, boot)
 	})
+}
+
+// A run that scales a type up in its restart window restarts only the dyno
+// that ran before the window opened: the two it starts are fresh, and are
+// not restarted as they boot.
+func TestApplyScalesUpAndRestarts(t *testing.T) {
+	clock := &manual{now: at("15:00").AddDate(0, 0, -1)}
+	h := newHarness(t, emulator.Config{Now: clock.Now, BootDelay: 20 * time.Second,
+		Apps: []emulator.App{{Name: "demo", Formation: []emulator.Process{{Type: "worker", Quantity: 1}}}}})
+	h.env[envSchedule] = "timezone Europe/Berlin; worker default 1; worker daily 01:00-06:00 3; worker daily 01:00-01:30 restart"
+	old := dynoIDs(t, h)["worker.1"]
+	r := h.applyAt(clock, at("01:00"))
+	if r.code != 0 || !strings.Contains(r.stdout, "scaled demo: worker 1 -> 3") || !strings.Contains(r.stdout, "demo: restarted worker (1 dyno)\n") {
+		t.Errorf("apply:\n%s", r)
+	}
+	if got := strings.Join(restarts(h), " "); got != "/apps/demo/dynos/"+old {
+		t.Errorf("restarts = %s, want the one of worker.1, the dyno from before the window (%s)", got, old)
+	}
 }
