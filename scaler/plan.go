@@ -111,18 +111,24 @@ func NewPlan(app string, current Formation, specs []Spec) (Plan, error) {
 		}
 		p.Changes = append(p.Changes, c)
 	}
-	if len(missing) > 0 && len(current) == 0 {
-		return Plan{}, Errorf(ErrNotFound, "app %s has no process types yet: deploy it, with a Procfile, before scaling %s", app, strings.Join(missing, ", "))
-	}
 	if len(missing) > 0 {
-		noun := "process type"
-		if len(missing) > 1 {
-			noun += "s"
-		}
-		return Plan{}, Errorf(ErrNotFound,
-			"app %s has no %s %s (it has: %s)", app, noun, strings.Join(missing, ", "), strings.Join(current.Types(), ", "))
+		return Plan{}, noProcessType(app, missing, current, "scaling")
 	}
 	return p, nil
+}
+
+// noProcessType is the error of an app that lacks the process types
+// missing, which a command would be doing (scaling, restarting): it says
+// the types the app has, or that it has none yet.
+func noProcessType(app string, missing []string, have Formation, doing string) error {
+	if len(have) == 0 {
+		return Errorf(ErrNotFound, "app %s has no process types yet: deploy it, with a Procfile, before %s %s", app, doing, strings.Join(missing, ", "))
+	}
+	noun := "process type"
+	if len(missing) > 1 {
+		noun += "s"
+	}
+	return Errorf(ErrNotFound, "app %s has no %s %s (it has: %s)", app, noun, strings.Join(missing, ", "), strings.Join(have.Types(), ", "))
 }
 
 // untouched reports whether a process type read back from the platform

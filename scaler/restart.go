@@ -64,8 +64,8 @@ const (
 	// RestartFailed: the restart failed (Err), after Dynos dynos: the next
 	// apply in the window goes on.
 	RestartFailed
-	// RestartIdle: in the window, the type is at 0 (or not in the
-	// formation): left alone.
+	// RestartIdle: in the window, the type is at 0: left alone. (A type
+	// not in the formation fails, ErrNotFound.)
 	RestartIdle
 	// RestartMissed: the window closed in this apply's interval, and the
 	// type runs dynos that started before it opened: no restart came (the
@@ -160,6 +160,9 @@ func (s RestartState) Stands() string {
 		if s.Dynos > 0 {
 			failed += " after " + dynos
 		}
+		if errors.Is(s.Err, ErrNotFound) && s.Dynos == 0 {
+			return failed // no such type: trying again changes nothing
+		}
 		return failed + ": the next apply in the window tries again"
 	case RestartIdle:
 		return "at 0: left alone in its restart window"
@@ -225,9 +228,13 @@ func RestartStates(form Formation, dynos []Dyno, windows []Window, at time.Time,
 			// Restart windows last less than two days: never.
 		case !w.Open.After(at) && at.Before(w.Close):
 			s := RestartState{Type: w.Type, Window: w, At: at, Zone: w.Rule.Zone}
-			p, _ := form.Find(w.Type)
+			p, found := form.Find(w.Type)
 			due, since := DueForRestart(w.Type, dynos, w.Open)
 			switch {
+			case !found:
+				// A typo, or a type a deploy removed: the app fails, as
+				// for a scale rule's.
+				s.Phase, s.Err = RestartFailed, noProcessType(w.App, []string{w.Type}, form, "restarting")
 			case p.Quantity == 0:
 				s.Phase = RestartIdle
 			case len(due) > 0:

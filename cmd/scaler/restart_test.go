@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -304,5 +305,32 @@ func TestApplyScalesUpAndRestarts(t *testing.T) {
 	}
 	if got := strings.Join(restarts(h), " "); got != "/apps/demo/dynos/"+old {
 		t.Errorf("restarts = %s, want the one of worker.1, the dyno from before the window (%s)", got, old)
+	}
+}
+
+// A restart rule for a process type the app does not have fails the app as
+// a scale or once rule's does: exit 4, the app's types said, apply_failed
+// notified; the formation's other changes are made all the same.
+func TestApplyRestartOfAMissingType(t *testing.T) {
+	for _, sched := range []string{
+		"timezone Europe/Berlin; workr daily 01:00-01:30 restart; web default 2",
+		"timezone Europe/Berlin; workr daily 01:00-01:30 3; web default 2",
+	} {
+		t.Run(sched, func(t *testing.T) {
+			h, clock := restartHarness(t)
+			rcv := newReceiver(t)
+			h.env[envNotify] = rcv.URL + "/hook"
+			h.env[envSchedule] = sched
+			r := h.applyAt(clock, at("01:05"))
+			if r.code != 4 || !strings.Contains(r.stderr, "app demo has no process type workr (it has: web, worker)") {
+				t.Errorf("apply:\n%s", r)
+			}
+			if e := rcv.events()["apply_failed"]; e == nil || e["exit_code"] != float64(4) || !strings.Contains(fmt.Sprint(e["detail"]), "has no process type workr") {
+				t.Errorf("notified %s, want apply_failed, exit 4", rcv.all())
+			}
+			if len(restarts(h)) != 0 {
+				t.Errorf("restarts sent: %v", restarts(h))
+			}
+		})
 	}
 }
