@@ -368,7 +368,7 @@ func (s *Service) restartDue(ctx context.Context, app string, w Window, due []Dy
 			cur, ok, err := s.othersUp(ctx, app, d, w.Open, mine)
 			switch {
 			case err != nil:
-				return n, err
+				return n, &RestartError{App: app, Dyno: d.Name, Err: err}
 			case !ok || startedSince(cur, w.Open):
 				s.Log.Info("dyno already restarted", "app", app, "dyno", d.Name)
 				continue
@@ -381,7 +381,7 @@ func (s *Service) restartDue(ctx context.Context, app string, w Window, due []Dy
 			s.Log.Info("dyno already restarted", "app", app, "dyno", d.Name)
 			continue
 		case err != nil:
-			return n, fmt.Errorf("restart %s of %s: %w", d.Name, app, err)
+			return n, &RestartError{App: app, Dyno: d.Name, Err: err}
 		}
 		n++
 		mine[d.Name] = true
@@ -391,6 +391,24 @@ func (s *Service) restartDue(ctx context.Context, app string, w Window, due []Dy
 	}
 	return n, nil
 }
+
+// RestartError is the restart of a restart window's dyno that failed: its
+// DELETE failed, or its answer was lost (ErrUncertain: the dyno may or may
+// not have restarted), or for a rolling restart the wait for the others
+// to be up before it ended (a WaitError: the dynos were slow, not the
+// API). The next apply in the window goes on from what it finds.
+type RestartError struct {
+	App  string
+	Dyno string // the dyno to restart
+	Err  error
+}
+
+func (e *RestartError) Error() string {
+	return fmt.Sprintf("restart %s of %s: %v", e.Dyno, e.App, e.Err)
+}
+
+// Unwrap returns why it failed.
+func (e *RestartError) Unwrap() error { return e.Err }
 
 // othersUp blocks until every dyno of d's type but d is up, those named in
 // mine up and started at or after open (the replacements of those this

@@ -324,7 +324,11 @@ func (a *App) reportJSON(err error) {
 
 // hint says what a person can do about an error.
 func (a *App) hint(err error) string {
-	var ae *platform.APIError
+	var (
+		ae *platform.APIError
+		re *scaler.RestartError
+		we *scaler.WaitError
+	)
 	switch {
 	case errors.As(err, &ae) && ae.ID == "two_factor":
 		return "the API asks for a second factor, which an automation token cannot give: use a token from `heroku authorizations:create --scope write` (for a bot account when your account uses SSO)"
@@ -347,6 +351,10 @@ func (a *App) hint(err error) string {
 		return fmt.Sprintf("the API refused the request as too large (%d): the token in %s is %d bytes long, where a Heroku token is about 70: check that it holds a token and nothing else", ae.Status, envToken, len(strings.TrimSpace(a.Getenv(envToken))))
 	case errors.Is(err, scaler.ErrRejected):
 		return "the platform refused the change, for the reason it gives: Eco and Basic dynos allow one dyno per process type and no other size in the same app; an app must be deployed before it can scale; during a release phase or Preboot, run again once it completes"
+	case errors.As(err, &re) && errors.As(err, &we) && errors.Is(err, context.DeadlineExceeded):
+		return "the API answered, but a dyno did not come up within --timeout (" + we.Pending + "): a rolling restart restarts a dyno only when the others are up; the next apply in the window goes on once they are: follow them with `scaler status`"
+	case errors.As(err, &re) && errors.Is(err, scaler.ErrUncertain):
+		return "the dynos may or may not have restarted: see them with `scaler status`; the next apply in the window restarts those that did not"
 	case errors.Is(err, scaler.ErrUncertain), errors.Is(err, scaler.ErrConflict):
 		return "the formation may or may not have changed: see it with `scaler status`"
 	case errors.Is(err, errNotReady):

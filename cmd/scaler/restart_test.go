@@ -113,7 +113,8 @@ func TestApplyRestartFailuresAndMisses(t *testing.T) {
 	day := 24 * time.Hour
 	h.em.Inject(emulatortest.Fault{Method: "DELETE", Status: 503, ID: "service_unavailable", Message: "API unavailable", Times: 1})
 	r := h.applyAt(clock, at("01:00").Add(day))
-	if r.code == 0 || !strings.Contains(r.stdout, "demo: worker restart failed: the next apply in the window tries again") || !strings.Contains(r.stdout, "1 failed") {
+	if r.code == 0 || !strings.Contains(r.stdout, "demo: worker restart failed: the next apply in the window tries again") || !strings.Contains(r.stdout, "1 failed") ||
+		!strings.Contains(r.stderr, `hint="the dynos may or may not have restarted: see them with `+"`scaler status`"+`; the next apply in the window restarts those that did not"`) {
 		t.Errorf("apply whose restart fails:\n%s", r)
 	}
 	// The failed restart was the first dyno's: the next run restarts both.
@@ -279,7 +280,8 @@ func TestRollingRestartOneDynoAtATime(t *testing.T) {
 	t.Run("the run after one cut short", func(t *testing.T) {
 		h := rollingHarness(t, boot)
 		r := h.run("apply", "--timeout", "100ms")
-		if r.code == 0 || !strings.Contains(r.stdout, "demo: web restart failed after 1 dyno") || len(restarts(h)) != 1 {
+		if r.code == 0 || !strings.Contains(r.stdout, "demo: web restart failed after 1 dyno") || len(restarts(h)) != 1 ||
+			!strings.Contains(r.stderr, `hint="the API answered, but a dyno did not come up within --timeout (web.1 starting)`) {
 			t.Fatalf("the apply cut short:\n%s", r)
 		}
 		r = h.run("apply")
