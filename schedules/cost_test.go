@@ -135,7 +135,7 @@ report  Mon     06:00-06:10  once:performance-m
 	for _, every := range []Interval{Every10Minutes, EveryHour, Daily} {
 		r := s.Report(from, to)
 		c := s.Scheduler(from, to, every)
-		r.Scheduler = &c
+		r.SetScheduler(c)
 		if every == Every10Minutes {
 			r.Price(prices)
 		}

@@ -341,6 +341,10 @@ type Occurrence struct {
 	Open  time.Time `json:"open"`  // in UTC; zero if it opened over Horizon days before Close
 	Close time.Time `json:"close"` // in UTC
 	Rule  *Rule     `json:"rule"`  // the rule in force when it opened
+	// NoRun is set, for a restart window in a report whose Scheduler is
+	// set (see [Report.SetScheduler]), when no run of Scheduler falls in
+	// it: apply never restarts its type then.
+	NoRun bool `json:"no_run,omitempty"`
 }
 
 // target returns the occurrence as its rule's target, with its edges.

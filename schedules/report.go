@@ -27,7 +27,7 @@ type Report struct {
 	Quiet            []QuietPeriod     `json:"quiet"`
 	Exposed          []Exposure        `json:"exposed"`
 	RestartConflicts []RestartConflict `json:"restart_conflicts"`
-	// Scheduler, when the caller sets it (see [Schedule.Scheduler]), is
+	// Scheduler, when the caller sets it (see [Report.SetScheduler]), is
 	// where Heroku Scheduler cannot carry out the schedule on time.
 	Scheduler *SchedulerCheck `json:"scheduler,omitempty"`
 	// Cost is set by [Report.Price].

@@ -342,7 +342,7 @@ report  daily 03:00-03:30 once:performance-l
 	from, to := utc("2026-03-27T23:00:00Z"), utc("2026-03-29T22:00:00Z") // Sat and Sun, local
 	r := s.Report(from, to)
 	c := s.Scheduler(from, to, Every10Minutes)
-	r.Scheduler = &c
+	r.SetScheduler(c)
 	var b strings.Builder
 	if err := r.WriteText(&b); err != nil {
 		t.Fatal(err)

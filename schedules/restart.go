@@ -133,6 +133,45 @@ func (s *Schedule) quietPeriods() []QuietPeriod {
 	return out
 }
 
+// SetScheduler sets where Heroku Scheduler, running apply as c says,
+// cannot carry out the report's schedule, and marks what that does to its
+// restarts: an occurrence of a restart window in which no run of c falls
+// (NoRun) restarts nothing, and a restart rule with such an occurrence
+// buys no quiet period then (its QuietPeriod is a warning). Scheduler's
+// runs every 10 minutes are the most it offers: a window that they miss,
+// every interval misses.
+func (r *Report) SetScheduler(c SchedulerCheck) {
+	r.Scheduler = &c
+	if c.Every <= 0 {
+		return
+	}
+	g := grid{period: int64(c.Every) * 60, offset: int64(c.Offset) * 60}
+	missed, all := map[int]int{}, map[int]int{} // by the rule's line
+	for i, o := range r.Restarts {
+		if o.Open.IsZero() || o.Close.IsZero() {
+			continue
+		}
+		all[o.Rule.Line]++
+		if g.count(o.Open.Unix(), o.Close.Unix()) == 0 {
+			r.Restarts[i].NoRun = true
+			missed[o.Rule.Line]++
+		}
+	}
+	for i := range r.Quiet {
+		q := &r.Quiet[i]
+		if missed[q.Line] == 0 {
+			continue
+		}
+		who, every := name(q.App, q.Type), "every "+c.Every.String()
+		q.Warning = true
+		if missed[q.Line] == all[q.Line] {
+			q.Message = fmt.Sprintf("no run of Heroku Scheduler (%s) falls in the restart window of %s (line %d): apply never restarts %s, and the window buys no quiet period", every, who, q.Line, who)
+			continue
+		}
+		q.Message = fmt.Sprintf("no run of Heroku Scheduler (%s) falls in %d of the %d restart windows of %s in the period (line %d): apply does not restart %s then, and Heroku cycles it when it will", every, missed[q.Line], all[q.Line], who, q.Line, who)
+	}
+}
+
 // exposures returns the stretches between the restart occurrences of each
 // type, when the next opens more than a day after the last, in order of
 // that opening (restarts are in order of opening).

@@ -237,6 +237,23 @@ func TestSchedulerRestarts(t *testing.T) {
 	if got.Changes != 3 {
 		t.Errorf("Scheduler changes = %d, want the 3 restart windows", got.Changes)
 	}
+	// The report marks the window no run reaches, and promises no quiet
+	// period for its rule.
+	r := s.Report(utc("2026-11-23T00:00:00Z"), utc("2026-11-24T00:00:00Z"))
+	r.SetScheduler(got)
+	var noRun []string
+	for _, o := range r.Restarts {
+		noRun = append(noRun, fmt.Sprintf("%s %v", o.Type, o.NoRun))
+	}
+	if strings.Join(noRun, ", ") != "worker true, clock false, web false" {
+		t.Errorf("restarts' NoRun: %v", noRun)
+	}
+	if q := r.Quiet[0]; !q.Warning || q.Message != "no run of Heroku Scheduler (every 10m) falls in the restart window of worker (line 1): apply never restarts worker, and the window buys no quiet period" {
+		t.Errorf("quiet period of the window no run reaches: %+v", q)
+	}
+	if r.Quiet[1].Warning || r.Quiet[2].Warning {
+		t.Errorf("quiet periods of windows runs reach: %+v", r.Quiet[1:])
+	}
 }
 
 // A restart window that the clocks skip moves after the gap, as a once
@@ -268,7 +285,7 @@ clock   daily   02:03-02:08  restart
 	from, to := utc("2026-10-23T22:00:00Z"), utc("2026-10-26T23:00:00Z")
 	r := s.Report(from, to)
 	check := s.Scheduler(from, to, Every10Minutes)
-	r.Scheduler = &check
+	r.SetScheduler(check)
 	var b strings.Builder
 	if err := r.WriteText(&b); err != nil {
 		t.Fatal(err)

@@ -117,7 +117,7 @@ func TestSchedulerSaysWhyNoTimeIsBetter(t *testing.T) {
 				t.Errorf("Scheduler = offset %d, %d carried out; want %d, %d", c.Offset, c.CarriedOut, tt.offset, tt.carried)
 			}
 			r := s.Report(from, to)
-			r.Scheduler = &c
+			r.SetScheduler(c)
 			var b strings.Builder
 			if err := r.WriteText(&b); err != nil {
 				t.Fatal(err)

@@ -223,8 +223,14 @@ func writeRestarts(b *strings.Builder, r Report) {
 	}
 	for _, o := range r.Restarts {
 		t := o.target()
+		text := targetText(&t)
+		if o.NoRun {
+			// "restarts once between 02:03 and 02:08" promises what no
+			// run of Scheduler carries out.
+			text = strings.Replace(text, "restarts once", "not restarted: no run", 1)
+		}
 		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\tline %d\n", o.Open.In(o.Rule.Zone).Format("Mon 2006-01-02 15:04 MST"),
-			o.Open.UTC().Format("01-02 15:04Z"), name(o.App, o.Type), targetText(&t), o.Rule.Line)
+			o.Open.UTC().Format("01-02 15:04Z"), name(o.App, o.Type), text, o.Rule.Line)
 	}
 	tw.Flush()
 	for _, q := range r.Quiet {

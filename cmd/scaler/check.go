@@ -208,15 +208,17 @@ func checkDST(_ context.Context, a *App, ch *checking) {
 const restartWeek = 8 * 24 * time.Hour
 
 // checkRestarts says what each restart rule buys (its quiet period), and
-// warns of a restart window that buys none, and of the job windows of
-// other types that a restart may cut in the next week; none stops scaler
-// from working.
+// warns of a restart window that buys none (it lasts a day, or no run of
+// Scheduler falls in it, every 10 minutes, the most it offers), and of the
+// job windows of other types that a restart may cut in the next week; none
+// stops scaler from working.
 func checkRestarts(_ context.Context, a *App, ch *checking) {
 	if ch.schedule == nil {
 		return
 	}
-	from := a.Now()
-	rep := ch.schedule.Report(from, from.Add(restartWeek))
+	from, to := a.Now(), a.Now().Add(restartWeek)
+	rep := ch.schedule.Report(from, to)
+	rep.SetScheduler(ch.schedule.Scheduler(from, to, schedules.Every10Minutes))
 	for _, q := range rep.Quiet {
 		if q.Warning {
 			ch.f.warn("restart", "%s", q.Message)

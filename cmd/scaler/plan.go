@@ -124,8 +124,7 @@ func (a *App) runPlan(ctx context.Context, opts *planOptions) error {
 	}
 	to := from.AddDate(0, 0, opts.Days)
 	report := sched.Report(from, to)
-	check := sched.Scheduler(from, to, every)
-	report.Scheduler = &check
+	report.SetScheduler(sched.Scheduler(from, to, every))
 	if client != nil {
 		prices, err := a.sizePrices(ctx, client)
 		if err != nil {
