@@ -50,10 +50,15 @@ type Exposure struct {
 }
 
 // RestartConflict is a job's window (a once rule of another type of the
-// same app) that opens before a restart window closes and is open while
-// it is: the job may start before the restart, which then comes while it
-// runs. A job's window that opens as the restart window closes gets the
-// whole quiet period.
+// same app) whose job a restart may cut: one that opens before a restart
+// window closes and is open while it is (the job may start before the
+// restart, which then comes while it runs), or one that closes before the
+// restart window opens, in the later half of the quiet period before it (a
+// job it starts has less than half the quiet period, down to nothing,
+// before the restart, and before a cycle, which may come from the window's
+// opening on). A job's window that opens as the restart window closes gets
+// the whole quiet period; one in the earlier half of the quiet period, the
+// last restart's, more than half of it.
 type RestartConflict struct {
 	App  string `json:"app"`
 	Type string `json:"type"` // the type restarted
@@ -223,8 +228,9 @@ func hoursLong(d time.Duration) string {
 
 // restartConflicts returns, once per restart rule and job rule, the job
 // windows of other types of the same app that open before a restart
-// window of [from, to) closes and are open while it is; in the order of
-// the first restart window each meets.
+// window of [from, to) closes and are open while it is, or close in the
+// later half of the quiet period before it opens (see RestartConflict); in
+// the order of the first restart window each meets.
 func (s *Schedule) restartConflicts(restarts []Occurrence, from, to time.Time) []RestartConflict {
 	out := []RestartConflict{}
 	if len(restarts) == 0 {
@@ -235,14 +241,22 @@ func (s *Schedule) restartConflicts(restarts []Occurrence, from, to time.Time) [
 	// lasts less than that).
 	jobs := s.occurrences(from.Add(-48*time.Hour), to, false)
 	index := map[[2]*Rule]int{}
-	var restartRules []*Rule // of each conflict
+	var restartRules []*Rule  // of each conflict
+	var leads []time.Duration // of each conflict's first: from the job window's close to the restart window's opening; -1 when open in it
 	for _, r := range restarts {
 		if r.Open.IsZero() || r.Close.IsZero() {
 			continue
 		}
+		quiet := DailyCycle - r.Close.Sub(r.Open)
 		for _, j := range jobs {
-			if j.App != r.App || j.Type == r.Type || j.Open.IsZero() || !j.Open.Before(r.Close) || !(j.Close.IsZero() || j.Close.After(r.Open)) {
+			if j.App != r.App || j.Type == r.Type || j.Open.IsZero() || !j.Open.Before(r.Close) {
 				continue
+			}
+			lead := time.Duration(-1)
+			if !j.Close.IsZero() && !j.Close.After(r.Open) {
+				if lead = r.Open.Sub(j.Close); lead >= quiet/2 {
+					continue // the last restart's: more than half the quiet period
+				}
 			}
 			k := [2]*Rule{r.Rule, j.Rule}
 			i, seen := index[k]
@@ -250,6 +264,7 @@ func (s *Schedule) restartConflicts(restarts []Occurrence, from, to time.Time) [
 				i = len(out)
 				index[k] = i
 				restartRules = append(restartRules, r.Rule)
+				leads = append(leads, lead)
 				out = append(out, RestartConflict{
 					App: r.App, Type: r.Type, Line: r.Rule.Line, Rule: r.Rule.Text,
 					Job: j.Type, JobLine: j.Rule.Line, JobRule: j.Rule.Text, First: j.Open.UTC(),
@@ -265,10 +280,17 @@ func (s *Schedule) restartConflicts(restarts []Occurrence, from, to time.Time) [
 		if c.Times > 1 {
 			when = fmt.Sprintf("%d times in the period; first %s", c.Times, first)
 		}
-		c.Message = fmt.Sprintf("the job window of %s (line %d: %s) is open before the restart window of %s (line %d) closes: "+
-			"the job may start before the restart, which then comes while it runs; open the job's window at %s or later, "+
-			"when the quiet period begins (%s)",
-			name(c.App, c.Job), c.JobLine, c.JobRule, name(c.App, c.Type), c.Line, clock(restart.end), when)
+		job, restarted := fmt.Sprintf("the job window of %s (line %d: %s)", name(c.App, c.Job), c.JobLine, c.JobRule), fmt.Sprintf("the restart window of %s (line %d)", name(c.App, c.Type), c.Line)
+		var risk string
+		switch lead := leads[i]; {
+		case lead < 0:
+			risk = job + " is open before " + restarted + " closes: the job may start before the restart, which then comes while it runs"
+		case lead == 0:
+			risk = job + " closes as " + restarted + " opens: a job it starts may still run when the restart comes, or a cycle, which may come from the window's opening on"
+		default:
+			risk = job + " closes " + minutes(int(lead.Minutes())) + " before " + restarted + " opens: a job it starts that runs longer than that may be cut by the restart, or by a cycle, which may come from the window's opening on"
+		}
+		c.Message = fmt.Sprintf("%s; open the job's window at %s or later, when the quiet period begins (%s)", risk, clock(restart.end), when)
 	}
 	return out
 }

@@ -192,8 +192,15 @@ func TestRestartConflicts(t *testing.T) {
 		{"a job window that opens before the restart window", "nightly daily 00:30-03:00 once", []string{"2/3 x3"}},
 		{"one that opens in it", "nightly daily 01:10-03:00 once", []string{"2/3 x3"}},
 		{"one that opens as it closes", "nightly daily 01:30-03:00 once", nil},
-		{"one that closes as it opens", "nightly daily 00:00-01:00 once", nil},
-		{"one in the quiet period", "nightly daily 18:00-19:00 once", nil},
+		// A job's window that closes before the restart window opens: a
+		// job started late in it has as little as nothing before the
+		// restart, or a cycle from the window's opening on.
+		{"one that closes as it opens", "nightly daily 00:00-01:00 once", []string{"2/3 x3"}},
+		{"one that closes before it opens", "nightly daily 00:00-00:30 once", []string{"2/3 x3"}},
+		{"one that closes in the later half of the quiet period", "nightly daily 18:00-19:00 once", []string{"2/3 x3"}},
+		{"one in the earlier half of the quiet period", "nightly daily 09:00-10:00 once", nil},
+		{"one in the earlier half, to the minute", "nightly daily 12:00-13:15 once", nil},
+		{"one in the later half, to the minute", "nightly daily 12:00-13:16 once", []string{"2/3 x3"}},
 		{"one on some days", "nightly Tue 00:45-01:15 once\nreport daily 05:00-06:00 once", []string{"2/3 x1"}},
 		{"one that crosses midnight into it", "nightly daily 23:00-01:15 once", []string{"2/3 x3"}},
 		{"a level rule is no job", "batch daily 00:00-06:00 2", nil},
@@ -209,6 +216,20 @@ func TestRestartConflicts(t *testing.T) {
 				t.Errorf("RestartConflicts = %v, want %v", got, tt.want)
 			}
 		})
+	}
+	// What each says.
+	for _, tt := range []struct{ jobs, want string }{
+		{"nightly daily 00:30-03:00 once", "the job window of nightly (line 3: nightly daily 00:30-03:00 once) is open before the restart window of worker (line 2) closes: " +
+			"the job may start before the restart, which then comes while it runs; open the job's window at 01:30 or later, when the quiet period begins (3 times in the period; first Mon 2026-11-23 00:30 CET)"},
+		{"nightly daily 00:00-01:00 once", "the job window of nightly (line 3: nightly daily 00:00-01:00 once) closes as the restart window of worker (line 2) opens: " +
+			"a job it starts may still run when the restart comes, or a cycle, which may come from the window's opening on; open the job's window at 01:30 or later, when the quiet period begins (3 times in the period; first Mon 2026-11-23 00:00 CET)"},
+		{"nightly daily 22:00-22:30 once", "the job window of nightly (line 3: nightly daily 22:00-22:30 once) closes 2 h 30 min before the restart window of worker (line 2) opens: " +
+			"a job it starts that runs longer than that may be cut by the restart, or by a cycle, which may come from the window's opening on; open the job's window at 01:30 or later, when the quiet period begins (3 times in the period; first Sun 2026-11-22 22:00 CET)"},
+	} {
+		r := mustParse(t, restart+tt.jobs).Report(utc("2026-11-23T00:00:00Z"), utc("2026-11-26T00:00:00Z"))
+		if len(r.RestartConflicts) != 1 || r.RestartConflicts[0].Message != tt.want {
+			t.Errorf("RestartConflicts of %q = %+v, want one:\n%s", tt.jobs, r.RestartConflicts, tt.want)
+		}
 	}
 	// Another app's job is no conflict.
 	r := mustParse(t, restart+"app other-app\nnightly daily 00:30-03:00 once").Report(utc("2026-11-23T00:00:00Z"), utc("2026-11-26T00:00:00Z"))

@@ -58,6 +58,8 @@ func TestCheck(t *testing.T) {
 			say: []string{"ok    restart    line 1: no daily cycling of worker between 01:30 and 01:00 the next day, as long as a restart happens each day",
 				"warn  restart    the restart window of web (line 2) lasts a whole day",
 				"warn  restart    the job window of nightly (line 3: nightly daily 00:30-02:00 once) is open before the restart window of worker (line 1) closes"}},
+		{name: "a job window that closes as a restart window opens", env: map[string]string{envSchedule: "worker daily 01:00-01:30 restart; nightly daily 00:00-01:00 once"}, code: 4,
+			say: []string{"warn  restart    the job window of nightly (line 2: nightly daily 00:00-01:00 once) closes as the restart window of worker (line 1) opens"}},
 		{name: "a restart window that no run of Scheduler reaches", env: map[string]string{envSchedule: "worker daily 01:03-01:08 restart"}, code: 0,
 			say: []string{"warn  restart    no run of Heroku Scheduler (every 10m) falls in the restart window of worker (line 1): apply never restarts worker, and the window buys no quiet period"}},
 		{name: "schedule for another app", env: map[string]string{envSchedule: "app other; web default 1", envApp: ""}, code: 4,
