@@ -345,6 +345,11 @@ type Occurrence struct {
 	// set (see [Report.SetScheduler]), when no run of Scheduler falls in
 	// it: apply never restarts its type then.
 	NoRun bool `json:"no_run,omitempty"`
+	// Idle is set, for a restart window in a report, when the type's own
+	// rules hold it at 0 as the window opens (IdleLine): apply leaves it
+	// alone.
+	Idle     bool `json:"idle,omitempty"`
+	IdleLine int  `json:"idle_line,omitempty"`
 }
 
 // target returns the occurrence as its rule's target, with its edges.

@@ -147,6 +147,7 @@ func (s *Schedule) Report(from, to time.Time) Report {
 	rep.DSTEffects = s.DSTEffects(from, to)
 	if r := s.Restarts(from, to); r != nil {
 		rep.Restarts = r
+		s.markIdle(&rep)
 		rep.Exposed = exposures(r)
 		rep.RestartConflicts = s.restartConflicts(r, from, to)
 	}

@@ -138,6 +138,37 @@ func (s *Schedule) quietPeriods() []QuietPeriod {
 	return out
 }
 
+// markIdle marks the report's restarts whose type its own rules hold at 0
+// as the window opens (Idle): apply leaves a type at 0 alone, and a type
+// that the rules scale up in the window starts fresh. A restart rule whose
+// every window in the period is so buys nothing: its QuietPeriod is a
+// warning. Restart windows are on types that no once rule names.
+func (s *Schedule) markIdle(rep *Report) {
+	idle, all := map[int]int{}, map[int]int{} // by the restart rule's line
+	held := map[int]int{}                     // the line of a rule that holds it at 0
+	for i, o := range rep.Restarts {
+		if o.Open.IsZero() {
+			continue
+		}
+		all[o.Rule.Line]++
+		for _, t := range s.At(o.Open) {
+			if t.App == o.App && t.Type == o.Type && !t.Once && t.Quantity == 0 {
+				rep.Restarts[i].Idle, rep.Restarts[i].IdleLine = true, t.Rule.Line
+				idle[o.Rule.Line]++
+				held[o.Rule.Line] = t.Rule.Line
+			}
+		}
+	}
+	for i := range rep.Quiet {
+		q := &rep.Quiet[i]
+		if n := idle[q.Line]; n > 0 && n == all[q.Line] {
+			who := name(q.App, q.Type)
+			q.Warning = true
+			q.Message = fmt.Sprintf("%s is at 0 in every restart window of line %d in the period (line %d holds it there): apply leaves it alone, and the window buys nothing", who, q.Line, held[q.Line])
+		}
+	}
+}
+
 // SetScheduler sets where Heroku Scheduler, running apply as c says,
 // cannot carry out the report's schedule, and marks what that does to its
 // restarts: an occurrence of a restart window in which no run of c falls

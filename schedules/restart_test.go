@@ -249,7 +249,7 @@ func TestSchedulerRestarts(t *testing.T) {
 	}
 	want := []string{
 		"1 start no_run: no run falls in the window: worker is never restarted, and Heroku cycles it when it will (once in the period: Mon 2026-11-23 01:03 UTC)",
-		"2 start late: the restart can come only at the first run in the window, up to 5 min after it opens (once in the period: Mon 2026-11-23 04:05 UTC)",
+		"2 start late: the first run in the window comes up to 5 min after it opens: the restart comes then or at a later run, never sooner (once in the period: Mon 2026-11-23 04:05 UTC)",
 		"2 start one_run: one run falls in the window: if Scheduler skips it, web is not restarted that day (once in the period: Mon 2026-11-23 04:05 UTC)",
 	}
 	if strings.Join(lines, "\n") != strings.Join(want, "\n") {
@@ -360,5 +360,46 @@ func TestReportJSONRestart(t *testing.T) {
 	}
 	if len(got.Types) != 1 || got.Types[0].Type != "nightly" {
 		t.Errorf("types = %+v, want nightly's chart alone", got.Types)
+	}
+	// A restart rule changes no quantity: its JSON gives it none.
+	if strings.Contains(string(data), `"quantity":0`) || !strings.Contains(string(data), `"type":"worker","restart":true,"rolling":true`) {
+		t.Errorf("a restart rule's JSON gives a quantity, or not its kind:\n%s", data)
+	}
+}
+
+// A restart window in which the type's own rules hold it at 0 restarts
+// nothing, and plan says so: the restart is left alone, and a rule whose
+// every window is so buys nothing.
+func TestRestartsAtZero(t *testing.T) {
+	s := mustParse(t, "worker default 0\nworker daily 08:00-20:00 2\nworker daily 01:00-01:30 restart\nweb default 1\nweb daily 01:00-01:30 restart")
+	r := s.Report(utc("2026-11-23T00:00:00Z"), utc("2026-11-24T00:00:00Z"))
+	var got []string
+	for _, o := range r.Restarts {
+		got = append(got, fmt.Sprintf("%s %v %d", o.Type, o.Idle, o.IdleLine))
+	}
+	if strings.Join(got, ", ") != "web false 0, worker true 1" {
+		t.Errorf("restarts' Idle: %v", got)
+	}
+	if q := r.Quiet[0]; !q.Warning || q.Message != "worker is at 0 in every restart window of line 3 in the period (line 1 holds it there): apply leaves it alone, and the window buys nothing" {
+		t.Errorf("worker's quiet period: %+v", q)
+	}
+	if r.Quiet[1].Warning {
+		t.Errorf("web's quiet period: %+v", r.Quiet[1])
+	}
+	var b strings.Builder
+	if err := r.WriteText(&b); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"worker  left alone: worker at 0 then (line 1)  line 3\n", "  warning: worker is at 0 in every restart window of line 3"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("plan does not say %q:\n%s", want, b.String())
+		}
+	}
+	data, err := json.Marshal(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(data), `"idle":true,"idle_line":1`) {
+		t.Errorf("JSON does not mark worker's restart idle:\n%s", data)
 	}
 }

@@ -105,14 +105,18 @@ func sameTarget(a, b *Rule) bool {
 }
 
 // MarshalJSON writes the rule as its position, meaning and text; the zone
-// is its IANA name.
+// is its IANA name. A restart rule has no quantity.
 func (r *Rule) MarshalJSON() ([]byte, error) {
+	q := &r.Quantity
+	if r.Restart {
+		q = nil // a restart changes no quantity: restart says the rule's kind
+	}
 	return json.Marshal(struct {
 		Line     int    `json:"line"`
 		Col      int    `json:"col"`
 		App      string `json:"app"`
 		Type     string `json:"type"`
-		Quantity int    `json:"quantity"`
+		Quantity *int   `json:"quantity,omitempty"`
 		Size     string `json:"size,omitempty"`
 		Once     bool   `json:"once,omitempty"`
 		Restart  bool   `json:"restart,omitempty"`
@@ -120,7 +124,7 @@ func (r *Rule) MarshalJSON() ([]byte, error) {
 		Zone     string `json:"zone"`
 		Tier     string `json:"tier"`
 		Text     string `json:"text"`
-	}{r.Line, r.Col, r.App, r.Type, r.Quantity, r.Size, r.Once, r.Restart, r.Rolling, r.Zone.String(), r.Tier.String(), r.Text})
+	}{r.Line, r.Col, r.App, r.Type, q, r.Size, r.Once, r.Restart, r.Rolling, r.Zone.String(), r.Tier.String(), r.Text})
 }
 
 // Schedule is a parsed schedule. Its methods are pure functions of the

@@ -416,7 +416,7 @@ func message(c *Change, problem string, late int) string {
 	case problem == ProblemOneRun && c.To.Restart:
 		return "one run falls in the window: if Scheduler skips it, " + name(c.App, c.Type) + " is not restarted that day"
 	case problem == ProblemLate && c.To.Restart:
-		return "the restart can come only at the first run in the window, up to " + minutes(late) + " after it opens"
+		return "the first run in the window comes up to " + minutes(late) + " after it opens: the restart comes then or at a later run, never sooner"
 	case problem == ProblemNoRun:
 		return "no run falls in the window: the job never starts"
 	case problem == ProblemOneRun:

@@ -224,7 +224,10 @@ func writeRestarts(b *strings.Builder, r Report) {
 	for _, o := range r.Restarts {
 		t := o.target()
 		text := targetText(&t)
-		if o.NoRun {
+		switch {
+		case o.Idle:
+			text = fmt.Sprintf("left alone: %s at 0 then (line %d)", name(o.App, o.Type), o.IdleLine)
+		case o.NoRun:
 			// "restarts once between 02:03 and 02:08" promises what no
 			// run of Scheduler carries out.
 			text = strings.Replace(text, "restarts once", "not restarted: no run", 1)
