@@ -11,7 +11,9 @@ import (
 	"github.com/scalerdev/scaler/scaler"
 )
 
-const ruleSyntax = "TYPE WHEN [HH:MM-HH:MM] QUANTITY[:SIZE]"
+// ruleSyntax is a rule's grammar, as errors say it: a level, a job's
+// window, or a restart window.
+const ruleSyntax = "TYPE WHEN [HH:MM-HH:MM] QUANTITY[:SIZE], once[:SIZE] or restart[:rolling]"
 
 // restartSuffix is the one word a restart rule takes after its colon.
 const restartSuffix = "rolling"
@@ -162,7 +164,7 @@ func (p *parser) rule(n int, toks []token) {
 		return
 	}
 	if len(toks) > 4 {
-		p.errs.add(n, toks[4].col, "unexpected %q after the quantity: want %s", toks[4].text, ruleSyntax)
+		p.errs.add(n, toks[4].col, "unexpected %q after %q: want %s", toks[4].text, toks[3].text, ruleSyntax)
 	}
 
 	when := toks[1]

@@ -76,7 +76,7 @@ func (a *App) newApplyCommand(runF func(context.Context, *applyOptions) error) *
 	}
 	return &command{Command: &cli.Command{
 		Name:  "apply",
-		Usage: "make the formation what the schedule says it should be now",
+		Usage: "make the formation what the schedule says it should be now: quantities and sizes, once windows' jobs, restart windows' restarts",
 		Description: `Reads each app's formation, computes from the schedule the formation in
 force now (or at --at), and sends at most one batch update per app, only for
 the process types that differ. A type the schedule does not name, or names

@@ -40,13 +40,20 @@ func (a *App) newPlanCommand(runF func(context.Context, *planOptions) error) *co
 	}
 	return &command{Command: &cli.Command{
 		Name:  "plan",
-		Usage: "preview a schedule: every change, what Heroku Scheduler cannot meet, DST days, a chart per type, the dyno-hours saved and, with --cost, their price",
+		Usage: "preview a schedule (levels, once windows, restart windows): every change and restart, what Heroku Scheduler cannot meet, DST days, a chart per type, the dyno-hours saved and, with --cost, their price",
 		Description: `Validates the schedule, then shows every instant at which it changes the
-formation (in the rule's local time and in UTC), where Heroku Scheduler
-running apply --every 10m, 1h or 1d cannot meet a change on time, the days
-a time zone skips or repeats an hour, a chart per process type, and the
-dyno-hours per type against keeping each type at its peak all the time.
-It sends no request, and needs no token.
+formation (in the rule's local time and in UTC), each restart and the quiet
+period it buys, where Heroku Scheduler running apply --every 10m, 1h or 1d
+cannot meet a change on time, the days a time zone skips or repeats an
+hour, a chart per process type, and the dyno-hours per type against keeping
+each type at its peak all the time. It sends no request, and needs no
+token.
+
+A rule is TYPE WHEN [HH:MM-HH:MM] then QUANTITY[:SIZE] (the type's dynos
+while it is in force), once[:SIZE] (a job's window: its job starts once per
+occurrence) or restart[:rolling] (a restart window: the type's dynos restart
+once per occurrence, so that Heroku's daily cycling keeps away from the rest
+of the day); docs/schedules.md has the language.
 
 With --cost it prices the dyno-hours at the sizes' list prices, which it
 reads from the Platform API (GET /dyno-sizes, its only request, which needs

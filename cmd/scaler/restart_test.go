@@ -336,3 +336,20 @@ func TestApplyRestartOfAMissingType(t *testing.T) {
 		})
 	}
 }
+
+// The command list and plan's help say the rules' three kinds, as the
+// schedule's errors do.
+func TestHelpSaysOnceAndRestartWindows(t *testing.T) {
+	h := newHarness(t, demoConfig())
+	if r := h.run("--help"); !strings.Contains(r.stdout, "plan        preview a schedule (levels, once windows, restart windows)") ||
+		!strings.Contains(r.stdout, "once windows' jobs, restart windows' restarts") {
+		t.Errorf("scaler --help:\n%s", r)
+	}
+	if r := h.run("plan", "--help"); !strings.Contains(r.stdout, "once[:SIZE] (a job's window") || !strings.Contains(r.stdout, "restart[:rolling] (a restart window") {
+		t.Errorf("scaler plan --help:\n%s", r)
+	}
+	h.env[envSchedule] = "worker daily 01:00-01:30 restart 2"
+	if r := h.run("plan"); r.code != 2 || !strings.Contains(r.stderr, `unexpected \"2\" after \"restart\": want TYPE WHEN [HH:MM-HH:MM] QUANTITY[:SIZE], once[:SIZE] or restart[:rolling]`) {
+		t.Errorf("plan of a restart rule with a quantity:\n%s", r)
+	}
+}
