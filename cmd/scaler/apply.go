@@ -84,8 +84,8 @@ but not now, is not touched. A type a person changed since its rule came
 into force is kept as it is until the next edge (--enforce converges it). A
 once window starts its job at most once, and apply says where each window
 stands. A restart window restarts its type's dynos at most once per
-occurrence, unless they all started since it opened (a restart, a deploy);
-a type at 0 is left alone. Run it from Heroku Scheduler every 10 minutes: a
+occurrence, each that started before it opened, by id (none when they all
+started since: a restart, a deploy); a type at 0 is left alone. Run it from Heroku Scheduler every 10 minutes: a
 missed run is healed by the next, and a repeated run changes nothing.
 
 Windows, edges and kept changes are judged by the platform's clock (the Date
