@@ -34,6 +34,9 @@ type App struct {
 	Stdout, Stderr io.Writer
 	// Getenv reads the environment.
 	Getenv func(string) string
+	// Environ is the environment that run's job inherits, as os.Environ
+	// gives it, to agree with Getenv; os.Environ when nil.
+	Environ func() []string
 	// Signals delivers the SIGTERM and SIGINT that reach scaler; the run's
 	// hub is its one reader, and every part of a command that cares
 	// subscribes to the hub. Most commands stop at the first; those that
@@ -111,6 +114,9 @@ func (a *App) forRun() (r *App, stdout, stderr *lines) {
 	r = &run
 	if r.Now == nil {
 		r.Now = time.Now
+	}
+	if r.Environ == nil {
+		r.Environ = os.Environ
 	}
 	r.secrets = &redactor{}
 	r.secrets.add(a.Getenv(envToken))

@@ -68,7 +68,7 @@ var matrixCommands = []matrixCommand{
 			h.em.SetQuantity("demo", "worker", 1)
 			h.env[envDyno] = "worker.1"
 			h.stopOnScaleDown("demo", "worker")
-			t.Setenv("SCALER_TEST_JOB", "exit:0")
+			h.env["SCALER_TEST_JOB"] = "exit:0"
 		},
 		done: func(em *emulator.Emulator) bool { return quantities(em, "demo/worker", 0) },
 		same: func(em *emulator.Emulator) bool { return quantities(em, "demo/worker", 1) },

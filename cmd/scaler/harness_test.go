@@ -132,7 +132,10 @@ func (s *syncBuffer) String() string {
 func (h *harness) app(stdout, stderr *syncBuffer) *App {
 	a := &App{
 		Stdin: strings.NewReader(""), Stdout: stdout, Stderr: stderr,
-		Getenv:       func(k string) string { return h.env[k] },
+		Getenv: func(k string) string { return h.env[k] },
+		// The job sees what scaler sees, over this process's environment
+		// (PATH, HOME): SCALER_TEST_JOB selects the job's mode, per test.
+		Environ:      h.environ,
 		Signals:      h.signals,
 		Transport:    h.transport,
 		Retry:        fastRetry,
@@ -152,6 +155,16 @@ func (h *harness) app(stdout, stderr *syncBuffer) *App {
 		a.Now = h.dyno
 	}
 	return a
+}
+
+// environ is the environment of a job that the harness's command runs:
+// this process's, with the harness's own over it.
+func (h *harness) environ() []string {
+	env := os.Environ()
+	for k, v := range h.env {
+		env = append(env, k+"="+v)
+	}
+	return env
 }
 
 // run runs `scaler args...` and checks that nothing it printed holds the

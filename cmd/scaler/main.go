@@ -24,6 +24,7 @@ func Main() int {
 		Stdout:  os.Stdout,
 		Stderr:  os.Stderr,
 		Getenv:  os.Getenv,
+		Environ: os.Environ,
 		Signals: processSignals(),
 	}
 	return app.Main(context.Background(), os.Args)

@@ -86,12 +86,12 @@ func TestNotifications(t *testing.T) {
 		}, 0, "", 0},
 		{"scale_down_after_failure", func(t *testing.T) result {
 			h := withWorker(t)
-			t.Setenv("SCALER_TEST_JOB", "exit:3")
+			h.env["SCALER_TEST_JOB"] = "exit:3"
 			return h.run(append([]string{"run"}, jobArgs()...)...)
 		}, 3, "worker", 3},
 		{"job_timeout", func(t *testing.T) result {
 			h := withWorker(t)
-			t.Setenv("SCALER_TEST_JOB", "wait")
+			h.env["SCALER_TEST_JOB"] = "wait"
 			return h.run(append([]string{"run", "--timeout", "100ms"}, jobArgs()...)...)
 		}, 124, "worker", 124},
 		{"job_failed_at_start", func(t *testing.T) result {
@@ -100,7 +100,7 @@ func TestNotifications(t *testing.T) {
 		{"scale_down_failing", func(t *testing.T) result {
 			h := withWorker(t)
 			h.em.Inject(emulatortest.Fault{Method: "PATCH", Status: 503, ID: "service_unavailable", Message: "down"})
-			t.Setenv("SCALER_TEST_JOB", "exit:0")
+			h.env["SCALER_TEST_JOB"] = "exit:0"
 			return h.run(append([]string{"run", "--finish-timeout", "3500ms"}, jobArgs()...)...)
 		}, 1, "worker", 0},
 		{"apply_failed", func(t *testing.T) result {
@@ -211,7 +211,7 @@ func TestNotificationFailureChangesNothing(t *testing.T) {
 	rcv.status = 500
 	h := inItsDyno(t)
 	h.env[envNotify] = rcv.URL + "/hook"
-	t.Setenv("SCALER_TEST_JOB", "exit:3")
+	h.env["SCALER_TEST_JOB"] = "exit:3"
 	if r := h.run(append([]string{"run"}, jobArgs()...)...); r.code != 3 || h.em.Quantity("demo", "worker") != 0 || !strings.Contains(r.stderr, `msg="notify failed"`) {
 		t.Errorf("run, with a webhook answering 500: exit %d, worker %d; want 3 and 0:\n%s", r.code, h.em.Quantity("demo", "worker"), r)
 	}
@@ -255,7 +255,7 @@ func TestUnusableWebhookTurnsNotificationsOff(t *testing.T) {
 	t.Run("run", func(t *testing.T) {
 		h := inItsDyno(t)
 		h.env[envNotify] = bad
-		t.Setenv("SCALER_TEST_JOB", "exit:3")
+		h.env["SCALER_TEST_JOB"] = "exit:3"
 		r := h.run(append([]string{"run"}, jobArgs()...)...)
 		if r.code != 3 || h.em.Quantity("demo", "worker") != 0 {
 			t.Errorf("run with an unusable webhook: exit %d, worker %d; want the job's 3, and 0:\n%s", r.code, h.em.Quantity("demo", "worker"), r)

@@ -45,7 +45,7 @@ func TestRunNotStartedInAFormationDyno(t *testing.T) {
 			for k, v := range tt.env {
 				h.env[k] = v
 			}
-			t.Setenv("SCALER_TEST_JOB", "exit:0")
+			h.env["SCALER_TEST_JOB"] = "exit:0"
 			r := h.run(append(append([]string{"run"}, tt.args...), jobArgs()...)...)
 			if r.code != tt.code {
 				t.Errorf("exit %d, want %d:\n%s", r.code, tt.code, r)

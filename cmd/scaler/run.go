@@ -263,7 +263,7 @@ func (a *App) runRun(ctx context.Context, opts *runOptions) error {
 	sigs, unsubscribe := a.signals.Subscribe()
 	defer unsubscribe()
 	job := &scaler.Job{
-		Path: argv[0], Args: argv[1:],
+		Path: argv[0], Args: argv[1:], Env: a.Environ(),
 		Stdin: a.Stdin, Stdout: a.jobStdout, Stderr: a.jobStderr,
 		Grace: grace, Timeout: limit, Settle: a.Settle, Signals: sigs, PassOn: passOn, Log: a.log,
 	}
@@ -287,7 +287,7 @@ func (a *App) runRun(ctx context.Context, opts *runOptions) error {
 			return fmt.Errorf("%s: %w", jobNotStarted, err)
 		}
 		a.log.Info("run", "app", t.app, "type", typ, "run_id", run)
-		job.Env = append(os.Environ(), envRunID+"="+run)
+		job.Env = append(job.Env, envRunID+"="+run)
 		quantity = q
 	}
 	out := job.Run(ctx)

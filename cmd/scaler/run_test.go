@@ -150,7 +150,7 @@ func TestRunPlatformShutdownInAnyOrder(t *testing.T) {
 				cfg.Apps[0].Formation[1].Quantity = 1
 				h := newHarness(t, cfg)
 				h.env[envDyno] = "worker.1"
-				t.Setenv("SCALER_TEST_JOB", b.mode)
+				h.env["SCALER_TEST_JOB"] = b.mode
 				var stdout, stderr syncBuffer
 				app := h.app(&stdout, &stderr)
 				app.Settle = 1500 * time.Millisecond
@@ -331,7 +331,7 @@ func TestRunScaleDownFailures(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			h := inItsDyno(t)
 			h.em.Inject(tt.fault)
-			t.Setenv("SCALER_TEST_JOB", tt.job)
+			h.env["SCALER_TEST_JOB"] = tt.job
 			limit := "10s" // time enough to land
 			if tt.worker == 1 {
 				limit = "1500ms" // two attempts, then the pause would pass it
@@ -359,7 +359,7 @@ func TestRunStopsRetryingWithinTheGraceAfterSigterm(t *testing.T) {
 	h := newHarness(t, cfg)
 	h.env[envDyno] = "worker.1"
 	h.em.Inject(emulatortest.Fault{Method: "PATCH", Status: 503, ID: "service_unavailable", Message: "down"})
-	t.Setenv("SCALER_TEST_JOB", "exit:0")
+	h.env["SCALER_TEST_JOB"] = "exit:0"
 	var stdout, stderr syncBuffer
 	go func() {
 		if stderr.waitFor("scale-down failed", time.Minute) {
@@ -659,7 +659,7 @@ func TestRunWaitsForTheAPIBeforeItsJob(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			h := inItsDyno(t)
 			h.em.Inject(tt.fault)
-			t.Setenv("SCALER_TEST_JOB", "exit:0")
+			h.env["SCALER_TEST_JOB"] = "exit:0"
 			r := h.run(append([]string{"run"}, jobArgs()...)...)
 			ran := strings.Contains(r.stderr, `msg="job completed"`)
 			if r.code != tt.code || ran != tt.ran {
