@@ -35,6 +35,7 @@ func fleetConfig() emulator.Config {
 }
 
 func TestApplyOneBatchOnlyNamedTypes(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, fleetConfig())
 	h.env[envSchedule] = officeHours
 	r := h.run("apply", "--at", mondayMorning)
@@ -72,6 +73,7 @@ func TestApplyOneBatchOnlyNamedTypes(t *testing.T) {
 }
 
 func TestApplyLeavesUnmanagedTypesAlone(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, fleetConfig())
 	h.env[envSchedule] = "worker daily 22:00-06:00 1"
 	h.em.SetQuantity("demo", "worker", 2) // set by hand, outside the window
@@ -87,6 +89,7 @@ func TestApplyLeavesUnmanagedTypesAlone(t *testing.T) {
 }
 
 func TestApplySeveralAppsOneFailing(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, fleetConfig())
 	h.env[envSchedule] = "web default 2; app other; web default 3; app missing-app; web default 1"
 	r := h.run("apply", "--json")
@@ -109,6 +112,7 @@ func TestApplySeveralAppsOneFailing(t *testing.T) {
 }
 
 func TestApplyConcurrencyIsBounded(t *testing.T) {
+	t.Parallel()
 	cfg := emulator.Config{Latency: 20 * time.Millisecond}
 	var sched strings.Builder
 	for _, name := range []string{"app-one", "app-two", "app-three", "app-four", "app-five", "app-six"} {
@@ -131,6 +135,7 @@ func TestApplyConcurrencyIsBounded(t *testing.T) {
 }
 
 func TestApplyDryRunSendsNoWrite(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, fleetConfig())
 	h.env[envSchedule] = officeHours
 	r := h.run("apply", "--at", mondayMorning, "--dry-run")
@@ -141,6 +146,7 @@ func TestApplyDryRunSendsNoWrite(t *testing.T) {
 }
 
 func TestApplyScheduleFile(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, fleetConfig())
 	path := filepath.Join(t.TempDir(), "schedule.txt")
 	os.WriteFile(path, []byte(officeHours), 0o644)
@@ -152,6 +158,7 @@ func TestApplyScheduleFile(t *testing.T) {
 // A bad schedule: every error, with its line and column, exit 2, and no
 // request.
 func TestBadScheduleSendsNothing(t *testing.T) {
+	t.Parallel()
 	for _, cmd := range [][]string{{"apply"}, {"plan"}, {"check"}} {
 		t.Run(cmd[0], func(t *testing.T) {
 			h := newHarness(t, fleetConfig())
@@ -177,6 +184,7 @@ func TestBadScheduleSendsNothing(t *testing.T) {
 }
 
 func TestApplyBadInput(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		env  map[string]string
 		args []string
@@ -201,6 +209,7 @@ func TestApplyBadInput(t *testing.T) {
 }
 
 func TestPlan(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, fleetConfig())
 	path := filepath.Join(t.TempDir(), "schedule.txt")
 	os.WriteFile(path, []byte(officeHours+"web 2026-03-30 1\n"), 0o644)
@@ -228,6 +237,7 @@ func TestPlan(t *testing.T) {
 // The default app also named by an `app` line, with rules for one type in
 // both: refused whatever the hour, before any request.
 func TestApplyDefaultAppNamedTwice(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, fleetConfig())
 	h.env[envSchedule] = "worker daily 22:00-06:00 1; app demo; worker default 0"
 	r := h.run("apply", "--at", mondayMorning)

@@ -10,7 +10,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
+	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -24,6 +27,15 @@ var binary, jobBinary string
 
 func TestMain(m *testing.M) {
 	flag.Parse()
+	// The tests of this package mostly wait: on child processes, signals,
+	// timers and settle periods, far more than they compute. Unless
+	// -parallel says otherwise, four times as many as the CPUs run at once
+	// (go test's default is as many as the CPUs).
+	parallel := false
+	flag.Visit(func(f *flag.Flag) { parallel = parallel || f.Name == "test.parallel" })
+	if !parallel {
+		flag.Set("test.parallel", strconv.Itoa(4*runtime.GOMAXPROCS(0)))
+	}
 	dir, err := os.MkdirTemp("", "scaler-bin-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -31,11 +43,20 @@ func TestMain(m *testing.M) {
 	}
 	binary = filepath.Join(dir, "scaler")
 	jobBinary = filepath.Join(dir, "scaler.test")
-	for _, build := range [][]string{{"build", "-o", binary, "."}, {"test", "-c", "-o", jobBinary, "../../scaler"}} {
-		if out, err := exec.Command("go", build...).CombinedOutput(); err != nil {
-			fmt.Fprintf(os.Stderr, "go %v: %v\n%s", build, err, out)
-			os.Exit(1)
-		}
+	builds := [][]string{{"build", "-o", binary, "."}, {"test", "-c", "-o", jobBinary, "../../scaler"}}
+	failed := make([]error, len(builds))
+	var wg sync.WaitGroup
+	for i, build := range builds {
+		wg.Go(func() {
+			if out, err := exec.Command("go", build...).CombinedOutput(); err != nil {
+				failed[i] = fmt.Errorf("go %v: %v\n%s", build, err, out)
+			}
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(failed...); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
 	}
 	code := m.Run()
 	os.RemoveAll(dir)
@@ -141,6 +162,7 @@ func startEmulatorProcess(t *testing.T, args ...string) (*process, map[string]st
 // The README's quick start, as a user runs it: the emulator in one
 // process, scaler in others.
 func TestEmulatorProcessWithBinary(t *testing.T) {
+	t.Parallel()
 	em, env := startEmulatorProcess(t, "--app", "demo", "--formation", "web=1,worker=0", "--boot-delay", "50ms", "--stop-delay", "50ms")
 
 	r := runBinary(t, env, "up", "worker=1", "--wait", "-a", "demo")
@@ -218,6 +240,7 @@ func TestDemoRunsEndToEnd(t *testing.T) {
 }
 
 func TestEmulatorListensOnLoopbackByDefault(t *testing.T) {
+	t.Parallel()
 	r := runBinary(t, nil, "emulator", "--help")
 	if r.code != 0 || !strings.Contains(r.stdout, `(default: "`+defaultListen+`")`) || !strings.HasPrefix(defaultListen, "127.0.0.1:") {
 		t.Errorf("emulator --help:\n%s", r)
@@ -235,6 +258,7 @@ func TestEmulatorListensOnLoopbackByDefault(t *testing.T) {
 // A panic must not print the token either: the environment is not in a
 // Go stack trace, and no value of the token's type prints it.
 func TestNoTokenInAnyOutputOfTheBinary(t *testing.T) {
+	t.Parallel()
 	_, env := startEmulatorProcess(t)
 	env[envApp] = "demo"
 	env[envLogLevel] = "debug"

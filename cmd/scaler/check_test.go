@@ -14,6 +14,7 @@ import (
 // check reports each thing that would stop scaler, with the exit code of
 // the first, and never writes.
 func TestCheck(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		cfg  func(*emulator.Config)
@@ -69,6 +70,7 @@ func TestCheck(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			cfg := demoConfig()
 			if tt.cfg != nil {
 				tt.cfg(&cfg)
@@ -104,6 +106,7 @@ func TestCheck(t *testing.T) {
 }
 
 func TestCheckJSON(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, demoConfig())
 	h.env[envSchedule] = "clock default 1"
 	r := h.run("check", "--json")
@@ -126,6 +129,7 @@ func TestCheckJSON(t *testing.T) {
 // happening as written: each is a warn line, naming the rule and the date;
 // a once window that a change moves is said; neither fails the check.
 func TestCheckDST(t *testing.T) {
+	t.Parallel()
 	cfg := demoConfig()
 	cfg.Apps[0].Formation = append(cfg.Apps[0].Formation, emulator.Process{Type: "nightly"})
 	for _, tt := range []struct {

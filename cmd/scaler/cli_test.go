@@ -16,6 +16,7 @@ import (
 // With --json, a failure is JSON on stdout too: a program reading stdout
 // always gets JSON.
 func TestJSONFailure(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, demoConfig())
 	for _, args := range [][]string{
 		{"up", "worker=x", "--json"}, {"status", "--json", "-a", "nope-app"}, {"status", "-json", "-a", "nope-app"}, {"status", "--json=true", "-a", "nope-app"},
@@ -36,6 +37,7 @@ func TestJSONFailure(t *testing.T) {
 
 // --json is the command's flag, not a word of run's job nor --json=false.
 func TestNoJSONUnlessAsked(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, demoConfig())
 	h.env[envToken] = ""
 	for _, args := range [][]string{{"run", "--type", "worker", "--", "echo", "--json"}, {"status", "--json=false"}} {
@@ -46,6 +48,7 @@ func TestNoJSONUnlessAsked(t *testing.T) {
 }
 
 func TestHelpForACommand(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, demoConfig())
 	if r := h.run("help", "up"); r.code != 0 || !strings.Contains(r.stdout, "scaler up - start or add dynos") {
 		t.Errorf("scaler help up:\n%s", r)
@@ -57,6 +60,7 @@ func TestHelpForACommand(t *testing.T) {
 }
 
 func TestDoneWithoutADynoSaysHowToNameIt(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, demoConfig())
 	if r := h.run("done"); r.code != 2 || !strings.Contains(r.stderr, "e.g. scaler done worker") {
 		t.Errorf("scaler done without DYNO:\n%s", r)
@@ -66,6 +70,7 @@ func TestDoneWithoutADynoSaysHowToNameIt(t *testing.T) {
 // An API URL with a path gets the API's 404 for an unknown endpoint: the
 // URL is to blame, not the app's name.
 func TestAPIURLWithAPath(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, demoConfig())
 	h.env[envAPIURL] += "/api/"
 	r := h.run("status")
@@ -76,6 +81,7 @@ func TestAPIURLWithAPath(t *testing.T) {
 
 // The emulator on every address prints a URL that scaler accepts.
 func TestEmulatorOnEveryAddressPrintsAUsableURL(t *testing.T) {
+	t.Parallel()
 	p := startBinary(t, nil, "emulator", "--listen", "0.0.0.0:0", "--token", testToken)
 	first := p.line(t)
 	url, ok := strings.CutPrefix(first, envAPIURL+"=http://127.0.0.1:")
@@ -93,6 +99,7 @@ func TestEmulatorOnEveryAddressPrintsAUsableURL(t *testing.T) {
 // A signal during a command that reports its own failures (check's lines,
 // apply's apps) still exits 128+N.
 func TestSignalDuringAReportingCommand(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		sig  syscall.Signal
 		code int

@@ -47,6 +47,7 @@ func jsonType(v any) string {
 }
 
 func TestAppJSON(t *testing.T) {
+	t.Parallel()
 	raw, err := os.ReadFile("../../app.json")
 	if err != nil {
 		t.Fatal(err)
@@ -127,6 +128,7 @@ func procfileCommands(t *testing.T, path string) map[string]string {
 // the README and docs/, runs with the real CLI, in a dyno of its type,
 // against the emulator. A job command (after --) is replaced by `true`.
 func TestProcfileCommandsRun(t *testing.T) {
+	t.Parallel()
 	cmds := procfileCommands(t, "../../Procfile")
 	if cmds["release"] != "bin/scaler check" {
 		t.Errorf("the Procfile's release line is %q, want bin/scaler check", cmds["release"])
@@ -141,6 +143,7 @@ func TestProcfileCommandsRun(t *testing.T) {
 	}
 	for name, cmd := range cmds {
 		t.Run(name, func(t *testing.T) {
+			t.Parallel()
 			typ, _, _ := strings.Cut(name, " ")
 			args := shellSplit(t, cmd)[1:]
 			if i := slices.Index(args, "--"); i >= 0 {
@@ -162,6 +165,7 @@ func TestProcfileCommandsRun(t *testing.T) {
 }
 
 func TestGoModBuildsOnlyTheBinary(t *testing.T) {
+	t.Parallel()
 	raw, err := os.ReadFile("../../go.mod")
 	if err != nil {
 		t.Fatal(err)
@@ -174,6 +178,7 @@ func TestGoModBuildsOnlyTheBinary(t *testing.T) {
 }
 
 func TestCompletion(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, demoConfig())
 	r := h.run("completion", "bash")
 	if r.code != 0 {
@@ -214,6 +219,7 @@ const maxBinary = 10_000_000
 // SHA-256 sums, trimmed of local paths, and linux/amd64 statically linked.
 // .ci/run runs `make release` and then this test on its output.
 func TestReleaseBinaries(t *testing.T) {
+	t.Parallel()
 	if *releaseDir == "" {
 		t.Skip("needs -release-dir: .ci/run runs make release, then this test")
 	}
@@ -258,6 +264,7 @@ func TestReleaseBinaries(t *testing.T) {
 // each row's message is provoked here against the emulator and found in
 // stderr. A "…" in the guide stands for text that varies.
 func TestTroubleshootingTable(t *testing.T) {
+	t.Parallel()
 	guide, err := os.ReadFile("../../docs/deploy.md")
 	if err != nil {
 		t.Fatal(err)
@@ -290,6 +297,7 @@ func TestTroubleshootingTable(t *testing.T) {
 	}
 	for _, row := range rows {
 		t.Run(row.prints, func(t *testing.T) {
+			t.Parallel()
 			if !strings.Contains(string(guide), row.prints) {
 				t.Fatalf("the guide's table does not show %s", row.prints)
 			}
@@ -337,6 +345,7 @@ func procfileLines(out string) map[string][]string {
 // comments and in the README and docs/, each page's as a Procfile of its
 // own. Through the binary, as a user runs it.
 func TestRepositoryProcfilePassesCheck(t *testing.T) {
+	t.Parallel()
 	root, err := filepath.Abs("../..")
 	if err != nil {
 		t.Fatal(err)

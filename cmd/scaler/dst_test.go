@@ -36,6 +36,7 @@ func berlinAt(t testing.TB, clock string) time.Time {
 // the job started inside the moved window with the window's edges, and a
 // window without its job said missed, as 03:00-03:30.
 func TestApplyOnTheNightTheClocksSkip(t *testing.T) {
+	t.Parallel()
 	newNight := func(t *testing.T) (*harness, *manual) {
 		clock := &manual{now: time.Date(2026, 3, 28, 12, 0, 0, 0, time.UTC)}
 		h := newHarness(t, emulator.Config{Now: clock.Now,
@@ -145,6 +146,7 @@ func TestNightlyJobOnTheNightTheClocksSkip(t *testing.T) {
 // warning under the change, in text and in JSON, and the Scheduler section
 // does not say that every change is met on time.
 func TestPlanOnTheNightTheClocksSkip(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, demoConfig())
 	h.env[envSchedule] = skippedNightly + "; web daily 02:00-02:30 3; web default 1"
 	r := h.run("plan", "--from", "2026-03-28", "--days", "2")

@@ -112,6 +112,7 @@ func unavailable(times int) emulatortest.Fault {
 }
 
 func TestFaultMatrix(t *testing.T) {
+	t.Parallel()
 	rows := []struct {
 		name   string
 		faults []emulatortest.Fault
@@ -148,8 +149,10 @@ func TestFaultMatrix(t *testing.T) {
 	}
 	for _, row := range rows {
 		t.Run(row.name, func(t *testing.T) {
+			t.Parallel()
 			for col, cmd := range matrixCommands {
 				t.Run(cmd.name, func(t *testing.T) {
+					t.Parallel()
 					h := newHarness(t, emulator.Config{RateLimit: row.budget, Apps: []emulator.App{
 						{Name: "demo", Formation: []emulator.Process{{Type: "web", Quantity: 1}, {Type: "worker"}}},
 						{Name: "other", Formation: []emulator.Process{{Type: "web", Quantity: 1}, {Type: "worker"}}},

@@ -19,6 +19,7 @@ import (
 
 // Which stop signals run passes on to its job, by where it runs.
 func TestSignalPolicy(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		mode     string
 		pid      int
@@ -175,6 +176,7 @@ func TestRunJobGetsCyclingsSignalOnce(t *testing.T) {
 // (Fir, a plain container), scaler is PID 1 and passes the signal on, once
 // per signal it gets.
 func TestRunAsPID1PassesSignalsOn(t *testing.T) {
+	t.Parallel()
 	if runtime.GOOS != "linux" {
 		t.Skip("PID namespaces are Linux's")
 	}
@@ -242,6 +244,7 @@ func TestRunAsPID1PassesSignalsOn(t *testing.T) {
 // reaches scaler alone, and goes on to the job once; a person's Ctrl-C
 // reaches the job, which has the terminal, and nothing adds to it.
 func TestRunInATerminalSignalsTheJobOnce(t *testing.T) {
+	t.Parallel()
 	if runtime.GOOS != "linux" {
 		t.Skip("opens a pseudo-terminal the Linux way")
 	}
@@ -253,6 +256,7 @@ func TestRunInATerminalSignalsTheJobOnce(t *testing.T) {
 		{"Ctrl-C", "job: got INT #1", func(_ *exec.Cmd, master *os.File) { io.WriteString(master, "\x03") }},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			master, slave := openPTY(t)
 			cmd := exec.Command(binary, append([]string{"run", "--grace", "5s"}, jobArgs()...)...)
 			cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(), "SCALER_TEST_JOB=count:500ms", envDyno + "=run.1234"}
@@ -290,6 +294,7 @@ func TestRunInATerminalSignalsTheJobOnce(t *testing.T) {
 // not pass its own on, and the grace ends the job, with SIGKILL, well
 // before the platform's.
 func TestRunJobThatTheStopMissedEndsWithinTheGrace(t *testing.T) {
+	t.Parallel()
 	f := newRunFixture(t, 1)
 	p := f.start(t, "count:100ms", "--grace", "500ms")
 	began := time.Now()
@@ -330,11 +335,13 @@ func docBlock(t *testing.T, page, marker string) string {
 // SIGTERMs come: here two, the platform's to the job and scaler's passed
 // on.
 func TestTermHandlerExamples(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct{ marker, interpreter, flag string }{
 		{"<!-- term-handler.sh -->", "sh", "-c"},
 		{"<!-- term-handler.rb -->", "ruby", "-e"},
 	} {
 		t.Run(tt.interpreter, func(t *testing.T) {
+			t.Parallel()
 			if _, err := exec.LookPath(tt.interpreter); err != nil {
 				t.Skipf("%s is not installed here: the example is not run", tt.interpreter)
 			}

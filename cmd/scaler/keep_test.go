@@ -36,6 +36,7 @@ func keepHarness(t *testing.T) (*harness, *manual) {
 }
 
 func TestAPersonsChangeHoldsUntilTheNextEdge(t *testing.T) {
+	t.Parallel()
 	h, clock := keepHarness(t)
 	// 08:05: the edge of 08:00, applied on time.
 	r := h.applyAt(clock, berlin("2026-11-23T08:05"))
@@ -70,6 +71,7 @@ func TestAPersonsChangeHoldsUntilTheNextEdge(t *testing.T) {
 }
 
 func TestEnforceConvergesAlways(t *testing.T) {
+	t.Parallel()
 	h, clock := keepHarness(t)
 	h.applyAt(clock, berlin("2026-11-23T08:05"))
 	clock.set(berlin("2026-11-23T14:00"))
@@ -82,6 +84,7 @@ func TestEnforceConvergesAlways(t *testing.T) {
 // Scheduler skipped the runs at the edge: the next run heals it, and says
 // it came late.
 func TestMissedEdgeIsHealed(t *testing.T) {
+	t.Parallel()
 	h, clock := keepHarness(t)
 	r := h.applyAt(clock, berlin("2026-11-23T08:25"))
 	if r.code != 0 || h.em.Quantity("demo", "web") != 3 ||
@@ -93,6 +96,7 @@ func TestMissedEdgeIsHealed(t *testing.T) {
 // A type that no edge ever changes (a lone default) has no edge a change
 // could follow: apply converges to it, as before.
 func TestEdgelessRuleConverges(t *testing.T) {
+	t.Parallel()
 	h, clock := keepHarness(t)
 	h.env[envSchedule] = "web default 2"
 	clock.set(berlin("2026-11-23T14:00"))
@@ -106,6 +110,7 @@ func TestEdgelessRuleConverges(t *testing.T) {
 // 07:30 someone scales web to 5; the 08:00 edge (web 3) converges it, since
 // the change is older than the rule in force.
 func TestAChangeBeforeAnEdgeYieldsToIt(t *testing.T) {
+	t.Parallel()
 	h, clock := keepHarness(t)
 	clock.set(berlin("2026-11-23T07:30"))
 	h.em.SetQuantity("demo", "web", 5)
@@ -122,6 +127,7 @@ func TestAChangeBeforeAnEdgeYieldsToIt(t *testing.T) {
 // none, apply converges, as it does for a lone default, and says so once,
 // for a person: no edge was missed, and nothing is notified.
 func TestAnEndedDateRuleKeepsNothing(t *testing.T) {
+	t.Parallel()
 	h, clock := keepHarness(t)
 	rcv := newReceiver(t)
 	h.env[envNotify] = rcv.URL + "/hook"

@@ -65,68 +65,69 @@ func (r *receiver) all() string {
 }
 
 func TestNotifications(t *testing.T) {
-	// Each case has a receiver of its own: what it gets came from the case.
-	var rcv *receiver
-	withWorker := func(t *testing.T) *harness {
+	t.Parallel()
+	// Each case has a receiver of its own, at hook: what it gets came from
+	// the case.
+	withWorker := func(t *testing.T, hook string) *harness {
 		h := inItsDyno(t)
-		h.env[envNotify] = rcv.URL + "/services/T000/B000/secret-part-of-the-hook"
+		h.env[envNotify] = hook + "/services/T000/B000/secret-part-of-the-hook"
 		return h
 	}
 	cases := []struct {
 		kind string
-		do   func(t *testing.T) result
+		do   func(t *testing.T, hook string) result
 		code int
 		// typ and exit are the event's type and exit status (the job's,
 		// or apply's), when it has them.
 		typ  string
 		exit int
 	}{
-		{"test", func(t *testing.T) result {
-			return withWorker(t).run("notify", "--test")
+		{"test", func(t *testing.T, hook string) result {
+			return withWorker(t, hook).run("notify", "--test")
 		}, 0, "", 0},
-		{"scale_down_after_failure", func(t *testing.T) result {
-			h := withWorker(t)
+		{"scale_down_after_failure", func(t *testing.T, hook string) result {
+			h := withWorker(t, hook)
 			h.env["SCALER_TEST_JOB"] = "exit:3"
 			return h.run(append([]string{"run"}, jobArgs()...)...)
 		}, 3, "worker", 3},
-		{"job_timeout", func(t *testing.T) result {
-			h := withWorker(t)
+		{"job_timeout", func(t *testing.T, hook string) result {
+			h := withWorker(t, hook)
 			h.env["SCALER_TEST_JOB"] = "wait"
 			return h.run(append([]string{"run", "--timeout", "100ms"}, jobArgs()...)...)
 		}, 124, "worker", 124},
-		{"job_failed_at_start", func(t *testing.T) result {
-			return withWorker(t).run("run", "--", "/no/such/job")
+		{"job_failed_at_start", func(t *testing.T, hook string) result {
+			return withWorker(t, hook).run("run", "--", "/no/such/job")
 		}, 127, "worker", 127},
-		{"scale_down_failing", func(t *testing.T) result {
-			h := withWorker(t)
+		{"scale_down_failing", func(t *testing.T, hook string) result {
+			h := withWorker(t, hook)
 			h.em.Inject(emulatortest.Fault{Method: "PATCH", Status: 503, ID: "service_unavailable", Message: "down"})
 			h.env["SCALER_TEST_JOB"] = "exit:0"
 			return h.run(append([]string{"run", "--finish-timeout", "3500ms"}, jobArgs()...)...)
 		}, 1, "worker", 0},
-		{"apply_failed", func(t *testing.T) result {
-			h := withWorker(t)
+		{"apply_failed", func(t *testing.T, hook string) result {
+			h := withWorker(t, hook)
 			h.env[envSchedule] = "worker default 0"
 			h.em.Inject(emulatortest.Fault{Status: 401, ID: "unauthorized", Message: "Invalid credentials provided."})
 			return h.run("apply")
 		}, 3, "", 3},
-		{"window_missed", func(t *testing.T) result {
+		{"window_missed", func(t *testing.T, hook string) result {
 			h, clock := onceHarness(t, false)
-			h.env[envNotify] = rcv.URL + "/hook"
+			h.env[envNotify] = hook + "/hook"
 			return h.applyAt(clock, at("05:15")) // the run after the interval of the close (05:00-05:10)
 		}, 0, "nightly", 0},
-		{"restart_missed", func(t *testing.T) result {
+		{"restart_missed", func(t *testing.T, hook string) result {
 			h, clock := restartHarness(t)
-			h.env[envNotify] = rcv.URL + "/hook"
+			h.env[envNotify] = hook + "/hook"
 			return h.applyAt(clock, at("01:45"))
 		}, 0, "worker", 0},
-		{"missed_edge_healed", func(t *testing.T) result {
+		{"missed_edge_healed", func(t *testing.T, hook string) result {
 			h, clock := keepHarness(t)
-			h.env[envNotify] = rcv.URL + "/hook"
+			h.env[envNotify] = hook + "/hook"
 			return h.applyAt(clock, berlin("2026-11-23T08:25"))
 		}, 0, "web", 0},
-		{"change_kept_long", func(t *testing.T) result {
+		{"change_kept_long", func(t *testing.T, hook string) result {
 			h, clock := keepHarness(t)
-			h.env[envNotify] = rcv.URL + "/hook"
+			h.env[envNotify] = hook + "/hook"
 			h.env[envSchedule] = "timezone Europe/Berlin; web Sat,Sun 2; web default 1"
 			h.applyAt(clock, berlin("2026-11-28T00:05")) // Saturday: web to 2, on time
 			clock.set(berlin("2026-11-28T01:00"))
@@ -136,8 +137,9 @@ func TestNotifications(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.kind, func(t *testing.T) {
-			rcv = newReceiver(t)
-			r := c.do(t)
+			t.Parallel()
+			rcv := newReceiver(t)
+			r := c.do(t, rcv.URL)
 			if r.code != c.code {
 				t.Errorf("exit %d, want %d:\n%s", r.code, c.code, r)
 			}
@@ -171,6 +173,7 @@ func TestNotifications(t *testing.T) {
 // check says whether the webhook is set and well-formed, and sends it
 // nothing.
 func TestCheckReportsTheWebhookWithoutSending(t *testing.T) {
+	t.Parallel()
 	rcv := newReceiver(t)
 	for _, tt := range []struct{ url, say string }{
 		{"", "not set"},
@@ -194,6 +197,7 @@ func TestCheckReportsTheWebhookWithoutSending(t *testing.T) {
 // A webhook that fails or hangs changes neither what scaler does nor its
 // exit code, and holds it up a few seconds at most.
 func TestNotificationFailureChangesNothing(t *testing.T) {
+	t.Parallel()
 	for _, status := range []int{500, 404} {
 		rcv := newReceiver(t)
 		rcv.status = status
@@ -227,6 +231,7 @@ func TestNotificationFailureChangesNothing(t *testing.T) {
 // still applies, each saying once, at error level, why notifications are
 // off; check fails on it, and so does notify --test, whose whole point it is.
 func TestUnusableWebhookTurnsNotificationsOff(t *testing.T) {
+	t.Parallel()
 	const bad = "http://hooks.example.com/services/x"
 	offOnce := func(t *testing.T, r result) {
 		t.Helper()
@@ -296,6 +301,7 @@ func (r *receiver) kinds() map[string]int {
 // window whose every Scheduler run was skipped by the one apply whose
 // interval holds its close; nothing else.
 func TestNotificationsOncePerCondition(t *testing.T) {
+	t.Parallel()
 	rcv := newReceiver(t)
 	h, clock := keepHarness(t)
 	h.dyno = clock.Now

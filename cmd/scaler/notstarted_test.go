@@ -17,6 +17,7 @@ import (
 // error's code at once; the platform restarts the dyno with back-off. The
 // job never starts.
 func TestRunNotStartedInAFormationDyno(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		args []string
@@ -81,6 +82,7 @@ func TestRunNotStartedInAFormationDyno(t *testing.T) {
 // Where a person runs it (a terminal, a one-off dyno), run's error is said
 // as any command's, and nobody is notified: the person sees it.
 func TestRunNotStartedOutsideTheFormation(t *testing.T) {
+	t.Parallel()
 	for _, dyno := range []string{"", "run.4123"} {
 		rcv := newReceiver(t)
 		h := newHarness(t, demoConfig())
@@ -97,6 +99,7 @@ func TestRunNotStartedOutsideTheFormation(t *testing.T) {
 // its job did not start: two error lines, notifications off and job not
 // started, and nothing sent.
 func TestRunNotStartedWithoutNotifications(t *testing.T) {
+	t.Parallel()
 	h := inItsDyno(t)
 	h.env[envNotify] = "http://hooks.example.com/services/x"
 	r := h.run(append([]string{"run", "--grace", "1m"}, jobArgs()...)...)
@@ -108,6 +111,7 @@ func TestRunNotStartedWithoutNotifications(t *testing.T) {
 // A shutdown while run waits for the API before its job is no failure: the
 // platform starts the dyno again, and nobody is notified.
 func TestRunStoppedBeforeItsJobIsNotNotified(t *testing.T) {
+	t.Parallel()
 	rcv := newReceiver(t)
 	f := newRunFixture(t, 1)
 	f.em.Inject(emulatortest.Fault{Method: "GET", Status: 503, ID: "service_unavailable", Message: "down"})

@@ -63,6 +63,7 @@ func (h *harness) applyAt(clock *manual, t time.Time, args ...string) result {
 }
 
 func TestOnceWindowStartsTheJobOncePerOccurrence(t *testing.T) {
+	t.Parallel()
 	h, clock := onceHarness(t, false)
 	// Before the window: nothing.
 	if r := h.applyAt(clock, at("01:50")); r.code != 0 || len(h.em.Writes()) != 0 {
@@ -100,6 +101,7 @@ func TestOnceWindowStartsTheJobOncePerOccurrence(t *testing.T) {
 // A running job is never stopped by the window's end, and outside its
 // windows the type is never touched.
 func TestOnceWindowNeverStopsARunningJob(t *testing.T) {
+	t.Parallel()
 	h, clock := onceHarness(t, false)
 	h.applyAt(clock, at("04:55"))
 	for _, when := range []string{"05:00", "05:30", "12:00"} {
@@ -112,6 +114,7 @@ func TestOnceWindowNeverStopsARunningJob(t *testing.T) {
 // A person who scales the type inside the window has decided: it counts as
 // the window's run.
 func TestOnceWindowCountsAPersonsChange(t *testing.T) {
+	t.Parallel()
 	h, clock := onceHarness(t, false)
 	clock.set(at("02:01"))
 	h.em.SetQuantity("demo", "nightly", 0) // a person's `heroku ps:scale nightly=0`
@@ -124,6 +127,7 @@ func TestOnceWindowCountsAPersonsChange(t *testing.T) {
 // skipped): the apply whose --every interval holds the close says so, in
 // the log, the text and JSON; the applies after it do not repeat it.
 func TestOnceWindowMissed(t *testing.T) {
+	t.Parallel()
 	h, clock := onceHarness(t, false)
 	// The window closed at 05:00: the Scheduler run of 05:00-05:10 leaves
 	// it to the run of the next interval, which says it, once.
@@ -159,6 +163,7 @@ func TestOnceWindowMissed(t *testing.T) {
 // runs; the case it cannot catch, a whole job between a read and a write,
 // is documented in the README.)
 func TestOnceWindowConcurrentApplies(t *testing.T) {
+	t.Parallel()
 	for _, finished := range []bool{false, true} {
 		t.Run(map[bool]string{false: "the other's job runs", true: "the other's job has completed"}[finished], func(t *testing.T) {
 			h, clock := onceHarness(t, false)
@@ -193,6 +198,7 @@ func TestOnceWindowConcurrentApplies(t *testing.T) {
 // opened: apply cannot tell a start from the job's own, starts nothing, and
 // says why.
 func TestOnceWindowsThatNeverClose(t *testing.T) {
+	t.Parallel()
 	h, clock := onceHarness(t, false)
 	h.env[envSchedule] = "nightly daily 00:00-13:00 once; nightly daily 12:00-01:00 once"
 	r := h.applyAt(clock, at("02:00"))
@@ -204,6 +210,7 @@ func TestOnceWindowsThatNeverClose(t *testing.T) {
 // apply says where each job's window stands, in its text, its JSON and its
 // log line.
 func TestApplySaysWhereJobsStand(t *testing.T) {
+	t.Parallel()
 	h, clock := onceHarness(t, false)
 	type say struct{ text, log, state string }
 	step := func(when string, want say) {

@@ -38,6 +38,7 @@ func writeSchedule(t *testing.T, text string) string {
 }
 
 func TestPlanCost(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, demoConfig())
 	path := writeSchedule(t, costSchedule)
 	r := h.run("plan", "--schedule", path, "--from", "2026-11-23", "--days", "1", "--cost")
@@ -107,6 +108,7 @@ func TestPlanCost(t *testing.T) {
 // Without --cost, plan needs no token and sends nothing; with it and no
 // token, it says so and sends nothing.
 func TestPlanWithoutCostSendsNothing(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, demoConfig())
 	delete(h.env, envToken)
 	h.env[envSchedule] = costSchedule
@@ -126,6 +128,7 @@ func TestPlanWithoutCostSendsNothing(t *testing.T) {
 
 // The API's failures exit as every command's do, and print no plan.
 func TestPlanCostFailures(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		name  string
 		fault *emulatortest.Fault
@@ -182,6 +185,7 @@ nightly daily 02:03-02:08 once
 
 // plan --every: the warnings in the text, each once per rule, and in JSON.
 func TestPlanEvery(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, demoConfig())
 	path := writeSchedule(t, everySchedule)
 	var sections strings.Builder
@@ -253,6 +257,7 @@ func TestPlanEvery(t *testing.T) {
 }
 
 func TestPlanBadEvery(t *testing.T) {
+	t.Parallel()
 	for _, every := range []string{"2h", "15m", "600s", "", "daily"} {
 		h := newHarness(t, demoConfig())
 		h.env[envSchedule] = costSchedule

@@ -310,6 +310,7 @@ func readmeDynoManager(t *testing.T, em *dynoEmulator) {
 
 // CI runs the test command the README gives.
 func TestCIRunsTheReadmeTestCommand(t *testing.T) {
+	t.Parallel()
 	readme, err := os.ReadFile("../../README.md")
 	if err != nil {
 		t.Fatal(err)

@@ -7,6 +7,7 @@ import (
 )
 
 func TestRedactorClean(t *testing.T) {
+	t.Parallel()
 	const secret = "HRKU-0123456789"
 	r := &redactor{}
 	r.add(secret)
@@ -42,6 +43,7 @@ func TestRedactorClean(t *testing.T) {
 // A secret split over two writes is still found: output is redacted line
 // by line.
 func TestRedactingWriterJoinsLines(t *testing.T) {
+	t.Parallel()
 	r := &redactor{}
 	r.add("HRKU-0123456789")
 	var out bytes.Buffer

@@ -95,8 +95,10 @@ func (f *runFixture) finish(t *testing.T, p *process) result {
 }
 
 func TestRunCompletionScalesToZero(t *testing.T) {
+	t.Parallel()
 	for _, status := range []int{0, 3} {
 		t.Run("exit "+strconv.Itoa(status), func(t *testing.T) {
+			t.Parallel()
 			f := newRunFixture(t, 1)
 			p := f.start(t, "exit:"+strconv.Itoa(status))
 			f.stopOnScaleDown(t, p)
@@ -126,6 +128,7 @@ func TestRunCompletionScalesToZero(t *testing.T) {
 // loaded the machine. (scaler.DefaultSettle's length has tests of its
 // own, in the scaler package.)
 func TestRunPlatformShutdownInAnyOrder(t *testing.T) {
+	t.Parallel()
 	behaviours := []struct{ mode, does string }{
 		{"hang", "dies of it"},
 		{"wait", "exits 0 after cleanup"},
@@ -146,6 +149,7 @@ func TestRunPlatformShutdownInAnyOrder(t *testing.T) {
 	for _, b := range behaviours {
 		for _, o := range orders {
 			t.Run(b.does+", "+o.name, func(t *testing.T) {
+				t.Parallel()
 				cfg := demoConfig()
 				cfg.Apps[0].Formation[1].Quantity = 1
 				h := newHarness(t, cfg)
@@ -190,6 +194,7 @@ func TestRunPlatformShutdownInAnyOrder(t *testing.T) {
 }
 
 func TestRunSignalledJobStatus(t *testing.T) {
+	t.Parallel()
 	f := newRunFixture(t, 1)
 	p := f.start(t, "kill-self")
 	f.stopOnScaleDown(t, p)
@@ -202,8 +207,10 @@ func TestRunSignalledJobStatus(t *testing.T) {
 // A stop signal that reaches scaler alone (where the platform signals only
 // scaler, or a person does) goes on to the job, and is no completion.
 func TestRunShutdownBeforeCompletion(t *testing.T) {
+	t.Parallel()
 	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT} {
 		t.Run(sig.String(), func(t *testing.T) {
+			t.Parallel()
 			f := newRunFixture(t, 1)
 			p := f.start(t, "wait", "--forward-signals", "always")
 			p.cmd.Process.Signal(sig)
@@ -226,6 +233,7 @@ func TestRunShutdownBeforeCompletion(t *testing.T) {
 }
 
 func TestRunStubbornJobIsKilledWithinGrace(t *testing.T) {
+	t.Parallel()
 	f := newRunFixture(t, 1)
 	p := f.start(t, "stubborn", "--grace", "500ms")
 	began := time.Now()
@@ -250,6 +258,7 @@ func TestRunStubbornJobIsKilledWithinGrace(t *testing.T) {
 }
 
 func TestRunTimeout(t *testing.T) {
+	t.Parallel()
 	f := newRunFixture(t, 1)
 	f.env["SCALER_TEST_JOB"] = "wait"
 	f.env[envLogLevel] = "debug" // the job's own exit status
@@ -265,6 +274,7 @@ func TestRunTimeout(t *testing.T) {
 }
 
 func TestRunKeepOnFailure(t *testing.T) {
+	t.Parallel()
 	f := newRunFixture(t, 1)
 	r := f.finish(t, f.start(t, "exit:3", "--keep-on-failure"))
 	if r.code != 3 || f.em.Quantity("demo", "worker") != 1 || len(f.em.Writes()) != 0 {
@@ -280,6 +290,7 @@ func TestRunKeepOnFailure(t *testing.T) {
 }
 
 func TestRunSeveralDynosOfTheType(t *testing.T) {
+	t.Parallel()
 	f := newRunFixture(t, 2)
 	r := f.finish(t, f.start(t, "exit:0"))
 	if r.code != 0 || f.em.Quantity("demo", "worker") != 2 || len(f.em.Writes()) != 0 {
@@ -307,6 +318,7 @@ func inItsDyno(t *testing.T) *harness {
 // for --finish-timeout; once the platform's SIGTERM has come, only for the
 // grace.
 func TestRunScaleDownFailures(t *testing.T) {
+	t.Parallel()
 	down := func(times int) emulatortest.Fault {
 		return emulatortest.Fault{Method: "PATCH", Times: times, Status: 503, ID: "service_unavailable", Message: "down"}
 	}
@@ -329,6 +341,7 @@ func TestRunScaleDownFailures(t *testing.T) {
 	// platform package's to test.
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			h := inItsDyno(t)
 			h.em.Inject(tt.fault)
 			h.env["SCALER_TEST_JOB"] = tt.job
@@ -354,6 +367,7 @@ func TestRunScaleDownFailures(t *testing.T) {
 // the stop of a write whose answer was lost): run keeps trying for the
 // grace only, then exits before the platform's SIGKILL.
 func TestRunStopsRetryingWithinTheGraceAfterSigterm(t *testing.T) {
+	t.Parallel()
 	cfg := demoConfig()
 	cfg.Apps[0].Formation[1].Quantity = 1
 	h := newHarness(t, cfg)
@@ -379,6 +393,7 @@ func TestRunStopsRetryingWithinTheGraceAfterSigterm(t *testing.T) {
 // The SIGTERM that Heroku sends because scaler itself scaled the type to 0
 // is expected: scaler exits with the job's status, without alarm.
 func TestRunExpectedTermAfterCompletion(t *testing.T) {
+	t.Parallel()
 	f := newRunFixture(t, 1)
 	var p atomic.Pointer[process]
 	f.em.Inject(emulatortest.Fault{Method: "PATCH", Times: 1, After: true, Delay: 50 * time.Millisecond,
@@ -395,8 +410,10 @@ func TestRunExpectedTermAfterCompletion(t *testing.T) {
 }
 
 func TestRunOutsideAFormationDyno(t *testing.T) {
+	t.Parallel()
 	for _, dyno := range []string{"", "run.1234", "scheduler.42"} {
 		t.Run("DYNO="+dyno, func(t *testing.T) {
+			t.Parallel()
 			f := newRunFixture(t, 1)
 			f.env[envDyno] = dyno
 			r := f.finish(t, f.start(t, "exit:0"))
@@ -419,6 +436,7 @@ func TestRunOutsideAFormationDyno(t *testing.T) {
 
 // Bad flags exit 2, and the job never starts.
 func TestRunBadInputStartsNothing(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		env  map[string]string
@@ -439,6 +457,7 @@ func TestRunBadInputStartsNothing(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			f := newRunFixture(t, 1)
 			for k, v := range tt.env {
 				f.env[k] = v
@@ -460,6 +479,7 @@ func TestRunBadInputStartsNothing(t *testing.T) {
 }
 
 func TestDone(t *testing.T) {
+	t.Parallel()
 	f := newRunFixture(t, 1)
 	p := startBinary(t, f.env, "done")
 	f.stopOnScaleDown(t, p)
@@ -492,6 +512,7 @@ func TestDone(t *testing.T) {
 // done stops its own dyno: the platform's SIGTERM, which may come while the
 // write's answer is on its way, must not stop it from finishing.
 func TestDoneSurvivesItsOwnSigterm(t *testing.T) {
+	t.Parallel()
 	f := newRunFixture(t, 1)
 	var p atomic.Pointer[process]
 	f.em.Inject(emulatortest.Fault{Method: "PATCH", Times: 1, After: true, Delay: 100 * time.Millisecond,
@@ -504,6 +525,7 @@ func TestDoneSurvivesItsOwnSigterm(t *testing.T) {
 }
 
 func TestUpRestart(t *testing.T) {
+	t.Parallel()
 	cfg := demoConfig()
 	cfg.Apps[0].Formation[1].Quantity = 1
 	h := newHarness(t, cfg)
@@ -533,6 +555,7 @@ func zombie(pid int) bool {
 
 // A person's Ctrl-C stops done; the platform's SIGTERM does not.
 func TestDoneStopsOnInterrupt(t *testing.T) {
+	t.Parallel()
 	cfg := demoConfig()
 	cfg.Apps[0].Formation[1].Quantity = 1
 	h := newHarness(t, cfg)
@@ -550,6 +573,7 @@ func TestDoneStopsOnInterrupt(t *testing.T) {
 // foreground: in a background process group, a job that reads the terminal
 // would be stopped by SIGTTIN, for ever.
 func TestRunInATerminal(t *testing.T) {
+	t.Parallel()
 	if runtime.GOOS != "linux" {
 		t.Skip("opens a pseudo-terminal the Linux way")
 	}
@@ -609,6 +633,7 @@ func openPTY(t *testing.T) (master, slave *os.File) {
 // The job's run has an identity, from the platform's state: the type and
 // when its formation was last changed, which it was for this run.
 func TestRunGivesTheJobItsRunID(t *testing.T) {
+	t.Parallel()
 	f := newRunFixture(t, 1)
 	p := f.start(t, "runid")
 	f.stopOnScaleDown(t, p)
@@ -626,6 +651,7 @@ func TestRunGivesTheJobItsRunID(t *testing.T) {
 // A dyno whose type is at 0 is being stopped: if the platform restarts it
 // meanwhile, the job must not run again.
 func TestRunDoesNotStartAJobWhoseTypeIsAtZero(t *testing.T) {
+	t.Parallel()
 	f := newRunFixture(t, 0)
 	f.env["SCALER_TEST_JOB"] = "exit:0"
 	p := startBinary(t, f.env, append([]string{"run"}, jobArgs()...)...)
@@ -645,6 +671,7 @@ func TestRunDoesNotStartAJobWhoseTypeIsAtZero(t *testing.T) {
 // growing crash back-off); a refusal, which will not pass, exits at once.
 // Either way the job does not start until the read is done.
 func TestRunWaitsForTheAPIBeforeItsJob(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name  string
 		fault emulatortest.Fault
@@ -657,6 +684,7 @@ func TestRunWaitsForTheAPIBeforeItsJob(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			h := inItsDyno(t)
 			h.em.Inject(tt.fault)
 			h.env["SCALER_TEST_JOB"] = "exit:0"
@@ -679,6 +707,7 @@ func TestRunWaitsForTheAPIBeforeItsJob(t *testing.T) {
 // shutdown. The job never started, the formation is left alone, and scaler
 // exits 143 at once, not at --finish-timeout.
 func TestRunStoppedWhileItWaitsForTheAPI(t *testing.T) {
+	t.Parallel()
 	f := newRunFixture(t, 1)
 	f.em.Inject(emulatortest.Fault{Method: "GET", Status: 503, ID: "service_unavailable", Message: "down"})
 	f.env["SCALER_TEST_JOB"] = "exit:0"

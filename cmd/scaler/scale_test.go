@@ -11,6 +11,7 @@ import (
 )
 
 func TestUpSendsAtMostTwoRequests(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, demoConfig())
 	r := h.run("up", "worker=1")
 	if r.code != 0 {
@@ -40,6 +41,7 @@ func TestUpSendsAtMostTwoRequests(t *testing.T) {
 }
 
 func TestScaleIsOneBatch(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, demoConfig())
 	r := h.run("scale", "web+1", "worker=2:STANDARD-2X", "--json")
 	if r.code != 0 {
@@ -68,6 +70,7 @@ func TestScaleIsOneBatch(t *testing.T) {
 }
 
 func TestFlagsBeforeOrAfterSpecs(t *testing.T) {
+	t.Parallel()
 	for _, args := range [][]string{
 		{"up", "worker=1", "-a", "demo", "--dry-run"},
 		{"up", "-a", "demo", "worker=1", "--dry-run"},
@@ -89,6 +92,7 @@ func TestFlagsBeforeOrAfterSpecs(t *testing.T) {
 }
 
 func TestDown(t *testing.T) {
+	t.Parallel()
 	cfg := demoConfig()
 	cfg.Apps[0].Formation[1].Quantity = 2
 	h := newHarness(t, cfg)
@@ -104,6 +108,7 @@ func TestDown(t *testing.T) {
 // Whatever is wrong with the input exits 2, quotes the offending text, and
 // sends nothing.
 func TestBadInputSendsNothing(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		env  map[string]string
@@ -175,6 +180,7 @@ func TestBadInputSendsNothing(t *testing.T) {
 }
 
 func TestAPIFailuresMapToExitCodes(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name  string
 		fault *emulatortest.Fault
@@ -197,6 +203,7 @@ func TestAPIFailuresMapToExitCodes(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			h := newHarness(t, demoConfig())
 			if tt.fault != nil {
 				h.em.Inject(*tt.fault)
@@ -216,6 +223,7 @@ func TestAPIFailuresMapToExitCodes(t *testing.T) {
 }
 
 func TestWait(t *testing.T) {
+	t.Parallel()
 	cfg := demoConfig()
 	cfg.BootDelay, cfg.StopDelay = 30*time.Millisecond, 30*time.Millisecond
 	h := newHarness(t, cfg)
@@ -245,6 +253,7 @@ func TestWait(t *testing.T) {
 }
 
 func TestWaitTimesOut(t *testing.T) {
+	t.Parallel()
 	cfg := demoConfig()
 	cfg.BootDelay = time.Hour
 	h := newHarness(t, cfg)
@@ -284,6 +293,7 @@ func TestWaitTimesOut(t *testing.T) {
 // A signal during --wait stops the wait, not the change, which has landed:
 // scaler says what landed and what it did not wait for, and exits 128+N.
 func TestSignalStopsAWait(t *testing.T) {
+	t.Parallel()
 	for sig, code := range map[syscall.Signal]int{syscall.SIGINT: 130, syscall.SIGTERM: 143} {
 		cfg := demoConfig()
 		cfg.BootDelay = time.Hour
@@ -297,6 +307,7 @@ func TestSignalStopsAWait(t *testing.T) {
 }
 
 func TestDebugLogsHaveNoToken(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, demoConfig())
 	h.env[envLogLevel] = "debug"
 	r := h.run("up", "worker=1")

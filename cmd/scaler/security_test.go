@@ -33,6 +33,7 @@ import (
 // Every command, on every kind of failure, at debug level: the harness
 // fails the test if stdout or stderr holds the token.
 func TestTokenNeverShows(t *testing.T) {
+	t.Parallel()
 	faults := map[string]*emulatortest.Fault{
 		"none":      nil,
 		"401":       {Status: 401, ID: "unauthorized", Message: "Invalid credentials provided."},
@@ -55,6 +56,7 @@ func TestTokenNeverShows(t *testing.T) {
 	}
 	for name, fault := range faults {
 		t.Run(name, func(t *testing.T) {
+			t.Parallel()
 			for _, args := range commands {
 				h := newHarness(t, demoConfig())
 				h.env[envLogLevel] = "debug"
@@ -74,6 +76,7 @@ func TestTokenNeverShows(t *testing.T) {
 // A token with characters that could break a header is refused without
 // being quoted back.
 func TestBadTokenIsNotEchoed(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, demoConfig())
 	h.env[envToken] = "HRKU-line\r\nX-Injected: yes"
 	r := h.run("status")
@@ -137,6 +140,7 @@ func exposes(out, token string) bool {
 // and body of every answer, in every form: nothing scaler writes, on any
 // command, at any level, shows the token.
 func TestEchoingAPINeverMakesTheTokenShow(t *testing.T) {
+	t.Parallel()
 	commands := [][]string{
 		{"up", "worker=1"}, {"scale", "web+1"}, {"down", "worker"}, {"status"}, {"status", "--json"},
 		{"apply"}, {"apply", "--json"}, {"check"}, {"check", "--json"}, {"done", "worker"},
@@ -145,6 +149,7 @@ func TestEchoingAPINeverMakesTheTokenShow(t *testing.T) {
 	for name, form := range echoes(testToken) {
 		for _, status := range []int{200, 400, 404, 422, 503} {
 			t.Run(fmt.Sprintf("%s, %d", name, status), func(t *testing.T) {
+				t.Parallel()
 				srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 					echo := strings.ReplaceAll(r.Header.Get("Authorization"), testToken, form)
 					// Every request header back as it came, and the token
@@ -218,6 +223,7 @@ func TestEchoingAPINeverMakesTheTokenShow(t *testing.T) {
 
 // A URL's password is a secret too, in every message that would quote it.
 func TestURLPasswordNeverShows(t *testing.T) {
+	t.Parallel()
 	const password = "pa55w0rd-not-to-show"
 	for _, raw := range []string{"http://user:" + password + "@example.com", "https://user:" + password + "@127.0.0.1:99999", "ftp://user:" + password + "@host"} {
 		h := newHarness(t, demoConfig())

@@ -10,6 +10,7 @@ import (
 // each call as `ENV... | ARGS...`, with an expansion as [$X]; or why the
 // line is not read.
 func TestScalerCalls(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		line string
 		want []string

@@ -41,6 +41,7 @@ func none(t *testing.T, sigs <-chan os.Signal) {
 // comes later gets the shutdown's first SIGTERM and first SIGINT, in their
 // order, and then what follows; an ended subscription gets nothing more.
 func TestSignalHub(t *testing.T) {
+	t.Parallel()
 	src := make(chan os.Signal)
 	hub := newSignalHub(src)
 	defer hub.close()
@@ -78,6 +79,7 @@ func TestSignalHub(t *testing.T) {
 // A hub without a source, as an App without Signals has, delivers nothing
 // and closes.
 func TestSignalHubWithoutSource(t *testing.T) {
+	t.Parallel()
 	hub := newSignalHub(nil)
 	sigs, end := hub.Subscribe()
 	none(t, sigs)
@@ -87,6 +89,7 @@ func TestSignalHubWithoutSource(t *testing.T) {
 
 // A subscriber that reads nothing does not hold up the others.
 func TestSignalHubSlowReader(t *testing.T) {
+	t.Parallel()
 	src := make(chan os.Signal)
 	hub := newSignalHub(src)
 	defer hub.close()
@@ -103,6 +106,7 @@ func TestSignalHubSlowReader(t *testing.T) {
 // Exit codes come from the errors' types, in one place: a signal first,
 // then a job's status, then a partial failure, then the domain's errors.
 func TestExitCodes(t *testing.T) {
+	t.Parallel()
 	stoppedRead := fmt.Errorf("GET /apps/demo/formation: %w", signalled{syscall.SIGTERM})
 	refused := scaler.Errorf(scaler.ErrUnauthorized, "401")
 	for _, tt := range []struct {

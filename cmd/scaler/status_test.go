@@ -11,6 +11,7 @@ import (
 )
 
 func TestStatus(t *testing.T) {
+	t.Parallel()
 	at := time.Date(2026, 11, 23, 3, 0, 0, 0, time.UTC)
 	clock := at
 	cfg := emulator.Config{
@@ -41,6 +42,7 @@ func TestStatus(t *testing.T) {
 }
 
 func TestHelpVersionAndNoCommand(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, demoConfig())
 	if r := h.run("--version"); r.code != 0 || !strings.HasPrefix(r.stdout, "scaler version ") || !strings.Contains(r.stdout, "go1.") {
 		t.Errorf("--version:\n%s", r)
@@ -63,6 +65,7 @@ func TestHelpVersionAndNoCommand(t *testing.T) {
 // A name is one row: the dyno that holds it now, and how many older ones of
 // that name are still stopping.
 func TestStatusOneRowPerName(t *testing.T) {
+	t.Parallel()
 	at := time.Date(2026, 11, 30, 2, 0, 0, 0, time.UTC)
 	dynos := []scaler.Dyno{
 		{Name: "nightly.1", Type: "nightly", State: "down", UpdatedAt: at},
@@ -84,6 +87,7 @@ func TestStatusOneRowPerName(t *testing.T) {
 // that runs says when daily cycling may stop it: a day after it was
 // created.
 func TestStatusByThePlatformsClock(t *testing.T) {
+	t.Parallel()
 	clock := &manual{now: time.Date(2026, 12, 1, 1, 0, 0, 0, time.UTC)}
 	h := newHarness(t, emulator.Config{Now: clock.Now, Apps: []emulator.App{{Name: "demo", Formation: []emulator.Process{{Type: "web", Quantity: 1}}}}})
 	h.dyno = func() time.Time { return time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC) }
@@ -101,6 +105,7 @@ func TestStatusByThePlatformsClock(t *testing.T) {
 }
 
 func TestCycling(t *testing.T) {
+	t.Parallel()
 	created := time.Date(2026, 12, 1, 1, 3, 0, 0, time.UTC)
 	up := scaler.Dyno{Name: "worker.1", State: "up", CreatedAt: created, UpdatedAt: created.Add(time.Minute)}
 	// A dyno restarted at 01:10 by a platform that keeps its created_at
@@ -126,6 +131,7 @@ func TestCycling(t *testing.T) {
 // With a schedule, status says where each job's window stands, by the
 // platform's clock, in the zone of its rules.
 func TestStatusSaysWhereJobsStand(t *testing.T) {
+	t.Parallel()
 	h, clock := onceHarness(t, false)
 	h.dyno = func() time.Time { return time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC) }
 	status := func(when string) string {

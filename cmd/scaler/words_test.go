@@ -14,6 +14,7 @@ import (
 // error, each failure exits with the same code and the same hint. scaler
 // decides by statuses, Heroku's ids and what it asked, never by words.
 func TestMessagesAreNotAContract(t *testing.T) {
+	t.Parallel()
 	rewordings := map[string]func(string) string{
 		"as the platform says": nil,
 		"nonsense":             func(string) string { return "lorem ipsum" },
@@ -48,6 +49,7 @@ func TestMessagesAreNotAContract(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			seen := map[string]outcome{}
 			for name, reword := range rewordings {
 				cfg := demoConfig()

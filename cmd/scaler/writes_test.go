@@ -53,6 +53,7 @@ func (r *requestIDs) applied(em *emulatortest.Emulator) int {
 }
 
 func TestWritesUnderLostAnswersAndOtherWriters(t *testing.T) {
+	t.Parallel()
 	// other is another client of the API, writing while scaler's request
 	// is under way (the fault's During runs at that moment).
 	other := func(h *harness, spec string) func() {
@@ -251,6 +252,7 @@ func hangUp(w http.ResponseWriter) {
 // final quantity is the start plus what landed. Without faults, every
 // change counts.
 func TestConcurrentRelativeWritersWithRandomFaults(t *testing.T) {
+	t.Parallel()
 	const clients, seeds, start = 8, 12, 20
 	for _, ignore := range []bool{false, true} {
 		for seed := range seeds {
