@@ -5,11 +5,12 @@ package main
 // under the dyno manager, with real processes. Scheduler runs `scaler apply`
 // every few seconds with skips and duplicates; deploys and restarts land in
 // the middle of jobs; the API fails at random, and not at all during one
-// window. The emulator's clock runs 60 times faster than real time, so that
-// a minute's window passes in a second; every delay of the platform and of
-// scaler stays real.
+// window. The emulator's clock runs 30 times faster than real time, so that
+// a minute's window passes in two seconds; every delay of the platform and
+// of scaler stays real.
 
 import (
+	"context"
 	"fmt"
 	"math/rand/v2"
 	"net/http"
@@ -19,6 +20,8 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -40,7 +43,12 @@ type nights struct {
 // one-minute window and two minutes for the job to end and its dyno to
 // stop.
 const (
-	nightRate   = 60 // the emulated clock's speed: a minute in a second
+	// nightRate is the emulated clock's speed: a minute in two seconds, so
+	// that a Scheduler run has half a second to decide, and a run's real
+	// delays (its job, the settle period, the platform's stop a second
+	// after the scale-down, a restart's) end in its night, on a loaded
+	// machine too.
+	nightRate   = 30
 	nightPeriod = 3 * time.Minute
 	jobSeconds  = "0.4" // the job's own runtime, real seconds
 	stopLatency = time.Second
@@ -80,12 +88,23 @@ type nightsResult struct {
 
 // The job counts its own starts and completions in the log stream, keyed by
 // its run's identity; its work (a sleep) is done only when it ran its
-// course. On SIGTERM (which the work gets too, as every process of the
-// dyno) it cleans up and exits 0, as Sidekiq does: the worst case for
-// telling a shutdown from a completion.
-const nightlyJob = `nightly: scaler run -- sh -c 'echo "job start $SCALER_RUN_ID"; trap "echo job stopped; exit 0" TERM; sleep ` + jobSeconds + ` & if wait $!; then echo "job done $SCALER_RUN_ID"; fi'` + "\n"
+// course. It starts its work once the test has seen its start (the file
+// go-RUN, which follow writes), so that a restart the test sends as the job
+// starts lands while it works, however late the test sees the start. On
+// SIGTERM (which the work gets too, as every process of the dyno) it cleans
+// up and exits 0, as Sidekiq does: the worst case for telling a shutdown
+// from a completion.
+const nightlyJob = `nightly: scaler run -- sh -c 'echo "job start $SCALER_RUN_ID"; trap "echo job stopped; exit 0" TERM; while [ ! -e "go-$SCALER_RUN_ID" ]; do sleep 0.02; done; sleep ` + jobSeconds + ` & if wait $!; then echo "job done $SCALER_RUN_ID"; fi'` + "\n"
 
+// simulateNights runs a simulation of n to its end.
 func simulateNights(tb testing.TB, n nights) nightsResult {
+	tb.Helper()
+	return startNights(tb, n)()
+}
+
+// startNights starts a simulation of n, and returns what follows it to its
+// end, which any goroutine may call.
+func startNights(tb testing.TB, n nights) (run func() nightsResult) {
 	tb.Helper()
 	dir := tb.TempDir()
 	if err := os.Mkdir(filepath.Join(dir, "bin"), 0o755); err != nil {
@@ -128,28 +147,52 @@ func simulateNights(tb testing.TB, n nights) nightsResult {
 	// The dynos reach the API through the faults, under /dyno (chaos's
 	// name for its clients), and the test around them.
 	srv := httptest.NewServer(front)
-	defer srv.Close()
+	tb.Cleanup(srv.Close)
 	if err := em.StartDynos(srv.URL + "/dyno"); err != nil {
 		tb.Fatal(err)
 	}
-	stopped := false
-	defer func() {
-		if !stopped {
-			em.StopDynos(tb.Context())
+	var stopped atomic.Bool
+	tb.Cleanup(func() {
+		if !stopped.Load() {
+			em.StopDynos(context.Background())
 		}
-	}()
+	})
 
-	// The platform's own doings in the middle of jobs: a deploy (every dyno
-	// restarted) in one night out of four, and a restart of the job's dyno
-	// (as cycling does) in another, each as soon as the job has started.
-	restart := func(path string) {
+	// The platform's own doings in the middle of jobs, each as soon as the
+	// job has started (follow says which).
+	restart := func(path string) bool {
 		req, _ := http.NewRequest("DELETE", srv.URL+"/test"+path, nil)
 		req.Header.Set("Accept", emulator.AcceptHeader)
 		req.Header.Set("Authorization", "Bearer "+testToken)
-		if resp, err := http.DefaultClient.Do(req); err == nil {
-			resp.Body.Close()
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode < 300
+	}
+	release := func(run string) {
+		if err := os.WriteFile(filepath.Join(dir, "go-"+run), nil, 0o644); err != nil {
+			tb.Error(err)
 		}
 	}
+	return func() nightsResult {
+		follow(clock, stream, n, restart, release)
+		stopped.Store(true)
+		if err := em.StopDynos(tb.Context()); err != nil {
+			tb.Error(err)
+		}
+		lines, _ := stream.wait(0, 0)
+		return nightsResult{log: lines, overhead: overheads(lines), final: em.Quantity("demo", "nightly"), faults: front.failed()}
+	}
+}
+
+// follow follows the log stream to the end of the last night, and has the
+// platform restart jobs as they start: a deploy (every dyno restarted) in
+// one night out of four, and a restart of the job's dyno (as cycling does)
+// in another. It releases each job to do its work once it has seen it
+// start, or, when it restarts it, once it has seen it start again.
+func follow(clock func() time.Time, stream *logStream, n nights, restart func(path string) bool, release func(run string)) {
 	_, lastClose := window(n.windows - 1)
 	end := lastClose.Add(nightPeriod - time.Minute)
 	started := regexp.MustCompile(`^(\S+) app\[nightly\.1\]: job start (\S+)$`)
@@ -158,30 +201,26 @@ func simulateNights(tb testing.TB, n nights) nightsResult {
 		lines, more := stream.wait(cursor, time.Until(realAt(clock, end)))
 		for ; cursor < len(lines); cursor++ {
 			m := started.FindStringSubmatch(lines[cursor])
-			if m == nil || restarted[m[2]] {
+			switch {
+			case m == nil:
+				continue
+			case restarted[m[2]]:
+				release(m[2])
 				continue
 			}
 			restarted[m[2]] = true
-			if !n.restarts {
-				continue
-			}
-			switch k := nightOf(m[1]); k % 4 {
-			case 1:
-				restart("/apps/demo/dynos") // a deploy
-			case 2:
-				restart("/apps/demo/dynos/nightly.1") // a restart, as cycling does
+			path := map[int]string{
+				1: "/apps/demo/dynos",           // a deploy
+				2: "/apps/demo/dynos/nightly.1", // a restart, as cycling does
+			}[nightOf(m[1])%4]
+			if !n.restarts || path == "" || !restart(path) {
+				release(m[2])
 			}
 		}
 		if !more {
-			break
+			return
 		}
 	}
-	stopped = true
-	if err := em.StopDynos(tb.Context()); err != nil {
-		tb.Error(err)
-	}
-	lines, _ := stream.wait(0, 0)
-	return nightsResult{log: lines, overhead: overheads(tb, lines), final: em.Quantity("demo", "nightly"), faults: front.failed()}
 }
 
 // downtime is when the API is down around window k: from 10 emulated
@@ -243,7 +282,7 @@ func stampNight(t time.Time) int {
 // ran beyond the job's own runtime and the boot delay: from the platform's
 // "Starting process" to its "Process exited", on the emulated clock scaled
 // back to real time, less the job's runtime as scaler reports it.
-func overheads(tb testing.TB, lines []string) []time.Duration {
+func overheads(lines []string) []time.Duration {
 	stamp := func(l string) time.Time {
 		t, _ := time.Parse(time.RFC3339Nano, strings.Fields(l)[0])
 		return t
@@ -278,14 +317,95 @@ func overheads(tb testing.TB, lines []string) []time.Duration {
 // or the previous run still went when it opened; apply starts the job only inside a window; no
 // run's job starts again after it completed; the type is at 0 at the end. The dyno time beyond
 // the job's own runtime is logged here, and measured by BenchmarkNights: a
-// figure, not an assertion, since a loaded machine stretches it.
+// figure, not an assertion, since a loaded machine stretches it. The 32
+// nights are four simulations of 8 at once, each with its platform, its
+// Scheduler and its faults, the API down in the first's sixth window:
+// every window is judged alike, and what says that the simulation proved
+// something counts them all.
 func TestManyNights(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
-		t.Skip("a simulation of 32 nights, about 100 s")
+		t.Skip("a simulation of 32 nights, about 50 s")
 	}
-	n := nights{windows: 32, faults: 0.08, down: 7, restarts: true, seed: 20261201}
+	n := nights{windows: 32, faults: 0.08, down: 5, restarts: true, seed: 20261201}
+	parts := n.split(4)
+	runs := make([]func() nightsResult, len(parts))
+	for i, p := range parts {
+		runs[i] = startNights(t, p)
+	}
+	results := make([]nightsResult, len(parts))
+	var wg sync.WaitGroup
+	for i, run := range runs {
+		wg.Go(func() { results[i] = run() })
+	}
+	wg.Wait()
+
+	var all nightsTally
+	for i, p := range parts {
+		all.add(judgeNights(t, p, results[i], i*p.windows))
+	}
+	if all.completed < n.windows*3/4 {
+		t.Errorf("%d of %d windows completed: the simulation proves little", all.completed, n.windows)
+	}
+	slices.Sort(all.overhead)
+	if len(all.overhead) == 0 {
+		t.Fatal("no completed run to measure")
+	}
+	median, worst := all.overhead[len(all.overhead)/2], all.overhead[len(all.overhead)-1]
+	t.Logf("%d windows, %d completed, %d reported missed, %d missed with the run after their close skipped, %d taken by the previous run; dyno time beyond the job, per run: median %v, max %v (%d runs)",
+		n.windows, all.completed, all.missed, all.unjudged, all.overlapped, median.Round(time.Millisecond), worst.Round(time.Millisecond), len(all.overhead))
+	// What the simulation put the job through, so that a run that proves
+	// little shows.
+	t.Logf("%d Scheduler runs of apply, %d jobs stopped by the platform mid-run, %d restarts of a job within its run, %d failed API answers",
+		all.applies, all.restarts, all.rerun, all.faults)
+	if all.applies < 3*n.windows || all.restarts < n.windows/4 {
+		t.Errorf("the simulation did not do what it should: %d applies, %d restarts", all.applies, all.restarts)
+	}
+	if t.Failed() {
+		for i, res := range results {
+			t.Logf("the log stream of windows %d-%d:\n%s", i*parts[i].windows, (i+1)*parts[i].windows-1, strings.Join(res.log, "\n"))
+		}
+	}
+}
+
+// split cuts n into simulations of as many nights each, to run at once: the
+// first has n's first windows, and the downtime where n has it; each has a
+// seed of its own.
+func (n nights) split(parts int) []nights {
+	out := make([]nights, parts)
+	per := n.windows / parts
+	for i := range out {
+		p := n
+		p.windows, p.seed, p.down = per, n.seed+uint64(i), -1
+		if n.down >= i*per && n.down < (i+1)*per {
+			p.down = n.down - i*per
+		}
+		out[i] = p
+	}
+	return out
+}
+
+// nightsTally counts what a simulation's windows came to, and what it put
+// the job through.
+type nightsTally struct {
+	completed, missed, unjudged, overlapped int
+	overhead                                []time.Duration
+	// applies are Scheduler's runs of apply; restarts the jobs stopped by
+	// the platform mid-run; rerun the starts of a job again within its run.
+	applies, restarts, rerun, faults int
+}
+
+func (a *nightsTally) add(b nightsTally) {
+	a.completed, a.missed, a.unjudged, a.overlapped = a.completed+b.completed, a.missed+b.missed, a.unjudged+b.unjudged, a.overlapped+b.overlapped
+	a.overhead = append(a.overhead, b.overhead...)
+	a.applies, a.restarts, a.rerun, a.faults = a.applies+b.applies, a.restarts+b.restarts, a.rerun+b.rerun, a.faults+b.faults
+}
+
+// judgeNights judges each window of a simulation of n, whose first window
+// is the first-th of the test's, and counts what they came to.
+func judgeNights(t *testing.T, n nights, res nightsResult, first int) nightsTally {
+	t.Helper()
 	_, downUntil := downtime(n.down)
-	res := simulateNights(t, n)
 	text := strings.Join(res.log, "\n")
 
 	starts, dones := map[string]int{}, map[string]int{}
@@ -296,12 +416,12 @@ func TestManyNights(t *testing.T) {
 	for i, l := range res.log {
 		if m := startRe.FindStringSubmatch(l); m != nil {
 			if _, done := doneAt[m[1]]; done {
-				t.Errorf("run %s started again after it completed (line %d)", m[1], i)
+				t.Errorf("windows %d-: run %s started again after it completed (line %d)", first, m[1], i)
 			}
 			if starts[m[1]]++; starts[m[1]] == 1 {
 				k := runNight(m[1])
 				if k < 0 {
-					t.Errorf("run %s started before the first window", m[1])
+					t.Errorf("windows %d-: run %s started before the first window", first, m[1])
 				}
 				runs[k] = append(runs[k], m[1])
 			}
@@ -323,7 +443,7 @@ func TestManyNights(t *testing.T) {
 	for _, m := range startedBy.FindAllStringSubmatch(text, -1) {
 		at, _ := time.Parse(time.RFC3339, m[1])
 		if open, close := window(stampNight(at)); at.Before(open) || !at.Before(close) {
-			t.Errorf("an apply as of %s started the job outside every window", m[1])
+			t.Errorf("windows %d-: an apply as of %s started the job outside every window", first, m[1])
 		}
 	}
 	// A window missed is said by the one apply of the Scheduler interval
@@ -354,7 +474,7 @@ func TestManyNights(t *testing.T) {
 			taken[stampNight(at)] = true
 		}
 	}
-	completed, overlapped, unjudged := 0, 0, 0
+	var tally nightsTally
 	for k := range n.windows {
 		switch ids := runs[k]; {
 		// With the API down throughout the window, its job cannot start
@@ -363,51 +483,35 @@ func TestManyNights(t *testing.T) {
 		// decision inside the window is checked above), the job starts
 		// then, once.
 		case k == n.down && len(ids) == 0 && !missed[k] && held[k]:
-			t.Errorf("window %d, with the API down throughout: no run, and not reported missed", k)
+			t.Errorf("window %d, with the API down throughout: no run, and not reported missed", first+k)
 		case len(ids) == 0 && !missed[k] && !held[k]:
-			unjudged++
+			tally.unjudged++
 		case k == n.down && len(ids) == 1 && runStart(ids[0]).Before(downUntil):
-			t.Errorf("window %d, with the API down until %s: run %s started before", k, downUntil.Format(time.TimeOnly), ids[0])
+			t.Errorf("window %d, with the API down until %s: run %s started before", first+k, downUntil.Format(time.TimeOnly), ids[0])
 		case len(ids) == 0 && !missed[k] && taken[k]:
-			overlapped++
+			tally.overlapped++
 		case len(ids) == 0 && !missed[k]:
-			t.Errorf("window %d: no run, and not reported missed", k)
+			t.Errorf("window %d: no run, and not reported missed", first+k)
 		case len(ids) > 1:
-			t.Errorf("window %d started %d runs: %v", k, len(ids), ids)
+			t.Errorf("window %d started %d runs: %v", first+k, len(ids), ids)
 		case len(ids) == 1 && dones[ids[0]] != 1:
-			t.Errorf("window %d: run %s completed %d times, want once", k, ids[0], dones[ids[0]])
+			t.Errorf("window %d: run %s completed %d times, want once", first+k, ids[0], dones[ids[0]])
 		case len(ids) == 1 && missed[k]:
-			t.Errorf("window %d ran, and was reported missed", k)
+			t.Errorf("window %d ran, and was reported missed", first+k)
 		case len(ids) == 1:
-			completed++
+			tally.completed++
 		}
-	}
-	if completed < n.windows*3/4 {
-		t.Errorf("%d of %d windows completed: the simulation proves little", completed, n.windows)
 	}
 	// At the end no job runs: the type is at 0, and no dyno of it is left.
 	if res.final != 0 {
-		t.Errorf("nightly is at %d at the end, want 0", res.final)
+		t.Errorf("windows %d-: nightly is at %d at the end, want 0", first, res.final)
 	}
-	slices.Sort(res.overhead)
-	if len(res.overhead) == 0 {
-		t.Fatal("no completed run to measure")
-	}
-	median, worst := res.overhead[len(res.overhead)/2], res.overhead[len(res.overhead)-1]
-	t.Logf("%d windows, %d completed, %d reported missed, %d missed with the run after their close skipped, %d taken by the previous run; dyno time beyond the job, per run: median %v, max %v (%d runs)",
-		n.windows, completed, len(missed), unjudged, overlapped, median.Round(time.Millisecond), worst.Round(time.Millisecond), len(res.overhead))
-	// What the simulation put the job through, so that a run that proves
-	// little shows.
 	count := func(pattern string) int { return len(regexp.MustCompile(pattern).FindAllString(text, -1)) }
-	restarts, applies := count(`heroku\[nightly\.1\]: Stopping all processes with SIGTERM`)-completed, count(`heroku\[scheduler\.\d+\]: Starting process`)
-	t.Logf("%d Scheduler runs of apply, %d jobs stopped by the platform mid-run, %d restarts of a job within its run, %d failed API answers",
-		applies, restarts, count(`app\[nightly\.1\]: job start`)-len(starts), res.faults)
-	if applies < 3*n.windows || restarts < n.windows/4 {
-		t.Errorf("the simulation did not do what it should: %d applies, %d restarts", applies, restarts)
-	}
-	if t.Failed() {
-		t.Logf("the log stream:\n%s", text)
-	}
+	tally.missed, tally.overhead, tally.faults = len(missed), res.overhead, res.faults
+	tally.restarts = count(`heroku\[nightly\.1\]: Stopping all processes with SIGTERM`) - tally.completed
+	tally.applies = count(`heroku\[scheduler\.\d+\]: Starting process`)
+	tally.rerun = count(`app\[nightly\.1\]: job start`) - len(starts)
+	return tally
 }
 
 // BenchmarkNights measures the dyno time a run costs beyond its job's own
