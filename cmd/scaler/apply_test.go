@@ -99,7 +99,7 @@ func TestApplySeveralAppsOneFailing(t *testing.T) {
 	if h.em.Quantity("demo", "web") != 2 || h.em.Quantity("other", "web") != 3 {
 		t.Errorf("one app failing stopped the others: demo %+v, other %+v", h.em.Formation("demo"), h.em.Formation("other"))
 	}
-	var out applyJSON
+	var out applyDoc
 	if err := json.Unmarshal([]byte(r.stdout), &out); err != nil {
 		t.Fatalf("--json: %v\n%s", err, r.stdout)
 	}

@@ -110,7 +110,7 @@ func TestCheckJSON(t *testing.T) {
 	h := newHarness(t, demoConfig())
 	h.env[envSchedule] = "clock default 1"
 	r := h.run("check", "--json")
-	var out checkJSON
+	var out checkDoc
 	if err := json.Unmarshal([]byte(r.stdout), &out); err != nil {
 		t.Fatalf("check --json: %v\n%s", err, r.stdout)
 	}
@@ -168,11 +168,11 @@ func TestCheckDST(t *testing.T) {
 	h.now = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 	h.env[envSchedule] = "timezone America/New_York; web daily 02:30-04:00 3"
 	r := h.run("check", "--json")
-	var out checkJSON
+	var out checkDoc
 	if err := json.Unmarshal([]byte(r.stdout), &out); err != nil {
 		t.Fatalf("check --json: %v\n%s", err, r.stdout)
 	}
-	want := finding{Check: "dst", Status: "warn", Detail: "web daily 02:30-04:00 3 (line 2) is shortened by 30 minutes to 03:00-04:00 on Sun 2026-03-08: America/New_York skips 02:00-03:00"}
+	want := checkRow{Check: "dst", Status: "warn", Detail: "web daily 02:30-04:00 3 (line 2) is shortened by 30 minutes to 03:00-04:00 on Sun 2026-03-08: America/New_York skips 02:00-03:00"}
 	if r.code != 0 || !out.OK || !slices.Contains(out.Checks, want) {
 		t.Errorf("check --json = %+v (exit %d), want OK with %+v", out, r.code, want)
 	}

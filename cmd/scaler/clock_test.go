@@ -145,7 +145,7 @@ func TestApplyBinaryMeetsASkewedDyno(t *testing.T) {
 			}
 			wg.Wait()
 			for _, r := range outs {
-				var out applyJSON
+				var out applyDoc
 				if err := json.Unmarshal([]byte(r.stdout), &out); err != nil || r.code != 0 || len(out.Apps) != 1 || len(out.Apps[0].Jobs) != 1 || out.Apps[0].Jobs[0].State != "ran" {
 					t.Errorf("a duplicate after the job: %v\n%s", err, r)
 				}

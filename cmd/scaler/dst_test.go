@@ -50,7 +50,7 @@ func TestApplyOnTheNightTheClocksSkip(t *testing.T) {
 		t.Fatalf("apply at 01:59 CET, before the gap, wrote:\n%s", r)
 	}
 	r := h.applyAt(clock, berlinAt(t, "03:10 CEST"), "--json")
-	var out applyJSON
+	var out applyDoc
 	if err := json.Unmarshal([]byte(r.stdout), &out); err != nil {
 		t.Fatalf("apply --json: %v\n%s", err, r)
 	}

@@ -56,7 +56,7 @@ func TestAPersonsChangeHoldsUntilTheNextEdge(t *testing.T) {
 	}
 	// The dry run's JSON shows the edge in force, and the change kept.
 	r = h.applyAt(clock, berlin("2026-11-23T14:20"), "--dry-run", "--json")
-	var out applyJSON
+	var out applyDoc
 	if err := json.Unmarshal([]byte(r.stdout), &out); err != nil || len(out.Apps) != 1 || len(out.Apps[0].Edges) != 1 {
 		t.Fatalf("apply --dry-run --json: %v\n%s", err, r.stdout)
 	}

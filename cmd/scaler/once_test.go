@@ -138,7 +138,7 @@ func TestOnceWindowMissed(t *testing.T) {
 	if r.code != 0 || !strings.Contains(r.stderr, `level=warn msg="window missed" app=demo type=nightly open=2026-12-01T01:00:00Z close=2026-12-01T04:00:00Z`) {
 		t.Fatalf("apply after a missed window:\n%s", r)
 	}
-	var out applyJSON
+	var out applyDoc
 	if err := json.Unmarshal([]byte(r.stdout), &out); err != nil || len(out.Missed) != 1 || out.Missed[0].Type != "nightly" {
 		t.Errorf("apply --json: %+v, %v\n%s", out.Missed, err, r.stdout)
 	}
@@ -220,7 +220,7 @@ func TestApplySaysWhereJobsStand(t *testing.T) {
 			t.Errorf("apply at %s: want %q and %q:\n%s", when, want.text, want.log, r)
 		}
 		r = h.applyAt(clock, at(when), "--json", "--dry-run")
-		var out applyJSON
+		var out applyDoc
 		if err := json.Unmarshal([]byte(r.stdout), &out); err != nil || len(out.Apps) != 1 || len(out.Apps[0].Jobs) != 1 || out.Apps[0].Jobs[0].State != want.state {
 			t.Errorf("apply --json at %s: %v, want the state %s:\n%s", when, err, want.state, r.stdout)
 		}

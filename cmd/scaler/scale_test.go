@@ -56,7 +56,7 @@ func TestScaleIsOneBatch(t *testing.T) {
 			t.Errorf("batch %s does not hold %s", writes[0].Body, want)
 		}
 	}
-	var out planJSON
+	var out planDoc
 	if err := json.Unmarshal([]byte(r.stdout), &out); err != nil {
 		t.Fatalf("--json output %q: %v", r.stdout, err)
 	}
@@ -233,7 +233,7 @@ func TestWait(t *testing.T) {
 	}
 	// Every dyno is up by the time up --wait returns.
 	r = h.run("status", "--json")
-	var st statusJSON
+	var st statusDoc
 	if err := json.Unmarshal([]byte(r.stdout), &st); err != nil {
 		t.Fatal(err)
 	}

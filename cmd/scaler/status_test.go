@@ -32,7 +32,7 @@ func TestStatus(t *testing.T) {
 	golden(t, "status.golden", r.stdout)
 
 	r = h.run("status", "--json")
-	var st statusJSON
+	var st statusDoc
 	if err := json.Unmarshal([]byte(r.stdout), &st); err != nil {
 		t.Fatalf("status --json: %v\n%s", err, r)
 	}
@@ -97,7 +97,7 @@ func TestStatusByThePlatformsClock(t *testing.T) {
 		t.Errorf("status:\n%s", r)
 	}
 	r = h.run("status", "--json")
-	var st statusJSON
+	var st statusDoc
 	if err := json.Unmarshal([]byte(r.stdout), &st); err != nil || len(st.Dynos) != 1 || st.Dynos[0].AgeSeconds != 3 ||
 		!st.Dynos[0].CycleFrom.Equal(time.Date(2026, 12, 2, 1, 0, 0, 0, time.UTC)) || !st.At.Equal(clock.Now()) {
 		t.Errorf("status --json: %v, %+v\n%s", err, st, r)
@@ -159,7 +159,7 @@ func TestStatusSaysWhereJobsStand(t *testing.T) {
 		t.Errorf("after the window:\n%s", out)
 	}
 	r := h.run("status", "--json")
-	var st statusJSON
+	var st statusDoc
 	if err := json.Unmarshal([]byte(r.stdout), &st); err != nil || len(st.Jobs) != 1 || st.Jobs[0].State != "waiting" || !st.Jobs[0].Open.Equal(at("02:00").AddDate(0, 0, 1)) {
 		t.Errorf("status --json: %v, %+v", err, st.Jobs)
 	}
