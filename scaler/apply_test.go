@@ -39,6 +39,7 @@ func fleet(t testing.TB, text string) *schedules.Fleet {
 // would start twice a night when the dyno is ahead: its start and its
 // scale-down, stamped by the platform, fall before the window opened.
 func TestOneStartPerOccurrenceWhateverTheDynosClock(t *testing.T) {
+	t.Parallel()
 	sched := fleet(t, "nightly daily 02:00-05:00 once")
 	night := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
 	for _, tt := range []struct {
@@ -93,6 +94,7 @@ func TestOneStartPerOccurrenceWhateverTheDynosClock(t *testing.T) {
 
 // Review, case by case: what apply says of an app beyond its changes.
 func TestReview(t *testing.T) {
+	t.Parallel()
 	berlin, _ := time.LoadLocation("Europe/Berlin")
 	local := func(wall string) time.Time {
 		t, err := time.ParseInLocation("2006-01-02 15:04", wall, berlin)
@@ -212,6 +214,7 @@ func TestReview(t *testing.T) {
 // seconds to minutes after its interval starts (a dyno boots), and
 // conditions at every few seconds between them.
 func TestTellsEachConditionOnce(t *testing.T) {
+	t.Parallel()
 	const every = 10 * time.Minute
 	start := time.Date(2026, 12, 1, 1, 0, 0, 0, time.UTC)
 	rng := rand.New(rand.NewPCG(1, 2))
@@ -243,6 +246,7 @@ func TestTellsEachConditionOnce(t *testing.T) {
 // missed window by one apply, over a weekend of applies every 10 minutes,
 // 5 minutes past each tenth.
 func TestEachConditionSaidOnce(t *testing.T) {
+	t.Parallel()
 	sched := fleet(t, "timezone Europe/Berlin; web Mon-Fri 08:00-20:00 3; web default 1; nightly daily 02:00-03:00 once")
 	berlin, _ := time.LoadLocation("Europe/Berlin")
 	start := time.Date(2026, 11, 28, 0, 5, 0, 0, berlin) // a Saturday

@@ -228,6 +228,7 @@ func (w *watcher) pid(t *testing.T) int {
 }
 
 func TestJobRunsToCompletion(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		mode string
 		want Outcome
@@ -238,6 +239,7 @@ func TestJobRunsToCompletion(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.mode, func(t *testing.T) {
+			t.Parallel()
 			out := &watcher{}
 			got := runJob(t, helperJob(tt.mode, out, nil), t.Context())
 			if got != tt.want {
@@ -251,6 +253,7 @@ func TestJobRunsToCompletion(t *testing.T) {
 }
 
 func TestJobThatCannotStart(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	notExec := dir + "/job"
 	os.WriteFile(notExec, []byte("#!/bin/sh\n"), 0o644)
@@ -263,8 +266,10 @@ func TestJobThatCannotStart(t *testing.T) {
 }
 
 func TestJobShutdownBeforeCompletion(t *testing.T) {
+	t.Parallel()
 	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT} {
 		t.Run(SignalName(sig), func(t *testing.T) {
+			t.Parallel()
 			out, sigs := &watcher{}, make(chan os.Signal, 4)
 			job := helperJob("wait", out, sigs)
 			ready := out.await("job: ready")
@@ -282,6 +287,7 @@ func TestJobShutdownBeforeCompletion(t *testing.T) {
 }
 
 func TestJobIgnoringTermIsKilledWithItsGroup(t *testing.T) {
+	t.Parallel()
 	out, sigs := &watcher{}, make(chan os.Signal, 4)
 	job := helperJob("stubborn", out, sigs)
 	job.Grace = 300 * time.Millisecond
@@ -306,6 +312,7 @@ func TestJobIgnoringTermIsKilledWithItsGroup(t *testing.T) {
 }
 
 func TestJobTimeout(t *testing.T) {
+	t.Parallel()
 	out, logs := &watcher{}, &watcher{}
 	job := helperJob("wait", out, nil)
 	job.Timeout = 100 * time.Millisecond
@@ -323,6 +330,7 @@ func TestJobTimeout(t *testing.T) {
 }
 
 func TestJobLeftoversAreStopped(t *testing.T) {
+	t.Parallel()
 	out := &watcher{}
 	job := helperJob("leftover", out, nil)
 	job.Grace = 300 * time.Millisecond
@@ -338,6 +346,7 @@ func TestJobLeftoversAreStopped(t *testing.T) {
 
 // A stop signal that came before the job's start: the job is not started.
 func TestJobNotStartedAfterAStopSignal(t *testing.T) {
+	t.Parallel()
 	out, sigs := &watcher{}, make(chan os.Signal, 1)
 	sigs <- syscall.SIGTERM
 	got := runJob(t, helperJob("exit:0", out, sigs), t.Context())
@@ -369,6 +378,7 @@ func TestJobStoppedAsItStartsGetsTheSignal(t *testing.T) {
 }
 
 func TestJobCancelledContextStopsIt(t *testing.T) {
+	t.Parallel()
 	out := &watcher{}
 	ctx, cancel := context.WithCancel(t.Context())
 	job := helperJob("wait", out, nil)
@@ -385,6 +395,7 @@ func TestJobCancelledContextStopsIt(t *testing.T) {
 // to 500ms, with a settle period of 1.5s: a margin of a second, however
 // loaded the machine.
 func TestJobShutdownThatReachesTheJobFirst(t *testing.T) {
+	t.Parallel()
 	behaviours := []struct {
 		mode, does string
 	}{
@@ -396,6 +407,7 @@ func TestJobShutdownThatReachesTheJobFirst(t *testing.T) {
 	for _, b := range behaviours {
 		for _, delay := range []time.Duration{0, 100 * time.Millisecond, 500 * time.Millisecond} {
 			t.Run(fmt.Sprintf("the job %s, scaler's SIGTERM %v later", b.does, delay), func(t *testing.T) {
+				t.Parallel()
 				out, sigs := &watcher{}, make(chan os.Signal, 4)
 				job := helperJob(b.mode, out, sigs)
 				job.Settle, job.Grace = 1500*time.Millisecond, 300*time.Millisecond
@@ -419,8 +431,10 @@ func TestJobShutdownThatReachesTheJobFirst(t *testing.T) {
 // stops the dyno) has ended on its own, once the platform's kill window
 // has shown nothing: it is done, with its status.
 func TestJobStoppedBySigtermWithoutShutdown(t *testing.T) {
+	t.Parallel()
 	for _, mode := range []string{"hang", "term:143"} {
 		t.Run(mode, func(t *testing.T) {
+			t.Parallel()
 			out, logs := &watcher{}, &watcher{}
 			job := helperJob(mode, out, make(chan os.Signal, 1))
 			job.StopWait = 200 * time.Millisecond
@@ -445,8 +459,10 @@ func TestJobStoppedBySigtermWithoutShutdown(t *testing.T) {
 // A person's Ctrl-C reaches the foreground job, not scaler: the job did
 // not complete.
 func TestJobInterruptedByAPerson(t *testing.T) {
+	t.Parallel()
 	for _, mode := range []string{"hang", "wait"} {
 		t.Run(mode, func(t *testing.T) {
+			t.Parallel()
 			out := &watcher{}
 			job := helperJob(mode, out, make(chan os.Signal, 1))
 			ready := out.await("job: ready")
@@ -472,6 +488,7 @@ func TestJobInterruptedByAPerson(t *testing.T) {
 // ./cmd/bench -sections run`), plus a read and a write. The settle period must
 // leave room for them; the figure itself is the benchmark's.
 func TestDefaultSettleLeavesTheScaleDownWithinASecond(t *testing.T) {
+	t.Parallel()
 	if DefaultSettle > 800*time.Millisecond {
 		t.Errorf("DefaultSettle = %v: with the read and the write after it, the scale-down would leave more than 1s after the job's exit", DefaultSettle)
 	}
@@ -480,6 +497,7 @@ func TestDefaultSettleLeavesTheScaleDownWithinASecond(t *testing.T) {
 // A job that exits on its own is done only once the settle period has
 // passed without a stop signal.
 func TestJobSettlesBeforeCompletion(t *testing.T) {
+	t.Parallel()
 	out := &watcher{}
 	job := helperJob("exit:0", out, make(chan os.Signal, 1))
 	job.Settle = 300 * time.Millisecond

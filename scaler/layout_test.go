@@ -12,6 +12,7 @@ import (
 // only by platform itself (not by the emulator or the webhook sender beside
 // it), urfave/cli only under cmd/.
 func TestImportDirection(t *testing.T) {
+	t.Parallel()
 	out, err := exec.Command("go", "list", "-f", `{{.ImportPath}} {{join .Imports " "}}`, "../...").Output()
 	if err != nil {
 		t.Fatalf("go list: %v", err)

@@ -17,6 +17,7 @@ var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 // case says the end state: the quantity, how many of the caller's writes
 // landed, and the error's kind.
 func TestServiceApplyPaths(t *testing.T) {
+	t.Parallel()
 	read := time.Date(2026, 12, 1, 2, 0, 0, 0, time.UTC)
 	deployed := read.Add(-24 * time.Hour)
 	// later moves the platform's clock past the second of the plan's read:
@@ -150,6 +151,7 @@ func TestServiceApplyPaths(t *testing.T) {
 // A started job's run identity is the updated_at its start landed with, as
 // the platform answered it: Plan.Written.
 func TestServiceApplyWritten(t *testing.T) {
+	t.Parallel()
 	clock := NewManualClock(time.Date(2026, 12, 1, 2, 0, 7, 0, time.UTC))
 	f := NewFakePlatform(clock.Now, map[string]Formation{"demo": {{Type: "nightly", Size: "Standard-1X", UpdatedAt: clock.Now().Add(-24 * time.Hour)}}})
 	svc := &Service{Platform: f, Log: quiet, Now: clock.Now}

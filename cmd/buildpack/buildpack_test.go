@@ -361,6 +361,7 @@ func rubyApp(t *testing.T) map[string]string {
 // bin/scaler and touches nothing else, release declares nothing, and the
 // installed bin/scaler runs.
 func TestBuildpackOnHerokusTerms(t *testing.T) {
+	t.Parallel()
 	tgz, binary, version, answer := packed(t)
 	checkTarball(t, tgz, binary, version)
 	herokuBuild(t, tgz, binary, version, answer)
@@ -416,6 +417,7 @@ func herokuBuild(t *testing.T, tgz, binary []byte, version, answer string) {
 // block, with the release's version for vX.Y.Z and where "…" stands for
 // what varies (the sum, the commit).
 func TestGuideShowsWhatCompilePrints(t *testing.T) {
+	t.Parallel()
 	tgz, _, version, _ := packed(t)
 	guide, err := os.ReadFile("../../docs/deploy.md")
 	if err != nil {
@@ -448,6 +450,7 @@ func TestGuideShowsWhatCompilePrints(t *testing.T) {
 // that says what was replaced and how to keep its own; a bin/scaler that
 // is a folder, or a bin that is a file, fails the build untouched.
 func TestCompileNeverReplacesTheAppsScalerSilently(t *testing.T) {
+	t.Parallel()
 	tgz, binary, version, _ := packed(t)
 	theirs := "#!/bin/sh\necho the app's own\n"
 	replaced := "replacing it with scaler " + version + " from this buildpack."
@@ -482,6 +485,7 @@ func TestCompileNeverReplacesTheAppsScalerSilently(t *testing.T) {
 			1, []string{"The app's bin is a file, not a directory: scaler cannot be installed as bin/scaler."}, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			h := newHeroku(t, tgz, rubyApp(t))
 			tc.app(t, h.build)
 			before := snapshot(t, h.build)
@@ -527,6 +531,7 @@ func boolInt(b bool) int {
 // A binary that is not the one the buildpack was made with fails the build
 // and installs nothing; so does a buildpack without its sum or version.
 func TestCompileRefusesABinaryThatIsNotTheOne(t *testing.T) {
+	t.Parallel()
 	tgz, binary, version, _ := packed(t)
 	damage := func(h *heroku, name string, f func([]byte) []byte) {
 		path := filepath.Join(h.bp, name)
@@ -567,6 +572,7 @@ func TestCompileRefusesABinaryThatIsNotTheOne(t *testing.T) {
 		{"an empty version", func(h *heroku) { damage(h, "VERSION", func([]byte) []byte { return nil }) }, []string{damaged}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			h := newHeroku(t, tgz, rubyApp(t))
 			writeFile(t, filepath.Join(h.build, "bin", "scaler"), "#!/bin/sh\necho the app's own\n")
 			tc.damage(h)
@@ -592,9 +598,11 @@ func TestCompileRefusesABinaryThatIsNotTheOne(t *testing.T) {
 // Without sha256sum, compile checks the sum with shasum -a 256; without
 // either, it fails, saying why, rather than install an unchecked binary.
 func TestCompileChecksTheSumWithShasumOrNotAtAll(t *testing.T) {
+	t.Parallel()
 	tgz, binary, _, _ := packed(t)
 	others := slices.DeleteFunc(slices.Clone(tools), func(s string) bool { return s == "sha256sum" })
 	t.Run("shasum", func(t *testing.T) {
+		t.Parallel()
 		if _, err := exec.LookPath("shasum"); err != nil {
 			t.Skip("shasum is not installed here")
 		}
@@ -608,6 +616,7 @@ func TestCompileChecksTheSumWithShasumOrNotAtAll(t *testing.T) {
 		}
 	})
 	t.Run("neither", func(t *testing.T) {
+		t.Parallel()
 		h := newHeroku(t, tgz, rubyApp(t))
 		h.path = toolsDir(t, others...)
 		before := snapshot(t, h.build)
@@ -628,6 +637,7 @@ func TestCompileChecksTheSumWithShasumOrNotAtAll(t *testing.T) {
 // this test on its output, and checks that a second build from another
 // folder gives the same bytes.
 func TestReleaseBuildpack(t *testing.T) {
+	t.Parallel()
 	if *releaseDir == "" {
 		t.Skip("needs -release-dir: .ci/run runs make release, then this test")
 	}
@@ -659,6 +669,7 @@ func TestReleaseBuildpack(t *testing.T) {
 }
 
 func TestPackRefusesAVersionThatIsNotOneWord(t *testing.T) {
+	t.Parallel()
 	for _, v := range []string{"", "v1 2", "v1\n", "v1\t"} {
 		if err := pack(io.Discard, []byte("binary"), v, []byte("MIT")); err == nil {
 			t.Errorf("pack(version %q) = nil, want an error", v)
@@ -669,6 +680,7 @@ func TestPackRefusesAVersionThatIsNotOneWord(t *testing.T) {
 // make release must not carry, by mistake, a binary that cannot run in a
 // dyno.
 func TestBuildpackRefusesABinaryThatIsNotForLinuxAMD64(t *testing.T) {
+	t.Parallel()
 	script := filepath.Join(t.TempDir(), "scaler")
 	writeFile(t, script, "#!/bin/sh\necho scaler version v1\n")
 	out := filepath.Join(t.TempDir(), "scaler-buildpack.tgz")
