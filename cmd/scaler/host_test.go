@@ -30,6 +30,7 @@ func (th *toHarness) RoundTrip(req *http.Request) (*http.Response, error) {
 // with http, else the host after https://api.; with the same checks as
 // HEROKU_API_URL (plain http to loopback only), said with its name.
 func TestHerokuHost(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		name     string
 		env      map[string]string // beside the token and the app; HEROKU_API_URL is unset unless given

@@ -24,6 +24,15 @@ type applyDoc struct {
 			Kept   bool      `json:"kept"`
 		} `json:"edges"`
 		Jobs []jobDoc `json:"jobs"`
+		// Restarts are where the restart windows stand.
+		Restarts []struct {
+			Type  string    `json:"type"`
+			State string    `json:"state"`
+			Open  time.Time `json:"open"`
+			Close time.Time `json:"close"`
+			Line  int       `json:"line"`
+			Since time.Time `json:"since"`
+		} `json:"restarts"`
 	} `json:"apps"`
 	Missed []struct {
 		App   string    `json:"app"`

@@ -44,6 +44,7 @@ func restarts(h *harness) []string {
 // Scheduler's skips and duplicates; the runs after say it restarted; a
 // dry run says what it would do; status says where the window stands.
 func TestApplyRestartsOncePerWindow(t *testing.T) {
+	t.Parallel()
 	h, clock := restartHarness(t)
 	ids := dynoIDs(t, h)
 	if out := h.run("status").stdout; !strings.Contains(out, "=== worker (Standard-1X): 2, next restart window 01:00-01:30 CET\n") {
@@ -79,7 +80,7 @@ func TestApplyRestartsOncePerWindow(t *testing.T) {
 		t.Errorf("status in the window, after the restart:\n%s", out)
 	}
 	r = h.applyAt(clock, at("01:20"), "--json")
-	var out applyJSON
+	var out applyDoc
 	if err := json.Unmarshal([]byte(r.stdout), &out); err != nil || len(out.Apps) != 1 || len(out.Apps[0].Restarts) != 1 {
 		t.Fatalf("apply --json: %v\n%s", err, r)
 	}
@@ -102,6 +103,7 @@ func TestApplyRestartsOncePerWindow(t *testing.T) {
 // next run in the window tries again; a window that closes without its
 // restart is said once, by the run whose interval holds its close.
 func TestApplyRestartFailuresAndMisses(t *testing.T) {
+	t.Parallel()
 	h, clock := restartHarness(t)
 	h.em.SetQuantity("demo", "worker", 0)
 	if r := h.applyAt(clock, at("01:00")); r.code != 0 || !strings.Contains(r.stdout, "demo: worker at 0: left alone in its restart window\n") || len(restarts(h)) != 0 {
@@ -136,6 +138,7 @@ func TestApplyRestartFailuresAndMisses(t *testing.T) {
 
 // plan shows each restart and the quiet period it buys.
 func TestPlanShowsRestarts(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, demoConfig())
 	h.env[envSchedule] = restartWindow + "; nightly daily 00:30-03:00 once"
 	r := h.run("plan", "--from", "2026-12-01", "--days", "2")
@@ -155,6 +158,7 @@ func TestPlanShowsRestarts(t *testing.T) {
 // the next: on the emulator's clock, which runs as the machine's, each
 // restart comes at least the boot delay after the one before.
 func TestApplyRollingRestart(t *testing.T) {
+	t.Parallel()
 	var shift atomic.Int64 // the emulator's clock, ahead of the machine's
 	shift.Store(int64(-time.Hour))
 	now := func() time.Time { return time.Now().Add(time.Duration(shift.Load())) }
