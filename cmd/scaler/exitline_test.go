@@ -26,6 +26,8 @@ nightly: scaler run -- sh -c 'trap "echo job cleaning; while [ ! -e released ]; 
 	}
 	_, pid, _ := strings.Cut(em.log.next(t, `app\[nightly\.1\]: level=info msg="job started" command=sh pid=\d+$`), " pid=")
 	job := atoi(pid)
+	// The job may print before scaler says it started it.
+	em.log.rewind()
 	em.log.next(t, `app\[nightly\.1\]: job working$`)
 	// scaler run is the dyno's process (the session the emulator started),
 	// not a child of a shell that the SIGTERM ends at once: the order below

@@ -272,6 +272,9 @@ func readmeNight(t *testing.T, em *dynoEmulator) {
 	t.Helper()
 	// The first run, at 02:00 Berlin, starts the job, in its window.
 	em.log.next(t, `app\[scheduler\.\d+\]: level=info msg=scaled app=demo type=nightly from=0 to=1$`)
+	// Two dynos print at once: the job may say it started before the
+	// Scheduler run says it scaled.
+	em.log.rewind()
 	started := em.log.next(t, `app\[nightly\.1\]: report: started`)
 	at, err := time.Parse(time.RFC3339Nano, strings.Fields(started)[0])
 	if window := time.Date(2026, 12, 1, 1, 0, 0, 0, time.UTC); err != nil || at.Before(window) || !at.Before(window.Add(3*time.Hour)) {
@@ -279,7 +282,9 @@ func readmeNight(t *testing.T, em *dynoEmulator) {
 	}
 	em.log.next(t, `app\[nightly\.1\]: level=info msg="job completed" app=demo type=nightly status=0 `)
 	em.log.next(t, `app\[nightly\.1\]: level=info msg=scaled app=demo type=nightly from=1 to=0$`)
-	// A run after it, in the window, leaves it as it is.
+	// A run after it, in the window, leaves it as it is (it may say so
+	// before the job's dyno has said that it scaled down).
+	em.log.rewind()
 	em.log.next(t, `app\[scheduler\.\d+\]: demo: nightly ran in this window`)
 	em.log.waitCount(t, `heroku\[scheduler\.\d+\]: Process exited with status \d+$`, 2)
 	if code, _ := em.stop(t, syscall.SIGTERM); code != 0 {
