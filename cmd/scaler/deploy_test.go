@@ -288,7 +288,7 @@ func TestTroubleshootingTable(t *testing.T) {
 		{"`502 Bad Gateway: the API answered with a body that is not JSON`", &emulatortest.Fault{Status: 502, Body: emulatortest.HTMLErrorPage}, nil, []string{"up", "worker=1"}, 1},
 		{"`the change may or may not have landed`", &emulatortest.Fault{Method: "PATCH", After: true, Reset: true, Times: 1}, nil, []string{"scale", "web+1"}, 1},
 		{"`msg=\"scale-down failed\"` … `retry_in=`", &emulatortest.Fault{Method: "PATCH", Status: 503, ID: "service_unavailable", Message: "down"}, map[string]string{envDyno: "web.1"},
-			[]string{"run", "--finish-timeout", "500ms", "--", "true"}, 1},
+			[]string{"run", "--finish-timeout", "3s", "--", "true"}, 1}, // time for a first attempt, however loaded the machine
 		{"`msg=\"job not started\"`", nil, map[string]string{envDyno: "worker.1"}, []string{"run", "--grace", "30s", "--", "true"}, 2},
 		{"`msg=\"notifications off\"`", nil, map[string]string{envNotify: "http://hooks.example.com/x", envSchedule: "worker default 1"}, []string{"apply"}, 0},
 		{"`no answer from …, the API that HEROKU_HOST names`", nil, map[string]string{envAPIURL: "", envHost: "http://127.0.0.1:1"}, []string{"up", "worker=1"}, 1},

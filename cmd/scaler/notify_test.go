@@ -102,7 +102,9 @@ func TestNotifications(t *testing.T) {
 			h := withWorker(t, hook)
 			h.em.Inject(emulatortest.Fault{Method: "PATCH", Status: 503, ID: "service_unavailable", Message: "down"})
 			h.env["SCALER_TEST_JOB"] = "exit:0"
-			return h.run(append([]string{"run", "--finish-timeout", "3500ms"}, jobArgs()...)...)
+			// The third failed attempt is news: the pauses between are 1 s
+			// and 2 s, and each attempt may be slow on a loaded machine.
+			return h.run(append([]string{"run", "--finish-timeout", "10s"}, jobArgs()...)...)
 		}, 1, "worker", 0},
 		{"apply_failed", func(t *testing.T, hook string) result {
 			h := withWorker(t, hook)

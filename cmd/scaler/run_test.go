@@ -345,9 +345,11 @@ func TestRunScaleDownFailures(t *testing.T) {
 			h := inItsDyno(t)
 			h.em.Inject(tt.fault)
 			h.env["SCALER_TEST_JOB"] = tt.job
-			limit := "10s" // time enough to land
+			limit := "30s" // time enough to land, after four attempts or so
 			if tt.worker == 1 {
-				limit = "1500ms" // two attempts, then the pause would pass it
+				// Two attempts at least (the pauses between attempts are
+				// 1 s, then 2 s), however slow each is on a loaded machine.
+				limit = "5s"
 			}
 			r := h.run(append([]string{"run", "--finish-timeout", limit}, jobArgs()...)...)
 			if r.code != tt.code || h.em.Quantity("demo", "worker") != tt.worker {

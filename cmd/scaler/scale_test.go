@@ -257,8 +257,10 @@ func TestWaitTimesOut(t *testing.T) {
 	cfg := demoConfig()
 	cfg.BootDelay = time.Hour
 	h := newHarness(t, cfg)
-	r := h.run("up", "worker=2", "--wait", "--timeout", "300ms")
-	if r.code != 1 || !strings.Contains(r.stderr, "the change landed, but the dynos were not ready within --timeout 300ms: worker: 0 of 2 up (worker.1 starting, worker.2 starting)") ||
+	// Time for the write and a first read of the dynos, however loaded the
+	// machine: the dynos never come up.
+	r := h.run("up", "worker=2", "--wait", "--timeout", "2s")
+	if r.code != 1 || !strings.Contains(r.stderr, "the change landed, but the dynos were not ready within --timeout 2s: worker: 0 of 2 up (worker.1 starting, worker.2 starting)") ||
 		strings.Contains(r.stderr, "context deadline exceeded") || r.stdout != "scaled demo: worker 0 -> 2\n" {
 		t.Errorf("up --wait past its timeout: want what landed, and the timeout said in words:\n%s", r)
 	}
@@ -270,7 +272,7 @@ func TestWaitTimesOut(t *testing.T) {
 		t.Error("the write did not land before the wait")
 	}
 	// With --json, stdout is one document: the error, with what landed.
-	r = h.run("up", "worker=3", "--wait", "--timeout", "300ms", "--json")
+	r = h.run("up", "worker=3", "--wait", "--timeout", "2s", "--json")
 	var out struct {
 		Error struct {
 			Message  string `json:"message"`
