@@ -197,6 +197,22 @@ func startDynoEmulatorAs(t *testing.T, procfile string, args ...string) *dynoEmu
 		io.Copy(em.log, p.stdout)
 		em.log.end()
 	}()
+	// A test that ends before it stopped the emulator stops it as a person
+	// does, so that its dynos end with it: the SIGKILL that ends any other
+	// child process would leave them running. A second SIGINT kills them at
+	// once.
+	t.Cleanup(func() {
+		for _, within := range []time.Duration{2 * time.Second, logWait} {
+			if p.cmd.ProcessState != nil || p.cmd.Process.Signal(syscall.SIGINT) != nil {
+				return
+			}
+			select {
+			case <-em.closed:
+				return
+			case <-time.After(within):
+			}
+		}
+	})
 	return em
 }
 
