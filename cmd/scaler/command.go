@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -123,7 +124,7 @@ func (a *App) dispatch(ctx context.Context, cmds []*command, args []string) erro
 		if _, err := root().arrange(args); err != nil {
 			return err
 		}
-		return a.cli(cmds).RunContext(ctx, args)
+		return runCLI(ctx, a.cli(cmds), args)
 	}
 	args, err := cmd.arrange(args)
 	if err != nil {
@@ -139,6 +140,36 @@ func (a *App) dispatch(ctx context.Context, cmds []*command, args []string) erro
 		// command's name, never after it (arrange refuses them): urfave/cli
 		// need not look for them, by their names (see namedOnce).
 		app.HideHelp, app.HideVersion = true, true
+	}
+	return runCLI(ctx, app, args)
+}
+
+// cliTurn is held by a run of urfave/cli from its start to the start of its
+// command's action or usage error (or to its end): urfave/cli v2 writes to
+// package variables of its own as it parses (its help and version flags,
+// its help command), so that two runs at once in one process, such as the
+// tests' in-process commands, must parse in turn.
+var cliTurn sync.Mutex
+
+// runCLI runs args through app, parsing in turn with any other run of this
+// process.
+func runCLI(ctx context.Context, app *cli.App, args []string) error {
+	cliTurn.Lock()
+	parsed := sync.OnceFunc(cliTurn.Unlock)
+	defer parsed()
+	for _, c := range app.Commands {
+		if action := c.Action; action != nil {
+			c.Action = func(c *cli.Context) error {
+				parsed()
+				return action(c)
+			}
+		}
+		if onError := c.OnUsageError; onError != nil {
+			c.OnUsageError = func(c *cli.Context, err error, isSubcommand bool) error {
+				parsed()
+				return onError(c, err, isSubcommand)
+			}
+		}
 	}
 	return app.RunContext(ctx, args)
 }
