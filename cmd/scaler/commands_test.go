@@ -14,6 +14,7 @@ import (
 // each command builds that command, alone; scaler's help and --version, an
 // unknown command and completion, which lists them, build them all.
 func TestCommandsARunBuilds(t *testing.T) {
+	t.Parallel()
 	a := &App{Getenv: func(string) string { return "" }}
 	all := a.commands()
 	seen := map[string]bool{}
@@ -48,6 +49,7 @@ func TestCommandsARunBuilds(t *testing.T) {
 // A command's help is the same whether it is built alone, as when it runs
 // (scaler up --help), or with all the others (scaler help up).
 func TestHelpOfACommandBuiltAlone(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, demoConfig())
 	a := &App{Getenv: func(string) string { return "" }}
 	for _, cmd := range a.commands() {
@@ -62,6 +64,7 @@ func TestHelpOfACommandBuiltAlone(t *testing.T) {
 
 // flagNames reads each flag's names as urfave/cli's Names computes them.
 func TestFlagNames(t *testing.T) {
+	t.Parallel()
 	a := &App{Getenv: func(string) string { return "" }}
 	flags := []cli.Flag{cli.HelpFlag, cli.VersionFlag}
 	for _, cmd := range a.commands() {
@@ -79,6 +82,7 @@ func TestFlagNames(t *testing.T) {
 // replacer); all their inits allocate is their sentinel errors, 16 bytes
 // each (errors.New).
 func TestNoTableBuiltAtStart(t *testing.T) {
+	t.Parallel()
 	cmd := exec.Command(binary, "--version")
 	cmd.Env = []string{"GODEBUG=inittrace=1"}
 	out, err := cmd.CombinedOutput()
