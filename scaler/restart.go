@@ -131,9 +131,9 @@ func (s RestartState) String() string {
 	}
 	switch s.Phase {
 	case RestartRestarted:
-		return "restarted " + s.Type + how + " (" + plural(s.Dynos, "dyno") + ")"
+		return "restarted " + s.Type + how + " (" + Plural(s.Dynos, "dyno") + ")"
 	case RestartWouldRestart:
-		return "would restart " + s.Type + how + " (" + plural(s.Dynos, "dyno") + ")"
+		return "would restart " + s.Type + how + " (" + Plural(s.Dynos, "dyno") + ")"
 	}
 	return s.Type + " " + s.Stands()
 }
@@ -142,7 +142,7 @@ func (s RestartState) String() string {
 // "restarted in this window at 01:04 CET", "next restart window
 // 01:00-01:30 CET tomorrow".
 func (s RestartState) Stands() string {
-	dynos := plural(s.Dynos, "dyno")
+	dynos := Plural(s.Dynos, "dyno")
 	switch s.Phase {
 	case RestartDone:
 		if s.Since.IsZero() {
@@ -200,14 +200,6 @@ func RestartOutlook(app string, form Formation, dynos []Dyno, sched Schedule, at
 		}
 	}
 	return out
-}
-
-// plural says a count of things: 1 dyno, 2 dynos.
-func plural(n int, thing string) string {
-	if n == 1 {
-		return "1 " + thing
-	}
-	return fmt.Sprintf("%d %ss", n, thing)
 }
 
 // RestartStates judges app's restart windows at at, an instant of the

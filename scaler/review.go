@@ -383,7 +383,7 @@ func (r AppReview) Events() []Event {
 		w := s.Window
 		out = append(out, Event{Kind: KindRestartMissed, App: r.App, Type: s.Type,
 			Detail: fmt.Sprintf("the window from %s to %s (line %d: %s) closed, and %s runs %s started before it opened: Heroku cycles them a day after their start, which may be during the night's work",
-				FullClock(w.Open, w.Rule.Zone), WallClock(w.Close, w.Open, w.Rule.Zone), w.Rule.Line, w.Rule.Text, s.Type, plural(s.Dynos, "dyno"))})
+				FullClock(w.Open, w.Rule.Zone), WallClock(w.Close, w.Open, w.Rule.Zone), w.Rule.Line, w.Rule.Text, s.Type, Plural(s.Dynos, "dyno"))})
 	}
 	return out
 }
@@ -404,49 +404,4 @@ func (e Edge) KeptDetail(at time.Time) string {
 		return s + fmt.Sprintf("line %d ends at %s, and no rule follows: %s stays as it is", w.Rule.Line, FullClock(w.Until, zone), w.Type)
 	}
 	return s + fmt.Sprintf("the schedule takes over again at %s (line %d: %s)", FullClock(w.Until, zone), e.Next.Rule.Line, e.Next.Describe())
-}
-
-// FullClock says an instant on the wall clock of loc (UTC when nil), with
-// its day: "Sun 2026-12-27 00:00 CET".
-func FullClock(t time.Time, loc *time.Location) string {
-	if loc == nil {
-		loc = time.UTC
-	}
-	return t.In(loc).Format("Mon 2006-01-02 15:04 MST")
-}
-
-// WallClock says an instant on the wall clock of loc (UTC when nil), as a
-// person near ref reads it: "02:00 CET" on ref's local day, "02:00 CET
-// tomorrow" or "yesterday" on the days around it, else with its day, as
-// FullClock.
-func WallClock(t, ref time.Time, loc *time.Location) string {
-	if loc == nil {
-		loc = time.UTC
-	}
-	t, ref = t.In(loc), ref.In(loc)
-	clock := t.Format("15:04 MST")
-	day := func(t time.Time) time.Time { return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC) }
-	switch day(t).Sub(day(ref)) {
-	case 0:
-		return clock
-	case 24 * time.Hour:
-		return clock + " tomorrow"
-	case -24 * time.Hour:
-		return clock + " yesterday"
-	}
-	return FullClock(t, loc)
-}
-
-// Age says a duration as `heroku ps` does: 45s, 12m, 2h3m, 3d4h.
-func Age(d time.Duration) string {
-	d = max(0, d)
-	switch {
-	case d < time.Minute:
-		return fmt.Sprintf("%ds", int(d.Seconds()))
-	case d < time.Hour:
-		return fmt.Sprintf("%dm", int(d.Minutes()))
-	case d < 24*time.Hour:
-		return fmt.Sprintf("%dh%dm", int(d.Hours()), int(d.Minutes())%60)
-	}
-	return fmt.Sprintf("%dd%dh", int(d.Hours())/24, int(d.Hours())%24)
 }

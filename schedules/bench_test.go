@@ -2,43 +2,27 @@ package schedules
 
 import (
 	"fmt"
-	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 )
 
-// fleet200 is a schedule of 200 rules: 20 process types over three apps and
-// three zones, each with a default, five weekly rules (one crossing
-// midnight) and four date rules.
-func fleet200() string {
-	var b strings.Builder
-	zones := []string{"UTC", "Europe/Berlin", "America/New_York"}
-	for i := range 20 {
-		if i%7 == 0 {
-			if i > 0 {
-				fmt.Fprintf(&b, "app fleet-%d\n", i/7)
-			}
-			fmt.Fprintf(&b, "timezone %s\n", zones[i/7])
-		}
-		typ := fmt.Sprintf("type%02d", i)
-		q := i%5 + 1
-		fmt.Fprintf(&b, "%s default %d\n", typ, q)
-		fmt.Fprintf(&b, "%s Mon-Fri 08:00-12:00 %d\n", typ, q+2)
-		fmt.Fprintf(&b, "%s Mon-Fri 12:00-18:00 %d:standard-2x\n", typ, q+3)
-		fmt.Fprintf(&b, "%s Sat 10:00-16:00 %d\n", typ, q+1)
-		fmt.Fprintf(&b, "%s Sun 10:00-16:00 %d\n", typ, q)
-		fmt.Fprintf(&b, "%s daily 20:00-02:00 %d\n", typ, q*2)
-		fmt.Fprintf(&b, "%s 2026-01-01 0\n", typ)
-		fmt.Fprintf(&b, "%s 2026-04-03..2026-04-06 %d\n", typ, q)
-		fmt.Fprintf(&b, "%s 2026-07-04 09:00-17:00 1\n", typ)
-		fmt.Fprintf(&b, "%s 2026-12-24..2026-12-26 18:00-24:00 12\n", typ)
+// fleet200 is a schedule of 200 rules (testdata/fleet200.txt, which
+// says what they are), which the benchmark of plan's text in cmd/scaler
+// reads too.
+func fleet200(tb testing.TB) string {
+	tb.Helper()
+	src, err := os.ReadFile(filepath.Join("testdata", "fleet200.txt"))
+	if err != nil {
+		tb.Fatal(err)
 	}
-	return b.String()
+	return string(src)
 }
 
 func BenchmarkReportYear(b *testing.B) {
-	s := mustParse(b, fleet200())
+	s := mustParse(b, fleet200(b))
 	if len(s.Rules) != 200 {
 		b.Fatalf("fleet200 has %d rules, want 200", len(s.Rules))
 	}
@@ -50,20 +34,8 @@ func BenchmarkReportYear(b *testing.B) {
 	}
 }
 
-func BenchmarkReportYearText(b *testing.B) {
-	s := mustParse(b, fleet200())
-	from := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	r := s.Report(from, from.AddDate(1, 0, 0))
-	b.ReportAllocs()
-	for b.Loop() {
-		if err := r.WriteText(io.Discard); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
 func BenchmarkParse(b *testing.B) {
-	src := fleet200()
+	src := fleet200(b)
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := Parse(src); err != nil {
@@ -73,7 +45,7 @@ func BenchmarkParse(b *testing.B) {
 }
 
 func BenchmarkAt(b *testing.B) {
-	s := mustParse(b, fleet200())
+	s := mustParse(b, fleet200(b))
 	at := time.Date(2026, 3, 29, 1, 30, 0, 0, time.UTC)
 	b.ReportAllocs()
 	for b.Loop() {
@@ -84,7 +56,7 @@ func BenchmarkAt(b *testing.B) {
 // BenchmarkAtOrdinary is At on a weekday afternoon, when most edges are
 // within the day.
 func BenchmarkAtOrdinary(b *testing.B) {
-	s := mustParse(b, fleet200())
+	s := mustParse(b, fleet200(b))
 	at := time.Date(2026, 11, 24, 14, 10, 0, 0, time.UTC)
 	b.ReportAllocs()
 	for b.Loop() {
@@ -145,7 +117,7 @@ func BenchmarkClosed(b *testing.B) {
 // rules of the fleet.
 func BenchmarkRestarts(b *testing.B) {
 	var src strings.Builder
-	src.WriteString(fleet200())
+	src.WriteString(fleet200(b))
 	zones := []string{"UTC", "Europe/Berlin", "America/New_York"}
 	for i := range 20 {
 		if i%7 == 0 {

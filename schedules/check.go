@@ -199,7 +199,7 @@ func mixedOverlap(w, d *Rule) (string, bool) {
 
 // span writes an interval of a day: 18:00-20:00, or 22:00-02:00 when it
 // runs past midnight.
-func span(start, length int) string { return clock(start) + "-" + clock(start+length) }
+func span(start, length int) string { return Clock(start) + "-" + Clock(start+length) }
 
 // dayName names a day of the week counted from Monday.
 func dayName(i int) string { return [...]string{"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"}[i] }

@@ -120,29 +120,3 @@ func TestReportPriceSizeLeftAsItIs(t *testing.T) {
 		t.Errorf("sizes %+v, cost %v, want 24 h at %s for 240 cents", tc.Sizes, tc.Cents, NewTypeSize)
 	}
 }
-
-func TestReportTextSchedulerAndCost(t *testing.T) {
-	s := mustParse(t, `timezone Europe/Berlin
-web     Mon-Fri 08:05-20:00  3
-web     Sat,Sun 10:00-18:00  2:standard-2x
-web     default              1
-worker  daily   22:00-06:00  2
-private daily   09:00-17:00  1:private-s
-nightly daily   02:03-02:08  once            # between two runs
-report  Mon     06:00-06:10  once:performance-m
-`)
-	from, to := utc("2026-11-26T23:00:00Z"), utc("2026-11-30T23:00:00Z")
-	for _, every := range []Interval{Every10Minutes, EveryHour, Daily} {
-		r := s.Report(from, to)
-		c := s.Scheduler(from, to, every)
-		r.SetScheduler(c)
-		if every == Every10Minutes {
-			r.Price(prices)
-		}
-		var b strings.Builder
-		if err := r.WriteText(&b); err != nil {
-			t.Fatal(err)
-		}
-		golden(t, "scheduler-cost-"+every.String()+".golden", b.String())
-	}
-}

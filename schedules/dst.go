@@ -220,8 +220,8 @@ func transitions(loc *time.Location, from, to time.Time) []Transition {
 		at := end.Unix()
 		d := day(floorDiv(at+lo, 86400))
 		tr.Date = d.String()
-		tr.From = clock(int(floorMod(at+lo, 86400) / 60))
-		tr.To = clock(int((at + hi - int64(d)*86400) / 60))
+		tr.From = Clock(int(floorMod(at+lo, 86400) / 60))
+		tr.To = Clock(int((at + hi - int64(d)*86400) / 60))
 		out = append(out, tr)
 	}
 	return out
@@ -248,9 +248,9 @@ func loadZone(name string) (*time.Location, bool) {
 	return loc, true
 }
 
-// clock formats minutes since midnight as HH:MM; 1440 is 24:00 and later
-// minutes wrap into the next day.
-func clock(m int) string {
+// Clock writes minutes since midnight as the rules write a time, HH:MM;
+// 1440 is 24:00 and later minutes wrap into the next day.
+func Clock(m int) string {
 	if m != 1440 {
 		m %= 1440
 	}

@@ -7,6 +7,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/scalerdev/scaler/scaler"
 )
 
 // DSTEffect is what a clock change does to one window of one rule on one
@@ -151,27 +153,28 @@ func (g *group) effect(zd *zoneDay, r *Rule, d day, tr Transition) (DSTEffect, b
 			_, off := time.Unix(sec, 0).In(g.loc).Zone()
 			return int((sec + int64(off) - int64(d)*86400) / 60)
 		}
-		e.Window = clock(wall(open)) + "-" + clock(wall(close))
+		e.Window = Clock(wall(open)) + "-" + Clock(wall(close))
 		e.Open, e.Close = time.Unix(open, 0).UTC(), time.Unix(close, 0).UTC()
 		e.shorter = time.Duration(int64(r.end-r.start)*60-(close-open)) * time.Second
 	}
-	what, tail := e.says()
+	what, tail := e.Says()
 	e.Message = fmt.Sprintf("%s (line %d) %s on %s %s: %s %s %s-%s%s", r.Text, r.Line, what,
 		d.weekday().String()[:3], e.Date, tr.Zone, tr.Kind, tr.From, tr.To, tail)
 	return e, true
 }
 
-// says says the effect for a person, without the rule, the date and the
-// clock change: what happens to the window ("is shortened by 30 minutes
-// to 03:00-03:30": by how much, since a window whose end the clocks skip,
-// 23:00-02:30, ends later on the wall clock, at 03:00, and is shorter all
-// the same), and what follows from it, if anything (", and ...").
-func (e DSTEffect) says() (what, tail string) {
+// Says says the effect for a person, as Message and plan's text word it,
+// without the rule, the date and the clock change: what happens to the
+// window ("is shortened by 30 minutes to 03:00-03:30": by how much, since
+// a window whose end the clocks skip, 23:00-02:30, ends later on the wall
+// clock, at 03:00, and is shorter all the same), and what follows from
+// it, if anything (", and ...").
+func (e DSTEffect) Says() (what, tail string) {
 	switch e.Effect {
 	case EffectEmpty:
 		return "is empty", ""
 	case EffectShortened:
-		return "is shortened by " + lasting(e.shorter.Hours()) + " to " + e.Window, ""
+		return "is shortened by " + scaler.Lasting(e.shorter.Hours()) + " to " + e.Window, ""
 	case EffectAbsorbed:
 		return "has no window of its own", fmt.Sprintf(", and the window of line %d opens as the gap ends: one start for both", e.With)
 	}

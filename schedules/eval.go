@@ -352,8 +352,8 @@ type Occurrence struct {
 	IdleLine int  `json:"idle_line,omitempty"`
 }
 
-// target returns the occurrence as its rule's target, with its edges.
-func (o Occurrence) target() Target {
+// Target returns the occurrence as its rule's target, with its edges.
+func (o Occurrence) Target() Target {
 	t := o.Rule.target()
 	t.Since, t.Until = o.Open, o.Close
 	return t

@@ -13,7 +13,7 @@ import (
 func render(targets []Target) string {
 	parts := make([]string, len(targets))
 	for i, t := range targets {
-		parts[i] = fmt.Sprintf("%s=%s@%d", name(t.App, t.Type), &t, t.Rule.Line)
+		parts[i] = fmt.Sprintf("%s=%s@%d", TypeName(t.App, t.Type), &t, t.Rule.Line)
 	}
 	return strings.Join(parts, " ")
 }
@@ -260,7 +260,7 @@ func TestWallInstant(t *testing.T) {
 			zd := newZoneDay(tt.loc, d)
 			sec, exists := zd.instant(tt.minute)
 			if got := time.Unix(sec, 0).UTC().Format(time.RFC3339); got != tt.want || exists != tt.exists {
-				t.Errorf("instant(%s, %s) = %s, %v; want %s, %v", tt.date, clock(tt.minute), got, exists, tt.want, tt.exists)
+				t.Errorf("instant(%s, %s) = %s, %v; want %s, %v", tt.date, Clock(tt.minute), got, exists, tt.want, tt.exists)
 			}
 		})
 	}
@@ -342,7 +342,7 @@ func TestChangesAgreeWithAt(t *testing.T) {
 		before := find(s.At(c.At.Add(-time.Nanosecond)), c.App, c.Type)
 		at := find(s.At(c.At), c.App, c.Type)
 		if before.String() != c.From.String() || at.String() != c.To.String() {
-			t.Errorf("change at %v of %s: From %v To %v, but At gives %v then %v", c.At, name(c.App, c.Type), c.From, c.To, before, at)
+			t.Errorf("change at %v of %s: From %v To %v, but At gives %v then %v", c.At, TypeName(c.App, c.Type), c.From, c.To, before, at)
 		}
 	}
 }
@@ -371,7 +371,7 @@ func TestConcurrentUse(t *testing.T) {
 func renderEdges(targets []Target) string {
 	parts := make([]string, len(targets))
 	for i, t := range targets {
-		parts[i] = fmt.Sprintf("%s=%s@%d %s..%s", name(t.App, t.Type), &t, t.Rule.Line, edgeText(t.Since), edgeText(t.Until))
+		parts[i] = fmt.Sprintf("%s=%s@%d %s..%s", TypeName(t.App, t.Type), &t, t.Rule.Line, edgeText(t.Since), edgeText(t.Until))
 	}
 	return strings.Join(parts, "; ")
 }
@@ -608,7 +608,7 @@ web     default 1                       # level rules never close
 			from, to := utc(tt.from), utc(tt.to)
 			var got []string
 			for _, o := range s.Closed(from, to) {
-				got = append(got, fmt.Sprintf("%s..%s %s@%d", edgeText(o.Open), edgeText(o.Close), name(o.App, o.Type), o.Rule.Line))
+				got = append(got, fmt.Sprintf("%s..%s %s@%d", edgeText(o.Open), edgeText(o.Close), TypeName(o.App, o.Type), o.Rule.Line))
 			}
 			if strings.Join(got, "\n") != strings.Join(tt.want, "\n") {
 				t.Errorf("Closed(%v, %v) =\n%s\nwant:\n%s", from, to, strings.Join(got, "\n"), strings.Join(tt.want, "\n"))

@@ -87,7 +87,7 @@ func TestParseOnce(t *testing.T) {
 			r := s.Rules[0]
 			if !r.Once || r.Quantity != 1 || r.Size != tt.size || r.Tier != tt.tier || r.start != tt.start || r.end != tt.end {
 				t.Errorf("Parse(%q) = once %v, quantity %d, size %q, tier %v, %s-%s; want once, 1, %q, %v, %s-%s", tt.src,
-					r.Once, r.Quantity, r.Size, r.Tier, clock(r.start), clock(r.end), tt.size, tt.tier, clock(tt.start), clock(tt.end))
+					r.Once, r.Quantity, r.Size, r.Tier, Clock(r.start), Clock(r.end), tt.size, tt.tier, Clock(tt.start), Clock(tt.end))
 			}
 			if got := s.String(); got != tt.canonical {
 				t.Errorf("Parse(%q).String() = %q, want %q", tt.src, got, tt.canonical)
@@ -116,7 +116,7 @@ func TestParseRestart(t *testing.T) {
 			r := s.Rules[0]
 			if !r.Restart || r.Once || r.Quantity != 0 || r.Size != "" || r.Rolling != tt.rolling || r.Tier != tt.tier || r.start != tt.start || r.end != tt.end {
 				t.Errorf("Parse(%q) = restart %v, once %v, quantity %d, size %q, rolling %v, tier %v, %s-%s; want restart, 0, rolling %v, %v, %s-%s", tt.src,
-					r.Restart, r.Once, r.Quantity, r.Size, r.Rolling, r.Tier, clock(r.start), clock(r.end), tt.rolling, tt.tier, clock(tt.start), clock(tt.end))
+					r.Restart, r.Once, r.Quantity, r.Size, r.Rolling, r.Tier, Clock(r.start), Clock(r.end), tt.rolling, tt.tier, Clock(tt.start), Clock(tt.end))
 			}
 			if got := s.String(); got != tt.canonical {
 				t.Errorf("Parse(%q).String() = %q, want %q", tt.src, got, tt.canonical)

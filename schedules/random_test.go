@@ -182,7 +182,7 @@ func randomSchedule(rng *rand.Rand, zone string, base day, once bool) string {
 				if e == 0 {
 					e = 1440
 				}
-				fmt.Fprintf(&b, " %s-%s", clock(s), clock(e))
+				fmt.Fprintf(&b, " %s-%s", Clock(s), Clock(e))
 			}
 			switch {
 			case level:
@@ -508,7 +508,7 @@ func randomChangeSchedule(rng *rand.Rand, zone string, tr Transition) string {
 			if e == s {
 				e = (s + step) % 1440
 			}
-			fmt.Fprintf(&b, " %s-%s", clock(s), clock(e))
+			fmt.Fprintf(&b, " %s-%s", Clock(s), Clock(e))
 			switch {
 			case !once:
 				fmt.Fprintf(&b, " %d\n", rng.IntN(3))

@@ -62,11 +62,12 @@ type TypeReport struct {
 	sized []sizedTime // for Report.Price
 }
 
-// Cell width and count of a chart line: 48 half hours.
-const (
-	cellMinutes = 30
-	cellsPerDay = 1440 / cellMinutes
-)
+// CellMinutes is the width of a chart's cell: a line of [ChartDay.Cells]
+// is a day of 48 half hours.
+const CellMinutes = 30
+
+// cellsPerDay is the count of a chart line's cells.
+const cellsPerDay = 1440 / CellMinutes
 
 // ChartDay is one local day of a chart: 48 cells of 30 minutes, each the
 // quantity in force at the cell's start: a digit, '+' for 10 or more, 'o'
@@ -171,7 +172,7 @@ func (g *group) report(segs []segment, d0, d1 day, from, to time.Time) TypeRepor
 	for d := d0; d <= d1; d++ {
 		zd := newZoneDay(g.loc, d)
 		for k := range cells {
-			sec, exists := zd.instant(k * cellMinutes)
+			sec, exists := zd.instant(k * CellMinutes)
 			if !exists {
 				cells[k] = ' '
 				continue
@@ -179,7 +180,7 @@ func (g *group) report(segs []segment, d0, d1 day, from, to time.Time) TypeRepor
 			for seg+1 < len(segs) && segs[seg+1].start <= sec {
 				seg++
 			}
-			end, _ := zd.instant((k + 1) * cellMinutes)
+			end, _ := zd.instant((k + 1) * CellMinutes)
 			cells[k] = cell(segs[seg].rule)
 			if r := hidden(segs, seg, end); r != nil {
 				cells[k] = cell(r)

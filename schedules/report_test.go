@@ -2,122 +2,11 @@ package schedules
 
 import (
 	"encoding/json"
-	"flag"
 	"math"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
-
-// golden compares got with testdata/name, or rewrites it under -update.
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if got != string(want) {
-		t.Errorf("output differs from %s (go test -update rewrites it):\ngot:\n%s\nwant:\n%s", path, got, want)
-	}
-}
-
-func TestReportText(t *testing.T) {
-	tests := []struct {
-		golden, src, from, to string
-	}{
-		{"week.golden", example, "2026-11-22T23:00:00Z", "2026-11-29T23:00:00Z"},
-		{"berlin-spring.golden", `timezone Europe/Berlin
-web     Mon-Fri 08:00-20:00  3
-web     Sat,Sun 10:00-18:00  2
-web     default              1
-worker  daily   01:00-03:30  12:performance-l   # the nightly batch: shorter on the 29th
-clock   2026-03-29 02:00-02:30 1                # wholly in the skipped hour: never in force
-`, "2026-03-27T12:00:00Z", "2026-03-31T00:00:00Z"},
-		{"newyork-fall.golden", `timezone America/New_York
-web     daily 08:00-20:00 3
-web     default 1
-worker  daily 22:00-02:30 2     # longer on the night the clocks go back
-`, "2026-10-30T04:00:00Z", "2026-11-03T05:00:00Z"},
-		{"year-end.golden", `web 2026-12-31 22:00-02:00 4
-web daily 08:00-20:00 2
-app other-app
-worker default 0
-`, "2026-12-30T00:00:00Z", "2027-01-02T00:00:00Z"},
-		{"empty.golden", "", "2026-11-23T00:00:00Z", "2026-11-24T00:00:00Z"},
-		{"once-berlin-spring.golden", `timezone Europe/Berlin
-nightly daily      02:00-05:00  once                 # opens at 03:00 on the 29th
-report  Mon        06:00-08:00  once:performance-l
-report  2026-03-30 06:00-09:00  once:performance-l   # overlaps Monday's window: one occurrence
-clock   2026-03-29 02:00-02:30  once                 # wholly in the skipped hour: 03:00-03:30
-web     Mon-Fri    08:00-20:00  3
-web     default                 1
-`, "2026-03-28T12:00:00Z", "2026-03-31T00:00:00Z"},
-		{"once-newyork-fall.golden", `timezone America/New_York
-nightly daily 01:30-03:00 once   # 2.5 hours on the night the clocks go back
-all     daily once               # touching windows: one occurrence a day, 25 hours on the 1st
-app other-app
-backup  Sat,Sun 23:00-01:00 once:standard-2x
-`, "2026-10-31T04:00:00Z", "2026-11-02T05:00:00Z"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.golden, func(t *testing.T) {
-			s := mustParse(t, tt.src)
-			var b strings.Builder
-			if err := s.Report(utc(tt.from), utc(tt.to)).WriteText(&b); err != nil {
-				t.Fatalf("WriteText error: %v", err)
-			}
-			for i, line := range strings.Split(b.String(), "\n") {
-				if strings.HasPrefix(line, "  ") && strings.Contains(line, "20") && len(line) > 80 && !strings.Contains(line, "->") {
-					t.Errorf("line %d is %d columns long: %q", i+1, len(line), line)
-				}
-			}
-			golden(t, tt.golden, b.String())
-		})
-	}
-}
-
-// One of a unit is said in the singular: 1 window, 1 hour, 1 dyno-hour.
-func TestReportTextSaysOneInTheSingular(t *testing.T) {
-	s := mustParse(t, `web    2026-12-24 00:00-23:00 1
-report 2026-12-24 10:00-11:00 1
-job    2026-12-24 10:00-11:00 once
-`)
-	var b strings.Builder
-	if err := s.Report(utc("2026-12-24T00:00:00Z"), utc("2026-12-25T00:00:00Z")).WriteText(&b); err != nil {
-		t.Fatal(err)
-	}
-	text := b.String()
-	for _, want := range []string{
-		"(24 hours)\n",
-		"  23 dyno-hours; 23 at a constant peak of 1",
-		"  not managed for 1 hour: no rule is in force then\n",
-		"  1 dyno-hour; 1 at a constant peak of 1",
-		"  not managed for 23 hours: no rule is in force then\n",
-		"  1 window, open 1 hour in all: one start in each",
-	} {
-		if !strings.Contains(text, want) {
-			t.Errorf("the report does not say %q:\n%s", want, text)
-		}
-	}
-	for _, wrong := range []string{" 1 hours", " 1 dyno-hours", " 1 windows"} {
-		if strings.Contains(text, wrong) {
-			t.Errorf("the report says %q:\n%s", wrong, text)
-		}
-	}
-}
 
 func TestReportUsage(t *testing.T) {
 	tests := []struct {
@@ -324,32 +213,6 @@ func TestReportJSONOnce(t *testing.T) {
 	}
 }
 
-// The plan of a spring-forward night: what the clock change does to each
-// window, under the change, and the Scheduler check, which does not say
-// that every change is met on time while a window does not happen as
-// written.
-func TestReportTextDSTEffects(t *testing.T) {
-	s := mustParse(t, `timezone Europe/Berlin
-web     Sun 02:00-02:30 3                  # wholly in the skipped hour: empty
-web     default 1
-worker  daily 02:30-04:00 2                # starts in it: shortened to 03:00-04:00
-backup  Sat 23:00-02:30 1                  # ends in it, the night before: 23:00-03:00
-batch   daily 01:00-04:00 2                # spans it: as written
-nightly daily 02:00-02:30 once             # moves to 03:00-03:30
-report  daily 02:00-02:30 once             # absorbed by the next window
-report  daily 03:00-03:30 once:performance-l
-`)
-	from, to := utc("2026-03-27T23:00:00Z"), utc("2026-03-29T22:00:00Z") // Sat and Sun, local
-	r := s.Report(from, to)
-	c := s.Scheduler(from, to, Every10Minutes)
-	r.SetScheduler(c)
-	var b strings.Builder
-	if err := r.WriteText(&b); err != nil {
-		t.Fatal(err)
-	}
-	golden(t, "dst-effects.golden", b.String())
-}
-
 // DSTEffects names the rule, the date and what happens, for every window
 // that a clock change keeps from happening as written; the days that
 // repeat an hour, and the windows that only span the gap, have none.
@@ -455,42 +318,6 @@ func TestReportJSONDSTEffects(t *testing.T) {
 		}
 		if string(got.Effects) != tt.want {
 			t.Errorf("dst_effects from %s = %s, want %s", tt.from, got.Effects, tt.want)
-		}
-	}
-}
-
-// A once window that a clock change moves does not happen as written: the
-// Scheduler check does not say that every change is met on time, and says
-// why, as for a window emptied.
-func TestReportTextMovedWindowIsNotMetAsWritten(t *testing.T) {
-	s := mustParse(t, "timezone Europe/Berlin\nnightly daily 02:00-02:30 once\n")
-	from, to := utc("2026-03-27T23:00:00Z"), utc("2026-03-29T22:00:00Z")
-	r := s.Report(from, to)
-	c := s.Scheduler(from, to, Every10Minutes)
-	r.Scheduler = &c
-	var b strings.Builder
-	if err := r.WriteText(&b); err != nil {
-		t.Fatal(err)
-	}
-	const want = "  no run is late or missing, but a clock change keeps 1 window from happening\n  as written: see Daylight saving time below\n"
-	if got := b.String(); strings.Contains(got, "every change is met on time") || !strings.Contains(got, want) {
-		t.Errorf("the plan of a moved window says:\n%s\nwant %q in it", got, want)
-	}
-}
-
-// A stretch under an hour is said in minutes: a 20-minute window is open
-// 20 minutes, not 0.3 hours, and a type left unmanaged for 40 minutes is
-// said so.
-func TestReportTextSaysMinutesUnderAnHour(t *testing.T) {
-	s := mustParse(t, "nightly daily 02:00-02:20 once\nweb 2026-12-01 00:40-24:00 2\n")
-	from := utc("2026-12-01T00:00:00Z")
-	var b strings.Builder
-	if err := s.Report(from, from.Add(24*time.Hour)).WriteText(&b); err != nil {
-		t.Fatal(err)
-	}
-	for _, want := range []string{"  1 window, open 20 minutes in all: one start in each", "  not managed for 40 minutes: no rule is in force then\n"} {
-		if !strings.Contains(b.String(), want) {
-			t.Errorf("the plan does not say %q:\n%s", want, b.String())
 		}
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"sort"
 	"time"
+
+	"github.com/scalerdev/scaler/scaler"
 )
 
 // DailyCycle is the least time after which Heroku cycles a dyno: every
@@ -112,10 +114,10 @@ func (s *Schedule) quietPeriods() []QuietPeriod {
 		}
 		q := QuietPeriod{
 			App: r.App, Type: r.Type, Line: r.Line, Rule: r.Text, Zone: r.Zone.String(),
-			From: clock(r.end % 1440), To: clock(r.start), NextDay: r.end < 1440,
+			From: Clock(r.end % 1440), To: Clock(r.start), NextDay: r.end < 1440,
 			Hours: float64(max(0, 1440-(r.end-r.start))) / 60,
 		}
-		who := name(r.App, r.Type)
+		who := TypeName(r.App, r.Type)
 		if q.Hours == 0 {
 			q.Warning = true
 			q.Message = fmt.Sprintf("the restart window of %s (line %d) lasts a whole day: a restart may come at any hour, and buys no quiet period", who, r.Line)
@@ -162,7 +164,7 @@ func (s *Schedule) markIdle(rep *Report) {
 	for i := range rep.Quiet {
 		q := &rep.Quiet[i]
 		if n := idle[q.Line]; n > 0 && n == all[q.Line] {
-			who := name(q.App, q.Type)
+			who := TypeName(q.App, q.Type)
 			q.Warning = true
 			q.Message = fmt.Sprintf("%s is at 0 in every restart window of line %d in the period (line %d holds it there): apply leaves it alone, and the window buys nothing", who, q.Line, held[q.Line])
 		}
@@ -198,7 +200,7 @@ func (r *Report) SetScheduler(c SchedulerCheck) {
 		if missed[q.Line] == 0 {
 			continue
 		}
-		who, every := name(q.App, q.Type), "every "+c.Every.String()
+		who, every := TypeName(q.App, q.Type), "every "+c.Every.String()
 		q.Warning = true
 		if missed[q.Line] == all[q.Line] {
 			q.Message = fmt.Sprintf("no run of Heroku Scheduler (%s) falls in the restart window of %s (line %d): apply never restarts %s, and the window buys no quiet period", every, who, q.Line, who)
@@ -228,7 +230,7 @@ func exposures(restarts []Occurrence) []Exposure {
 		z := o.Rule.Zone
 		e := Exposure{App: o.App, Type: o.Type, From: from.UTC(), To: o.Open.UTC(), Line: o.Rule.Line}
 		e.Message = fmt.Sprintf("Heroku may cycle %s from %s: its restart window (line %d) opens %s after the last one opened",
-			name(o.App, o.Type), stretch(from.In(z), o.Open.In(z)), o.Rule.Line, hoursLong(o.Open.Sub(prev.Open)))
+			TypeName(o.App, o.Type), stretch(from.In(z), o.Open.In(z)), o.Rule.Line, hoursLong(o.Open.Sub(prev.Open)))
 		out = append(out, e)
 	}
 	return out
@@ -252,9 +254,9 @@ func stretch(from, to time.Time) string {
 // hoursLong writes a duration of whole hours or more: 25 hours, 3 days.
 func hoursLong(d time.Duration) string {
 	if h := d.Hours(); h >= 48 && d%(24*time.Hour) == 0 {
-		return plural(int(h/24), "day")
+		return scaler.Plural(int(h/24), "day")
 	}
-	return hours(d.Hours()) + " hours"
+	return scaler.Hours(d.Hours()) + " hours"
 }
 
 // restartConflicts returns, once per restart rule and job rule, the job
@@ -306,12 +308,12 @@ func (s *Schedule) restartConflicts(restarts []Occurrence, from, to time.Time) [
 	}
 	for i := range out {
 		c, restart := &out[i], restartRules[i]
-		first := c.First.In(restart.Zone).Format("Mon 2006-01-02 15:04 MST")
+		first := scaler.FullClock(c.First, restart.Zone)
 		when := "once in the period: " + first
 		if c.Times > 1 {
 			when = fmt.Sprintf("%d times in the period; first %s", c.Times, first)
 		}
-		job, restarted := fmt.Sprintf("the job window of %s (line %d: %s)", name(c.App, c.Job), c.JobLine, c.JobRule), fmt.Sprintf("the restart window of %s (line %d)", name(c.App, c.Type), c.Line)
+		job, restarted := fmt.Sprintf("the job window of %s (line %d: %s)", TypeName(c.App, c.Job), c.JobLine, c.JobRule), fmt.Sprintf("the restart window of %s (line %d)", TypeName(c.App, c.Type), c.Line)
 		var risk string
 		switch lead := leads[i]; {
 		case lead < 0:
@@ -321,7 +323,7 @@ func (s *Schedule) restartConflicts(restarts []Occurrence, from, to time.Time) [
 		default:
 			risk = job + " closes " + minutes(int(lead.Minutes())) + " before " + restarted + " opens: a job it starts that runs longer than that may be cut by the restart, or by a cycle, which may come from the window's opening on"
 		}
-		c.Message = fmt.Sprintf("%s; open the job's window at %s or later, when the quiet period begins (%s)", risk, clock(restart.end), when)
+		c.Message = fmt.Sprintf("%s; open the job's window at %s or later, when the quiet period begins (%s)", risk, Clock(restart.end), when)
 	}
 	return out
 }

@@ -13,7 +13,7 @@ import (
 func renderOccurrences(occ []Occurrence) string {
 	parts := make([]string, len(occ))
 	for i, o := range occ {
-		parts[i] = fmt.Sprintf("%s %s-%s@%d", name(o.App, o.Type), o.Open.UTC().Format("01-02T15:04Z"), o.Close.UTC().Format("01-02T15:04Z"), o.Rule.Line)
+		parts[i] = fmt.Sprintf("%s %s-%s@%d", TypeName(o.App, o.Type), o.Open.UTC().Format("01-02T15:04Z"), o.Close.UTC().Format("01-02T15:04Z"), o.Rule.Line)
 	}
 	return strings.Join(parts, " ")
 }
@@ -291,29 +291,6 @@ func TestDSTEffectsOfRestarts(t *testing.T) {
 	}
 }
 
-func TestReportRestartText(t *testing.T) {
-	src := `timezone Europe/Berlin
-worker  default              2
-worker  daily   01:00-01:30  restart
-web     Mon-Fri 08:00-20:00  3
-web     default              1
-web     Sat,Sun 04:00-04:30  restart:rolling
-nightly daily   00:30-03:00  once
-report  daily   01:30-04:00  once
-clock   daily   02:03-02:08  restart
-`
-	s := mustParse(t, src)
-	from, to := utc("2026-10-23T22:00:00Z"), utc("2026-10-26T23:00:00Z")
-	r := s.Report(from, to)
-	check := s.Scheduler(from, to, Every10Minutes)
-	r.SetScheduler(check)
-	var b strings.Builder
-	if err := r.WriteText(&b); err != nil {
-		t.Fatal(err)
-	}
-	golden(t, "restart-berlin-fall.golden", b.String())
-}
-
 func TestReportJSONRestart(t *testing.T) {
 	s := mustParse(t, "timezone Europe/Berlin\nworker daily 01:00-01:30 restart:rolling\nnightly daily 00:30-03:00 once")
 	data, err := json.Marshal(s.Report(utc("2026-11-23T00:00:00Z"), utc("2026-11-24T00:00:00Z")))
@@ -385,15 +362,6 @@ func TestRestartsAtZero(t *testing.T) {
 	}
 	if r.Quiet[1].Warning {
 		t.Errorf("web's quiet period: %+v", r.Quiet[1])
-	}
-	var b strings.Builder
-	if err := r.WriteText(&b); err != nil {
-		t.Fatal(err)
-	}
-	for _, want := range []string{"worker  left alone: worker at 0 then (line 1)  line 3\n", "  warning: worker is at 0 in every restart window of line 3"} {
-		if !strings.Contains(b.String(), want) {
-			t.Errorf("plan does not say %q:\n%s", want, b.String())
-		}
 	}
 	data, err := json.Marshal(r)
 	if err != nil {

@@ -217,9 +217,18 @@ func (t *Target) String() string {
 	return q
 }
 
-// window reports whether the target is a window to act in once per
+// IsWindow reports whether the target is a window to act in once per
 // occurrence (once or restart) rather than a level to hold.
-func (t *Target) window() bool { return t.Once || t.Restart }
+func (t *Target) IsWindow() bool { return t.Once || t.Restart }
+
+// TypeName is how scaler names a schedule's process type, in its messages
+// and in plan: web for the default app (App ""), other-app/web for another.
+func TypeName(app, typ string) string {
+	if app == "" {
+		return typ
+	}
+	return app + "/" + typ
+}
 
 // Change is an instant at which one (app, type)'s target changes. For a
 // once type, a window's occurrence opening or closing is a change, even
@@ -380,7 +389,7 @@ func (s *Schedule) String() string {
 		if ranged {
 			span := ""
 			if r.hasRange() {
-				span = clock(r.start) + "-" + clock(r.end)
+				span = Clock(r.start) + "-" + Clock(r.end)
 			}
 			fmt.Fprintf(&b, "%-11s ", span)
 		}

@@ -7,6 +7,8 @@ import (
 	"sort"
 	"strconv"
 	"time"
+
+	"github.com/scalerdev/scaler/scaler"
 )
 
 // Interval is how often Heroku Scheduler runs `scaler apply`: one of the
@@ -95,6 +97,11 @@ type SchedulerCheck struct {
 	// anyCarries: some run time carries a change out, if not this one.
 	anyCarries bool
 }
+
+// SomeTimeCarries reports whether some run time of the interval carries
+// out a change of the period, if not the one taken (Offset): when the one
+// taken carries none out, it says whether another would, missing more.
+func (c SchedulerCheck) SomeTimeCarries() bool { return c.anyCarries }
 
 // Warning is one problem that Scheduler has with one rule, said once
 // however often it happens in the period.
@@ -236,7 +243,7 @@ func (s *Schedule) edgesToMeet(from, to time.Time, ahead time.Duration) []edgeTo
 			if i+1 < len(tc.list) {
 				e.next = tc.at[i+1]
 			}
-			if c.To.window() && !c.To.Until.IsZero() {
+			if c.To.IsWindow() && !c.To.Until.IsZero() {
 				e.close = c.To.Until.Unix()
 			}
 			out = append(out, e)
@@ -275,7 +282,7 @@ type outcome struct {
 func (g grid) meet(e edgeToMeet) outcome {
 	at, to := e.tc.at[e.i], e.tc.list[e.i].To
 	run := g.next(at)
-	if to.window() {
+	if to.IsWindow() {
 		n := g.count(at, e.close)
 		if n == 0 {
 			return outcome{problem: ProblemNoRun}
@@ -291,7 +298,7 @@ func (g grid) meet(e edgeToMeet) outcome {
 	}
 	// Until the first run, the type is at the target of the run before:
 	// when that is the target the change goes to, nothing is wrong.
-	if before := e.targetAt(run - g.period); before != nil && !before.window() &&
+	if before := e.targetAt(run - g.period); before != nil && !before.IsWindow() &&
 		before.Quantity == to.Quantity && before.Size == to.Size {
 		return outcome{inPlace: true}
 	}
@@ -374,7 +381,7 @@ func warnings(edges []edgeToMeet, outcomes []outcome) []Warning {
 	}
 	for i := range out {
 		w, c := &out[i], firsts[i]
-		first := c.At.In(c.To.Rule.Zone).Format("Mon 2006-01-02 15:04 MST")
+		first := scaler.FullClock(c.At, c.To.Rule.Zone)
 		if w.Times == 1 {
 			w.Message = message(c, w.Problem, w.Late) + " (once in the period: " + first + ")"
 		} else {
@@ -400,7 +407,7 @@ func edgeOrder(edge string) int {
 // tier than the one going out of force (a date or weekly window ending,
 // back to the week or the default), which is then the one whose end it is.
 func cause(c *Change) (*Rule, string) {
-	if c.From != nil && !c.To.window() && c.To.Rule.Tier < c.From.Rule.Tier {
+	if c.From != nil && !c.To.IsWindow() && c.To.Rule.Tier < c.From.Rule.Tier {
 		return c.From.Rule, "end"
 	}
 	return c.To.Rule, "start"
@@ -412,9 +419,9 @@ func message(c *Change, problem string, late int) string {
 	_, edge := cause(c)
 	switch {
 	case problem == ProblemNoRun && c.To.Restart:
-		return "no run falls in the window: " + name(c.App, c.Type) + " is never restarted, and Heroku cycles it when it will"
+		return "no run falls in the window: " + TypeName(c.App, c.Type) + " is never restarted, and Heroku cycles it when it will"
 	case problem == ProblemOneRun && c.To.Restart:
-		return "one run falls in the window: if Scheduler skips it, " + name(c.App, c.Type) + " is not restarted that day"
+		return "one run falls in the window: if Scheduler skips it, " + TypeName(c.App, c.Type) + " is not restarted that day"
 	case problem == ProblemLate && c.To.Restart:
 		return "the first run in the window comes up to " + minutes(late) + " after it opens: the restart comes then or at a later run, never sooner"
 	case problem == ProblemNoRun:
@@ -424,9 +431,9 @@ func message(c *Change, problem string, late int) string {
 	case problem == ProblemLate && c.To.Once:
 		return "the job can start only at the first run in the window, up to " + minutes(late) + " after it opens"
 	case problem == ProblemLate:
-		return fmt.Sprintf("%s goes to %s up to %s after the rule's %s, at the next run", name(c.App, c.Type), c.To, minutes(late), edge)
+		return fmt.Sprintf("%s goes to %s up to %s after the rule's %s, at the next run", TypeName(c.App, c.Type), c.To, minutes(late), edge)
 	}
-	return fmt.Sprintf("%s never goes to %s at the rule's %s: no run falls before the type's next change", name(c.App, c.Type), c.To, edge)
+	return fmt.Sprintf("%s never goes to %s at the rule's %s: no run falls before the type's next change", TypeName(c.App, c.Type), c.To, edge)
 }
 
 // minutes writes a lateness: 5 min, 1 h, 2 h 30 min.

@@ -545,7 +545,7 @@ func (a *App) printApply(asJSON bool, at time.Time, results []scaler.AppResult, 
 	if dry {
 		changed = "would change"
 	}
-	fmt.Fprintf(&b, "%s as of %s: %d %s, %d in state, %d failed", plural(len(results), "app"), at.UTC().Format(time.RFC3339), out.Changed, changed, out.Unchanged, out.Failed)
+	fmt.Fprintf(&b, "%s as of %s: %d %s, %d in state, %d failed", scaler.Plural(len(results), "app"), at.UTC().Format(time.RFC3339), out.Changed, changed, out.Unchanged, out.Failed)
 	if out.Kept > 0 {
 		fmt.Fprintf(&b, ", %d kept", out.Kept)
 	}

@@ -169,7 +169,7 @@ func checkSchedule(_ context.Context, a *App, ch *checking) {
 		ch.f.ok("schedule", "none (scaler apply needs --schedule FILE or %s)", envSchedule)
 	default:
 		ch.schedule = sched
-		ch.f.ok("schedule", "%s from %s", plural(len(sched.Rules), "rule"), source)
+		ch.f.ok("schedule", "%s from %s", scaler.Plural(len(sched.Rules), "rule"), source)
 	}
 }
 
@@ -189,9 +189,9 @@ func checkDST(_ context.Context, a *App, ch *checking) {
 	case len(changes) == 0:
 		ch.f.ok("dst", "no clock change in %s in the schedule's time zones", period)
 	case len(effects) == 0:
-		ch.f.ok("dst", "%s in %s: every window happens as written", plural(len(changes), "clock change"), period)
+		ch.f.ok("dst", "%s in %s: every window happens as written", scaler.Plural(len(changes), "clock change"), period)
 	default:
-		ch.f.ok("dst", "%s in %s; what they do to the windows:", plural(len(changes), "clock change"), period)
+		ch.f.ok("dst", "%s in %s; what they do to the windows:", scaler.Plural(len(changes), "clock change"), period)
 	}
 	for _, e := range effects {
 		if e.Warning {
@@ -379,9 +379,9 @@ func checkBudget(ctx context.Context, a *App, ch *checking) bool {
 	case err != nil:
 		ch.f.warn("rate limit", "cannot read it: %v", err)
 	case left < lowBudget:
-		ch.f.warn("rate limit", "only %s left in the account's budget (it refills at 75 a minute)", plural(left, "request"))
+		ch.f.warn("rate limit", "only %s left in the account's budget (it refills at 75 a minute)", scaler.Plural(left, "request"))
 	default:
-		ch.f.ok("rate limit", "%s left in the account's budget", plural(left, "request"))
+		ch.f.ok("rate limit", "%s left in the account's budget", scaler.Plural(left, "request"))
 	}
 	return true
 }

@@ -80,19 +80,11 @@ func (a *App) printPlan(asJSON bool, p scaler.Plan, dry, ready bool, restarted .
 				fmt.Fprintf(&b, "%s: %s has no dynos\n", p.App, c.Type)
 				continue
 			}
-			fmt.Fprintf(&b, "%s: %s has %s up\n", p.App, c.Type, plural(c.To, "dyno"))
+			fmt.Fprintf(&b, "%s: %s has %s up\n", p.App, c.Type, scaler.Plural(c.To, "dyno"))
 		}
 	}
 	_, err := io.WriteString(a.Stdout, b.String())
 	return err
-}
-
-// plural says n things: "1 dyno", "2 dynos".
-func plural(n int, thing string) string {
-	if n == 1 {
-		return "1 " + thing
-	}
-	return fmt.Sprintf("%d %ss", n, thing)
 }
 
 // processTypes names process types: "process type web", "process types

@@ -142,7 +142,7 @@ func (a *App) runPlan(ctx context.Context, opts *planOptions) error {
 	if opts.JSON {
 		return writeJSON(a.Stdout, report)
 	}
-	return report.WriteText(a.Stdout)
+	return writePlanText(a.Stdout, report)
 }
 
 // sizePrices reads the dyno sizes' list prices: plan's only request.

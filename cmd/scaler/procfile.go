@@ -102,7 +102,7 @@ func checkProcfile(ctx context.Context, a *App, ch *checking) {
 		}
 	}
 	if calls == 0 {
-		ch.f.ok("procfile", "%s: %s, none of which runs scaler", path, plural(len(types), "process type"))
+		ch.f.ok("procfile", "%s: %s, none of which runs scaler", path, scaler.Plural(len(types), "process type"))
 	}
 	scheduleTypes(a, ch, path, types)
 }

@@ -235,7 +235,7 @@ func (v statusView) writeDynos(b *strings.Builder, typ string) {
 			b.WriteString(", " + c)
 		}
 		if d.stopping > 0 {
-			fmt.Fprintf(b, " (and %s of that name stopping)", plural(d.stopping, "older dyno"))
+			fmt.Fprintf(b, " (and %s of that name stopping)", scaler.Plural(d.stopping, "older dyno"))
 		}
 		b.WriteString("\n")
 	}

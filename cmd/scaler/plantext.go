@@ -1,23 +1,26 @@
-package schedules
+package main
 
 import (
 	"fmt"
 	"io"
-	"math"
 	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/scalerdev/scaler/scaler"
+	"github.com/scalerdev/scaler/schedules"
 )
 
-// WriteText writes the report for a person: the period, what is in force at
-// its start, the changes with local and UTC times, the restarts and what
-// they buy (when the schedule has restart rules), what Heroku Scheduler
-// cannot meet (when checked), the DST transitions, per process type a
-// chart of its days and its dyno-hours, and what they cost (when priced).
-// Lines stay under 80 columns for the usual names.
-func (r Report) WriteText(w io.Writer) error {
+// writePlanText writes plan's report for a person: the period, what is in
+// force at its start, the changes with local and UTC times, the restarts
+// and what they buy (when the schedule has restart rules), what Heroku
+// Scheduler cannot meet (when checked), the DST transitions, per process
+// type a chart of its days and its dyno-hours, and what they cost (when
+// priced). Lines stay under 80 columns for the usual names. The report
+// words its warnings itself (schedules); this is their layout.
+func writePlanText(w io.Writer, r schedules.Report) error {
 	var b strings.Builder
 	// The period in the schedule's own time first, the days a person asked
 	// for; in UTC after.
@@ -28,14 +31,14 @@ func (r Report) WriteText(w io.Writer) error {
 	case len(r.Quiet) > 0:
 		zone = r.Quiet[0].Zone // a schedule of restart windows alone
 	}
-	if loc, ok := loadZone(zone); ok && zone != "" {
+	// A report's zones are its rules', which loaded when they were parsed.
+	if loc, err := time.LoadLocation(zone); err == nil && zone != "" {
 		local = loc
 	}
-	const stamp = "Mon 2006-01-02 15:04 MST"
 	fmt.Fprintf(&b, "Plan from %s to %s (%s)\n",
-		r.From.In(local).Format(stamp), r.To.In(local).Format(stamp), inHours(r.To.Sub(r.From).Hours(), "hour"))
+		scaler.FullClock(r.From, local), scaler.FullClock(r.To, local), scaler.InHours(r.To.Sub(r.From).Hours(), "hour"))
 	if local != time.UTC {
-		fmt.Fprintf(&b, "  in UTC: %s to %s\n", r.From.UTC().Format(stamp), r.To.UTC().Format(stamp))
+		fmt.Fprintf(&b, "  in UTC: %s to %s\n", scaler.FullClock(r.From, time.UTC), scaler.FullClock(r.To, time.UTC))
 	}
 
 	b.WriteString("\nIn force at the start\n")
@@ -44,11 +47,11 @@ func (r Report) WriteText(w io.Writer) error {
 	}
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 	for _, t := range r.InForce {
-		fmt.Fprintf(tw, "  %s\t%s\tline %d: %s\n", name(t.App, t.Type), targetText(&t), t.Rule.Line, t.Rule.Text)
+		fmt.Fprintf(tw, "  %s\t%s\tline %d: %s\n", schedules.TypeName(t.App, t.Type), targetText(&t), t.Rule.Line, t.Rule.Text)
 		if !t.Once {
 			// The edge in force, after which a person's change holds
 			// until the next (scaler apply).
-			fmt.Fprintf(tw, "  \t\t%s\n", edges(&t))
+			fmt.Fprintf(tw, "  \t\t%s\n", edgesText(&t))
 		}
 	}
 	tw.Flush()
@@ -68,8 +71,8 @@ func (r Report) WriteText(w io.Writer) error {
 		if c.To == nil {
 			line = "end of line " + strconv.Itoa(rule.Rule.Line)
 		}
-		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s -> %s\t%s\n", c.Local.Format("Mon 2006-01-02 15:04 MST"),
-			c.UTC.Format("01-02 15:04Z"), name(c.App, c.Type), c.From, targetText(c.To), line)
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s -> %s\t%s\n", scaler.FullClock(c.Local, c.Local.Location()),
+			c.UTC.Format("01-02 15:04Z"), schedules.TypeName(c.App, c.Type), c.From, targetText(c.To), line)
 	}
 	tw.Flush()
 
@@ -102,7 +105,7 @@ func (r Report) WriteText(w io.Writer) error {
 			"force at its start (+ for 10 or more, . when no rule is in force, blank\n" +
 			"for a half hour that the clocks skip).\n")
 	}
-	if slices.ContainsFunc(r.Types, func(t TypeReport) bool { return t.Once }) {
+	if slices.ContainsFunc(r.Types, func(t schedules.TypeReport) bool { return t.Once }) {
 		b.WriteString("o: a once window is open; the job starts once in each occurrence, and\n" +
 			"runs as long as it runs.\n")
 	}
@@ -110,7 +113,7 @@ func (r Report) WriteText(w io.Writer) error {
 		writeChart(&b, t)
 	}
 	if r.Cost != nil {
-		unmanaged := slices.ContainsFunc(r.Types, func(t TypeReport) bool { return t.Usage.UnmanagedHours > 0 })
+		unmanaged := slices.ContainsFunc(r.Types, func(t schedules.TypeReport) bool { return t.Usage.UnmanagedHours > 0 })
 		writeCost(&b, *r.Cost, unmanaged)
 	}
 	_, err := io.WriteString(w, b.String())
@@ -120,13 +123,13 @@ func (r Report) WriteText(w io.Writer) error {
 // chartIndent is where the cells start: "  Mon 2026-11-23* ".
 const chartIndent = 2 + 14 + 2
 
-func writeChart(b *strings.Builder, t TypeReport) {
-	fmt.Fprintf(b, "\n%s (%s)\n", name(t.App, t.Type), t.Zone)
+func writeChart(b *strings.Builder, t schedules.TypeReport) {
+	fmt.Fprintf(b, "\n%s (%s)\n", schedules.TypeName(t.App, t.Type), t.Zone)
 	b.WriteString(strings.Repeat(" ", chartIndent))
 	for h := 0; h <= 24; h += 6 {
 		fmt.Fprintf(b, "%02d", h)
 		if h < 24 {
-			b.WriteString(strings.Repeat(" ", 6*60/cellMinutes-2))
+			b.WriteString(strings.Repeat(" ", 6*60/schedules.CellMinutes-2))
 		}
 	}
 	b.WriteByte('\n')
@@ -155,19 +158,19 @@ func writeChart(b *strings.Builder, t TypeReport) {
 	}
 	if t.Once {
 		fmt.Fprintf(b, "  %s, open %s in all: one start in each; the dyno-hours\n"+
-			"  are the job's runtime, which the schedule does not know\n", plural(u.Windows, "window"), lasting(u.ManagedHours))
+			"  are the job's runtime, which the schedule does not know\n", scaler.Plural(u.Windows, "window"), scaler.Lasting(u.ManagedHours))
 		return
 	}
 	fmt.Fprintf(b, "  %s; %s at a constant peak of %d: saves %s (%.1f%%)\n",
-		inHours(u.DynoHours, "dyno-hour"), hours(u.PeakDynoHours), u.Peak, hours(u.SavedDynoHours), u.SavedPercent)
+		scaler.InHours(u.DynoHours, "dyno-hour"), scaler.Hours(u.PeakDynoHours), u.Peak, scaler.Hours(u.SavedDynoHours), u.SavedPercent)
 	if u.UnmanagedHours > 0 {
-		fmt.Fprintf(b, "  not managed for %s: no rule is in force then\n", lasting(u.UnmanagedHours))
+		fmt.Fprintf(b, "  not managed for %s: no rule is in force then\n", scaler.Lasting(u.UnmanagedHours))
 	}
 }
 
-// edges says when a target came into force and when it ends, in its rule's
+// edgesText says when a target came into force and when it ends, in its rule's
 // zone.
-func edges(t *Target) string {
+func edgesText(t *schedules.Target) string {
 	z, stamp := t.Rule.Zone, "Mon 01-02 15:04 MST"
 	since, until := "in force since before the period", "no edge ahead"
 	if !t.Since.IsZero() {
@@ -182,8 +185,8 @@ func edges(t *Target) string {
 // targetText is how the report writes a target it goes to: as the rules
 // write it, or for a once target when its job starts, for a restart when
 // its type restarts.
-func targetText(t *Target) string {
-	if t == nil || !t.window() {
+func targetText(t *schedules.Target) string {
+	if t == nil || !t.IsWindow() {
 		return t.String()
 	}
 	z := t.Rule.Zone
@@ -212,7 +215,7 @@ func targetText(t *Target) string {
 // writeRestarts writes the restarts of the period, what each restart rule
 // buys, where the period's restarts leave a type exposed to daily cycling,
 // and the job windows that a restart may cut.
-func writeRestarts(b *strings.Builder, r Report) {
+func writeRestarts(b *strings.Builder, r schedules.Report) {
 	fmt.Fprintf(b, "\nRestarts (%d)\n", len(r.Restarts))
 	if len(r.Restarts) == 0 {
 		b.WriteString("  none in this period\n")
@@ -222,18 +225,18 @@ func writeRestarts(b *strings.Builder, r Report) {
 		fmt.Fprintf(tw, "  local time\tUTC\ttype\trestart\trule\n")
 	}
 	for _, o := range r.Restarts {
-		t := o.target()
+		t := o.Target()
 		text := targetText(&t)
 		switch {
 		case o.Idle:
-			text = fmt.Sprintf("left alone: %s at 0 then (line %d)", name(o.App, o.Type), o.IdleLine)
+			text = fmt.Sprintf("left alone: %s at 0 then (line %d)", schedules.TypeName(o.App, o.Type), o.IdleLine)
 		case o.NoRun:
 			// "restarts once between 02:03 and 02:08" promises what no
 			// run of Scheduler carries out.
 			text = strings.Replace(text, "restarts once", "not restarted: no run", 1)
 		}
-		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\tline %d\n", o.Open.In(o.Rule.Zone).Format("Mon 2006-01-02 15:04 MST"),
-			o.Open.UTC().Format("01-02 15:04Z"), name(o.App, o.Type), text, o.Rule.Line)
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\tline %d\n", scaler.FullClock(o.Open, o.Rule.Zone),
+			o.Open.UTC().Format("01-02 15:04Z"), schedules.TypeName(o.App, o.Type), text, o.Rule.Line)
 	}
 	tw.Flush()
 	for _, q := range r.Quiet {
@@ -270,46 +273,14 @@ func closing(open, close time.Time) string {
 	return close.Format("Mon 15:04")
 }
 
-// name is how the report names a process type: web for the default app,
-// other-app/web for another.
-func name(app, typ string) string {
-	if app == "" {
-		return typ
-	}
-	return app + "/" + typ
-}
-
-// hours writes a number of hours to a tenth, without a needless ".0".
-func hours(h float64) string {
-	return strconv.FormatFloat(math.Round(h*10)/10, 'f', -1, 64)
-}
-
-// inHours writes a number of hours as hours does, with its unit: 1 hour,
-// 1.5 hours, 1 dyno-hour.
-func inHours(h float64, unit string) string {
-	if s := hours(h); s != "1" {
-		return s + " " + unit + "s"
-	}
-	return "1 " + unit
-}
-
-// lasting writes a number of hours as a stretch of time: in minutes under
-// an hour (20 minutes), else as inHours does (1 hour, 1.5 hours).
-func lasting(h float64) string {
-	if m := int(math.Round(h * 60)); m < 60 {
-		return plural(m, "minute")
-	}
-	return inHours(h, "hour")
-}
-
 // writeDSTEffect writes what a clock change does to a window, under the
 // change: "warning: line 4: web daily 02:00-02:30 3 is empty".
-func writeDSTEffect(b *strings.Builder, e DSTEffect) {
-	what, tail := e.says()
+func writeDSTEffect(b *strings.Builder, e schedules.DSTEffect) {
+	what, tail := e.Says()
 	text := fmt.Sprintf("line %d: %s %s", e.Line, e.Rule, what)
 	if e.Date != e.Transition.Date {
-		d, _ := parseDate(e.Date)
-		text += fmt.Sprintf(" (its window of %s %s)", d.weekday().String()[:3], e.Date)
+		d, _ := time.Parse(time.DateOnly, e.Date)
+		text += fmt.Sprintf(" (its window of %s %s)", d.Weekday().String()[:3], e.Date)
 	}
 	if e.Warning {
 		text = "warning: " + text
@@ -320,29 +291,31 @@ func writeDSTEffect(b *strings.Builder, e DSTEffect) {
 // writeScheduler writes the Scheduler check: the runs it assumes, and each
 // warning under its rule; and, when a clock change keeps windows (warned
 // of them) from happening as written, that not everything is met on time.
-func writeScheduler(b *strings.Builder, c SchedulerCheck, warned int) {
+func writeScheduler(b *strings.Builder, c schedules.SchedulerCheck, warned int) {
 	switch c.Every {
-	case Every10Minutes:
+	case schedules.Every10Minutes:
 		b.WriteString("\nHeroku Scheduler every 10 minutes: runs at :00, :10, ... UTC (assumed)\n")
-	case EveryHour:
+	case schedules.EveryHour:
 		fmt.Fprintf(b, "\nHeroku Scheduler every hour: one run an hour, at a minute that is a multiple\n"+
 			"of 10 (assumed); here :%02d, the one that meets the most changes\n", c.Offset)
 	default:
 		fmt.Fprintf(b, "\nHeroku Scheduler daily: one run a day, on the hour or half hour UTC; here\n"+
-			"%s UTC, the time that meets the most changes\n", clock(c.Offset))
+			"%s UTC, the time that meets the most changes\n", schedules.Clock(c.Offset))
 	}
-	missed := slices.ContainsFunc(c.Warnings, func(w Warning) bool { return w.Problem == ProblemNever || w.Problem == ProblemNoRun })
-	if c.Every != Every10Minutes && c.CarriedOut == 0 && missed {
+	missed := slices.ContainsFunc(c.Warnings, func(w schedules.Warning) bool {
+		return w.Problem == schedules.ProblemNever || w.Problem == schedules.ProblemNoRun
+	})
+	if c.Every != schedules.Every10Minutes && c.CarriedOut == 0 && missed {
 		// The time taken, the first of those that miss the fewest
 		// changes, changes nothing: say why no other is better.
 		nor := ", nor would another"
-		if c.anyCarries {
+		if c.SomeTimeCarries() {
 			nor = " (a time that does misses more)"
 		}
-		wrap(b, "but it carries none out"+nor+": one run "+map[Interval]string{EveryHour: "an hour", Daily: "a day"}[c.Every]+
+		wrap(b, "but it carries none out"+nor+": one run "+map[schedules.Interval]string{schedules.EveryHour: "an hour", schedules.Daily: "a day"}[c.Every]+
 			" holds each type at the level in force when it runs, and the schedule changes them more often", "  ", "  ", 78)
 	}
-	windows := plural(warned, "window")
+	windows := scaler.Plural(warned, "window")
 	switch {
 	case c.Changes == 0 && warned == 0:
 		b.WriteString("  no change to meet in this period\n")
@@ -366,14 +339,6 @@ func writeScheduler(b *strings.Builder, c SchedulerCheck, warned int) {
 	if len(c.Warnings) > 0 && warned > 0 {
 		wrap(b, "and a clock change keeps "+windows+" from happening as written: see Daylight saving time below", "  ", "  ", 78)
 	}
-}
-
-// plural writes a count of things: 1 window, 2 windows.
-func plural(n int, thing string) string {
-	if n == 1 {
-		return "1 " + thing
-	}
-	return strconv.Itoa(n) + " " + thing + "s"
 }
 
 // wrap writes text in lines of at most width columns (but for a word
@@ -400,7 +365,7 @@ func wrap(b *strings.Builder, text, first, indent string, width int) {
 // writeCost writes a table of the types' money, its total, and notes on
 // once types, the time not priced, the sizes assumed and the sizes without
 // a price.
-func writeCost(b *strings.Builder, c Cost, unmanaged bool) {
+func writeCost(b *strings.Builder, c schedules.Cost, unmanaged bool) {
 	fmt.Fprintf(b, "\nCost at the list prices of the Platform API (%d hours a month: an estimate)\n", c.HoursPerMonth)
 	if len(c.Types) == 0 {
 		b.WriteString("  no process type\n")
@@ -430,17 +395,17 @@ func writeCost(b *strings.Builder, c Cost, unmanaged bool) {
 			for _, s := range t.Sizes {
 				each = append(each, dollars(*s.CentsPerHour, 3)+"/h")
 			}
-			fmt.Fprintf(tw, "  %s\t%s\tonce\t%s\t-\t-\n", name(t.App, t.Type), size, strings.Join(each, ", "))
+			fmt.Fprintf(tw, "  %s\t%s\tonce\t%s\t-\t-\n", schedules.TypeName(t.App, t.Type), size, strings.Join(each, ", "))
 		case t.Once:
 			once = true
-			fmt.Fprintf(tw, "  %s\t%s\tonce\tno price\t-\t-\n", name(t.App, t.Type), size)
+			fmt.Fprintf(tw, "  %s\t%s\tonce\tno price\t-\t-\n", schedules.TypeName(t.App, t.Type), size)
 		case !t.Priced:
 			unpriced++
-			fmt.Fprintf(tw, "  %s\t%s\t%s\tno price\t-\t-\n", name(t.App, t.Type), size, hours(sum(t.Sizes)))
+			fmt.Fprintf(tw, "  %s\t%s\t%s\tno price\t-\t-\n", schedules.TypeName(t.App, t.Type), size, scaler.Hours(sizesDynoHours(t.Sizes)))
 		default:
 			priced++
 			dynoHours += t.DynoHours
-			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s (%.1f%%)\n", name(t.App, t.Type), size, hours(t.DynoHours),
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s (%.1f%%)\n", schedules.TypeName(t.App, t.Type), size, scaler.Hours(t.DynoHours),
 				dollars(t.Cents, 2), dollars(t.PeakCents, 2), dollars(t.SavedCents, 2), t.SavedPercent)
 		}
 	}
@@ -449,7 +414,7 @@ func writeCost(b *strings.Builder, c Cost, unmanaged bool) {
 		if unpriced > 0 {
 			label = "priced total"
 		}
-		fmt.Fprintf(tw, "  %s\t\t%s\t%s\t%s\t%s (%.1f%%)\n", label, hours(dynoHours),
+		fmt.Fprintf(tw, "  %s\t\t%s\t%s\t%s\t%s (%.1f%%)\n", label, scaler.Hours(dynoHours),
 			dollars(c.Cents, 2), dollars(c.PeakCents, 2), dollars(c.SavedCents, 2), c.SavedPercent)
 	}
 	tw.Flush()
@@ -468,8 +433,8 @@ func writeCost(b *strings.Builder, c Cost, unmanaged bool) {
 	}
 }
 
-// sum returns the dyno-hours of a type's sizes.
-func sum(sizes []SizeCost) float64 {
+// sizesDynoHours returns the dyno-hours of a type's sizes.
+func sizesDynoHours(sizes []schedules.SizeCost) float64 {
 	var h float64
 	for _, s := range sizes {
 		h += s.DynoHours
