@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -96,6 +97,19 @@ func (s *logStream) snapshot() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return slices.Clone(s.lines)
+}
+
+// until follows the stream until the emulated clock reaches end, or the
+// stream ends or falls silent for the real time left to end (the
+// emulated time left over rate).
+func (s *logStream) until(clock func() time.Time, end time.Time, rate float64) {
+	for cursor := 0; clock().Before(end); {
+		lines, more := s.wait(cursor, time.Duration(float64(end.Sub(clock()))/rate))
+		cursor = len(lines)
+		if !more {
+			break
+		}
+	}
 }
 
 func (s *logStream) String() string {
@@ -616,5 +630,51 @@ nightly: HEROKU_API_URL=$SCALER_TEST_PROXY exec scaler run --grace 1s -- sh -c '
 				t.Errorf("%d writes failed: the proxy was not in the way", proxy.failed.Load())
 			}
 		})
+	}
+}
+
+// dynoFolder is a folder for a dyno manager's processes, with scaler on
+// their PATH (bin/scaler, as the buildpack installs it), and procfile
+// parsed to run there.
+func dynoFolder(tb testing.TB, procfile string) (dir string, p *emulator.Procfile) {
+	tb.Helper()
+	dir = tb.TempDir()
+	if err := os.Mkdir(filepath.Join(dir, "bin"), 0o755); err != nil {
+		tb.Fatal(err)
+	}
+	if err := os.Symlink(binary, filepath.Join(dir, "bin", "scaler")); err != nil {
+		tb.Fatal(err)
+	}
+	p, err := emulator.ParseProcfile(strings.NewReader(procfile))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	p.Dir = dir
+	return dir, p
+}
+
+// startDynos starts an emulator of cfg served over HTTP, and its dynos
+// (cfg.Dynos), which reach it there: stop stops the dynos, and if the test
+// ends without calling it, they are stopped then.
+func startDynos(t *testing.T, cfg emulator.Config) (em *emulator.Emulator, stop func() error) {
+	t.Helper()
+	em, err := emulator.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(em)
+	t.Cleanup(srv.Close)
+	if err := em.StartDynos(srv.URL); err != nil {
+		t.Fatal(err)
+	}
+	var stopped atomic.Bool
+	t.Cleanup(func() {
+		if !stopped.Load() {
+			em.StopDynos(context.Background()) // the test's context is done by now
+		}
+	})
+	return em, func() error {
+		stopped.Store(true)
+		return em.StopDynos(t.Context())
 	}
 }

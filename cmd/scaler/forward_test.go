@@ -257,23 +257,7 @@ func TestRunInATerminalSignalsTheJobOnce(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			master, slave := openPTY(t)
-			cmd := exec.Command(binary, append([]string{"run", "--grace", "5s"}, jobArgs()...)...)
-			cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(), "SCALER_TEST_JOB=count:500ms", envDyno + "=run.1234"}
-			cmd.Stdin, cmd.Stdout, cmd.Stderr = slave, slave, slave
-			cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 0}
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
-			slave.Close()
-			t.Cleanup(func() {
-				if cmd.ProcessState == nil {
-					cmd.Process.Kill()
-					cmd.Wait()
-				}
-			})
-			out := &syncBuffer{}
-			go io.Copy(out, master)
+			cmd, master, out := startInPTY(t, []string{"SCALER_TEST_JOB=count:500ms", envDyno + "=run.1234"}, "run", "--grace", "5s")
 			if !out.waitFor("job: ready", logWait) {
 				t.Fatalf("the job did not start:\n%s", out)
 			}

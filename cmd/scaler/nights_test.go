@@ -106,18 +106,7 @@ func simulateNights(tb testing.TB, n nights) nightsResult {
 // end, which any goroutine may call.
 func startNights(tb testing.TB, n nights) (run func() nightsResult) {
 	tb.Helper()
-	dir := tb.TempDir()
-	if err := os.Mkdir(filepath.Join(dir, "bin"), 0o755); err != nil {
-		tb.Fatal(err)
-	}
-	if err := os.Symlink(binary, filepath.Join(dir, "bin", "scaler")); err != nil {
-		tb.Fatal(err)
-	}
-	procfile, err := emulator.ParseProcfile(strings.NewReader(nightlyJob))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	procfile.Dir = dir
+	dir, procfile := dynoFolder(tb, nightlyJob)
 	clock := emulator.Clock(nightStart, nightRate)
 	apply, err := emulator.ParseSchedulerJob(fmt.Sprintf(`%v scaler apply --at "$%s" --every %v`, nightEvery/nightRate, emulator.EnvNow, nightEvery))
 	if err != nil {

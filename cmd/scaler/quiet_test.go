@@ -21,7 +21,6 @@ package main
 
 import (
 	"fmt"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -91,18 +90,7 @@ type quietJobFate struct {
 // restart windows or without (and then without Scheduler: nothing would
 // restart it).
 func simulateQuiet(t *testing.T, windows bool) quietRun {
-	dir := t.TempDir()
-	if err := os.Mkdir(filepath.Join(dir, "bin"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Symlink(binary, filepath.Join(dir, "bin", "scaler")); err != nil {
-		t.Fatal(err)
-	}
-	procfile, err := emulator.ParseProcfile(strings.NewReader(quietWorker))
-	if err != nil {
-		t.Fatal(err)
-	}
-	procfile.Dir = dir
+	dir, procfile := dynoFolder(t, quietWorker)
 	clock := emulator.Clock(quietStart, quietRate)
 	dc := &emulator.DynoConfig{
 		Procfile: procfile, Log: newLogStream(),
@@ -120,25 +108,11 @@ func simulateQuiet(t *testing.T, windows bool) quietRun {
 		dc.Env = append(dc.Env, envSchedule+"="+quietSchedule())
 		dc.Scheduler, dc.SchedulerSkip, dc.SchedulerDup = []emulator.SchedulerJob{apply}, 0.05, 0.15
 	}
-	em, err := emulator.New(emulator.Config{
+	_, stop := startDynos(t, emulator.Config{
 		Token: testToken, Now: clock, ClockRate: quietRate, BootDelay: 50 * time.Millisecond,
 		Apps:  []emulator.App{{Name: "demo", Formation: []emulator.Process{{Type: "worker", Quantity: 1}}}},
 		Dynos: dc,
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(em)
-	defer srv.Close()
-	if err := em.StartDynos(srv.URL); err != nil {
-		t.Fatal(err)
-	}
-	stopped := false
-	defer func() {
-		if !stopped {
-			em.StopDynos(t.Context())
-		}
-	}()
 	// The night's job is queued at its time of each day, on the emulated
 	// clock: the queue is part of the world simulated, as Scheduler is.
 	realAt := func(at time.Time) time.Duration { return quietReal(at.Sub(clock())) }
@@ -150,16 +124,8 @@ func simulateQuiet(t *testing.T, windows bool) quietRun {
 		})
 		defer timer.Stop()
 	}
-	end := quietDayAt(quietDays)
-	for cursor := 0; clock().Before(end); {
-		lines, more := stream.wait(cursor, realAt(end))
-		cursor = len(lines)
-		if !more {
-			break
-		}
-	}
-	stopped = true
-	if err := em.StopDynos(t.Context()); err != nil {
+	stream.until(clock, quietDayAt(quietDays), quietRate)
+	if err := stop(); err != nil {
 		t.Error(err)
 	}
 	lines, _ := stream.wait(0, 0)
@@ -280,18 +246,7 @@ func TestRestartWindowQuietPeriod(t *testing.T) {
 // the dynos due by id, and the dyno manager gives a restarted dyno a new
 // one, so the later restart of a dyno is refused (404) and skipped.
 func TestSchedulerDuplicatesRestartOnce(t *testing.T) {
-	dir := t.TempDir()
-	if err := os.Mkdir(filepath.Join(dir, "bin"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Symlink(binary, filepath.Join(dir, "bin", "scaler")); err != nil {
-		t.Fatal(err)
-	}
-	procfile, err := emulator.ParseProcfile(strings.NewReader("worker: sleep 3600\n"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	procfile.Dir = dir
+	_, procfile := dynoFolder(t, "worker: sleep 3600\n")
 	const rate = 300 // Scheduler's 10 minutes in 2 seconds
 	start := time.Date(2026, 12, 1, 0, 59, 0, 0, time.UTC)
 	clock := emulator.Clock(start, rate)
@@ -305,29 +260,14 @@ func TestSchedulerDuplicatesRestartOnce(t *testing.T) {
 		Scheduler: []emulator.SchedulerJob{apply}, SchedulerDup: 1, Seed: 1,
 	}
 	stream := dc.Log.(*logStream)
-	em, err := emulator.New(emulator.Config{
+	_, stop := startDynos(t, emulator.Config{
 		Token: testToken, Now: clock, ClockRate: rate, BootDelay: 50 * time.Millisecond, Latency: 150 * time.Millisecond,
 		Apps:  []emulator.App{{Name: "demo", Formation: []emulator.Process{{Type: "worker", Quantity: 2}}}},
 		Dynos: dc,
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(em)
-	defer srv.Close()
-	if err := em.StartDynos(srv.URL); err != nil {
-		t.Fatal(err)
-	}
 	// The window's run, and the one after its close.
-	end := time.Date(2026, 12, 1, 1, 12, 0, 0, time.UTC)
-	for cursor := 0; clock().Before(end); {
-		lines, more := stream.wait(cursor, end.Sub(clock())/rate)
-		cursor = len(lines)
-		if !more {
-			break
-		}
-	}
-	if err := em.StopDynos(t.Context()); err != nil {
+	stream.until(clock, time.Date(2026, 12, 1, 1, 12, 0, 0, time.UTC), rate)
+	if err := stop(); err != nil {
 		t.Error(err)
 	}
 	text := stream.String()

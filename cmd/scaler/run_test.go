@@ -579,9 +579,29 @@ func TestRunInATerminal(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("opens a pseudo-terminal the Linux way")
 	}
+	cmd, master, out := startInPTY(t, []string{"SCALER_TEST_JOB=echo"}, "run")
+	if !out.waitFor("job: ready", 20*time.Second) {
+		t.Fatalf("the job did not start:\n%s", out)
+	}
+	io.WriteString(master, "hello\n\x04")
+	if !out.waitFor("job: read hello", 20*time.Second) {
+		t.Fatalf("the job could not read its terminal (stopped by SIGTTIN?):\n%s", out)
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Errorf("scaler run in a terminal: %v\n%s", err, out)
+	}
+}
+
+// startInPTY starts scaler with args (then the test job's arguments) in a
+// pseudo-terminal, with env added to a bare PATH and HOME: the terminal's
+// master side, for the test to type into, and what scaler and its job
+// write to the terminal. The process is killed at the end of the test if
+// the test did not wait for it.
+func startInPTY(t *testing.T, env []string, args ...string) (cmd *exec.Cmd, master *os.File, out *syncBuffer) {
+	t.Helper()
 	master, slave := openPTY(t)
-	cmd := exec.Command(binary, append([]string{"run"}, jobArgs()...)...)
-	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(), "SCALER_TEST_JOB=echo"}
+	cmd = exec.Command(binary, append(args, jobArgs()...)...)
+	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}, env...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = slave, slave, slave
 	// A session of its own, with the terminal as its controlling terminal,
 	// as a login shell has.
@@ -596,18 +616,9 @@ func TestRunInATerminal(t *testing.T) {
 			cmd.Wait()
 		}
 	})
-	out := &syncBuffer{}
+	out = &syncBuffer{}
 	go io.Copy(out, master) // ends with EIO once the terminal's last user exits
-	if !out.waitFor("job: ready", 20*time.Second) {
-		t.Fatalf("the job did not start:\n%s", out)
-	}
-	io.WriteString(master, "hello\n\x04")
-	if !out.waitFor("job: read hello", 20*time.Second) {
-		t.Fatalf("the job could not read its terminal (stopped by SIGTTIN?):\n%s", out)
-	}
-	if err := cmd.Wait(); err != nil {
-		t.Errorf("scaler run in a terminal: %v\n%s", err, out)
-	}
+	return cmd, master, out
 }
 
 // openPTY opens a pseudo-terminal pair.
