@@ -168,11 +168,7 @@ func TestBadScheduleSendsNothing(t *testing.T) {
 				t.Errorf("exit %d, want 2:\n%s", r.code, r)
 			}
 			out := r.stdout + r.stderr
-			for _, want := range []string{"SCALER_SCHEDULE:1:10: unknown time zone", "SCALER_SCHEDULE:2:6: unknown day", "SCALER_SCHEDULE:3:12:", "SCALER_SCHEDULE:4:17:"} {
-				if !strings.Contains(out, want) {
-					t.Errorf("output does not say %q:\n%s", want, out)
-				}
-			}
+			says(t, "output", out, "SCALER_SCHEDULE:1:10: unknown time zone", "SCALER_SCHEDULE:2:6: unknown day", "SCALER_SCHEDULE:3:12:", "SCALER_SCHEDULE:4:17:")
 			if cmd[0] != "check" && len(h.em.Requests()) != 0 {
 				t.Errorf("%d requests sent for a bad schedule", len(h.em.Requests()))
 			}

@@ -88,11 +88,7 @@ func TestCheck(t *testing.T) {
 			if r.code != tt.code {
 				t.Errorf("exit %d, want %d:\n%s", r.code, tt.code, r)
 			}
-			for _, want := range tt.say {
-				if !strings.Contains(r.stdout, want) {
-					t.Errorf("check does not say %q:\n%s", want, r.stdout)
-				}
-			}
+			says(t, "check", r.stdout, tt.say...)
 			for _, w := range h.em.Requests() {
 				if w.Method != "GET" {
 					t.Errorf("check sent %s %s", w.Method, w.Path)
@@ -156,11 +152,7 @@ func TestCheckDST(t *testing.T) {
 			if r.code != 0 || !strings.Contains(r.stdout, "check: scaler will work here") {
 				t.Errorf("exit %d, want 0 (warnings are no failure):\n%s", r.code, r)
 			}
-			for _, want := range tt.say {
-				if !strings.Contains(r.stdout, want) {
-					t.Errorf("check does not say %q:\n%s", want, r.stdout)
-				}
-			}
+			says(t, "check", r.stdout, tt.say...)
 		})
 	}
 	// In JSON, a warning is a check with status warn.

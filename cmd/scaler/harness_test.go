@@ -79,6 +79,31 @@ func (r result) String() string {
 	return "exit " + strconv.Itoa(r.code) + "\nstdout:\n" + r.stdout + "stderr:\n" + r.stderr
 }
 
+// says reports each of wants that text, what a command or a report (what)
+// said, does not contain.
+func says(t testing.TB, what, text string, wants ...string) {
+	t.Helper()
+	for _, want := range wants {
+		if !strings.Contains(text, want) {
+			t.Errorf("%s does not say %q:\n%s", what, want, text)
+		}
+	}
+}
+
+// wantAll reports a run of command that failed, and each of wants that its
+// stdout does not contain.
+func wantAll(t testing.TB, command string, r result, wants ...string) {
+	t.Helper()
+	if r.code != 0 {
+		t.Errorf("%s exited %d, want 0:\n%s", command, r.code, r)
+	}
+	for _, want := range wants {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("%s does not say %q:\n%s", command, want, r)
+		}
+	}
+}
+
 var sigterm os.Signal = syscall.SIGTERM
 
 // syncBuffer is a bytes.Buffer safe for the logger and a reader at once,

@@ -119,18 +119,14 @@ report 2026-12-24 10:00-11:00 1
 job    2026-12-24 10:00-11:00 once
 `)
 	text := planText(t, s.Report(utcAt("2026-12-24T00:00:00Z"), utcAt("2026-12-25T00:00:00Z")))
-	for _, want := range []string{
+	says(t, "the report", text,
 		"(24 hours)\n",
 		"  23 dyno-hours; 23 at a constant peak of 1",
 		"  not managed for 1 hour: no rule is in force then\n",
 		"  1 dyno-hour; 1 at a constant peak of 1",
 		"  not managed for 23 hours: no rule is in force then\n",
 		"  1 window, open 1 hour in all: one start in each",
-	} {
-		if !strings.Contains(text, want) {
-			t.Errorf("the report does not say %q:\n%s", want, text)
-		}
-	}
+	)
 	for _, wrong := range []string{" 1 hours", " 1 dyno-hours", " 1 windows"} {
 		if strings.Contains(text, wrong) {
 			t.Errorf("the report says %q:\n%s", wrong, text)
@@ -187,11 +183,7 @@ func TestPlanTextSaysMinutesUnderAnHour(t *testing.T) {
 	s := parsePlan(t, "nightly daily 02:00-02:20 once\nweb 2026-12-01 00:40-24:00 2\n")
 	from := utcAt("2026-12-01T00:00:00Z")
 	text := planText(t, s.Report(from, from.Add(24*time.Hour)))
-	for _, want := range []string{"  1 window, open 20 minutes in all: one start in each", "  not managed for 40 minutes: no rule is in force then\n"} {
-		if !strings.Contains(text, want) {
-			t.Errorf("the plan does not say %q:\n%s", want, text)
-		}
-	}
+	says(t, "the plan", text, "  1 window, open 20 minutes in all: one start in each", "  not managed for 40 minutes: no rule is in force then\n")
 }
 
 func cents(c float64) *float64 { return &c }
@@ -299,11 +291,7 @@ func TestPlanTextRestartsAtZero(t *testing.T) {
 	t.Parallel()
 	s := parsePlan(t, restartsAtZeroSchedule)
 	text := planText(t, s.Report(utcAt("2026-11-23T00:00:00Z"), utcAt("2026-11-24T00:00:00Z")))
-	for _, want := range []string{"worker  left alone: worker at 0 then (line 1)  line 3\n", "  warning: worker is at 0 in every restart window of line 3"} {
-		if !strings.Contains(text, want) {
-			t.Errorf("plan does not say %q:\n%s", want, text)
-		}
-	}
+	says(t, "plan", text, "worker  left alone: worker at 0 then (line 1)  line 3\n", "  warning: worker is at 0 in every restart window of line 3")
 }
 
 // FuzzPlanText writes the text of any schedule that parses, over two days

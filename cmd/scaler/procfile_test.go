@@ -236,11 +236,7 @@ clock: sh -c 'bin/scaler done || true'
 			if r.code != tt.code {
 				t.Errorf("exit %d, want %d:\n%s", r.code, tt.code, r)
 			}
-			for _, want := range tt.say {
-				if !strings.Contains(r.stdout, want) {
-					t.Errorf("check does not say %q:\n%s", want, r.stdout)
-				}
-			}
+			says(t, "check", r.stdout, tt.say...)
 			for _, not := range tt.not {
 				if strings.Contains(r.stdout, not) {
 					t.Errorf("check says %q:\n%s", not, r.stdout)
