@@ -11,6 +11,7 @@ import (
 	"maps"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -171,12 +172,13 @@ func TestFailures(t *testing.T) {
 	other := newReceiver(t, nil)
 	hang := make(chan struct{})
 	t.Cleanup(func() { close(hang) }) // runs before the receivers close
-	tests := []struct {
+	type failure struct {
 		name    string
 		respond func(n int, w http.ResponseWriter, r *http.Request)
 		want    string // in the error; "" for none
 		calls   int
-	}{{
+	}
+	tests := []failure{{
 		name: "500 then 200: one retry, delivered",
 		respond: func(n int, w http.ResponseWriter, r *http.Request) {
 			if n == 1 {
@@ -255,27 +257,6 @@ func TestFailures(t *testing.T) {
 		want:  "answered 403 Forbidden",
 		calls: 1,
 	}, {
-		name: "307 to another host: not followed",
-		respond: func(n int, w http.ResponseWriter, r *http.Request) {
-			http.Redirect(w, r, other.hook(), http.StatusTemporaryRedirect)
-		},
-		want:  "answered 307 Temporary Redirect: a redirect, not followed",
-		calls: 1,
-	}, {
-		name: "308 to another host: not followed",
-		respond: func(n int, w http.ResponseWriter, r *http.Request) {
-			http.Redirect(w, r, other.hook(), http.StatusPermanentRedirect)
-		},
-		want:  "answered 308 Permanent Redirect: a redirect, not followed",
-		calls: 1,
-	}, {
-		name: "302 to another host: not followed",
-		respond: func(n int, w http.ResponseWriter, r *http.Request) {
-			http.Redirect(w, r, other.hook(), http.StatusFound)
-		},
-		want:  "answered 302 Found: a redirect, not followed",
-		calls: 1,
-	}, {
 		name: "a receiver that hangs: bounded by Timeout, twice",
 		respond: func(n int, w http.ResponseWriter, r *http.Request) {
 			select {
@@ -298,6 +279,24 @@ func TestFailures(t *testing.T) {
 		want:  "answered 502 Bad Gateway (2 attempts)",
 		calls: 2,
 	}}
+	// A redirect to another host is not followed, whichever its code.
+	for _, redirect := range []struct {
+		code   int
+		status string
+	}{
+		{http.StatusTemporaryRedirect, "307 Temporary Redirect"},
+		{http.StatusPermanentRedirect, "308 Permanent Redirect"},
+		{http.StatusFound, "302 Found"},
+	} {
+		tests = append(tests, failure{
+			name: strconv.Itoa(redirect.code) + " to another host: not followed",
+			respond: func(n int, w http.ResponseWriter, r *http.Request) {
+				http.Redirect(w, r, other.hook(), redirect.code)
+			},
+			want:  "answered " + redirect.status + ": a redirect, not followed",
+			calls: 1,
+		})
+	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
