@@ -288,12 +288,20 @@ func TestDynosBootAndStop(t *testing.T) {
 	}
 }
 
-func TestRestartAndStop(t *testing.T) {
-	clk := newClock()
+// startTwoWorkers serves the demo app with two workers, on a manual clock,
+// its dynos taking 10 s to boot.
+func startTwoWorkers(t *testing.T) (clk *clock, url string) {
+	t.Helper()
+	clk = newClock()
 	cfg := demo()
 	cfg.Now, cfg.BootDelay = clk.Now, 10*time.Second
 	cfg.Apps[0].Formation[1].Quantity = 2
-	_, url := start(t, cfg)
+	_, url = start(t, cfg)
+	return clk, url
+}
+
+func TestRestartAndStop(t *testing.T) {
+	clk, url := startTwoWorkers(t)
 	for _, c := range []struct{ method, path, want string }{
 		{"DELETE", "/apps/demo/dynos/worker", "web.1:up worker.1:starting worker.2:starting"},
 		{"DELETE", "/apps/demo/dynos/web.1", "web.1:starting worker.1:up worker.2:up"},
@@ -317,11 +325,7 @@ func TestRestartAndStop(t *testing.T) {
 // dyno's id and created_at, and renews its updated_at (the side of the
 // platform that is unconfirmed).
 func TestRestartFormation(t *testing.T) {
-	clk := newClock()
-	cfg := demo()
-	cfg.Now, cfg.BootDelay = clk.Now, 10*time.Second
-	cfg.Apps[0].Formation[1].Quantity = 2
-	_, url := start(t, cfg)
+	clk, url := startTwoWorkers(t)
 	clk.Advance(time.Hour)
 	before := dynos(t, url)
 	if status, body := doAccept(t, url, SDKAccept, "DELETE", "/apps/demo/formations/worker", ""); status != 202 {
