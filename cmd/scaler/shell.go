@@ -76,6 +76,17 @@ func shellCommands(line string) ([][]word, error) {
 		inWord = true
 	}
 	rs := []rune(line)
+	// expandAt reads the expansion that begins at rs[i] ($ or `), in
+	// double quotes or not, into the word, and returns the index of its
+	// last rune.
+	expandAt := func(i int) (int, error) {
+		raw, j, err := expansion(rs, i)
+		if err != nil {
+			return 0, err
+		}
+		expand(raw)
+		return j - 1, nil
+	}
 	for i := 0; i < len(rs); i++ {
 		r := rs[i]
 		next := func(c rune) bool { return i+1 < len(rs) && rs[i+1] == c }
@@ -103,12 +114,10 @@ func shellCommands(line string) ([][]word, error) {
 					i++
 					b.WriteRune(rs[i])
 				case c == '$' || c == '`':
-					raw, j, err := expansion(rs, i)
-					if err != nil {
+					var err error
+					if i, err = expandAt(i); err != nil {
 						return nil, err
 					}
-					expand(raw)
-					i = j - 1
 				default:
 					b.WriteRune(c)
 				}
@@ -119,12 +128,10 @@ func shellCommands(line string) ([][]word, error) {
 			i-- // the loop's own i++ follows
 			inWord = true
 		case r == '$' || r == '`':
-			raw, j, err := expansion(rs, i)
-			if err != nil {
+			var err error
+			if i, err = expandAt(i); err != nil {
 				return nil, err
 			}
-			expand(raw)
-			i = j - 1
 		case r == '~' && !inWord:
 			expand("~")
 		case r == ' ' || r == '\t':
