@@ -256,7 +256,7 @@ func hoursLong(d time.Duration) string {
 	if h := d.Hours(); h >= 48 && d%(24*time.Hour) == 0 {
 		return scaler.Plural(int(h/24), "day")
 	}
-	return scaler.Hours(d.Hours()) + " hours"
+	return scaler.InHours(d.Hours(), "hour")
 }
 
 // restartConflicts returns, once per restart rule and job rule, the job
