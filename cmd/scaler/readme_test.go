@@ -271,11 +271,13 @@ func runReadmeEmulator(t *testing.T, args []string, procfile string) {
 func readmeNight(t *testing.T, em *dynoEmulator) {
 	t.Helper()
 	// The first run, at 02:00 Berlin, starts the job, in its window.
+	before := em.log.mark()
 	em.log.next(t, `app\[scheduler\.\d+\]: level=info msg=scaled app=demo type=nightly from=0 to=1$`)
 	// Two dynos print at once: the job may say it started before the
 	// Scheduler run says it scaled.
-	em.log.rewind()
+	em.log.rewindTo(before)
 	started := em.log.next(t, `app\[nightly\.1\]: report: started`)
+	afterStart := em.log.mark()
 	at, err := time.Parse(time.RFC3339Nano, strings.Fields(started)[0])
 	if window := time.Date(2026, 12, 1, 1, 0, 0, 0, time.UTC); err != nil || at.Before(window) || !at.Before(window.Add(3*time.Hour)) {
 		t.Errorf("the job started at %v, outside its window (02:00-05:00 CET): %q", at, started)
@@ -284,7 +286,7 @@ func readmeNight(t *testing.T, em *dynoEmulator) {
 	em.log.next(t, `app\[nightly\.1\]: level=info msg=scaled app=demo type=nightly from=1 to=0$`)
 	// A run after it, in the window, leaves it as it is (it may say so
 	// before the job's dyno has said that it scaled down).
-	em.log.rewind()
+	em.log.rewindTo(afterStart)
 	em.log.next(t, `app\[scheduler\.\d+\]: demo: nightly ran in this window`)
 	em.log.waitCount(t, `heroku\[scheduler\.\d+\]: Process exited with status \d+$`, 2)
 	if code, _ := em.stop(t, syscall.SIGTERM); code != 0 {
