@@ -169,9 +169,23 @@ func (s RestartState) Stands() string {
 	case RestartMissed:
 		return fmt.Sprintf("not restarted in its window, %s to %s", FullClock(s.Window.Open, s.Zone), WallClock(s.Window.Close, s.Window.Open, s.Zone))
 	case RestartWaiting:
-		return "next restart window " + s.Window.Open.In(zoneOr(s.Zone)).Format("15:04") + "-" + WallClock(s.Window.Close, s.At, s.Zone)
+		return "next restart window " + windowSpan(s.Window.Open, s.Window.Close, s.At, s.Zone)
 	}
 	return s.Phase.String()
+}
+
+// windowSpan says a window as a person at at reads it: "01:00-01:30 CET
+// tomorrow", "Mon 2026-12-07 01:00-01:30 CET", or, for a window that
+// crosses midnight or a change of the zone's offset, each end with its day:
+// "23:50 CET to 00:20 CET tomorrow".
+func windowSpan(open, close, at time.Time, loc *time.Location) string {
+	o, c := open.In(zoneOr(loc)), close.In(zoneOr(loc))
+	opens := WallClock(open, at, loc)
+	if o.YearDay() != c.YearDay() || o.Year() != c.Year() || o.Format("MST") != c.Format("MST") {
+		return opens + " to " + WallClock(close, at, loc)
+	}
+	// The opening's time and zone, "01:00 CET", become the span's.
+	return strings.Replace(opens, o.Format("15:04 MST"), o.Format("15:04-")+c.Format("15:04 MST"), 1)
 }
 
 // zoneOr returns loc, or UTC when nil.

@@ -149,6 +149,19 @@ func TestRestartStateString(t *testing.T) {
 		s    RestartState
 		want string
 	}{r(RestartState{Phase: RestartWaiting, Window: next, At: at.Add(time.Hour), Zone: berlin}), "worker next restart window 01:00-01:30 CET tomorrow"})
+	// A window days ahead says its day once; one that crosses midnight
+	// says each end's day, today's opening as today's.
+	later, late := w, w
+	later.Open, later.Close = open.AddDate(0, 0, 3), open.AddDate(0, 0, 3).Add(30*time.Minute)
+	late.Open = time.Date(2026, 11, 23, 22, 50, 0, 0, time.UTC) // 23:50 CET
+	late.Close = late.Open.Add(30 * time.Minute)
+	tests = append(tests, []struct {
+		s    RestartState
+		want string
+	}{
+		{r(RestartState{Phase: RestartWaiting, Window: later, At: at, Zone: berlin}), "worker next restart window Thu 2026-11-26 01:00-01:30 CET"},
+		{r(RestartState{Phase: RestartWaiting, Window: late, At: at, Zone: berlin}), "worker next restart window 23:50 CET to 00:20 CET tomorrow"},
+	}...)
 	for _, tt := range tests {
 		if got := tt.s.String(); got != tt.want {
 			t.Errorf("%s.String() = %q, want %q", tt.s.Phase, got, tt.want)

@@ -418,7 +418,7 @@ func (p *parser) parseRestart(r *Rule, n int, t token, suffix string, hasSuffix 
 		p.errs.add(n, col, "missing %s after 'restart:'", restartSuffix)
 	default:
 		p.errs.addErr(n, col, &scaler.UnknownError{Word: suffix, Known: []string{restartSuffix},
-			Msg: fmt.Sprintf("restart takes no size, only %q: want restart (every dyno of the type at once) or restart:rolling (one at a time, each up before the next)", restartSuffix)})
+			Msg: fmt.Sprintf("%q: restart takes no size, only %q: want restart (every dyno of the type at once) or restart:rolling (one at a time, each up before the next)", "restart:"+suffix, restartSuffix)})
 	}
 }
 

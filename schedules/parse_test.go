@@ -257,7 +257,7 @@ func TestParseErrors(t *testing.T) {
 		{"default restart", "worker default restart",
 			"1:16: a default rule cannot be restart: it has no window to restart in; write daily or days such as Mon-Fri, with a time range"},
 		{"restart with a size", "worker daily 01:00-01:30 restart:standard-2x",
-			`1:34: restart takes no size, only "rolling": want restart (every dyno of the type at once) or restart:rolling (one at a time, each up before the next)`},
+			`1:34: "restart:standard-2x": restart takes no size, only "rolling": want restart (every dyno of the type at once) or restart:rolling (one at a time, each up before the next)`},
 		{"restart with an empty suffix", "worker daily 01:00-01:30 Restart:", "1:34: missing rolling after 'restart:'"},
 		{"a number of restarts", "worker daily 01:00-01:30 2restart", `1:26: quantity "2restart" is not a number of dynos (0 to 100)`},
 		{"restart windows overlap", "worker daily 01:00-01:30 restart\nworker daily 1\nworker Mon 01:15-02:00 restart",

@@ -159,7 +159,15 @@ func (a *App) execute(ctx context.Context, cmds []*command, cmd *command, args [
 		ctx, cancel = a.cancelOnSignal(ctx)
 		defer cancel()
 	}
-	return a.dispatch(ctx, cmds, args)
+	err := a.dispatch(ctx, cmds, args)
+	if cmd == nil {
+		// A command line that names no command scaler has, or fails on
+		// scaler's own flags (scaler --grace 20s run -- JOB), fails a
+		// formation dyno's process as run's own bad flag does: said, and
+		// notified, in such a dyno (notStarted).
+		return a.notStarted(ctx, "", err)
+	}
+	return err
 }
 
 // cli builds the urfave/cli application: the one place that knows it.

@@ -278,7 +278,7 @@ func (a *App) sayClock(c scaler.Clock, results []scaler.AppResult) {
 		platform := r.Read.At.UTC().Format(time.RFC3339)
 		if !c.At.IsZero() {
 			a.log.Warn("not now", "at", c.At.UTC().Format(time.RFC3339), "platform_clock", platform, "app", r.App,
-				"hint", "--at applies the schedule as of another instant than the platform's now: its windows, edges and kept changes are judged against the formation as it is now")
+				"hint", "--at applies the schedule as of another instant than the platform's now: its windows, edges and kept changes are judged against the formation and dynos as they are now, so that a once window may start its job again and a restart window restart dynos again; add --dry-run for a what-if")
 			return
 		}
 		a.log.Warn("clock skew", "dyno_clock", r.Read.Local.UTC().Format(time.RFC3339), "platform_clock", platform, "app", r.App,
@@ -474,6 +474,7 @@ type applyJSON struct {
 func (a *App) printApply(asJSON bool, at time.Time, results []scaler.AppResult, reviews []scaler.AppReview, dry bool) error {
 	out := applyJSON{At: at.UTC(), DryRun: dry, Apps: []appJSON{}, Missed: []missedJSON{}}
 	var b strings.Builder
+	restarted := 0 // apps whose dynos a restart window restarted
 	verb := "scaled"
 	if dry {
 		verb = "would scale"
@@ -518,6 +519,11 @@ func (a *App) printApply(asJSON bool, at time.Time, results []scaler.AppResult, 
 			aj.Jobs = append(aj.Jobs, toJobJSON(j))
 			fmt.Fprintf(&b, "%s: %s %s\n", r.App, j.Type, j)
 		}
+		if slices.ContainsFunc(r.Restarts, func(s scaler.RestartState) bool {
+			return s.Phase == scaler.RestartRestarted || s.Phase == scaler.RestartWouldRestart
+		}) {
+			restarted++
+		}
 		for _, s := range r.Restarts {
 			aj.Restarts = append(aj.Restarts, toRestartJSON(s))
 			if s.Phase == scaler.RestartFailed {
@@ -548,6 +554,9 @@ func (a *App) printApply(asJSON bool, at time.Time, results []scaler.AppResult, 
 	fmt.Fprintf(&b, "%s as of %s: %d %s, %d in state, %d failed", scaler.Plural(len(results), "app"), at.UTC().Format(time.RFC3339), out.Changed, changed, out.Unchanged, out.Failed)
 	if out.Kept > 0 {
 		fmt.Fprintf(&b, ", %d kept", out.Kept)
+	}
+	if restarted > 0 {
+		fmt.Fprintf(&b, ", %d with dynos %s", restarted, map[bool]string{false: "restarted", true: "to restart"}[dry])
 	}
 	if dry {
 		b.WriteString(" (dry run: nothing sent)")

@@ -121,7 +121,7 @@ func (a *App) commandsFor(args []string) ([]*command, *command) {
 func (a *App) dispatch(ctx context.Context, cmds []*command, args []string) error {
 	cmd := find(cmds, args)
 	if cmd == nil {
-		if _, err := root().arrange(args); err != nil {
+		if err := arrangeRoot(cmds, args); err != nil {
 			return err
 		}
 		return runCLI(ctx, a.cli(cmds), args)
@@ -344,6 +344,48 @@ func (c *command) arrange(args []string) ([]string, error) {
 	}
 	out = append(out, flags...)
 	return append(out, others...), nil
+}
+
+// arrangeRoot refuses what comes before any command's name as scaler's
+// own flags (root): a flag of the command named after it says where it
+// goes (misplacedFlag).
+func arrangeRoot(cmds []*command, args []string) error {
+	if _, err := root().arrange(args); err != nil {
+		if misplaced := misplacedFlag(cmds, args); misplaced != nil {
+			return misplaced
+		}
+		return err
+	}
+	return nil
+}
+
+// misplacedFlag is the usage error of a command's flag given before the
+// command's name, where only scaler's own flags go (scaler --grace 20s run
+// -- JOB), or nil when args have none.
+func misplacedFlag(cmds []*command, args []string) error {
+	var flags []string
+	for _, arg := range args[1:] {
+		if arg == "--" {
+			return nil
+		}
+		if strings.HasPrefix(arg, "-") {
+			flags = append(flags, arg)
+			continue
+		}
+		cmd := find(cmds, []string{"", arg})
+		if cmd == nil {
+			continue // a flag's value, or not a command at all
+		}
+		known := cmd.flagInfos()
+		for _, flag := range flags {
+			name, _, _ := strings.Cut(strings.TrimLeft(flag, "-"), "=")
+			if _, ok := known[name]; ok {
+				return scaler.Errorf(scaler.ErrInvalid, "flag %s is %s, and goes after its name: scaler %s %s ... (see scaler %s --help)", dashed(name), cmd.Name+"'s", cmd.Name, flag, cmd.Name)
+			}
+		}
+		return nil
+	}
+	return nil
 }
 
 // root is scaler itself as a command, for its own flags (--help,

@@ -19,18 +19,23 @@ import (
 func TestRunNotStartedInAFormationDyno(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
-		name string
-		args []string
-		env  map[string]string
-		app  string // the app named in the notification
-		code int
-		err  string // what the line and the notification say
-		hint string
-		sent bool // whether a request reached the API
+		name   string
+		before []string // scaler's arguments before the command's name
+		cmd    string   // the command's name, run when empty
+		args   []string
+		env    map[string]string
+		app    string // the app named in the notification
+		code   int
+		err    string // what the line and the notification say
+		hint   string
+		sent   bool // whether a request reached the API
 	}{
 		{name: "grace too long", args: []string{"--grace", "30s"}, app: "demo", code: 2,
 			err: "--grace 30s: want more than 0 and less than 30s", hint: "fix what the error says (scaler run's line in the Procfile, or a config var), and deploy; until then each start of worker fails alike, and Heroku restarts it with growing back-off (scale worker to 0 to stop it)"},
 		{name: "a flag urfave refuses", args: []string{"--grce", "3s"}, app: "demo", code: 2, err: "flag --grce is not one of run's: did you mean --grace?"},
+		{name: "run's flag before its name", before: []string{"--grace", "20s"}, app: "demo", code: 2,
+			err: "flag --grace is run's, and goes after its name: scaler run --grace ... (see scaler run --help)"},
+		{name: "a misspelt command", cmd: "rn", app: "demo", code: 2, err: "unknown command"},
 		{name: "a flag with no value", args: []string{"--timeout"}, app: "demo", code: 2, err: "flag --timeout needs a value (--timeout 30s, 5m)"},
 		{name: "no token", env: map[string]string{envToken: ""}, app: "demo", code: 2, err: "HEROKU_API_KEY is not set"},
 		{name: "no app", env: map[string]string{envApp: ""}, code: 2, err: "no app given"},
@@ -47,7 +52,8 @@ func TestRunNotStartedInAFormationDyno(t *testing.T) {
 				h.env[k] = v
 			}
 			h.env["SCALER_TEST_JOB"] = "exit:0"
-			r := h.run(append(append([]string{"run"}, tt.args...), jobArgs()...)...)
+			args := append(append(append(tt.before, cmp.Or(tt.cmd, "run")), tt.args...), jobArgs()...)
+			r := h.run(args...)
 			if r.code != tt.code {
 				t.Errorf("exit %d, want %d:\n%s", r.code, tt.code, r)
 			}

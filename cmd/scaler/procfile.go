@@ -148,7 +148,7 @@ func (a *App) checkCall(ctx context.Context, f *findings, path, where, typ strin
 	if cmd == nil {
 		// Before any command's name, scaler's own flags: refused as the
 		// binary refuses them (execute).
-		if _, err := root().arrange(args); err != nil {
+		if err := arrangeRoot(cmds, args); err != nil {
 			failLine(f, path, where, typ, err)
 			return
 		}

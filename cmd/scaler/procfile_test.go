@@ -203,7 +203,7 @@ clock: sh -c 'bin/scaler done || true'
 			"warn  procfile   Procfile:3: web: $WRAP scaler up web=1: not checked: scaler runs behind $WRAP",
 		}, not: []string{"none of which runs scaler"}},
 		{name: "scaler's own flags before the command", code: 2, procfile: "report: bin/scaler --grace 30s run -- bin/report\nweb: bin/scaler --version\n", say: []string{
-			"fail  procfile   Procfile:1: report: flag --grace is not one of scaler's",
+			"fail  procfile   Procfile:1: report: flag --grace is run's, and goes after its name: scaler run --grace ... (see scaler run --help)",
 			"skip  procfile   Procfile:2: web: scaler --version: not checked",
 		}},
 		{name: "none runs scaler", code: 0, procfile: "web: bin/web\n", say: []string{"ok    procfile   Procfile: 1 process type, none of which runs scaler"}},

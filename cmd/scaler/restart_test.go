@@ -53,12 +53,14 @@ func TestApplyRestartsOncePerWindow(t *testing.T) {
 	if r := h.applyAt(clock, at("00:50")); r.code != 0 || len(restarts(h)) != 0 || strings.Contains(r.stdout, "restart") {
 		t.Fatalf("apply before the window:\n%s", r)
 	}
-	if r := h.applyAt(clock, at("01:00"), "--dry-run"); r.code != 0 || !strings.Contains(r.stdout, "demo: would restart worker (2 dynos)\n") || len(restarts(h)) != 0 {
+	if r := h.applyAt(clock, at("01:00"), "--dry-run"); r.code != 0 || !strings.Contains(r.stdout, "demo: would restart worker (2 dynos)\n") ||
+		!strings.Contains(r.stdout, ", 1 with dynos to restart (dry run: nothing sent)\n") || len(restarts(h)) != 0 {
 		t.Errorf("a dry run in the window:\n%s", r)
 	}
 	// Scheduler skips the run at 01:00: the one at 01:10 restarts worker.
 	r := h.applyAt(clock, at("01:10"))
-	if r.code != 0 || !strings.Contains(r.stdout, "demo: restarted worker (2 dynos)\n") || !strings.Contains(r.stderr, `msg=restarted app=demo type=worker dynos=2`) {
+	if r.code != 0 || !strings.Contains(r.stdout, "demo: restarted worker (2 dynos)\n") || !strings.HasSuffix(r.stdout, ", 1 with dynos restarted\n") ||
+		!strings.Contains(r.stderr, `msg=restarted app=demo type=worker dynos=2`) {
 		t.Fatalf("apply in the window:\n%s", r)
 	}
 	if got, want := strings.Join(restarts(h), " "), "/apps/demo/dynos/"+ids["worker.1"]+" /apps/demo/dynos/"+ids["worker.2"]; got != want {
@@ -67,7 +69,7 @@ func TestApplyRestartsOncePerWindow(t *testing.T) {
 	// A duplicate, a second later, and the next run: nothing sent again.
 	for _, when := range []time.Time{at("01:10").Add(time.Second), at("01:20")} {
 		r := h.applyAt(clock, when)
-		if r.code != 0 || !strings.Contains(r.stdout, "demo: worker restarted in this window at 01:10 CET\n") || len(restarts(h)) != 2 {
+		if r.code != 0 || !strings.Contains(r.stdout, "demo: worker restarted in this window at 01:10 CET\n") || strings.Contains(r.stdout, "with dynos") || len(restarts(h)) != 2 {
 			t.Errorf("apply at %s after the restart:\n%s", when.Format("15:04:05"), r)
 		}
 	}

@@ -36,7 +36,7 @@ func TestTyposOfWordsGetTheWordMeant(t *testing.T) {
 		{name: "every keyword of a rule", schedule: "worker daily 01:00-01:30 restrat; clock daily 01:00-01:30 restart:rollin; report dialy 02:00-03:00 once; web Mon-Fir 08:00-20:00 3; web Weekend 1", args: []string{"plan"},
 			say: []string{
 				`SCALER_SCHEDULE:1:26: quantity "restrat" is not a number of dynos (0 to 100): did you mean restart?`,
-				`SCALER_SCHEDULE:2:34: restart takes no size, only "rolling": want restart (every dyno of the type at once) or restart:rolling (one at a time, each up before the next): did you mean rolling?`,
+				`SCALER_SCHEDULE:2:34: "restart:rollin": restart takes no size, only "rolling": want restart (every dyno of the type at once) or restart:rolling (one at a time, each up before the next): did you mean rolling?`,
 				`SCALER_SCHEDULE:3:9: unknown day "dialy": want default, daily, days such as Mon-Fri or Sat,Sun, or dates such as 2026-12-24 or 2026-12-24..2026-12-26: did you mean daily?`,
 				`SCALER_SCHEDULE:4:6: unknown day "Fir": want default, daily, days such as Mon-Fri or Sat,Sun, or dates such as 2026-12-24 or 2026-12-24..2026-12-26: did you mean Mon-Fri?`,
 				`SCALER_SCHEDULE:5:6: unknown day "Weekend": want default, daily, days such as Mon-Fri or Sat,Sun, or dates such as 2026-12-24 or 2026-12-24..2026-12-26`,
