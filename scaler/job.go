@@ -276,7 +276,7 @@ func (j *Job) settle(ctx context.Context, st *os.ProcessState, out *Outcome) {
 	switch {
 	case stoppedBy(st, syscall.SIGINT):
 		out.Signal = syscall.SIGINT
-		j.Log.Warn("job interrupted", "signal", "INT", "status", exitStatus(st))
+		j.Log.Debug("job interrupted", "signal", "INT", "status", exitStatus(st)) // the run says it, at warn
 		return
 	case stoppedBy(st, syscall.SIGTERM):
 		wait = cmp.Or(j.StopWait, MaxGrace)

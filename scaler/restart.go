@@ -333,7 +333,7 @@ func (s *Service) restart(ctx context.Context, r *AppResult, sched Schedule, eve
 		case dry:
 			st.Phase = RestartWouldRestart
 		default:
-			n, err := s.restartDue(ctx, r.App, st.Window, st.due)
+			n, err := s.restartDue(ctx, r.App, st.Window, st.due, offset(r.Read))
 			st.Phase, st.Dynos, st.Err = RestartRestarted, n, err
 			switch {
 			case err != nil:
@@ -365,8 +365,10 @@ func (s *Service) restart(ctx context.Context, r *AppResult, sched Schedule, eve
 // a restarted dyno a new id is unconfirmed: where it keeps the id, both
 // restart it, one after the other (the residual the README states). A
 // rolling restart also skips a dyno that started since the window opened,
-// as it reads the dynos before each.
-func (s *Service) restartDue(ctx context.Context, app string, w Window, due []Dyno) (int, error) {
+// as it reads the dynos before each, and stops once the window has closed
+// (on the platform's clock: the dyno's moved by off), where the night's
+// work may begin: the dynos left are told of as a restart missed.
+func (s *Service) restartDue(ctx context.Context, app string, w Window, due []Dyno, off time.Duration) (int, error) {
 	n := 0
 	mine := map[string]bool{} // the names of the dynos it restarted
 	for i, d := range due {
@@ -378,6 +380,10 @@ func (s *Service) restartDue(ctx context.Context, app string, w Window, due []Dy
 			case !ok || startedSince(cur, w.Open):
 				s.Log.Info("dyno already restarted", "app", app, "dyno", d.Name)
 				continue
+			case n > 0 && !s.now().Add(off).Before(w.Close):
+				s.Log.Warn("restart window closed", "app", app, "type", w.Type, "restarted", n, "left", len(due)-i,
+					"hint", "the window closed before every dyno's turn came; the rest restart in its next occurrence, and Heroku may cycle them before")
+				return n, nil
 			}
 			d = cur
 		}

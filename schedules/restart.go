@@ -8,12 +8,6 @@ import (
 	"github.com/scalerdev/scaler/scaler"
 )
 
-// DailyCycle is the least time after which Heroku cycles a dyno: every
-// dyno restarts once every 24 hours plus up to 216 random minutes, and a
-// restart (whoever makes it: scaler, a person, a release) starts the 24
-// hours anew.
-const DailyCycle = 24 * time.Hour
-
 // QuietPeriod is what a restart rule buys each day it restarts its type:
 // wherever in the window the restart comes, the type's dynos are not
 // cycled from the window's close until its opening 24 hours later.
@@ -140,6 +134,18 @@ func (s *Schedule) quietPeriods() []QuietPeriod {
 	return out
 }
 
+// levelAt returns the scale rule of app's type in force at t, or nil: At
+// for one type, without the schedule's other groups.
+func (s *Schedule) levelAt(app, typ string, t time.Time) *Rule {
+	for _, g := range s.groups {
+		if !g.restart && g.app == app && g.typ == typ {
+			r, _, _ := g.spanAt(t.Unix(), localDay(t, g.loc))
+			return r
+		}
+	}
+	return nil
+}
+
 // markIdle marks the report's restarts whose type its own rules hold at 0
 // as the window opens (Idle): apply leaves a type at 0 alone, and a type
 // that the rules scale up in the window starts fresh. A restart rule whose
@@ -153,12 +159,10 @@ func (s *Schedule) markIdle(rep *Report) {
 			continue
 		}
 		all[o.Rule.Line]++
-		for _, t := range s.At(o.Open) {
-			if t.App == o.App && t.Type == o.Type && !t.Once && t.Quantity == 0 {
-				rep.Restarts[i].Idle, rep.Restarts[i].IdleLine = true, t.Rule.Line
-				idle[o.Rule.Line]++
-				held[o.Rule.Line] = t.Rule.Line
-			}
+		if r := s.levelAt(o.App, o.Type, o.Open); r != nil && !r.Once && r.Quantity == 0 {
+			rep.Restarts[i].Idle, rep.Restarts[i].IdleLine = true, r.Line
+			idle[o.Rule.Line]++
+			held[o.Rule.Line] = r.Line
 		}
 	}
 	for i := range rep.Quiet {
@@ -223,7 +227,7 @@ func exposures(restarts []Occurrence) []Exposure {
 		if !ok || prev.Open.IsZero() {
 			continue
 		}
-		from := prev.Open.Add(DailyCycle)
+		from := prev.Open.Add(scaler.CycleAfter)
 		if !o.Open.After(from) {
 			continue
 		}
@@ -280,7 +284,7 @@ func (s *Schedule) restartConflicts(restarts []Occurrence, from, to time.Time) [
 		if r.Open.IsZero() || r.Close.IsZero() {
 			continue
 		}
-		quiet := DailyCycle - r.Close.Sub(r.Open)
+		quiet := scaler.CycleAfter - r.Close.Sub(r.Open)
 		for _, j := range jobs {
 			if j.App != r.App || j.Type == r.Type || j.Open.IsZero() || !j.Open.Before(r.Close) {
 				continue

@@ -160,14 +160,33 @@ func (a *App) execute(ctx context.Context, cmds []*command, cmd *command, args [
 		defer cancel()
 	}
 	err := a.dispatch(ctx, cmds, args)
-	if cmd == nil {
-		// A command line that names no command scaler has, or fails on
-		// scaler's own flags (scaler --grace 20s run -- JOB), fails a
+	if err != nil && cmd == nil && a.meantRun(args) {
+		// A run that names no command scaler has (scaler rn), or fails
+		// on scaler's own flags (scaler --grace 20s run -- JOB), fails a
 		// formation dyno's process as run's own bad flag does: said, and
 		// notified, in such a dyno (notStarted).
 		return a.notStarted(ctx, "", err)
 	}
 	return err
+}
+
+// meantRun reports whether args, which name no command of scaler's first,
+// were meant to run a job: run comes among them (after a flag of its
+// own), or the first is a misspelling of it.
+func (a *App) meantRun(args []string) bool {
+	for _, arg := range args[1:] {
+		if arg == "--" {
+			break
+		}
+		if arg == "run" {
+			return true
+		}
+	}
+	var names []string
+	for _, c := range a.commands() {
+		names = append(names, c.Names()...)
+	}
+	return len(args) > 1 && nearest(args[1], names) == "run"
 }
 
 // cli builds the urfave/cli application: the one place that knows it.
@@ -344,6 +363,8 @@ func (a *App) hint(err error) string {
 		we *scaler.WaitError
 	)
 	switch {
+	case errors.As(err, new(webhookError)):
+		return "the webhook in " + envNotify + " did not take the notification: check its URL, and that its receiver answers within --timeout"
 	case errors.As(err, &ae) && ae.ID == "two_factor":
 		return "the API asks for a second factor, which an automation token cannot give: use a token from `heroku authorizations:create --scope write` (for a bot account when your account uses SSO)"
 	case errors.Is(err, scaler.ErrUnauthorized):

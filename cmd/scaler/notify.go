@@ -72,8 +72,16 @@ func (a *App) runNotify(ctx context.Context, opts *notifyOptions) error {
 		return err
 	}
 	if err := n.Send(ctx, scaler.Event{Kind: scaler.KindTest, App: app, Detail: "sent by scaler notify --test"}); err != nil {
-		return err
+		return webhookError{err}
 	}
 	_, err = fmt.Fprintf(a.Stdout, "sent a test notification to %s\n", n)
 	return err
 }
+
+// webhookError is the failure of a notification's webhook, not of the
+// API: its hint is the webhook's, whatever the error wraps (a timeout, a
+// refusal).
+type webhookError struct{ err error }
+
+func (e webhookError) Error() string { return e.err.Error() }
+func (e webhookError) Unwrap() error { return e.err }

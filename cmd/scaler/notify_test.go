@@ -228,6 +228,28 @@ func TestNotificationFailureChangesNothing(t *testing.T) {
 	}
 }
 
+// notify --test to a webhook that does not answer in time: the hint is the
+// webhook's, never the API's (which notify does not reach), even where
+// HEROKU_API_URL names an API.
+func TestNotifyTestTimeoutBlamesTheWebhook(t *testing.T) {
+	t.Parallel()
+	release := make(chan struct{})
+	hang := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-r.Context().Done():
+		case <-release:
+		}
+	}))
+	t.Cleanup(hang.Close)
+	t.Cleanup(func() { close(release) }) // first: the receiver gives up too
+	h := inItsDyno(t)
+	h.env[envNotify] = hang.URL + "/hook"
+	r := h.run("notify", "--test", "--timeout", "500ms")
+	if r.code != 1 || !strings.Contains(r.stderr, `hint="the webhook in SCALER_NOTIFY_URL did not take the notification`) || strings.Contains(r.stderr, "no answer from") {
+		t.Errorf("want exit 1 and the webhook's hint:\n%s", r)
+	}
+}
+
 // A notification setting never changes what scaler does: with a
 // SCALER_NOTIFY_URL that cannot be used, run still runs its job and apply
 // still applies, each saying once, at error level, why notifications are

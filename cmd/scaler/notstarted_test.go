@@ -35,7 +35,7 @@ func TestRunNotStartedInAFormationDyno(t *testing.T) {
 		{name: "a flag urfave refuses", args: []string{"--grce", "3s"}, app: "demo", code: 2, err: "flag --grce is not one of run's: did you mean --grace?"},
 		{name: "run's flag before its name", before: []string{"--grace", "20s"}, app: "demo", code: 2,
 			err: "flag --grace is run's, and goes after its name: scaler run --grace ... (see scaler run --help)"},
-		{name: "a misspelt command", cmd: "rn", app: "demo", code: 2, err: "unknown command"},
+		{name: "a misspelt command", cmd: "runn", app: "demo", code: 2, err: "unknown command"},
 		{name: "a flag with no value", args: []string{"--timeout"}, app: "demo", code: 2, err: "flag --timeout needs a value (--timeout 30s, 5m)"},
 		{name: "no token", env: map[string]string{envToken: ""}, app: "demo", code: 2, err: "HEROKU_API_KEY is not set"},
 		{name: "no app", env: map[string]string{envApp: ""}, code: 2, err: "no app given"},
@@ -97,6 +97,22 @@ func TestRunNotStartedOutsideTheFormation(t *testing.T) {
 		r := h.run(append([]string{"run", "--type", "worker", "--grace", "30s"}, jobArgs()...)...)
 		if r.code != 2 || !strings.Contains(r.stderr, `level=error msg="usage error" err="--grace 30s`) || rcv.all() != "" {
 			t.Errorf("DYNO=%q: want exit 2, a usage error, no notification:\n%s\nsent: %s", dyno, r, rcv.all())
+		}
+	}
+}
+
+// In a dyno of the formation, a command line meant for another command
+// than run (a clock dyno's apply misspelt, up's flag before its name) is a
+// usage error as anywhere: no job was to start, and nobody is notified.
+func TestOtherCommandsNotStartedAreUsageErrors(t *testing.T) {
+	t.Parallel()
+	for _, args := range [][]string{{"aply"}, {"statsu"}, {"-a", "demo", "up", "worker=1"}} {
+		rcv := newReceiver(t)
+		h := inItsDyno(t)
+		h.env[envNotify] = rcv.URL + "/hook"
+		r := h.run(args...)
+		if r.code != 2 || !strings.Contains(r.stderr, `level=error msg="usage error"`) || strings.Contains(r.stderr, "job not started") || rcv.all() != "" {
+			t.Errorf("scaler %s: want exit 2, a usage error, no notification:\n%s\nsent: %s", strings.Join(args, " "), r, rcv.all())
 		}
 	}
 }

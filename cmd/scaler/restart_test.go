@@ -189,6 +189,34 @@ func TestApplyRollingRestart(t *testing.T) {
 	}
 }
 
+// A rolling restart stops once its window has closed: what follows the
+// window is the quiet period's, or the night's work's. Each dyno takes 5s
+// to come up, and the window closes 7s after apply begins, so that its
+// turn never comes for the third.
+func TestApplyRollingRestartStopsAtTheWindowsClose(t *testing.T) {
+	t.Parallel()
+	var shift atomic.Int64 // the emulator's clock, ahead of the machine's
+	shift.Store(int64(-time.Hour))
+	now := func() time.Time { return time.Now().Add(time.Duration(shift.Load())) }
+	h := newHarness(t, emulator.Config{Now: now, BootDelay: 5 * time.Second,
+		Apps: []emulator.App{{Name: "demo", Formation: []emulator.Process{{Type: "web", Quantity: 3}}}}})
+	closes := time.Now().UTC().Truncate(time.Minute).Add(time.Hour)
+	shift.Store(int64(closes.Add(-7 * time.Second).Sub(time.Now()))) // the dynos started two hours before
+	h.env[envSchedule] = "web daily " + closes.Add(-30*time.Minute).Format("15:04") + "-" + closes.Format("15:04") + " restart:rolling"
+	r := h.run("apply")
+	deletes := h.em.Writes()
+	if r.code != 0 || len(deletes) == 0 || len(deletes) == 3 || !strings.Contains(r.stderr, `level=warn msg="restart window closed" app=demo type=web restarted=`) {
+		t.Fatalf("%d restarts, want some but not all three, and the window's close said:\n%s", len(deletes), r)
+	}
+	// The Date apply judges by is cut to the second, and the restart
+	// takes its request's time: a second's grace.
+	for _, w := range deletes {
+		if at := w.At.Add(time.Duration(shift.Load())); !at.Before(closes.Add(2 * time.Second)) {
+			t.Errorf("%s %s at %s, after the window closed at %s", w.Method, w.Path, at.Format(time.StampMilli), closes.Format(time.StampMilli))
+		}
+	}
+}
+
 // dynoIDs returns the ids of demo's dynos by name.
 func dynoIDs(t *testing.T, h *harness) map[string]string {
 	t.Helper()

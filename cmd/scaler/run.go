@@ -368,7 +368,9 @@ func (a *App) sayEnd(out scaler.Outcome, t *target, typ string, quantity int, op
 		restarts = a.restartsJob()
 	}
 	stopped := "job stopped"
-	if a.Getenv(envDyno) != "" {
+	if a.Getenv(envDyno) != "" && !scaler.IsTerminal(a.Stdin) {
+		// In a dyno, but not in a person's terminal (heroku run bash),
+		// where their Ctrl-C or kill is as likely (restartsJob).
 		stopped = "job stopped by the platform"
 	}
 	switch {
