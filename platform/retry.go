@@ -196,8 +196,10 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 }
 
-// cutShort is a request's context ending before the answer came, said in
-// words: errors.Is still finds context.DeadlineExceeded or Canceled.
+// cutShort is a request's context ending before the answer came, or
+// between two attempts, said in words: it wraps what ended it (the
+// context's cause: DeadlineExceeded, or the signal or reason that
+// cancelled it), for errors.Is and errors.As.
 type cutShort struct{ err error }
 
 func (c cutShort) Error() string {

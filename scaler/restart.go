@@ -158,7 +158,7 @@ func (s RestartState) Stands() string {
 	case RestartFailed:
 		failed := "restart failed"
 		if s.Dynos > 0 {
-			failed += " after " + dynos
+			failed += " after restarting " + dynos
 		}
 		if errors.Is(s.Err, ErrNotFound) && s.Dynos == 0 {
 			return failed // no such type: trying again changes nothing

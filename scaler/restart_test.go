@@ -139,7 +139,7 @@ func TestRestartStateString(t *testing.T) {
 		{r(RestartState{Phase: RestartRestarted, Dynos: 2, Window: w}), "restarted worker (2 dynos)"},
 		{r(RestartState{Phase: RestartRestarted, Dynos: 1, Window: rolling}), "restarted worker one at a time (1 dyno)"},
 		{r(RestartState{Phase: RestartWouldRestart, Dynos: 3, Window: w}), "would restart worker (3 dynos)"},
-		{r(RestartState{Phase: RestartFailed, Dynos: 1, Window: rolling}), "worker restart failed after 1 dyno: the next apply in the window tries again"},
+		{r(RestartState{Phase: RestartFailed, Dynos: 1, Window: rolling}), "worker restart failed after restarting 1 dyno: the next apply in the window tries again"},
 		{r(RestartState{Phase: RestartIdle, Window: w}), "worker at 0: left alone in its restart window"},
 		{r(RestartState{Phase: RestartMissed, Window: w, At: at, Zone: berlin}), "worker not restarted in its window, Mon 2026-11-23 01:00 CET to 01:30 CET"},
 	}

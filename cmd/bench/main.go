@@ -278,13 +278,12 @@ func runAlone(cmd *exec.Cmd, rss bool) (result, error) {
 	return r, err
 }
 
-// repeat measures a scenario n times after a warm-up, resetting the state
-// before each run, then once more for its peak RSS.
 // pair measures two scenarios as repeat does, a run of one next to a run
 // of the other, the first of the two in turn, and returns each one's
 // summary and the median of the ratios of b's wall time to a's, run for
 // run.
 func pair(n int, reset func(), a, b func(rss bool) (sample, error)) (sa, sb summary, ratio float64, err error) {
+	n = max(n, 1)
 	runs := [2]func(bool) (sample, error){a, b}
 	var samples [2][]sample
 	var ratios []float64
@@ -316,6 +315,8 @@ func pair(n int, reset func(), a, b func(rss bool) (sample, error)) (sa, sb summ
 	return sums[0], sums[1], ratios[len(ratios)/2], nil
 }
 
+// repeat measures a scenario n times after a warm-up, resetting the state
+// before each run, then once more for its peak RSS.
 func repeat(n int, reset func(), run func(rss bool) (sample, error)) (summary, error) {
 	var samples []sample
 	for i := 0; i <= n; i++ {

@@ -475,9 +475,9 @@ func (a *App) printApply(asJSON bool, at time.Time, results []scaler.AppResult, 
 	out := applyJSON{At: at.UTC(), DryRun: dry, Apps: []appJSON{}, Missed: []missedJSON{}}
 	var b strings.Builder
 	restarted := 0 // apps whose dynos a restart window restarted
-	verb := "scaled"
+	verb, changed, restarts := "scaled", "changed", "restarted"
 	if dry {
-		verb = "would scale"
+		verb, changed, restarts = "would scale", "would change", "to restart"
 	}
 	for i, r := range results {
 		rev := reviews[i]
@@ -547,16 +547,12 @@ func (a *App) printApply(asJSON bool, at time.Time, results []scaler.AppResult, 
 	for _, m := range out.Missed {
 		fmt.Fprintf(&b, "%s: %s's window %s to %s closed without its job (line %d)\n", m.App, m.Type, m.Open.Format(time.RFC3339), m.Close.Format(time.RFC3339), m.Line)
 	}
-	changed := "changed"
-	if dry {
-		changed = "would change"
-	}
 	fmt.Fprintf(&b, "%s as of %s: %d %s, %d in state, %d failed", scaler.Plural(len(results), "app"), at.UTC().Format(time.RFC3339), out.Changed, changed, out.Unchanged, out.Failed)
 	if out.Kept > 0 {
 		fmt.Fprintf(&b, ", %d kept", out.Kept)
 	}
 	if restarted > 0 {
-		fmt.Fprintf(&b, ", %d with dynos %s", restarted, map[bool]string{false: "restarted", true: "to restart"}[dry])
+		fmt.Fprintf(&b, ", %d with dynos %s", restarted, restarts)
 	}
 	if dry {
 		b.WriteString(" (dry run: nothing sent)")

@@ -223,7 +223,7 @@ func (a *App) dynoConfig(opts *emulatorOptions) (*emulator.DynoConfig, error) {
 		RestartDelay: opts.RestartDelay, Cycle: opts.Cycle, CycleJitter: opts.CycleJitter,
 		SchedulerSkip: opts.SchedulerSkip, SchedulerDup: opts.SchedulerDup, Seed: opts.Seed,
 		// The emulator's process runs nothing but dynos: it may reap
-		// whatever they leave behind. (So App.Run("emulator --procfile")
+		// whatever they leave behind. (So App.Main("emulator --procfile")
 		// must not run inside a process that has children of its own.)
 		Subreaper: true,
 	}

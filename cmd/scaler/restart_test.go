@@ -310,7 +310,7 @@ func TestRollingRestartOneDynoAtATime(t *testing.T) {
 	t.Run("the run after one cut short", func(t *testing.T) {
 		h := rollingHarness(t, boot)
 		r := h.run("apply", "--timeout", "100ms")
-		if r.code == 0 || !strings.Contains(r.stdout, "demo: web restart failed after 1 dyno") || len(restarts(h)) != 1 ||
+		if r.code == 0 || !strings.Contains(r.stdout, "demo: web restart failed after restarting 1 dyno") || len(restarts(h)) != 1 ||
 			!strings.Contains(r.stderr, `hint="the API answered, but a dyno did not come up within --timeout (web.1 starting)`) {
 			t.Fatalf("the apply cut short:\n%s", r)
 		}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"slices"
 	"sync"
 	"syscall"
 
@@ -72,7 +73,7 @@ func newSignalHub(src <-chan os.Signal) *signalHub {
 func (h *signalHub) deliver(sig os.Signal) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if !h.seen(sig) {
+	if !slices.Contains(h.past, sig) {
 		h.past = append(h.past, sig)
 	}
 	for ch := range h.subs {
@@ -81,15 +82,6 @@ func (h *signalHub) deliver(sig os.Signal) {
 		default: // see subscriptionBuffer
 		}
 	}
-}
-
-func (h *signalHub) seen(sig os.Signal) bool {
-	for _, s := range h.past {
-		if s == sig {
-			return true
-		}
-	}
-	return false
 }
 
 // Subscribe returns a channel of the signals, starting with the shutdown's

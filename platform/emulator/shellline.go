@@ -132,13 +132,5 @@ scan:
 // when it comes before the program.
 func assignment(w string) bool {
 	name, _, ok := strings.Cut(w, "=")
-	if !ok || name == "" || name[0] >= '0' && name[0] <= '9' {
-		return false
-	}
-	for _, c := range name {
-		if !(c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
-			return false
-		}
-	}
-	return true
+	return ok && wordOnly(name) && !(name[0] >= '0' && name[0] <= '9')
 }
